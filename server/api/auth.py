@@ -1,0 +1,33 @@
+"""Bearer-token authentication for the API."""
+
+from __future__ import annotations
+
+from apiflask import HTTPTokenAuth
+from flask import current_app
+
+from server.auth import Actor
+from server.services.users import actor_for_token
+
+token_auth = HTTPTokenAuth(scheme="Bearer", description="API token created by `regoffice users token`")
+
+
+@token_auth.verify_token
+def _verify(token: str) -> Actor | None:
+    if not token:
+        return None
+    return actor_for_token(current_app.extensions["regoffice"], token)
+
+
+@token_auth.error_processor
+def _auth_error(error):  # type: ignore[no-untyped-def]
+    return {
+        "error": "unauthorized",
+        "message": "Нужна авторизация: передайте заголовок Authorization: Bearer <токен>",
+        "fields": {},
+    }, 401, {"WWW-Authenticate": 'Bearer realm="regoffice"'}
+
+
+def current_actor() -> Actor:
+    actor = token_auth.current_user
+    assert isinstance(actor, Actor)
+    return actor

@@ -1,0 +1,186 @@
+"""Request and response schemas: the source of the OpenAPI document."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+CHANNELS = ("direct", "egov", "state_corporation")
+
+
+class ErrorOut(Schema):
+    error = String(required=True, metadata={"description": "machine-readable code"})
+    message = String(required=True, metadata={"description": "what happened and what to do"})
+    fields = Dict(keys=String(), values=String(), metadata={"description": "field -> reason"})
+
+
+class CaseIn(Schema):
+    process_id = String(required=True, validate=Length(1, 100))
+    student_id = Integer(allow_none=True, load_default=None)
+    channel = String(load_default="direct", validate=OneOf(CHANNELS))
+    data = Dict(keys=String(), load_default=dict)
+    received_at = DateTime(allow_none=True, load_default=None)
+
+
+class CaseQueryIn(Schema):
+    status = String(load_default=None)
+    process_id = String(load_default=None)
+    q = String(load_default=None, validate=Length(max=200))
+    faculty_id = Integer(load_default=None)
+    received_from = Date(load_default=None)
+    received_to = Date(load_default=None)
+    limit = Integer(load_default=50, validate=Range(1, 500))
+    offset = Integer(load_default=0, validate=Range(0))
+
+
+class CancelIn(Schema):
+    reason = String(required=True, validate=Length(1, 2000))
+    withdrawn = Boolean(load_default=False)
+
+
+class TaskOut(Schema):
+    id = String(required=True)
+    case_id = Integer(required=True)
+    process_id = String()
+    spec_name = String()
+    name = String()
+    lane = String(allow_none=True)
+    role = String(allow_none=True)
+    candidate_roles = List(String())
+    faculty_id = Integer(allow_none=True)
+    assignee_id = Integer(allow_none=True)
+    form_key = String(allow_none=True)
+    status = String()
+    subject_name = String(allow_none=True)
+    subject_iin = String(allow_none=True)
+    created_at = DateTime()
+    due_at = DateTime(allow_none=True)
+    completed_at = DateTime(allow_none=True)
+    overdue = Boolean()
+    instructions = String(allow_none=True)
+
+
+class TaskDetailOut(TaskOut):
+    form = Dict(allow_none=True)
+    ui_schema = Dict(allow_none=True)
+    data = Dict()
+    can_act = Boolean()
+
+
+class TaskListOut(Schema):
+    items = List(Nested(TaskOut))
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
+
+
+class TaskQueryIn(Schema):
+    scope = String(load_default="mine", validate=OneOf(("mine", "group", "all")))
+    overdue = Boolean(load_default=False)
+    process_id = String(load_default=None)
+    faculty_id = Integer(load_default=None)
+    q = String(load_default=None, validate=Length(max=200))
+    created_from = Date(load_default=None)
+    created_to = Date(load_default=None)
+    limit = Integer(load_default=50, validate=Range(1, 500))
+    offset = Integer(load_default=0, validate=Range(0))
+
+
+class CompleteIn(Schema):
+    data = Dict(keys=String(), load_default=dict)
+
+
+class DelegateIn(Schema):
+    username = String(required=True, validate=Length(1, 64))
+
+
+class AuditOut(Schema):
+    id = Integer()
+    kind = String()
+    at = DateTime()
+    actor_id = Integer(allow_none=True)
+    task_id = String(allow_none=True)
+    payload = Dict()
+
+
+class DocumentOut(Schema):
+    id = Integer()
+    kind = String()
+    number = String(allow_none=True)
+    language = String()
+    version = Integer()
+    filename = String()
+    sha256 = String()
+    created_at = DateTime()
+
+
+class TimerOut(Schema):
+    spec_name = String()
+    due_at = DateTime()
+
+
+class CaseOut(Schema):
+    id = Integer(required=True)
+    process_id = String()
+    process_version = Integer()
+    status = String()
+    outcome = String(allow_none=True)
+    refusal_ground = String(allow_none=True)
+    channel = String()
+    student_id = Integer(allow_none=True)
+    faculty_id = Integer(allow_none=True)
+    subject_name = String(allow_none=True)
+    subject_iin = String(allow_none=True)
+    received_at = DateTime()
+    deadline_at = DateTime(allow_none=True)
+    decided_at = DateTime(allow_none=True)
+    cancel_reason = String(allow_none=True)
+
+
+class CaseDetailOut(CaseOut):
+    data = Dict()
+    open_tasks = List(Nested(TaskOut))
+    history = List(Nested(AuditOut))
+    documents = List(Nested(DocumentOut))
+    timers = List(Nested(TimerOut))
+
+
+class CaseListOut(Schema):
+    items = List(Nested(CaseOut))
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
+
+
+class ProcessOut(Schema):
+    id = Integer()
+    process_id = String()
+    version = Integer()
+    name = String()
+    kind = String()
+    dialect = String()
+    filename = String()
+    content_hash = String()
+    is_latest = Boolean()
+    deployed_at = DateTime()
+    user_tasks = List(Dict())
+
+
+class ProcessListOut(Schema):
+    items = List(Nested(ProcessOut))
+
+
+class DeployIn(Schema):
+    file = File(required=True)
+
+
+class DeployOut(Schema):
+    process_id = String()
+    version = Integer()
+    definition_id = Integer()
+    created = Boolean()
+
+
+class DeployListOut(Schema):
+    items = List(Nested(DeployOut))

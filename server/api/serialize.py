@@ -1,0 +1,58 @@
+"""ORM rows and service views -> plain dicts matching the response schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.db import utcnow
+from server.models import Case, HumanTask, ProcessDefinition
+from server.services.cases import CaseView
+from server.services.tasks import TaskView
+
+_CASE_FIELDS = ("id", "process_id", "status", "outcome", "refusal_ground", "channel", "student_id",
+                "faculty_id", "subject_name", "subject_iin", "received_at", "deadline_at",
+                "decided_at", "cancel_reason")
+_TASK_FIELDS = ("id", "case_id", "process_id", "spec_name", "name", "lane", "role", "faculty_id",
+                "assignee_id", "form_key", "status", "subject_name", "subject_iin", "created_at",
+                "due_at", "completed_at", "instructions")
+
+
+def case_out(case: Case) -> dict[str, Any]:
+    return {f: getattr(case, f) for f in _CASE_FIELDS}
+
+
+def task_out(task: HumanTask) -> dict[str, Any]:
+    out = {f: getattr(task, f) for f in _TASK_FIELDS}
+    out["candidate_roles"] = (task.candidate_roles or "").split(",") if task.candidate_roles else []
+    out["overdue"] = bool(task.status == "open" and task.due_at and task.due_at < utcnow())
+    return out
+
+
+def task_detail(view: TaskView) -> dict[str, Any]:
+    out = task_out(view.task)
+    out.update(form=view.form, ui_schema=view.ui_schema, data=view.data, can_act=view.can_act)
+    return out
+
+
+def case_detail(view: CaseView) -> dict[str, Any]:
+    out = case_out(view.case)
+    out["data"] = view.data
+    out["process_version"] = view.version
+    out["open_tasks"] = [task_out(t) for t in view.open_tasks]
+    out["history"] = [{"id": e.id, "kind": e.kind, "at": e.at, "actor_id": e.actor_id,
+                       "task_id": e.task_id, "payload": e.payload} for e in view.history]
+    out["documents"] = [{"id": d.id, "kind": d.kind, "number": d.number, "language": d.language,
+                         "version": d.version, "filename": d.filename, "sha256": d.sha256,
+                         "created_at": d.created_at} for d in view.documents]
+    out["timers"] = [{"spec_name": t.spec_name, "due_at": t.due_at} for t in view.timers]
+    return out
+
+
+def process_out(d: ProcessDefinition) -> dict[str, Any]:
+    return {
+        "id": d.id, "process_id": d.process_id, "version": d.version, "name": d.name,
+        "kind": d.kind, "dialect": d.dialect, "filename": d.filename,
+        "content_hash": d.content_hash, "is_latest": d.is_latest, "deployed_at": d.deployed_at,
+        "user_tasks": [{"id": m.get("bpmn_id"), "name": m.get("name"), "lane": m.get("lane"),
+                        "form_key": m.get("form_key")} for m in (d.task_meta or {}).values()],
+    }

@@ -1,0 +1,112 @@
+"""Application factory: config, extensions, blueprints, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apiflask import APIFlask
+from flask import jsonify, request
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from server.api import api_bp
+from server.config import Settings
+from server.services import errors as domain
+from server.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    domain.NotFound: 404,
+    domain.Forbidden: 403,
+    domain.Conflict: 409,
+    domain.Invalid: 422,
+}
+
+
+def _status_of(exc: domain.DomainError) -> int:
+    for cls, status in STATUS.items():
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None,
+               background: bool | None = None) -> APIFlask:
+    """Build the app. `background` starts the in-process dispatcher (default: when the
+    settings say background work runs in-process)."""
+    settings = settings or (ctx.settings if ctx else Settings.from_env())
+    ctx = ctx or AppContext.create(settings)
+    app = APIFlask("regoffice", title="regoffice API", version="1",
+                   spec_path="/api/v1/openapi.json", docs_path=None)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        JSON_AS_ASCII=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        INFO={"description": "REST API of regoffice, the Registrar Office workflow server."},
+        SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["regoffice"] = ctx
+    app.register_blueprint(api_bp)
+    _register_errors(app)
+    _register_health(app, ctx)
+    if background if background is not None else settings.background == "inprocess":
+        from server.jobs.inprocess import InProcessDispatcher
+
+        dispatcher = InProcessDispatcher(ctx)
+        dispatcher.start()
+        app.extensions["regoffice.dispatcher"] = dispatcher
+    return app
+
+
+def _error(code: str, message: str, status: int, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    return jsonify({"error": code, "message": message, "fields": fields or {}}), status
+
+
+def _register_errors(app: APIFlask) -> None:
+    @app.errorhandler(domain.DomainError)
+    def _domain(exc: domain.DomainError):  # type: ignore[no-untyped-def]
+        return _error(exc.code, exc.message, _status_of(exc), exc.fields)
+
+    @app.error_processor
+    def _apiflask_error(error):  # type: ignore[no-untyped-def]
+        fields: dict[str, str] = {}
+        detail = error.detail or {}
+        for _location, errs in (detail.items() if isinstance(detail, dict) else []):
+            for name, messages in (errs.items() if isinstance(errs, dict) else []):
+                fields[name] = "; ".join(map(str, messages)) if isinstance(messages, list) \
+                    else str(messages)
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 413: "too_large", 422: "invalid"}.get(
+                    error.status_code, "error")
+        message = "Запрос содержит ошибки: исправьте отмеченные поля" if fields else error.message
+        return {"error": code, "message": message, "fields": fields}, error.status_code, error.headers
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        messages = {404: "Адрес не найден", 405: "Метод не поддерживается",
+                    413: "Файл слишком большой"}
+        return _error(exc.name.lower().replace(" ", "_"),
+                      messages.get(exc.code or 500, exc.description or exc.name), exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _error("internal", "Внутренняя ошибка сервера; запрос не выполнен, данные не изменены. "
+                      "Сообщите администратору.", 500)
+
+
+def _register_health(app: APIFlask, ctx: AppContext) -> None:
+    @app.get("/healthz")
+    @app.doc(hide=True)
+    def healthz():  # type: ignore[no-untyped-def]
+        try:
+            with ctx.db.read() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:
+            return {"status": "error", "database": str(exc)}, 503
+        return {"status": "ok", "database": "ok"}

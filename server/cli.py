@@ -1,0 +1,218 @@
+"""The `regoffice` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from server.auth import Actor
+from server.config import Settings
+from server.services.context import AppContext
+from server.services.errors import DomainError
+
+
+def _ctx() -> AppContext:
+    return AppContext.create(Settings.from_env())
+
+
+def _fail(exc: DomainError) -> None:
+    click.secho(f"Ошибка: {exc.message}", fg="red", err=True)
+    for field, reason in exc.fields.items():
+        click.secho(f"  {field}: {reason}", fg="red", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """regoffice — workflow and document server of the Registrar Office."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from server.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url, revision)
+    click.echo(f"Схема базы данных обновлена ({revision}).")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
+def deploy(path: Path | None) -> None:
+    """Deploy a BPMN/DMN file or a folder of models (default: workflows/)."""
+    from server.services import deployments
+
+    ctx = _ctx()
+    target = path or ctx.settings.workflows_dir
+    try:
+        if target.is_dir():
+            results = deployments.deploy_folder(ctx, Actor.system(), target)
+        else:
+            results = deployments.deploy_file(ctx, Actor.system(), target.name, target.read_bytes())
+    except DomainError as exc:
+        _fail(exc)
+        return
+    for r in results:
+        state = "новая версия" if r.created else "без изменений"
+        click.echo(f"{r.process_id}: версия {r.version} ({state})")
+
+
+@main.command()
+def check() -> None:
+    """Validate every model, form and template together; exit 1 on any problem."""
+    from server.services.checks import check_all
+
+    problems = check_all(Settings.from_env())
+    for line in problems:
+        click.secho(line, fg="red")
+    if problems:
+        click.secho(f"Найдено проблем: {len(problems)}", fg="red")
+        sys.exit(1)
+    click.secho("Модели, формы и шаблоны в порядке.", fg="green")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the server (development server; production uses gunicorn server.wsgi:app)."""
+    from server.app import create_app
+
+    app = create_app()
+    click.echo(f"regoffice: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the demo database and exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Migrate, deploy workflows/, load demo users, students and cases, then serve."""
+    from server import demo as demo_data
+    from server.migrate import upgrade
+    from server.services import deployments
+    from server.services.users import create_token
+
+    ctx = _ctx()
+    upgrade(ctx.settings.database_url)
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    result = demo_data.seed(ctx)
+    click.echo(f"База данных: {ctx.settings.database_url}")
+    if result.get("created"):
+        click.echo(f"Созданы демо-данные, дел: {len(result.get('cases', []))}")
+    click.echo(f"\nДемо-пользователи (пароль для всех: {demo_data.DEMO_PASSWORD}):")
+    for username, name, roles, faculty in demo_data.USERS:
+        token = create_token(ctx, username, "demo")
+        scope = f", факультет {faculty}" if faculty else ""
+        click.echo(f"  {username:<11} {', '.join(roles)}{scope} — {name}\n"
+                   f"              API: Authorization: Bearer {token}")
+    if no_serve:
+        return
+    from server.app import create_app
+
+    app = create_app(ctx=ctx)
+    click.echo(f"\nregoffice работает: http://{host}:{port}/  "
+               f"(API: http://{host}:{port}/api/v1/openapi.json)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.group()
+def users() -> None:
+    """Users and API tokens."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--full-name", required=True)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--faculty", default=None, help="Faculty code (required for deans)")
+@click.option("--email", default=None)
+@click.option("--password", default=None, help="Omit to be prompted")
+def users_create(username: str, full_name: str, roles: tuple[str, ...], faculty: str | None,
+                 email: str | None, password: str | None) -> None:
+    """Create a user with one or more roles."""
+    from server.services.users import NewUser, create_user
+
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Пароль", hide_input=True, confirmation_prompt=True)
+    try:
+        user_id = create_user(_ctx(), NewUser(username, full_name, roles, password, faculty, email))
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Пользователь {username} создан (id {user_id}).")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--name", default="cli")
+def users_token(username: str, name: str) -> None:
+    """Create an API token (printed once; only its hash is stored)."""
+    from server.services.users import create_token
+
+    try:
+        click.echo(create_token(_ctx(), username, name))
+    except DomainError as exc:
+        _fail(exc)
+
+
+@main.group()
+def students() -> None:
+    """The student registry."""
+
+
+@students.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True)
+def students_import(path: Path, dry_run: bool) -> None:
+    """Import students from a CSV or XLSX export (upsert by ИИН)."""
+    from server.services.students import import_students
+
+    try:
+        result = import_students(_ctx(), path, dry_run=dry_run)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Создано: {result.created}, обновлено: {result.updated}"
+               + (" (пробный запуск, ничего не записано)" if dry_run else ""))
+
+
+@main.command()
+def drain() -> None:
+    """Run every due background job and timer once, in this process."""
+    from server.jobs.inprocess import drain as run
+
+    click.echo(json.dumps({"processed": run(_ctx())}))
+
+
+@main.command()
+@click.option("--concurrency", default=2, type=int)
+def worker(concurrency: int) -> None:
+    """Celery worker (production; needs CELERY_BROKER_URL)."""
+    from server.jobs.celery_app import celery
+
+    celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
+                        "-Q", "regoffice"])
+
+
+@main.command()
+def beat() -> None:
+    """Celery beat: ticks the dispatcher (timers, outbox) every few seconds."""
+    from server.jobs.celery_app import celery
+
+    celery.start(["beat", "--loglevel=INFO"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Settings, read once from the environment (12-factor) with embedded defaults.
+
+With nothing set, regoffice runs on SQLite in an instance folder with in-process
+background work. DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the application. Build with `Settings.from_env()`."""
+
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    workflows_dir: Path
+    forms_dir: Path
+    templates_dir: Path
+    config_dir: Path
+    timezone: str = "Asia/Almaty"
+    celery_broker_url: str | None = None
+    # "inprocess": a background thread drains the outbox; "celery": a separate worker does.
+    background: str = "inprocess"
+    max_upload_bytes: int = 5 * 1024 * 1024
+    auto_deploy: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        instance = _env_path("REGOFFICE_INSTANCE", ROOT / "instance")
+        database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'regoffice.db'}"
+        broker = os.environ.get("CELERY_BROKER_URL") or None
+        background = os.environ.get("REGOFFICE_BACKGROUND") or ("celery" if broker else "inprocess")
+        settings = cls(
+            instance_dir=instance,
+            database_url=normalize_database_url(database_url),
+            secret_key=os.environ.get("SECRET_KEY") or _instance_secret(instance),
+            workflows_dir=_env_path("REGOFFICE_WORKFLOWS", ROOT / "workflows"),
+            forms_dir=_env_path("REGOFFICE_FORMS", ROOT / "forms"),
+            templates_dir=_env_path("REGOFFICE_TEMPLATES", ROOT / "templates"),
+            config_dir=_env_path("REGOFFICE_CONFIG_DIR", ROOT / "config"),
+            timezone=os.environ.get("REGOFFICE_TIMEZONE", "Asia/Almaty"),
+            celery_broker_url=broker,
+            background=background,
+            auto_deploy=_env_bool("REGOFFICE_AUTO_DEPLOY", True),
+        )
+        return replace(settings, **overrides) if overrides else settings
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-instance secret kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

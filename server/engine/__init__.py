@@ -1,0 +1,30 @@
+"""The workflow engine: the only package that imports SpiffWorkflow.
+
+Public surface:
+- `compile_model` / `ModelError`: parse and validate uploaded BPMN/DMN at deploy time;
+- `ProcessBundle`: a parsed, cached process version (spec + per-task metadata);
+- `Instance`: one running workflow (new or restored from stored state) with the operations
+  the services need: run, ready user tasks, complete, timers, service calls, dump.
+"""
+
+from server.engine.errors import EngineError, ModelError, ModelIssue, TaskNotReady
+from server.engine.loader import CompiledModel, ProcessBundle, compile_model, load_bundle
+from server.engine.runtime import SERIALIZER_VERSION, Instance, ReadyTask, ServiceCall, WaitingTimer
+from server.engine.scripting import ScriptFunctions
+
+__all__ = [
+    "SERIALIZER_VERSION",
+    "CompiledModel",
+    "EngineError",
+    "Instance",
+    "ModelError",
+    "ModelIssue",
+    "ProcessBundle",
+    "ReadyTask",
+    "ScriptFunctions",
+    "ServiceCall",
+    "TaskNotReady",
+    "WaitingTimer",
+    "compile_model",
+    "load_bundle",
+]

@@ -1,0 +1,38 @@
+"""Engine errors. They carry no HTTP status; the API and UI map them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelIssue:
+    """One problem found in a model: the file, the element id (if any) and why."""
+
+    file: str
+    element: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}" + (f" [{self.element}]" if self.element else "")
+        return f"{where}: {self.reason}"
+
+
+class ModelError(Exception):
+    """A model cannot be deployed; `issues` lists every problem found."""
+
+    def __init__(self, issues: list[ModelIssue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(str(i) for i in issues))
+
+
+class EngineError(Exception):
+    """A running workflow failed (a script raised, a condition could not be evaluated)."""
+
+    def __init__(self, message: str, element: str | None = None) -> None:
+        self.element = element
+        super().__init__(message)
+
+
+class TaskNotReady(Exception):
+    """The task is not (or no longer) ready in the engine."""

@@ -1,0 +1,123 @@
+"""Per-user-task metadata computed at deploy: lane, roles, form key, assignee, instructions.
+
+Stored with the version, so projecting the inbox after a step is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from lxml import etree
+
+from server.engine.errors import ModelIssue
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+HUMAN_TAGS = ("userTask", "manualTask")
+
+
+def xml_task_attributes(roots: Iterable[etree._Element]) -> dict[str, dict[str, str]]:
+    """camunda:* attributes of human tasks by element id (SpiffWorkflow ignores them)."""
+    found: dict[str, dict[str, str]] = {}
+    for root in roots:
+        for tag in HUMAN_TAGS:
+            for el in root.iter(f"{{{BPMN_NS}}}{tag}"):
+                attrs = {
+                    key: el.get(f"{{{CAMUNDA_NS}}}{key}")
+                    for key in ("candidateGroups", "candidateUsers", "assignee", "formKey", "dueDate")
+                }
+                found[el.get("id", "")] = {k: v.strip() for k, v in attrs.items() if v}
+    return found
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def collect_task_meta(
+    filename: str,
+    specs: list[Any],
+    xml_attrs: dict[str, dict[str, str]],
+    form_exists: Callable[[str], bool] | None,
+) -> tuple[dict[str, Any], dict[str, Any], list[ModelIssue]]:
+    meta: dict[str, Any] = {}
+    forms: dict[str, Any] = {}
+    issues: list[ModelIssue] = []
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            if not getattr(task_spec, "manual", False):
+                continue
+            bpmn_id = task_spec.bpmn_id or task_spec.name
+            ext = getattr(task_spec, "extensions", None) or {}
+            props = ext.get("properties", {}) if isinstance(ext, dict) else {}
+            attrs = xml_attrs.get(bpmn_id, {})
+            roles = _split(props.get("role")) or _split(attrs.get("candidateGroups"))
+            form_key = props.get("formKey") or attrs.get("formKey")
+            camunda_form = getattr(task_spec, "form", None)
+            if camunda_form is not None and getattr(camunda_form, "fields", None):
+                form_key = form_key or f"camunda:{spec.name}/{bpmn_id}"
+                forms[form_key] = camunda_form_schema(task_spec.bpmn_name or bpmn_id, camunda_form)
+            elif form_key and form_exists is not None and not form_exists(form_key):
+                issues.append(ModelIssue(filename, bpmn_id,
+                                         f"form '{form_key}' not found (forms/{form_key}.schema.json)"))
+            meta[task_spec.name] = {
+                "bpmn_id": bpmn_id,
+                "name": task_spec.bpmn_name or bpmn_id,
+                "lane": task_spec.lane,
+                "roles": roles,
+                "assignee": attrs.get("assignee"),
+                "form_key": form_key,
+                "instructions": ext.get("instructionsForEndUser") if isinstance(ext, dict) else None,
+                "documentation": getattr(task_spec, "documentation", None),
+            }
+    return meta, forms, issues
+
+
+_CAMUNDA_TYPES = {
+    "string": {"type": "string"},
+    "long": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+}
+
+
+def camunda_form_schema(title: str, form: Any) -> dict[str, Any]:
+    """Turn camunda:formData into a JSON Schema the server validates and the UI renders."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for fld in form.fields:
+        prop: dict[str, Any] = dict(_CAMUNDA_TYPES.get(fld.type, {"type": "string"}))
+        prop["title"] = fld.label or fld.id
+        if fld.type == "enum":
+            prop = {"type": "string", "title": prop["title"],
+                    "enum": [o.id for o in fld.options],
+                    "x-enum-titles": {"ru": [o.name for o in fld.options]}}
+        if fld.default_value not in (None, ""):
+            prop["default"] = _coerce_default(fld.default_value, prop.get("type"))
+        for v in fld.validation:
+            if v.name == "required" and str(v.config).lower() in ("true", "", "none"):
+                required.append(fld.id)
+            elif v.name in ("minlength", "maxlength") and str(v.config).isdigit():
+                prop["minLength" if v.name == "minlength" else "maxLength"] = int(v.config)
+            elif v.name in ("min", "max"):
+                try:
+                    prop["minimum" if v.name == "min" else "maximum"] = float(v.config)
+                except ValueError:
+                    pass
+        properties[fld.id] = prop
+    schema: dict[str, Any] = {"type": "object", "title": title, "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _coerce_default(value: str, json_type: str | None) -> Any:
+    if json_type == "integer":
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if json_type == "boolean":
+        return str(value).lower() == "true"
+    return value

@@ -1,0 +1,221 @@
+"""A running workflow instance: create, restore, step, inspect, dump.
+
+State is serialized *without* the spec (the spec lives once per version), as JSON with the
+SpiffWorkflow serializer's format version stored beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import TaskState
+
+from server.engine.errors import EngineError, TaskNotReady
+from server.engine.loader import ProcessBundle
+from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ServiceCall
+
+SERIALIZER_VERSION = VERSION
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """The top-level workflow converter without `spec`/`subprocess_specs`."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def restore_with_spec(self, dct: dict[str, Any], bundle: ProcessBundle) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class _Codec:
+    def __init__(self, config: dict[Any, Any]) -> None:
+        self.registry = BpmnWorkflowSerializer.configure(config)
+        self.converter = _SpeclessWorkflowConverter(BpmnWorkflow, self.registry)
+        self.encoder = create_encoder(self.registry, None)
+
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        self.registry._encoder_mode = True
+        try:
+            dct = self.converter.to_dict(workflow)
+            return json.dumps(dct, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
+        finally:
+            self.registry._encoder_mode = False
+
+    def loads(self, state: str, bundle: ProcessBundle) -> BpmnWorkflow:
+        return self.converter.restore_with_spec(json.loads(state), bundle)
+
+
+_CODECS = {"spiff": _Codec(SPIFF_CONFIG), "camunda": _Codec(CAMUNDA_CONFIG)}
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    spec_name: str
+    name: str
+    lane: str | None
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    spec_name: str
+    due_at: datetime
+
+
+def _wrap(exc: Exception) -> EngineError:
+    task = getattr(exc, "task", None)
+    element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    return EngineError(str(exc), element)
+
+
+class Instance:
+    """One workflow instance bound to its process bundle."""
+
+    def __init__(self, bundle: ProcessBundle, workflow: BpmnWorkflow, engine: CaseScriptEngine) -> None:
+        self.bundle = bundle
+        self.workflow = workflow
+        self.script_engine = engine
+
+    @classmethod
+    def start(cls, bundle: ProcessBundle, data: dict[str, Any], functions: ScriptFunctions,
+              async_operators: frozenset[str]) -> Instance:
+        engine = CaseScriptEngine(functions, async_operators)
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine)
+        workflow.data.update(data)
+        start = workflow.task_tree  # the root task carries initial data to its children
+        start.data.update(data)
+        return cls(bundle, workflow, engine)
+
+    @classmethod
+    def restore(cls, bundle: ProcessBundle, state: str, functions: ScriptFunctions,
+                async_operators: frozenset[str]) -> Instance:
+        engine = CaseScriptEngine(functions, async_operators)
+        workflow = _CODECS[bundle.dialect].loads(state, bundle)
+        workflow.script_engine = engine
+        return cls(bundle, workflow, engine)
+
+    def dump(self) -> str:
+        return _CODECS[self.bundle.dialect].dumps(self.workflow)
+
+    # --- stepping -------------------------------------------------------------------
+    def run(self) -> list[ServiceCall]:
+        """Run engine steps until human input or a wait; return the service calls made."""
+        self.script_engine.calls = []
+        try:
+            self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _wrap(exc) from exc
+        return list(self.script_engine.calls)
+
+    def _task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, WorkflowException):
+            task = None
+        if task is None:
+            raise TaskNotReady(task_id)
+        return task
+
+    def complete_user_task(self, task_id: str, data: dict[str, Any]) -> list[ServiceCall]:
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id)
+        task.data.update(data)
+        try:
+            task.run()
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _wrap(exc) from exc
+        return self.run()
+
+    def complete_service_task(self, task_id: str, result: dict[str, Any]) -> list[ServiceCall]:
+        task = self._task(task_id)
+        if task.state != TaskState.STARTED:
+            raise TaskNotReady(task_id)
+        task.data[task.task_spec.result_variable] = result
+        task.complete()
+        return self.run()
+
+    def fire_due_timers(self) -> list[ServiceCall]:
+        """Refresh timers (a due timer becomes ready) and run on (engine trap 2)."""
+        self.workflow.refresh_timers()
+        return self.run()
+
+    def cancel(self) -> None:
+        self.workflow.cancel()
+
+    # --- inspection -----------------------------------------------------------------
+    @property
+    def completed(self) -> bool:
+        return self.workflow.completed
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Data of the last completed task (the case's current view), else workflow data."""
+        last = self.workflow.last_task
+        return dict(last.data) if last is not None else dict(self.workflow.data)
+
+    def ready_user_tasks(self) -> list[ReadyTask]:
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        meta = self.bundle.task_meta
+        return [
+            ReadyTask(str(t.id), t.task_spec.name, meta.get(t.task_spec.name, {}).get("name")
+                      or t.task_spec.bpmn_name or t.task_spec.name, t.task_spec.lane,
+                      meta.get(t.task_spec.name, {}))
+            for t in tasks
+        ]
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        return dict(self._task(task_id).data)
+
+    def started_service_tasks(self) -> list[str]:
+        return [str(t.id) for t in self.workflow.get_tasks(state=TaskState.STARTED)
+                if hasattr(t.task_spec, "operation_name")]
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        timers = []
+        for task in self.workflow.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            details = definition.details(task)
+            if details.value is None:
+                continue
+            due = datetime.fromisoformat(details.value)
+            due = due if due.tzinfo else due.replace(tzinfo=UTC)
+            timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name,
+                                       due.astimezone(UTC)))
+        return timers
+
+    def completed_path(self) -> list[str]:
+        """BPMN ids of completed tasks, in order (for the process map)."""
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if getattr(t.task_spec, "bpmn_id", None)]
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done]

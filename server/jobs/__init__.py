@@ -1,0 +1,1 @@
+"""Background work: the in-process dispatcher (embedded default) and Celery (production)."""

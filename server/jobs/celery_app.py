@@ -1,0 +1,52 @@
+"""Celery app (production): the worker runs jobs by id; beat ticks the dispatcher.
+
+Each task is a thin shim over one service call, by id, idempotent: a job run twice is a
+no-op the second time (see `services.background.run_job`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from celery import Celery
+
+from server.config import Settings
+from server.services import background
+from server.services.context import AppContext
+
+TICK_SECONDS = float(os.environ.get("REGOFFICE_TICK_SECONDS", "2"))
+
+celery = Celery("regoffice")
+celery.conf.update(
+    broker_url=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_default_queue="regoffice",
+    broker_connection_retry_on_startup=True,
+    beat_schedule={"regoffice-tick": {"task": "regoffice.tick", "schedule": TICK_SECONDS}},
+    timezone="UTC",
+)
+
+
+@lru_cache(maxsize=1)
+def context() -> AppContext:
+    return AppContext.create(Settings.from_env())
+
+
+@celery.task(name="regoffice.run_job")
+def run_job(job_id: int) -> str:
+    return background.run_job(context(), job_id)
+
+
+@celery.task(name="regoffice.tick")
+def tick() -> dict[str, int]:
+    """Fire due timers, then hand due outbox jobs to the workers (the sweeper re-sends
+    jobs sent long ago but never finished)."""
+    ctx = context()
+    fired = background.fire_due_timers(ctx)
+    job_ids = background.claim_due_jobs(ctx)
+    for job_id in job_ids:
+        run_job.delay(job_id)
+    return {"timers": fired, "jobs": len(job_ids)}

@@ -1,0 +1,60 @@
+"""The embedded dispatcher: a daemon thread that drains the outbox and fires due timers.
+
+It runs the very same service functions a Celery worker runs; only the dispatch differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from server.services import background
+from server.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+def drain(ctx: AppContext, *, max_rounds: int = 100) -> int:
+    """Run every due job and timer until nothing is left (tests, CLI, the thread)."""
+    done = 0
+    for _ in range(max_rounds):
+        progressed = background.fire_due_timers(ctx)
+        job_ids = background.claim_due_jobs(ctx)
+        for job_id in job_ids:
+            background.run_job(ctx, job_id)
+        done += progressed + len(job_ids)
+        if not job_ids and not progressed:
+            break
+    return done
+
+
+class InProcessDispatcher:
+    def __init__(self, ctx: AppContext, interval: float = 1.0) -> None:
+        self.ctx = ctx
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self.ctx.on_jobs.append(self._wake.set)
+        self._thread = threading.Thread(target=self._loop, name="regoffice-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                drain(self.ctx)
+            except Exception:
+                log.exception("background dispatcher round failed")
+            self._wake.wait(self.interval)
+            self._wake.clear()

@@ -1,0 +1,27 @@
+"""ORM models, one aggregate per module. Importing this package registers every table."""
+
+from server.models.audit import AuditEvent
+from server.models.case import Case
+from server.models.document import Document, RegisterCounter
+from server.models.outbox import OutboxJob, Timer
+from server.models.process import ProcessDefinition
+from server.models.student import Faculty, Student
+from server.models.task import HumanTask, TaskCandidate
+from server.models.user import ApiToken, User, UserRole
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Case",
+    "Document",
+    "Faculty",
+    "HumanTask",
+    "OutboxJob",
+    "ProcessDefinition",
+    "RegisterCounter",
+    "Student",
+    "TaskCandidate",
+    "Timer",
+    "User",
+    "UserRole",
+]

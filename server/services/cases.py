@@ -1,0 +1,255 @@
+"""Cases: start, view, search, cancel/withdraw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.auth import Actor
+from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
+from server.db import utcnow
+from server.engine import EngineError, Instance
+from server.models import AuditEvent, Case, Document, HumanTask, ProcessDefinition, Student, Timer
+from server.models.case import OPEN_STATUSES
+from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
+from server.services.deployments import bundle_for, latest_definition
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.steps import audit, persist_step
+
+CHANNELS = ("direct", "egov", "state_corporation")
+
+
+def student_context(student: Student) -> dict[str, Any]:
+    """The `student` variable every case of a registered student starts with."""
+    return {
+        "id": student.id, "iin": student.iin, "last_name": student.last_name,
+        "first_name": student.first_name, "middle_name": student.middle_name,
+        "full_name": student.full_name, "latin_name": student.latin_name,
+        "faculty_code": student.faculty.code, "faculty_name": student.faculty.name_ru,
+        "faculty_name_kk": student.faculty.name_kk, "programme_code": student.programme_code,
+        "programme_name": student.programme_name, "level": student.level, "year": student.year,
+        "group": student.group, "form": student.form, "language": student.language,
+        "funding": student.funding, "citizenship": student.citizenship, "sex": student.sex,
+    }
+
+
+def _deadline(ctx: AppContext, process_id: str, received_at: datetime, channel: str) -> datetime | None:
+    try:
+        service = ctx.catalog.service(process_id)
+    except (KeyError, FileNotFoundError, ImportError):
+        return None
+    deadline = getattr(service, "deadline", None)
+    if not deadline:
+        return None
+    return ctx.calendar.deadline(received_at, deadline.days, deadline.kind, channel, ctx.tz)
+
+
+@dataclass
+class StartRequest:
+    process_id: str
+    student_id: int | None = None
+    channel: str = "direct"
+    data: dict[str, Any] = field(default_factory=dict)
+    received_at: datetime | None = None
+
+
+def _validate_start(req: StartRequest) -> None:
+    fields: dict[str, str] = {}
+    if req.channel not in CHANNELS:
+        fields["channel"] = f"Допустимые каналы: {', '.join(CHANNELS)}"
+    if not isinstance(req.data, dict):
+        fields["data"] = "Ожидается объект JSON"
+    else:
+        for key in req.data:
+            if key in RESERVED_DATA_KEYS or not str(key).isidentifier() or str(key).startswith("_"):
+                fields[f"data.{key}"] = "Недопустимое имя переменной"
+    if fields:
+        raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля", fields)
+
+
+def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
+    """Register an application and run the process until it needs a person or waits."""
+    if not actor.has_any(CASE_STARTERS):
+        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
+    _validate_start(req)
+    with ctx.db.unit_of_work() as session:
+        definition = latest_definition(session, req.process_id)
+        student = None
+        if req.student_id is not None:
+            student = session.get(Student, req.student_id)
+            if student is None:
+                raise NotFound("Студент не найден", {"student_id": "Нет студента с таким id"})
+        received = req.received_at or utcnow()
+        data = dict(req.data)
+        data.update(service_code=req.process_id, channel=req.channel)
+        if student is not None:
+            data["student"] = student_context(student)
+        subject = data.get("student") or data.get("applicant") or {}
+        case = Case(
+            definition_id=definition.id, process_id=req.process_id,
+            student_id=student.id if student else None,
+            faculty_id=student.faculty_id if student else _faculty_id(session, subject),
+            subject_name=(subject.get("full_name") if isinstance(subject, dict) else None),
+            subject_iin=(subject.get("iin") if isinstance(subject, dict) else None),
+            channel=req.channel, status="in_progress", received_at=received,
+            deadline_at=_deadline(ctx, req.process_id, received, req.channel),
+            created_by=actor.user_id, state="{}", serializer_version="",
+        )
+        session.add(case)
+        session.flush()
+        data["case_id"] = case.id
+        bundle = bundle_for(definition)
+        instance = Instance.start(bundle, data, ctx.script_functions, ASYNC_OPERATORS)
+        audit(session, case, actor, "case_started",
+              {"process_id": req.process_id, "version": definition.version,
+               "channel": req.channel, "data": req.data})
+        try:
+            calls = instance.run()
+        except EngineError as exc:
+            raise Invalid(f"Процесс остановился с ошибкой: {exc}",
+                          {"data": str(exc)}) from None
+        persist_step(ctx, session, case, instance, calls, actor)
+        return case.id
+
+
+def _faculty_id(session: Session, subject: Any) -> int | None:
+    from server.models import Faculty
+
+    code = subject.get("faculty_code") if isinstance(subject, dict) else None
+    if not code:
+        return None
+    return session.scalar(select(Faculty.id).where(Faculty.code == code))
+
+
+def check_case_visible(actor: Actor, case: Case) -> None:
+    """404 rather than 403 for cases outside a dean's faculty: existence is not disclosed."""
+    if actor.sees_all_cases():
+        return
+    if "dean" in actor.roles and case.faculty_id is not None and case.faculty_id == actor.faculty_id:
+        return
+    raise NotFound("Дело не найдено или недоступно вам")
+
+
+@dataclass
+class CaseView:
+    case: Case
+    data: dict[str, Any]
+    open_tasks: list[HumanTask]
+    history: list[AuditEvent]
+    documents: list[Document]
+    timers: list[Timer]
+    version: int
+
+
+def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = True) -> CaseView:
+    with ctx.db.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound("Дело не найдено или недоступно вам")
+        check_case_visible(actor, case)
+        data: dict[str, Any] = {}
+        definition = session.get(ProcessDefinition, case.definition_id)
+        if with_data:
+            bundle = bundle_for(definition)
+            data = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS).data
+        tasks = session.scalars(select(HumanTask).where(
+            HumanTask.case_id == case_id, HumanTask.status == "open")).all()
+        history = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                                  .order_by(AuditEvent.id)).all()
+        docs = session.scalars(select(Document).where(Document.case_id == case_id)
+                               .order_by(Document.id)).all()
+        timers = session.scalars(select(Timer).where(Timer.case_id == case_id,
+                                                     Timer.status == "waiting")).all()
+        return CaseView(case, data, list(tasks), list(history), list(docs), list(timers),
+                        definition.version)
+
+
+@dataclass
+class CaseQuery:
+    status: str | None = None
+    process_id: str | None = None
+    q: str | None = None  # student name or ИИН
+    faculty_id: int | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def search_cases(ctx: AppContext, actor: Actor, query: CaseQuery) -> tuple[list[Case], int]:
+    stmt = select(Case)
+    if query.status == "open":
+        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+    elif query.status:
+        stmt = stmt.where(Case.status == query.status)
+    if query.process_id:
+        stmt = stmt.where(Case.process_id == query.process_id)
+    if query.faculty_id:
+        stmt = stmt.where(Case.faculty_id == query.faculty_id)
+    if query.q:
+        text = query.q.strip()
+        if text.isdigit():
+            stmt = stmt.where(Case.subject_iin.startswith(text))
+        else:
+            stmt = stmt.where(func.lower(Case.subject_name).contains(text.lower()))
+    if query.received_from:
+        stmt = stmt.where(Case.received_at >= _day_start(ctx, query.received_from))
+    if query.received_to:
+        stmt = stmt.where(Case.received_at < _day_start(ctx, query.received_to, 1))
+    if not actor.sees_all_cases():
+        stmt = stmt.where(Case.faculty_id == actor.faculty_id) if "dean" in actor.roles \
+            else stmt.where(Case.id.is_(None))
+    with ctx.db.read() as session:
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = session.scalars(stmt.order_by(Case.id.desc()).limit(query.limit)
+                               .offset(query.offset)).all()
+        return list(rows), total
+
+
+def _day_start(ctx: AppContext, d: date, plus: int = 0) -> datetime:
+    from datetime import time, timedelta
+
+    return datetime.combine(d + timedelta(days=plus), time(0), tzinfo=ctx.tz)
+
+
+def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
+                *, withdrawn: bool = False) -> Case:
+    """Cancel (by the office) or withdraw (at the applicant's request) with a reason."""
+    if not actor.has_any(CASE_CANCELLERS):
+        raise Forbidden("Отменять дела может специалист офиса регистратора")
+    if not reason or not reason.strip():
+        raise Invalid("Укажите причину", {"reason": "Обязательное поле"})
+    with ctx.db.unit_of_work() as session:
+        case = _lock_case(ctx, session, case_id)
+        check_case_visible(actor, case)
+        if case.status not in OPEN_STATUSES:
+            raise Conflict(f"Дело уже завершено (статус: {case.status}); отменить его нельзя")
+        bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+        instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+        instance.cancel()
+        case.status = "withdrawn" if withdrawn else "cancelled"
+        case.cancel_reason = reason.strip()
+        case.decided_at = utcnow()
+        case.outcome = case.status
+        persist_step(ctx, session, case, instance, [], actor)
+        audit(session, case, actor, "case_" + case.status, {"reason": case.cancel_reason})
+        return case
+
+
+def _lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
+    """One writer per case: SELECT ... FOR UPDATE on PostgreSQL (SQLite's BEGIN IMMEDIATE
+    already serializes writers); the version column catches anything else."""
+    stmt = select(Case).where(Case.id == case_id)
+    if ctx.db.is_postgres:
+        stmt = stmt.with_for_update()
+    case = session.scalars(stmt).first()
+    if case is None:
+        raise NotFound("Дело не найдено или недоступно вам")
+    return case
+
+
+lock_case = _lock_case

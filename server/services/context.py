@@ -1,0 +1,85 @@
+"""The application context every use case runs in: settings, database, engine wiring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from server.config import Settings
+from server.db import Database, utcnow
+from server.engine import ScriptFunctions
+
+# Operators a model's service tasks may name; the async ones wait for a background job.
+SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status"})
+ASYNC_OPERATORS = frozenset({"document/render"})
+RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
+                                "deadline_at", "working_days"})
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+
+    @classmethod
+    def create(cls, settings: Settings, **engine_kwargs: Any) -> AppContext:
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings, Database(settings.database_url, **engine_kwargs))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    @cached_property
+    def lanes(self) -> dict[str, str]:
+        path = self.settings.config_dir / "lanes.yaml"
+        if not path.exists():
+            return {}
+        return dict((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("lanes") or {})
+
+    @cached_property
+    def calendar(self) -> Any:
+        from server.domain.calendar import WorkCalendar
+
+        return WorkCalendar(self.settings.config_dir)
+
+    @cached_property
+    def catalog(self) -> Any:
+        from server.domain.catalog import load_catalog
+
+        return load_catalog(self.settings.config_dir / "catalog.yaml")
+
+    @cached_property
+    def script_functions(self) -> ScriptFunctions:
+        return ScriptFunctions({"working_days": self._working_days_duration})
+
+    def _working_days_duration(self, days: int) -> str:
+        """ISO-8601 duration from now to the end of the n-th working day (local time)."""
+        now = utcnow()
+        local_today = now.astimezone(self.tz).date()
+        last_day = self.calendar.add_working_days(local_today, int(days))
+        end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.tz)
+        seconds = max(1, int((end - now).total_seconds()))
+        return f"PT{seconds}S"
+
+    @property
+    def on_jobs(self) -> list[Callable[[], None]]:
+        return self.db.after_jobs
+
+    def forms_dir(self) -> Path:
+        return self.settings.forms_dir
+
+    def role_for_lane(self, lane: str | None) -> str | None:
+        if not lane:
+            return None
+        return self.lanes.get(lane, lane)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)

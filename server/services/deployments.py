@@ -1,0 +1,178 @@
+"""Deploying BPMN/DMN models as versioned process definitions keyed by content hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server.auth import Actor
+from server.auth.roles import DEPLOYERS
+from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
+from server.models import AuditEvent, ProcessDefinition
+from server.services.context import ASYNC_OPERATORS, SYNC_OPERATORS, AppContext
+from server.services.errors import Forbidden, ModelRejected, NotFound
+from server.services.forms import FormRegistry
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    process_id: str
+    version: int
+    definition_id: int
+    created: bool  # False when the content was unchanged
+
+
+def _available_sources(session: Session, exclude: str) -> dict[str, str]:
+    """Latest deployed files, by filename, for resolving call activities and decisions."""
+    rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.is_latest)).all()
+    sources: dict[str, str] = {}
+    for row in rows:
+        for name, text in row.sources.items():
+            if name != exclude:
+                sources.setdefault(name, text)
+    return sources
+
+
+def _check_operators(filename: str, bundle_sources: dict[str, str]) -> None:
+    from lxml import etree
+
+    from server.engine.errors import ModelIssue
+    from server.engine.xmlsafe import parse_untrusted
+
+    known = SYNC_OPERATORS | ASYNC_OPERATORS
+    issues = []
+    for name, text in bundle_sources.items():
+        root = parse_untrusted(text)
+        for el in root.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}serviceTaskOperator"):
+            if el.get("id") not in known:
+                owner = el.getparent().getparent() if el.getparent() is not None else None
+                issues.append(ModelIssue(name, owner.get("id") if owner is not None else None,
+                                         f"unknown service operator '{el.get('id')}'; "
+                                         f"known: {', '.join(sorted(known))}"))
+        del root
+    if issues:
+        raise ModelError(issues)
+    del etree
+
+
+def deploy_file(ctx: AppContext, actor: Actor, filename: str, content: bytes | str,
+                *, session: Session | None = None) -> list[DeployResult]:
+    """Deploy one BPMN or DMN file. Unchanged content makes no new version."""
+    if not actor.has_any(DEPLOYERS):
+        raise Forbidden("Развёртывать модели может только администратор")
+    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    filename = Path(filename).name
+    if session is not None:
+        return _deploy(ctx, session, actor, filename, text)
+    with ctx.db.unit_of_work() as s:
+        return _deploy(ctx, s, actor, filename, text)
+
+
+def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text: str) -> list[DeployResult]:
+    forms = FormRegistry(ctx.settings.forms_dir)
+    try:
+        model = compile_model(
+            filename, text, _available_sources(session, filename),
+            form_exists=forms.exists, allowed_calls=ctx.script_functions.names,
+        )
+        for pid in model.ids:
+            _check_operators(filename, model.bundles[pid])
+    except (ModelError, UnicodeDecodeError) as exc:
+        issues = getattr(exc, "issues", [])
+        fields = {f"{i.file}#{i.element or ''}".rstrip("#"): i.reason for i in issues}
+        raise ModelRejected(f"Модель {filename} не принята: {exc}", fields) from None
+    results = []
+    for pid in model.ids:
+        existing = session.scalar(select(ProcessDefinition).where(
+            ProcessDefinition.process_id == pid, ProcessDefinition.content_hash == model.hashes[pid]))
+        if existing is not None:
+            results.append(DeployResult(pid, existing.version, existing.id, False))
+            continue
+        last = session.scalar(select(ProcessDefinition.version).where(
+            ProcessDefinition.process_id == pid).order_by(ProcessDefinition.version.desc()).limit(1))
+        session.execute(update(ProcessDefinition).where(ProcessDefinition.process_id == pid)
+                        .values(is_latest=False))
+        row = ProcessDefinition(
+            process_id=pid, kind=model.kind, dialect=model.dialect, version=(last or 0) + 1,
+            name=model.names.get(pid, pid), filename=filename, content_hash=model.hashes[pid],
+            sources=model.bundles[pid], task_meta=model.task_meta.get(pid, {}),
+            forms=model.forms, is_latest=True, deployed_by=actor.user_id,
+        )
+        session.add(row)
+        session.flush()
+        session.add(AuditEvent(actor_id=actor.user_id, kind="process_deployed",
+                               payload={"process_id": pid, "version": row.version,
+                                        "hash": row.content_hash, "file": filename}))
+        results.append(DeployResult(pid, row.version, row.id, True))
+    return results
+
+
+def deploy_upload(ctx: AppContext, actor: Actor, filename: str, content: bytes) -> list[DeployResult]:
+    """An uploaded file: checked for size and type before it is parsed."""
+    if not actor.has_any(DEPLOYERS):
+        raise Forbidden("Развёртывать модели может только администратор")
+    if len(content) > ctx.settings.max_upload_bytes:
+        raise ModelRejected("Файл слишком большой", {"file": f"Не более {ctx.settings.max_upload_bytes} байт"})
+    if not filename.lower().endswith((".bpmn", ".dmn", ".xml")):
+        raise ModelRejected("Ожидается файл .bpmn или .dmn", {"file": "Неверное расширение файла"})
+    if not content.strip():
+        raise ModelRejected("Файл пуст", {"file": "Пустой файл"})
+    return deploy_file(ctx, actor, filename, content)
+
+
+def deploy_folder(ctx: AppContext, actor: Actor, folder: Path) -> list[DeployResult]:
+    """Deploy every model in a folder: DMN first, then BPMN (called processes first)."""
+    files = sorted(folder.glob("*.dmn")) + _bpmn_in_call_order(sorted(folder.glob("*.bpmn")))
+    results: list[DeployResult] = []
+    with ctx.db.unit_of_work() as session:
+        for path in files:
+            results += deploy_file(ctx, actor, path.name, path.read_bytes(), session=session)
+            session.flush()
+    return results
+
+
+def _bpmn_in_call_order(paths: list[Path]) -> list[Path]:
+    """Files whose processes are called by others come first (simple dependency sort)."""
+    from server.engine.loader import _provided_ids, _required_ids
+    from server.engine.xmlsafe import parse_untrusted
+
+    info = {}
+    for p in paths:
+        root = parse_untrusted(p.read_bytes())
+        info[p] = (_provided_ids(root)[0], _required_ids(root)[0])
+    ordered: list[Path] = []
+    remaining = list(paths)
+    while remaining:
+        provided_later = set().union(*(info[p][0] for p in remaining))
+        ready = [p for p in remaining if not (info[p][1] & provided_later - info[p][0])]
+        ready = ready or remaining[:1]
+        for p in ready:
+            ordered.append(p)
+            remaining.remove(p)
+    return ordered
+
+
+def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
+    row = session.scalar(select(ProcessDefinition).where(
+        ProcessDefinition.process_id == process_id, ProcessDefinition.is_latest,
+        ProcessDefinition.kind == "bpmn"))
+    if row is None:
+        raise NotFound(f"Процесс «{process_id}» не развёрнут", {"process_id": "Неизвестный процесс"})
+    return row
+
+
+def bundle_for(definition: ProcessDefinition) -> ProcessBundle:
+    return load_bundle(definition.id, definition.process_id, definition.dialect,
+                       definition.sources, definition.task_meta, definition.content_hash)
+
+
+def list_definitions(ctx: AppContext, *, all_versions: bool = False) -> list[ProcessDefinition]:
+    with ctx.db.read() as session:
+        query = select(ProcessDefinition).order_by(ProcessDefinition.process_id,
+                                                   ProcessDefinition.version.desc())
+        if not all_versions:
+            query = query.where(ProcessDefinition.is_latest)
+        return list(session.scalars(query).all())

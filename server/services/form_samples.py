@@ -1,0 +1,60 @@
+"""Valid sample data for a form schema: used by the demo, `regoffice check` and tests.
+
+Decisions default to the positive choice ("approve"), booleans to true.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from server.services.context import AppContext
+from server.services.forms import FormRegistry
+
+POSITIVE = ("approve", "approved", "yes", "issued", "complete")
+
+
+def sample_value(prop: dict[str, Any], name: str = "") -> Any:
+    if "const" in prop:
+        return prop["const"]
+    if "default" in prop:
+        return prop["default"]
+    if "enum" in prop:
+        for choice in POSITIVE:
+            if choice in prop["enum"]:
+                return choice
+        return prop["enum"][0]
+    kind = prop.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "boolean":
+        return True
+    if kind in ("integer", "number"):
+        return prop.get("minimum", 0) if prop.get("minimum", 0) > 0 else (1 if kind == "integer" else 1.0)
+    if kind == "array":
+        items = prop.get("items") or {}
+        return [sample_value(items, name) for _ in range(max(1, prop.get("minItems", 1)))]
+    if kind == "object":
+        return sample_object(prop)
+    if prop.get("format") == "date":
+        return date.today().isoformat()
+    if prop.get("format") == "iin":
+        from server.domain.iin import make_iin
+
+        return make_iin(date(2004, 5, 17), "M", 1234)
+    if "pattern" in prop and "0-9" in prop["pattern"]:
+        return "1" * 12 if "{12}" in prop["pattern"] else "1"
+    text = f"Тестовое значение {name}".strip()
+    return text[: prop.get("maxLength", 200)] if len(text) >= prop.get("minLength", 0) else "x" * prop["minLength"]
+
+
+def sample_object(schema: dict[str, Any]) -> dict[str, Any]:
+    props = schema.get("properties") or {}
+    return {name: sample_value(prop, name) for name, prop in props.items()
+            if not prop.get("readOnly")}
+
+
+def answer_for(ctx: AppContext, form_key: str | None) -> dict[str, Any]:
+    if not form_key or form_key.startswith("camunda:"):
+        return {}
+    schema, _ = FormRegistry(ctx.settings.forms_dir).load(form_key)
+    return sample_object(schema)

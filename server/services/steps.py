@@ -1,0 +1,149 @@
+"""Writing one engine step to the database: state, inbox projection, timers, service
+calls (audit + outbox), case status. Always inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.auth import Actor
+from server.db import utcnow
+from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
+from server.models import AuditEvent, Case, HumanTask, OutboxJob, TaskCandidate, Timer, User
+from server.services.context import AppContext
+
+REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
+
+
+def audit(session: Session, case: Case | None, actor: Actor, kind: str,
+          payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
+    session.add(AuditEvent(case_id=case.id if case else None, task_id=task_id,
+                           actor_id=actor.user_id, kind=kind, payload=payload or {}))
+
+
+def enqueue(session: Session, kind: str, key: str, case: Case | None,
+            payload: dict[str, Any], available_at: Any = None) -> None:
+    """Write an outbox job unless one with the same idempotency key exists."""
+    if session.scalar(select(OutboxJob.id).where(OutboxJob.idempotency_key == key)) is not None:
+        return
+    job = OutboxJob(kind=kind, idempotency_key=key, case_id=case.id if case else None,
+                    payload=payload)
+    if available_at is not None:
+        job.available_at = available_at
+    session.add(job)
+    session.info["jobs_written"] = True
+
+
+def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instance,
+                 calls: list[ServiceCall], actor: Actor) -> None:
+    now = utcnow()
+    case.state = instance.dump()
+    case.serializer_version = SERIALIZER_VERSION
+    case.updated_at = now
+    open_tasks = _project_tasks(ctx, session, case, instance)
+    _sync_timers(session, case, instance)
+    for call in calls:
+        _handle_call(session, case, call, actor)
+    if instance.completed:
+        _finish(session, case, instance, actor)
+    elif case.status in ("in_progress", "returned"):
+        returned = any(t.get("case_status") == "returned" for t in open_tasks)
+        case.status = "returned" if returned else "in_progress"
+
+
+def _project_tasks(ctx: AppContext, session: Session, case: Case,
+                   instance: Instance) -> list[dict[str, Any]]:
+    """Insert newly ready user tasks; close rows the engine no longer has ready."""
+    ready = {t.id: t for t in instance.ready_user_tasks()}
+    existing = session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.status == "open")).all() if case.id else []
+    now = utcnow()
+    for row in existing:
+        if row.id not in ready:
+            row.status = "cancelled" if row.status == "open" else row.status
+            row.completed_at = row.completed_at or now
+    known = {row.id for row in existing}
+    for task in ready.values():
+        if task.id in known:
+            continue
+        meta = task.meta
+        roles = list(meta.get("roles") or [])
+        lane_role = ctx.role_for_lane(task.lane)
+        if not roles and lane_role:
+            roles = [lane_role]
+        row = HumanTask(
+            id=task.id, case_id=case.id, process_id=case.process_id, spec_name=task.spec_name,
+            name=task.name, lane=task.lane, role=roles[0] if roles else None,
+            candidate_roles=",".join(dict.fromkeys(roles)) or None,
+            faculty_id=case.faculty_id, form_key=meta.get("form_key"),
+            subject_name=case.subject_name, subject_iin=case.subject_iin,
+            due_at=case.deadline_at, instructions=meta.get("instructions"), created_at=now,
+        )
+        assignee = meta.get("assignee")
+        if assignee:
+            row.assignee_id = session.scalar(select(User.id).where(User.username == assignee))
+        session.add(row)
+        for role in dict.fromkeys(roles):
+            session.add(TaskCandidate(task_id=task.id, role=role))
+    return [t.meta for t in ready.values()]
+
+
+def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
+    waiting = {t.task_id: t for t in instance.waiting_timers()}
+    rows = session.scalars(select(Timer).where(Timer.case_id == case.id,
+                                               Timer.status == "waiting")).all()
+    seen = set()
+    now = utcnow()
+    for row in rows:
+        if row.engine_task_id in waiting:
+            row.due_at = waiting[row.engine_task_id].due_at
+            seen.add(row.engine_task_id)
+        elif row.due_at <= now:
+            row.status = "fired"
+            row.fired_at = now
+            session.add(AuditEvent(case_id=case.id, kind="timer_fired",
+                                   payload={"element": row.spec_name,
+                                            "due_at": row.due_at.isoformat()}))
+        else:
+            row.status = "cancelled"
+    for task_id, timer in waiting.items():
+        if task_id not in seen:
+            session.add(Timer(case_id=case.id, engine_task_id=task_id, spec_name=timer.spec_name,
+                              due_at=timer.due_at))
+
+
+def _handle_call(session: Session, case: Case, call: ServiceCall, actor: Actor) -> None:
+    key = f"svc:{case.id}:{call.task_id}"
+    if call.is_async:
+        enqueue(session, call.operator, key, case,
+                {"case_id": case.id, "task_id": call.task_id, "params": call.params})
+        audit(session, case, actor, "service_requested",
+              {"operator": call.operator, "element": call.spec_name}, task_id=call.task_id)
+    elif call.operator == "case/escalate":
+        audit(session, case, actor, "escalated",
+              {"to_role": call.params.get("to_role"), "element": call.spec_name})
+        enqueue(session, "notify/escalation", key, case,
+                {"case_id": case.id, "to_role": call.params.get("to_role"),
+                 "element": call.spec_name})
+    elif call.operator == "notify/send":
+        enqueue(session, "notify/send", key, case, {"case_id": case.id, **call.params})
+    elif call.operator == "case/set_status":
+        case.status = str(call.params.get("status") or case.status)
+
+
+def _finish(session: Session, case: Case, instance: Instance, actor: Actor) -> None:
+    data = instance.data
+    outcome = str(data.get("outcome") or "completed")
+    case.outcome = outcome
+    case.decided_at = case.decided_at or utcnow()
+    if outcome in REFUSED_OUTCOMES:
+        case.status = "rejected"
+        ground = data.get("refusal_ground")
+        case.refusal_ground = str(ground) if ground else None
+    elif case.status not in ("cancelled", "withdrawn"):
+        case.status = "completed"
+    case.summary = {**(case.summary or {}), "outcome": outcome}
+    audit(session, case, actor, "case_completed",
+          {"status": case.status, "outcome": outcome, "refusal_ground": case.refusal_ground})

@@ -1,0 +1,118 @@
+"""The student registry: import from the student information system's CSV/XLSX export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from server.domain.iin import InvalidIIN, iin_sex, validate_iin
+from server.models import Faculty, Student
+from server.services.context import AppContext
+from server.services.errors import Invalid
+
+COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "faculty_code",
+           "programme_code", "programme_name", "level", "year", "group", "form", "language",
+           "funding", "citizenship", "email")
+REQUIRED = ("iin", "last_name", "first_name", "faculty_code", "programme_code", "programme_name",
+            "year")
+CHOICES = {
+    "level": ("bachelor", "master", "doctoral"),
+    "form": ("full_time", "part_time", "distance", "evening"),
+    "language": ("ru", "kk", "en"),
+    "funding": ("grant", "paid"),
+}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).active
+        rows = list(sheet.iter_rows(values_only=True))
+        header = [str(h or "").strip().lower() for h in rows[0]] if rows else []
+        return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+    text = path.read_text(encoding="utf-8-sig")
+    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+
+
+def _clean_row(row: dict[str, Any], faculties: dict[str, int]) -> tuple[dict[str, Any], list[str]]:
+    values = {k: (str(row.get(k)).strip() if row.get(k) not in (None, "") else None) for k in COLUMNS}
+    problems = [f"{k}: обязательное поле" for k in REQUIRED if not values.get(k)]
+    if values.get("iin"):
+        try:
+            values["iin"] = validate_iin(values["iin"])
+        except InvalidIIN as exc:
+            problems.append(f"iin: {exc.reason_ru}")
+    if values.get("faculty_code") and values["faculty_code"] not in faculties:
+        problems.append(f"faculty_code: неизвестный факультет {values['faculty_code']}")
+    try:
+        values["year"] = int(float(values["year"])) if values.get("year") else None
+    except ValueError:
+        problems.append("year: ожидается число")
+    for key, allowed in CHOICES.items():
+        if values.get(key) and values[key] not in allowed:
+            problems.append(f"{key}: допустимо {', '.join(allowed)}")
+    return values, problems
+
+
+def import_students(ctx: AppContext, path: Path, *, dry_run: bool = False) -> ImportResult:
+    """Upsert students by ИИН. Any invalid row stops the import: nothing is written."""
+    rows = read_rows(path)
+    result = ImportResult()
+    with ctx.db.unit_of_work() as session:
+        faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
+        cleaned = []
+        for line, row in enumerate(rows, start=2):
+            values, problems = _clean_row(row, faculties)
+            result.errors += [f"строка {line}: {p}" for p in problems]
+            cleaned.append(values)
+        if result.errors:
+            raise Invalid("Импорт не выполнен: исправьте ошибки в файле",
+                          {str(i): e for i, e in enumerate(result.errors)})
+        existing = {s.iin: s for s in session.scalars(select(Student).where(
+            Student.iin.in_([v["iin"] for v in cleaned])))}
+        for values in cleaned:
+            student = existing.get(values["iin"])
+            if student is None:
+                student = Student(iin=values["iin"])
+                session.add(student)
+                result.created += 1
+            else:
+                result.updated += 1
+            apply_values(student, values, faculties)
+        if dry_run:
+            session.rollback()
+    return result
+
+
+def apply_values(student: Student, values: dict[str, Any], faculties: dict[str, int]) -> None:
+    student.last_name = values["last_name"]
+    student.first_name = values["first_name"]
+    student.middle_name = values.get("middle_name")
+    student.latin_name = values.get("latin_name")
+    student.faculty_id = faculties[values["faculty_code"]]
+    student.programme_code = values["programme_code"]
+    student.programme_name = values["programme_name"]
+    student.year = values["year"]
+    student.group = values.get("group")
+    student.level = values.get("level") or "bachelor"
+    student.form = values.get("form") or "full_time"
+    student.language = values.get("language") or "ru"
+    student.funding = values.get("funding") or "grant"
+    student.citizenship = values.get("citizenship") or "KAZ"
+    student.email = values.get("email")
+    student.sex = iin_sex(student.iin)

@@ -1,0 +1,200 @@
+"""Human tasks: view with form, claim, unclaim, delegate, complete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from server.auth import Actor
+from server.auth.roles import TASK_SUPERVISORS
+from server.db import utcnow
+from server.engine import EngineError, Instance, TaskNotReady
+from server.models import Case, HumanTask, ProcessDefinition, TaskCandidate, User
+from server.services.cases import check_case_visible, lock_case
+from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.deployments import bundle_for
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.forms import FormRegistry, camunda_validator, validate_submission
+from server.services.steps import audit, persist_step
+
+
+def _candidates(session: Session, task_id: str) -> list[str]:
+    return list(session.scalars(select(TaskCandidate.role).where(TaskCandidate.task_id == task_id)))
+
+
+def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
+    if actor.is_system:
+        return True
+    if task.assignee_id is not None and task.assignee_id == actor.user_id:
+        return True
+    return any(actor.may_take_role(role, task.faculty_id) for role in candidates)
+
+
+def _load_task(session: Session, task_id: str, *, lock: bool = False) -> HumanTask:
+    stmt = select(HumanTask).where(HumanTask.id == task_id)
+    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    task = session.scalars(stmt).first()
+    if task is None:
+        raise NotFound("Задача не найдена")
+    return task
+
+
+def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:
+    candidates = _candidates(session, task.id)
+    if may_act(actor, task, candidates) or actor.has_any(TASK_SUPERVISORS):
+        return candidates
+    case = session.get(Case, task.case_id)
+    if case is not None:
+        check_case_visible(actor, case)
+    return candidates
+
+
+@dataclass
+class TaskView:
+    task: HumanTask
+    candidates: list[str]
+    form: dict[str, Any] | None
+    ui_schema: dict[str, Any] | None
+    data: dict[str, Any]
+    can_act: bool
+
+
+def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[str, Any] | None, Any]:
+    if not task.form_key:
+        return None, None
+    if task.form_key.startswith("camunda:"):
+        definition = session.get(ProcessDefinition, session.get(Case, task.case_id).definition_id)
+        schema = (definition.forms or {}).get(task.form_key)
+        return (schema, camunda_validator(schema)) if schema else (None, None)
+    return FormRegistry(ctx.settings.forms_dir).load(task.form_key)
+
+
+def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
+    with ctx.db.read() as session:
+        task = _load_task(session, task_id)
+        candidates = _check_visible(session, actor, task)
+        schema, _ = form_for(ctx, session, task)
+        ui = None
+        if task.form_key and not task.form_key.startswith("camunda:"):
+            ui = FormRegistry(ctx.settings.forms_dir).ui_schema(task.form_key)
+        data: dict[str, Any] = {}
+        if task.status == "open":
+            case = session.get(Case, task.case_id)
+            bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+            instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+            try:
+                data = instance.task_data(task.id)
+            except TaskNotReady:
+                data = {}
+        return TaskView(task, candidates, schema, ui, data, may_act(actor, task, candidates))
+
+
+def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
+    with ctx.db.unit_of_work() as session:
+        task = _load_task(session, task_id, lock=True)
+        candidates = _check_visible(session, actor, task)
+        _require_open(task)
+        if not any(actor.may_take_role(r, task.faculty_id) for r in candidates):
+            raise Forbidden("Эта задача предназначена другой роли или другому факультету")
+        if task.assignee_id not in (None, actor.user_id):
+            raise Conflict(f"Задачу уже взял в работу {_username(session, task.assignee_id)}")
+        task.assignee_id = actor.user_id
+        task.claimed_at = utcnow()
+        audit(session, session.get(Case, task.case_id), actor, "task_claimed",
+              {"task": task.spec_name}, task_id=task.id)
+        _flush(session)
+        return task
+
+
+def unclaim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
+    with ctx.db.unit_of_work() as session:
+        task = _load_task(session, task_id, lock=True)
+        _check_visible(session, actor, task)
+        _require_open(task)
+        if task.assignee_id is None:
+            raise Conflict("Задача никем не взята в работу")
+        if task.assignee_id != actor.user_id and not actor.has_any(TASK_SUPERVISORS):
+            raise Forbidden("Вернуть задачу в общую очередь может исполнитель или руководитель")
+        task.assignee_id = None
+        task.claimed_at = None
+        audit(session, session.get(Case, task.case_id), actor, "task_unclaimed",
+              {"task": task.spec_name}, task_id=task.id)
+        _flush(session)
+        return task
+
+
+def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) -> HumanTask:
+    """Hand a task to another user who holds one of its roles (and the faculty, if scoped)."""
+    with ctx.db.unit_of_work() as session:
+        task = _load_task(session, task_id, lock=True)
+        candidates = _check_visible(session, actor, task)
+        _require_open(task)
+        if task.assignee_id != actor.user_id and not actor.has_any(TASK_SUPERVISORS):
+            raise Forbidden("Передать задачу может её исполнитель или руководитель")
+        target = session.scalar(select(User).where(User.username == username, User.active))
+        if target is None:
+            raise Invalid("Пользователь не найден", {"username": "Нет активного пользователя"})
+        target_actor = Actor(target.id, target.username, target.role_codes, target.faculty_id)
+        if not any(target_actor.may_take_role(r, task.faculty_id) for r in candidates):
+            raise Invalid("У пользователя нет роли, которой предназначена задача",
+                          {"username": "Нет нужной роли или факультета"})
+        task.assignee_id = target.id
+        task.claimed_at = utcnow()
+        audit(session, session.get(Case, task.case_id), actor, "task_delegated",
+              {"task": task.spec_name, "to": target.username}, task_id=task.id)
+        _flush(session)
+        return task
+
+
+def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Case:
+    """Validate the form, complete the task in the engine and run on; one transaction."""
+    with ctx.db.unit_of_work() as session:
+        task = _load_task(session, task_id, lock=True)
+        candidates = _check_visible(session, actor, task)
+        _require_open(task)
+        if not may_act(actor, task, candidates):
+            raise Forbidden("Эта задача предназначена другой роли или другому факультету")
+        if task.assignee_id not in (None, actor.user_id) and not actor.is_system:
+            raise Conflict(f"Задачу выполняет {_username(session, task.assignee_id)}")
+        schema, validator = form_for(ctx, session, task)
+        clean = validate_submission(schema, validator, data)
+        case = lock_case(ctx, session, task.case_id)
+        bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+        instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+        try:
+            calls = instance.complete_user_task(task.id, clean)
+        except TaskNotReady:
+            raise Conflict("Задача уже выполнена или отменена") from None
+        except EngineError as exc:
+            raise Invalid(f"Процесс не может продолжиться: {exc}", {"_form": str(exc)}) from None
+        task.status = "completed"
+        task.completed_at = utcnow()
+        task.completed_by = actor.user_id
+        task.assignee_id = task.assignee_id or actor.user_id
+        audit(session, case, actor, "task_completed",
+              {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
+        persist_step(ctx, session, case, instance, calls, actor)
+        _flush(session)
+        return case
+
+
+def _require_open(task: HumanTask) -> None:
+    if task.status != "open":
+        raise Conflict("Задача уже выполнена или отменена: обновите страницу")
+
+
+def _username(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return user.full_name if user else "другой пользователь"
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("Задачу только что изменил другой пользователь: обновите страницу") from None
