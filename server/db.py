@@ -60,9 +60,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            # IMMEDIATE takes the write lock up front: one writer at a time, no
-            # deadlock-prone lock upgrades between concurrent read-then-write transactions.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers BEGIN IMMEDIATE: the write lock up front, one writer at a time, no
+            # deadlock-prone lock upgrades between read-then-write transactions. Readers
+            # (WAL snapshots) never block or wait for writers.
+            read_only = conn.get_execution_options().get("regoffice_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -78,6 +80,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(regoffice_read_only=True),
+            expire_on_commit=False, autoflush=False)
         # Called after a commit that wrote outbox jobs (wakes the dispatcher).
         self.after_jobs: list[Callable[[], None]] = []
 
@@ -104,7 +109,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session. Closing (not rolling back) keeps loaded objects readable."""
-        session = self.sessions()
+        session = self.read_sessions()
         try:
             yield session
         finally:

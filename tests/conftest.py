@@ -35,7 +35,7 @@ def _pg_reason() -> str | None:
         conninfo = url.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(conninfo, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"PostgreSQL not reachable at {url.split('@')[-1]}: {type(exc).__name__}"
     return None
 

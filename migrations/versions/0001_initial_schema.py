@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:57:46.745341
+Create Date: 2026-11-23 13:01:38.952973
 """
 from alembic import op
 import sqlalchemy as sa
@@ -204,7 +204,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('register', 'year', 'seq')
+    sa.UniqueConstraint('register', 'year', 'seq', 'language', 'version')
     )
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_documents_case_id'), ['case_id'], unique=False)

@@ -117,7 +117,9 @@ def _required_ids(root: etree._Element) -> tuple[set[str], set[str]]:
     return {c for c in called if c}, {d for d in decisions if d}
 
 
-def _closure(primary: str, roots: dict[str, etree._Element]) -> tuple[dict[str, etree._Element], list[ModelIssue]]:
+def _closure(
+    primary: str, roots: dict[str, etree._Element]
+) -> tuple[dict[str, etree._Element], list[ModelIssue]]:
     """The primary file plus every file it needs, transitively."""
     providers: dict[str, str] = {}
     for name, root in roots.items():

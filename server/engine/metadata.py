@@ -5,6 +5,7 @@ Stored with the version, so projecting the inbox after a step is a dictionary lo
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -101,10 +102,8 @@ def camunda_form_schema(title: str, form: Any) -> dict[str, Any]:
             elif v.name in ("minlength", "maxlength") and str(v.config).isdigit():
                 prop["minLength" if v.name == "minlength" else "maxLength"] = int(v.config)
             elif v.name in ("min", "max"):
-                try:
+                with contextlib.suppress(ValueError):
                     prop["minimum" if v.name == "min" else "maximum"] = float(v.config)
-                except ValueError:
-                    pass
         properties[fld.id] = prop
     schema: dict[str, Any] = {"type": "object", "title": title, "properties": properties}
     if required:

@@ -20,10 +20,56 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 
-_SAFE_BUILTIN_NAMES = ["abs", "all", "any", "bool", "dict", "divmod", "enumerate", "filter", "float", "format", "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "next", "range", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip", "True", "False", "None", "ValueError", "KeyError", "TypeError", "Exception"]
+_SAFE_BUILTIN_NAMES = [
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "dict",
+    "divmod",
+    "enumerate",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "int",
+    "isinstance",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "next",
+    "range",
+    "reversed",
+    "round",
+    "set",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+    "True",
+    "False",
+    "None",
+    "ValueError",
+    "KeyError",
+    "TypeError",
+    "Exception",
+]
 SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
-_FORBIDDEN_NODES = (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Lambda,
-                    ast.AsyncFunctionDef, ast.ClassDef, ast.Await, ast.Yield, ast.YieldFrom)
+_FORBIDDEN_NODES = (
+    ast.Import,
+    ast.ImportFrom,
+    ast.Global,
+    ast.Nonlocal,
+    ast.Lambda,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+)
 
 
 class ScriptRejected(ValueError):
@@ -47,8 +93,7 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
         tree = ast.parse(code, mode=mode)
     except SyntaxError as exc:
         raise ScriptRejected(f"syntax error on line {exc.lineno}: {exc.msg}") from None
-    defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
-               and isinstance(n.ctx, ast.Store)}
+    defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     for node in ast.walk(tree):
         if isinstance(node, _FORBIDDEN_NODES):
             raise ScriptRejected(f"'{type(node).__name__}' is not allowed in model scripts")
@@ -111,9 +156,7 @@ class RegofficeServiceTask(SpiffServiceTask):
         engine = task.workflow.script_engine
         params = {name: p["value"] for name, p in self.evaluate_params(task).items()}
         params = json.loads(json.dumps(params, default=str))
-        if isinstance(engine, CaseScriptEngine) and engine.record_call(
-            task, self.operation_name, params
-        ):
+        if isinstance(engine, CaseScriptEngine) and engine.record_call(task, self.operation_name, params):
             return None
         task.data[self.result_variable] = {}
         return True

@@ -32,7 +32,7 @@ class RegisterCounter(Base):
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("register", "year", "seq"),)
+    __table_args__ = (UniqueConstraint("register", "year", "seq", "language", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)

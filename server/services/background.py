@@ -62,8 +62,14 @@ def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: int = 300) 
         return [job.id for job in jobs]
 
 
+def _load_handlers() -> None:
+    """Handler modules register themselves on import."""
+    import server.services.documents  # noqa: F401
+
+
 def run_job(ctx: AppContext, job_id: int) -> str:
     """Run one job; idempotent (a finished job is skipped). Returns the job's status."""
+    _load_handlers()
     try:
         with ctx.db.unit_of_work() as session:
             stmt = select(OutboxJob).where(OutboxJob.id == job_id)

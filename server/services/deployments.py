@@ -115,7 +115,8 @@ def deploy_upload(ctx: AppContext, actor: Actor, filename: str, content: bytes) 
     if not actor.has_any(DEPLOYERS):
         raise Forbidden("Развёртывать модели может только администратор")
     if len(content) > ctx.settings.max_upload_bytes:
-        raise ModelRejected("Файл слишком большой", {"file": f"Не более {ctx.settings.max_upload_bytes} байт"})
+        limit = ctx.settings.max_upload_bytes
+        raise ModelRejected("Файл слишком большой", {"file": f"Не более {limit} байт"})
     if not filename.lower().endswith((".bpmn", ".dmn", ".xml")):
         raise ModelRejected("Ожидается файл .bpmn или .dmn", {"file": "Неверное расширение файла"})
     if not content.strip():

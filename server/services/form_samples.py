@@ -44,7 +44,9 @@ def sample_value(prop: dict[str, Any], name: str = "") -> Any:
     if "pattern" in prop and "0-9" in prop["pattern"]:
         return "1" * 12 if "{12}" in prop["pattern"] else "1"
     text = f"Тестовое значение {name}".strip()
-    return text[: prop.get("maxLength", 200)] if len(text) >= prop.get("minLength", 0) else "x" * prop["minLength"]
+    if len(text) < prop.get("minLength", 0):
+        return "x" * prop["minLength"]
+    return text[: prop.get("maxLength", 200)]
 
 
 def sample_object(schema: dict[str, Any]) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def test_refusal_grounds_escalation_and_other() -> None:
             assert ground.ru.strip() and ground.kk.strip(), (service.code, ground.code)
             assert KAZAKH_LETTERS.search(ground.kk), (service.code, ground.code)
     transfer_in = {g.code for g in catalog.service("transfer_in").refusal_grounds}
-    assert {"first_period_not_completed", "no_vacancy", "other"} <= transfer_in
+    assert {"first_period_not_completed", "no_place", "other"} <= transfer_in
     with pytest.raises(KeyError, match="no_such_ground"):
         catalog.service("duplicate").refusal_ground("no_such_ground")
 

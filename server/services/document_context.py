@@ -1,0 +1,91 @@
+"""Building a template's context from a case's data (one builder per template).
+
+The nominative stays in the case data; declined forms are computed here for the wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from server.documents.render import decline_full_name
+
+FORMS = {"full_time": ("очная", "күндізгі"), "part_time": ("заочная", "сырттай"),
+         "distance": ("дистанционная", "қашықтықтан"), "evening": ("вечерняя", "кешкі")}
+LANGUAGES = {"ru": ("русский", "орыс"), "kk": ("казахский", "қазақ"), "en": ("английский", "ағылшын")}
+FUNDING = {"grant": ("грант", "грант"), "paid": ("платная", "ақылы")}
+Builder = Callable[[dict[str, Any], dict[str, Any], str, date], dict[str, Any]]
+BUILDERS: dict[str, Builder] = {}
+
+
+@lru_cache(maxsize=4)
+def university(config_dir: Path) -> dict[str, Any]:
+    return yaml.safe_load((config_dir / "university.yaml").read_text(encoding="utf-8"))
+
+
+def builder(template: str) -> Callable[[Builder], Builder]:
+    def register(fn: Builder) -> Builder:
+        BUILDERS[template] = fn
+        return fn
+    return register
+
+
+def _pair(table: dict[str, tuple[str, str]], key: Any) -> tuple[str, str]:
+    return table.get(str(key), (str(key or ""), str(key or "")))
+
+
+def _ddmmyyyy(value: Any) -> str:
+    if not value:
+        return ""
+    try:
+        return date.fromisoformat(str(value)[:10]).strftime("%d.%m.%Y")
+    except ValueError:
+        return str(value)
+
+
+def person_row(person: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """One student line of an order, from the applicant/student dict and the case decisions."""
+    form = _pair(FORMS, person.get("form"))
+    lang = _pair(LANGUAGES, person.get("language"))
+    funding = _pair(FUNDING, data.get("funding_basis") or person.get("funding"))
+    credits = int(data.get("difference_credits") or 0)
+    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
+                                person.get("middle_name")) if p)
+    return {
+        "full_name": person.get("full_name") or full,
+        "full_name_acc": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                           person.get("middle_name") or None, "accusative",
+                                           person.get("sex")),
+        "iin": person.get("iin", ""),
+        "year": data.get("enrol_year") or person.get("year", ""),
+        "group": person.get("group") or "—",
+        "programme": {"code": person.get("programme_code", ""),
+                      "name_ru": person.get("programme_name", ""),
+                      "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+        "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
+        "funding_ru": funding[0], "funding_kk": funding[1],
+        "difference": {"credits": credits,
+                       "deadline": _ddmmyyyy(data.get("difference_deadline")) if credits else ""},
+    }
+
+
+@builder("order_transfer_in")
+def order_transfer_in(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    person = data.get("applicant") or data.get("student") or {}
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "effective_date": today.strftime("%d.%m.%Y"),
+        "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
+        "students": [person_row(person, data)],
+        "basis": [
+            {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"},
+            {"name_ru": "согласие вуза-отправителя и транскрипт",
+             "name_kk": "жіберуші ЖОО-ның келісімі және транскрипт"},
+        ],
+        "visas": uni["visas"], "signatory": uni["signatory"],
+    }

@@ -1,0 +1,80 @@
+"""Issuing documents: the `document/render` job renders a template in Russian and Kazakh,
+numbers it in its register and resumes the case — all in one transaction, so a failed
+render consumes no number."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.auth import Actor
+from server.db import utcnow
+from server.documents.render import format_number, render_docx
+from server.engine import Instance
+from server.models import Document, OutboxJob, ProcessDefinition, RegisterCounter
+from server.services.background import finish_service_task, handler
+from server.services.cases import lock_case
+from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.deployments import bundle_for
+from server.services.document_context import BUILDERS, university
+from server.services.steps import audit
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LANGUAGES = ("ru", "kk")
+
+
+def next_number(ctx: AppContext, session: Session, register: str, year: int) -> int:
+    """Gap-free: the counter row is locked until the issuing transaction ends."""
+    stmt = select(RegisterCounter).where(RegisterCounter.register == register,
+                                         RegisterCounter.year == year)
+    if ctx.db.is_postgres:
+        stmt = stmt.with_for_update()
+    counter = session.scalars(stmt).first()
+    if counter is None:
+        counter = RegisterCounter(register=register, year=year, last_number=0)
+        session.add(counter)
+    counter.last_number += 1
+    session.flush()
+    return counter.last_number
+
+
+@handler("document/render")
+def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+    case_id = int(job.payload["case_id"])
+    task_id = str(job.payload["task_id"])
+    params: dict[str, Any] = job.payload.get("params") or {}
+    template = str(params.get("template") or "")
+    register = str(params.get("register") or "orders")
+    if template not in BUILDERS:
+        raise LookupError(f"no context builder for template '{template}'")
+    case = lock_case(ctx, session, case_id)
+    bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+    instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+    if task_id not in instance.started_service_tasks():
+        return  # already done by an earlier run of this job
+    data = instance.task_data(task_id)
+    today = utcnow().astimezone(ctx.tz).date()
+    seq = next_number(ctx, session, register, today.year)
+    number = format_number(register, today.year, seq)
+    context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
+    ids = []
+    for lang in LANGUAGES:
+        path = ctx.settings.templates_dir / f"{template}_{lang}.docx"
+        content = render_docx(path, context)
+        doc = Document(
+            case_id=case.id, kind=template, template=path.name,
+            template_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), language=lang,
+            register=register, year=today.year, seq=seq, number=number,
+            filename=f"{template}_{number}_{lang}.docx".replace("/", "-"), media_type=DOCX,
+            content=content, sha256=hashlib.sha256(content).hexdigest(), context=context,
+        )
+        session.add(doc)
+        session.flush()
+        ids.append(doc.id)
+    audit(session, case, Actor.system(), "document_issued",
+          {"template": template, "number": number, "documents": ids})
+    finish_service_task(ctx, session, case.id, task_id,
+                        {"document_id": ids[0], "documents": ids, "number": number})
