@@ -181,8 +181,7 @@ def format_number(register: str, year: int, seq: int, pattern: str | None = None
         except KeyError:
             known = ", ".join(sorted(REGISTER_FORMATS))
             raise ValueError(
-                f"no number format for register {register!r}; known: {known} "
-                "(or pass pattern=...)"
+                f"no number format for register {register!r}; known: {known} (or pass pattern=...)"
             ) from None
     fields: set[str] = set()
     try:

@@ -70,6 +70,8 @@ def collect_task_meta(
                 "assignee": attrs.get("assignee"),
                 "form_key": form_key,
                 "instructions": ext.get("instructionsForEndUser") if isinstance(ext, dict) else None,
+                # e.g. "returned" on a return-for-correction step: the case shows that status
+                "case_status": props.get("caseStatus"),
                 "documentation": getattr(task_spec, "documentation", None),
             }
     return meta, forms, issues

@@ -71,11 +71,31 @@ def _validate_start(req: StartRequest) -> None:
         raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля", fields)
 
 
+def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
+    """A process's registration form (forms/<process_id>/register.schema.json), when it has
+    one, validates the applicant of a case started without a registered student."""
+    from server.services.forms import FormRegistry, validate_submission
+
+    forms = FormRegistry(ctx.settings.forms_dir)
+    key = f"{req.process_id}/register"
+    if req.student_id is not None or not forms.exists(key):
+        return
+    schema, validator = forms.load(key)
+    applicant = req.data.get("applicant")
+    if not isinstance(applicant, dict):
+        raise Invalid("Укажите данные заявителя", {"data.applicant": "Обязательное поле"})
+    try:
+        validate_submission(schema, validator, applicant)
+    except Invalid as exc:
+        raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
+
+
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
     """Register an application and run the process until it needs a person or waits."""
     if not actor.has_any(CASE_STARTERS):
         raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
     _validate_start(req)
+    _validate_registration(ctx, req)
     with ctx.db.unit_of_work() as session:
         definition = latest_definition(session, req.process_id)
         student = None
