@@ -207,11 +207,14 @@ def worker(concurrency: int) -> None:
 
 
 @main.command()
-def beat() -> None:
+@click.option("--schedule", default=None, help="Beat schedule file (default: in the instance folder)")
+def beat(schedule: str | None) -> None:
     """Celery beat: ticks the dispatcher (timers, outbox) every few seconds."""
     from server.jobs.celery_app import celery
 
-    celery.start(["beat", "--loglevel=INFO"])
+    path = schedule or str(Settings.from_env().instance_dir / "celerybeat-schedule")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    celery.start(["beat", "--loglevel=INFO", "--schedule", path])
 
 
 if __name__ == "__main__":
