@@ -31,7 +31,7 @@ def _redis_reason() -> str | None:
         import redis
 
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}"
     return None
 
