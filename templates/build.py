@@ -1,0 +1,664 @@
+"""Build the docxtpl order templates in templates/ from code (python-docx).
+
+The .docx files are generated, never edited in Word: change this script, run it, commit both.
+Every ``{{ tag }}`` is written as a run of its own, so Word cannot split a tag across runs.  The
+output is byte-for-byte reproducible (fixed document properties and zip timestamps), so
+``--check`` can tell whether the committed files match the script.
+
+    python templates/build.py              # (re)write the templates
+    python templates/build.py --check      # exit 1 if a committed template differs
+    python templates/build.py --preview /tmp/out   # render EXAMPLE_CONTEXT into /tmp/out
+
+Templates
+---------
+``order_transfer_in_ru.docx``  приказ «О зачислении в порядке перевода» (Russian)
+``order_transfer_in_kk.docx``  бұйрық «Ауыстыру тәртібімен қабылдау туралы» (Kazakh)
+
+Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
+only its language's fields.  Values are ``str`` unless stated; dates come preformatted
+(``"15.08.2026"``).  Rendering uses StrictUndefined: every field is required, except
+``difference.deadline`` when ``difference.credits`` is 0.  Values are XML-escaped.
+
+    university: {name_ru, name_kk, city_ru, city_kk}   heading; place, e.g. "г. Алматы" / "Алматы қ."
+    number: str             register number, e.g. format_number("orders", 2026, 125) -> "125-у"
+    date: str               date of the order
+    effective_date: str     date the students are enrolled from
+    legal_basis_ru: str     follows «В соответствии с» (instrumental: «Типовыми правилами ...»)
+    legal_basis_kk: str     precedes «сәйкес» (dative: «... үлгілік қағидаларына»)
+    students: list, one table row each (numbered by loop.index), each:
+        full_name: str          nominative «Фамилия Имя Отчество» (Kazakh order)
+        full_name_acc: str      Russian accusative, decline_full_name(..., "accusative", sex)
+        iin: str                12-digit ИИН / ЖСН
+        year: int | str         course
+        group: str
+        programme: {code, name_ru, name_kk}     e.g. "6B06102", "Информационные системы"
+        form_ru, form_kk: str           e.g. "очная" / "күндізгі"
+        language_ru, language_kk: str   e.g. "русский" / "орыс"
+        funding_ru, funding_kk: str     e.g. "грант" / "грант", "платная" / "ақылы"
+        difference: {credits: int, deadline: str}   ECTS credits; 0 prints «нет» / «жоқ»
+    basis: list of {name_ru, name_kk}       documents after «Основание:» / «Негіздеме:», joined by "; "
+    visas: {dean, registrar_head, vice_rector, lawyer}, each {title_ru, title_kk, name}
+    signatory: {title_ru, title_kk, name}   e.g. «Ректор», «А. Сериков»
+
+The table has ten columns on portrait A4, so short values fit best («очная», «русский», «грант»,
+«платная»).  Auto-hyphenation is on: Word hyphenates long Russian words, LibreOffice does so only
+with its Russian hyphenation dictionary (Debian ``hyphen-ru``); Kazakh words that do not fit
+break inside the word.  Column widths: COLUMN_WIDTHS_MM.  See EXAMPLE_CONTEXT below and
+templates/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+TEMPLATES_DIR = Path(__file__).resolve().parent
+
+FONT = "Times New Roman"
+BODY_PT = 14
+TABLE_PT = 12
+PAGE_W, PAGE_H = Mm(210), Mm(297)
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = Mm(30), Mm(10), Mm(20), Mm(20)
+TEXT_WIDTH = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 170 mm
+FIRST_LINE_INDENT = Mm(12.5)
+FIXED_TIME = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+EXAMPLE_CONTEXT = {
+    "university": {
+        "name_ru": "НАО «Университет имени Абая»",
+        "name_kk": "«Абай атындағы университет» КеАҚ",
+        "city_ru": "г. Алматы",
+        "city_kk": "Алматы қ.",
+    },
+    "number": "125-у",
+    "date": "15.08.2026",
+    "effective_date": "01.09.2026",
+    "legal_basis_ru": (
+        "Типовыми правилами деятельности организаций высшего и (или) послевузовского образования"
+    ),
+    "legal_basis_kk": (
+        "Жоғары және (немесе) жоғары оқу орнынан кейінгі білім беру ұйымдары қызметінің үлгілік қағидаларына"
+    ),
+    "students": [
+        {
+            "full_name": "Иванов Пётр Сергеевич",
+            "full_name_acc": "Иванова Петра Сергеевича",
+            "iin": "040512300127",
+            "year": 2,
+            "group": "ИС-24-1",
+            "programme": {
+                "code": "6B06102",
+                "name_ru": "Информационные системы",
+                "name_kk": "Ақпараттық жүйелер",
+            },
+            "form_ru": "очная",
+            "form_kk": "күндізгі",
+            "language_ru": "русский",
+            "language_kk": "орыс",
+            "funding_ru": "платная",
+            "funding_kk": "ақылы",
+            "difference": {"credits": 10, "deadline": "30.12.2026"},
+        },
+        {
+            "full_name": "Нурланова Айгерим Серикқызы",
+            "full_name_acc": "Нурланову Айгерим Серикқызы",
+            "iin": "050101400125",
+            "year": 2,
+            "group": "ИС-24-2",
+            "programme": {
+                "code": "6B06102",
+                "name_ru": "Информационные системы",
+                "name_kk": "Ақпараттық жүйелер",
+            },
+            "form_ru": "очная",
+            "form_kk": "күндізгі",
+            "language_ru": "казахский",
+            "language_kk": "қазақ",
+            "funding_ru": "грант",
+            "funding_kk": "грант",
+            "difference": {"credits": 0},
+        },
+    ],
+    "basis": [
+        {"name_ru": "личные заявления обучающихся", "name_kk": "білім алушылардың жеке өтініштері"},
+        {
+            "name_ru": "согласия организаций высшего образования на перевод",
+            "name_kk": "жоғары білім беру ұйымдарының ауыстыруға келісімдері",
+        },
+        {"name_ru": "транскрипты", "name_kk": "транскрипттер"},
+    ],
+    "visas": {
+        "dean": {
+            "title_ru": "Декан факультета информационных технологий",
+            "title_kk": "Ақпараттық технологиялар факультетінің деканы",
+            "name": "Б. Ахметов",
+        },
+        "registrar_head": {
+            "title_ru": "Руководитель офиса регистратора",
+            "title_kk": "Тіркеу офисінің басшысы",
+            "name": "Г. Садыкова",
+        },
+        "vice_rector": {
+            "title_ru": "Проректор по академическим вопросам",
+            "title_kk": "Академиялық мәселелер жөніндегі проректор",
+            "name": "Е. Касымов",
+        },
+        "lawyer": {
+            "title_ru": "Юрист",
+            "title_kk": "Заңгер",
+            "name": "Д. Омарова",
+        },
+    },
+    "signatory": {"title_ru": "Ректор", "title_kk": "Ректор", "name": "А. Сериков"},
+}
+
+
+# --------------------------------------------------------------------------- texts per language
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cell: tuple[str, ...]  # runs of the data cell; a "{{ ... }}" or "{% ... %}" is one run
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER
+
+
+@dataclass(frozen=True)
+class OrderText:
+    lang: str  # w:lang of the text, for spelling and hyphenation
+    title: str  # document property
+    university: str
+    city: str
+    subject: str
+    preamble: tuple[str, ...]
+    command: str
+    item_enrol: tuple[str, ...]
+    items_after: tuple[str, ...]
+    columns: tuple[Column, ...]
+    basis_label: str
+    basis_field: str
+    visas_label: str
+    title_field: str
+
+
+HEADING = "БҰЙРЫҚ / ПРИКАЗ"
+# Table columns (same in both languages): №, name, IIN, course, group, programme, form,
+# language, funding, academic difference.  Widths in mm sum to TEXT_WIDTH (170 mm); headers of
+# the narrow columns are rotated (read bottom to top) so the columns need only fit their data.
+COLUMN_WIDTHS_MM = (6, 24, 27, 5.5, 16.5, 24.5, 16, 14.5, 14, 22)
+ROTATED_HEADERS = (False, False, False, True, True, True, True, True, True, True)
+HEADER_HEIGHT = Mm(38)
+CELL_MARGIN_MM = 0.6  # left and right padding inside table cells
+VISA_ROLES = ("dean", "registrar_head", "vice_rector", "lawyer")
+
+RU = OrderText(
+    lang="ru-RU",
+    title="Приказ о зачислении в порядке перевода",
+    university="{{ university.name_ru }}",
+    city="{{ university.city_ru }}",
+    subject="О зачислении в порядке перевода",
+    preamble=(
+        "В соответствии с ",
+        "{{ legal_basis_ru }}",
+        " и на основании личного заявления",
+    ),
+    command="ПРИКАЗЫВАЮ:",
+    item_enrol=(
+        "1. Зачислить в порядке перевода из других организаций высшего образования с ",
+        "{{ effective_date }}",
+        " следующих обучающихся:",
+    ),
+    items_after=(
+        "2. Деканату обеспечить ликвидацию обучающимися академической разницы в указанные сроки.",
+        "3. Офису регистратора в течение трёх рабочих дней запросить личные дела обучающихся "
+        "из организаций образования, в которых они обучались.",
+    ),
+    columns=(
+        Column("№", ("{{ loop.index }}",)),
+        Column("Фамилия, имя, отчество", ("{{ s.full_name_acc }}",), WD_ALIGN_PARAGRAPH.LEFT),
+        Column("ИИН", ("{{ s.iin }}",)),
+        Column("Курс", ("{{ s.year }}",)),
+        Column("Группа", ("{{ s.group }}",)),
+        Column(
+            "Образовательная программа",
+            ("{{ s.programme.code }}", " ", "{{ s.programme.name_ru }}"),
+            WD_ALIGN_PARAGRAPH.LEFT,
+        ),
+        Column("Форма обучения", ("{{ s.form_ru }}",)),
+        Column("Язык обучения", ("{{ s.language_ru }}",)),
+        Column("Основа обучения", ("{{ s.funding_ru }}",)),
+        Column(
+            "Академическая разница (ECTS), срок",
+            (
+                "{% if s.difference.credits %}",
+                "{{ s.difference.credits }}",
+                ", до ",
+                "{{ s.difference.deadline }}",
+                "{% else %}",
+                "нет",
+                "{% endif %}",
+            ),
+        ),
+    ),
+    basis_label="Основание: ",
+    basis_field="name_ru",
+    visas_label="Согласовано:",
+    title_field="title_ru",
+)
+
+KK = OrderText(
+    lang="kk-KZ",
+    title="Ауыстыру тәртібімен қабылдау туралы бұйрық",
+    university="{{ university.name_kk }}",
+    city="{{ university.city_kk }}",
+    subject="Ауыстыру тәртібімен қабылдау туралы",
+    preamble=(
+        "",
+        "{{ legal_basis_kk }}",
+        " сәйкес және жеке өтініші негізінде",
+    ),
+    command="БҰЙЫРАМЫН:",
+    item_enrol=(
+        "1. Төменде аталған білім алушылар басқа жоғары білім беру ұйымдарынан ауыстыру тәртібімен ",
+        "{{ effective_date }}",
+        " бастап қабылдансын:",
+    ),
+    items_after=(
+        "2. Деканат білім алушылардың академиялық айырмашылықты көрсетілген мерзімде жоюын қамтамасыз етсін.",
+        "3. Тіркеу офисі үш жұмыс күні ішінде білім алушылардың бұрын оқыған білім беру "
+        "ұйымдарынан жеке істерін сұратсын.",
+    ),
+    columns=(
+        Column("№", ("{{ loop.index }}",)),
+        Column("Тегі, аты, әкесінің аты", ("{{ s.full_name }}",), WD_ALIGN_PARAGRAPH.LEFT),
+        Column("ЖСН", ("{{ s.iin }}",)),
+        Column("Курс", ("{{ s.year }}",)),
+        Column("Тобы", ("{{ s.group }}",)),
+        Column(
+            "Білім беру бағдарламасы",
+            ("{{ s.programme.code }}", " ", "{{ s.programme.name_kk }}"),
+            WD_ALIGN_PARAGRAPH.LEFT,
+        ),
+        Column("Оқу нысаны", ("{{ s.form_kk }}",)),
+        Column("Оқыту тілі", ("{{ s.language_kk }}",)),
+        Column("Оқу негізі", ("{{ s.funding_kk }}",)),
+        Column(
+            "Академиялық айырмашылық (ECTS), мерзімі",
+            (
+                "{% if s.difference.credits %}",
+                "{{ s.difference.credits }}",
+                ", ",
+                "{{ s.difference.deadline }}",
+                " дейін",
+                "{% else %}",
+                "жоқ",
+                "{% endif %}",
+            ),
+        ),
+    ),
+    basis_label="Негіздеме: ",
+    basis_field="name_kk",
+    visas_label="Келісілді:",
+    title_field="title_kk",
+)
+
+TEMPLATES = {
+    "order_transfer_in_ru.docx": RU,
+    "order_transfer_in_kk.docx": KK,
+}
+
+
+# --------------------------------------------------------------------------- python-docx helpers
+
+
+def _set_run_fonts(rpr, lang: str | None = None) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), FONT)
+    if lang:
+        lang_el = rpr.find(qn("w:lang"))
+        if lang_el is None:
+            lang_el = OxmlElement("w:lang")
+            rpr.append(lang_el)
+        lang_el.set(qn("w:val"), lang)
+        lang_el.set(qn("w:eastAsia"), lang)
+        lang_el.set(qn("w:bidi"), lang)
+
+
+# w:pPr children that follow w:suppressAutoHyphens in the schema (ECMA-376 CT_PPrBase)
+_AFTER_SUPPRESS_HYPHENS = (
+    "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+    "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection",
+    "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+    "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+def _hyphenation(p_pr, *, allowed: bool) -> None:
+    element = OxmlElement("w:suppressAutoHyphens")
+    if allowed:
+        element.set(qn("w:val"), "0")
+    p_pr.insert_element_before(element, *_AFTER_SUPPRESS_HYPHENS)
+
+
+def _setup_document(text: OrderText) -> DocxDocument:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = PAGE_W, PAGE_H
+    section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
+    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    _set_run_fonts(normal.element.get_or_add_rPr(), text.lang)
+    fmt = normal.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing = 1.0
+    _hyphenation(normal.element.get_or_add_pPr(), allowed=False)  # only the table hyphenates
+
+    # hyphenate long words in the narrow table columns (Word; LibreOffice with hyphen-ru); the
+    # Normal style switches it off for the text
+    settings = doc.settings.element
+    hyphenation = OxmlElement("w:autoHyphenation")
+    tab_stop = settings.find(qn("w:defaultTabStop"))
+    if tab_stop is not None:  # schema order: right after defaultTabStop
+        tab_stop.addnext(hyphenation)
+    else:
+        settings.append(hyphenation)
+
+    props = doc.core_properties
+    props.title = text.title
+    props.author = "regoffice templates/build.py"
+    props.last_modified_by = "regoffice templates/build.py"
+    props.comments = "Generated by templates/build.py; do not edit by hand."
+    props.language = text.lang
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    props.revision = 1
+    return doc
+
+
+def _add_runs(
+    paragraph: Paragraph,
+    parts: tuple[str, ...] | list[str],
+    *,
+    bold: bool = False,
+    size: int | None = None,
+) -> None:
+    """One run per part: a jinja tag is never split across runs."""
+    for part in parts:
+        if not part:
+            continue
+        run = paragraph.add_run(part)
+        run.bold = bold or None
+        if size:
+            run.font.size = Pt(size)
+
+
+def _para(
+    container,
+    parts: tuple[str, ...] | list[str] = (),
+    *,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    bold: bool = False,
+    size: int | None = None,
+    space_before: int = 0,
+    space_after: int = 0,
+    first_line_indent=None,
+    keep_with_next: bool = False,
+) -> Paragraph:
+    paragraph = container.add_paragraph()
+    fmt = paragraph.paragraph_format
+    if align is not None:
+        paragraph.alignment = align
+    if space_before:
+        fmt.space_before = Pt(space_before)
+    if space_after:
+        fmt.space_after = Pt(space_after)
+    if first_line_indent is not None:
+        fmt.first_line_indent = first_line_indent
+    if keep_with_next:
+        fmt.keep_with_next = True
+    _add_runs(paragraph, parts, bold=bold, size=size)
+    return paragraph
+
+
+def _cell_paragraph(
+    cell: _Cell, parts: tuple[str, ...], align: WD_ALIGN_PARAGRAPH, *, bold: bool = False
+) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    _hyphenation(paragraph._p.get_or_add_pPr(), allowed=True)
+    _add_runs(paragraph, parts, bold=bold, size=TABLE_PT)
+
+
+def _row_flags(row, *, header: bool = False) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(OxmlElement("w:cantSplit"))
+    if header:
+        tr_pr.append(OxmlElement("w:tblHeader"))
+
+
+def _table_properties(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(Mm(CELL_MARGIN_MM).twips)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.append(margins)
+
+
+def _rotate(cell: _Cell) -> None:
+    direction = OxmlElement("w:textDirection")
+    direction.set(qn("w:val"), "btLr")
+    tc_pr = cell._tc.get_or_add_tcPr()
+    v_align = tc_pr.find(qn("w:vAlign"))
+    if v_align is not None:  # schema order: textDirection comes before vAlign
+        v_align.addprevious(direction)
+    else:
+        tc_pr.append(direction)
+
+
+def _add_students_table(doc: DocxDocument, text: OrderText) -> None:
+    columns = text.columns
+    assert len(columns) == len(COLUMN_WIDTHS_MM) == len(ROTATED_HEADERS)
+    total = sum(COLUMN_WIDTHS_MM)
+    assert abs(Mm(total) - TEXT_WIDTH) < Mm(0.5), f"columns are {total} mm wide"
+    # header row, "{%tr for %}" row, data row, "{%tr endfor %}" row
+    table = doc.add_table(rows=4, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _table_properties(table)
+    for i, width in enumerate(COLUMN_WIDTHS_MM):
+        table.columns[i].width = Mm(width)
+        for row in table.rows:
+            row.cells[i].width = Mm(width)
+
+    header, loop_start, data, loop_end = table.rows
+    _row_flags(header, header=True)
+    header.height = HEADER_HEIGHT
+    header.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+    for row in (loop_start, data, loop_end):
+        _row_flags(row)
+    for cell, column, rotated in zip(header.cells, columns, ROTATED_HEADERS, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+        if rotated:
+            _rotate(cell)
+    # docxtpl removes the rows holding {%tr ... %} and repeats what lies between them; their
+    # cells are merged so the tag reads on one line when the template is opened in Word
+    for row, tag in ((loop_start, "{%tr for s in students %}"), (loop_end, "{%tr endfor %}")):
+        merged = row.cells[0].merge(row.cells[-1])
+        _cell_paragraph(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+    for cell, column in zip(data.cells, columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        _cell_paragraph(cell, column.cell, column.align)
+
+
+def _signature_line(doc: DocxDocument, parts_left, parts_right, *, space_before=0, size=None, keep=False):
+    paragraph = _para(doc, space_before=space_before, keep_with_next=keep)
+    paragraph.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    _add_runs(paragraph, parts_left, size=size)
+    _add_runs(paragraph, ("\t",), size=size)
+    _add_runs(paragraph, parts_right, size=size)
+    return paragraph
+
+
+def build_order(text: OrderText) -> DocxDocument:
+    doc = _setup_document(text)
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    center = WD_ALIGN_PARAGRAPH.CENTER
+
+    _para(doc, (text.university,), align=center, bold=True)
+    _para(doc, (HEADING,), align=center, bold=True, space_before=12, space_after=6)
+
+    date_line = _para(doc)
+    date_line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    _add_runs(date_line, ("{{ date }}", "\t", "№ ", "{{ number }}"))
+    _para(doc, (text.city,), align=center, space_after=12)
+
+    _para(doc, (text.subject,), bold=True, space_after=12)
+    _para(doc, text.preamble, align=justify, first_line_indent=FIRST_LINE_INDENT)
+    _para(doc, (text.command,), bold=True, space_before=6, space_after=6)
+    _para(
+        doc,
+        text.item_enrol,
+        align=justify,
+        first_line_indent=FIRST_LINE_INDENT,
+        space_after=6,
+        keep_with_next=True,
+    )
+    _add_students_table(doc, text)
+    for i, item in enumerate(text.items_after):
+        _para(
+            doc,
+            (item,),
+            align=justify,
+            first_line_indent=FIRST_LINE_INDENT,
+            space_before=6 if i == 0 else 0,
+        )
+    _para(
+        doc,
+        (
+            text.basis_label,
+            "{% for d in basis %}",
+            f"{{{{ d.{text.basis_field} }}}}",
+            "{% if not loop.last %}",
+            "; ",
+            "{% endif %}",
+            "{% endfor %}",
+        ),
+        align=justify,
+        space_before=12,
+        keep_with_next=True,  # never leave the signature alone on a page
+    )
+
+    _signature_line(
+        doc,
+        (f"{{{{ signatory.{text.title_field} }}}}",),
+        ("{{ signatory.name }}",),
+        space_before=30,
+    )
+
+    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=30, keep_with_next=True)
+    for role in VISA_ROLES:
+        _signature_line(
+            doc,
+            (f"{{{{ visas.{role}.{text.title_field} }}}}",),
+            ("{{ visas." + role + ".name }}",),
+            space_before=8,
+            size=TABLE_PT,
+            keep=role != VISA_ROLES[-1],
+        )
+    return doc
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _reproducible(docx_bytes: bytes) -> bytes:
+    """Rewrite the zip with fixed timestamps so an unchanged template is byte-identical."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx_bytes)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def build_all() -> dict[str, bytes]:
+    built = {}
+    for name, text in TEMPLATES.items():
+        buffer = io.BytesIO()
+        build_order(text).save(buffer)
+        built[name] = _reproducible(buffer.getvalue())
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a template is stale")
+    parser.add_argument("--preview", type=Path, help="render EXAMPLE_CONTEXT into this folder")
+    parser.add_argument("--out", type=Path, default=TEMPLATES_DIR, help="where to write")
+    args = parser.parse_args(argv)
+
+    built = build_all()
+    if args.check:
+        stale = [
+            name
+            for name, data in built.items()
+            if not (args.out / name).is_file() or (args.out / name).read_bytes() != data
+        ]
+        for name in stale:
+            print(f"stale: {args.out / name} (run python templates/build.py)", file=sys.stderr)
+        return 1 if stale else 0
+    for name, data in built.items():
+        (args.out / name).write_bytes(data)
+        print(f"wrote {args.out / name}")
+    if args.preview:
+        sys.path.insert(0, str(TEMPLATES_DIR.parent))
+        from server.documents.render import render_docx
+
+        args.preview.mkdir(parents=True, exist_ok=True)
+        for name in built:
+            target = args.preview / name.replace(".docx", "_example.docx")
+            target.write_bytes(render_docx(args.out / name, EXAMPLE_CONTEXT))
+            print(f"rendered {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
