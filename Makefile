@@ -1,0 +1,95 @@
+# regoffice — the two commands a newcomer needs:
+#
+#   make demo   install into .venv and serve the demo on http://127.0.0.1:8000
+#   make test   install into .venv (with test tools) and run the test suite
+#
+# Everything else (lint, bench, clean) is optional. Only python3 (3.11+) with the venv
+# module is needed; nothing is installed outside .venv and no sudo is used.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Test workers (pytest-xdist); extra pytest options, e.g. make test PYTEST_ARGS='-k cases -x'.
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+# Stamps record what was installed; they are redone when pyproject.toml changes.
+STAMP_APP := $(VENV)/.installed-app
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: help demo serve test lint bench clean distclean install install-test
+
+help:
+	@echo "make demo    install and serve the demo (SQLite, demo users and cases) on http://$(HOST):$(PORT)"
+	@echo "make test    install with test tools and run the tests (pytest -n $(WORKERS))"
+	@echo "make lint    ruff check"
+	@echo "make bench   run the benchmarks (bench/run_all.sh)"
+	@echo "make clean   remove caches and build files;  make distclean  also .venv and instance/"
+
+# --- the virtualenv -------------------------------------------------------------------------
+$(PY):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11+" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "error: regoffice needs Python 3.11+, $(PYTHON) is $$($(PYTHON) -V 2>&1)" >&2; exit 1; }
+	@echo ">>> creating $(VENV) with $$($(PYTHON) -V 2>&1)"
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install the python3-venv package" >&2; exit 1; }
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+
+$(STAMP_APP): pyproject.toml | $(PY)
+	@echo ">>> installing regoffice into $(VENV)"
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(STAMP_TEST): pyproject.toml | $(PY)
+	@echo ">>> installing regoffice with test tools into $(VENV)"
+	$(PIP) install --quiet -e '.[test]'
+	@$(PY) -c 'import xdist' 2>/dev/null || { echo "error: pytest-xdist missing from the [test] extra" >&2; exit 1; }
+	@touch $@ $(STAMP_APP)
+
+install: $(STAMP_APP)
+install-test: $(STAMP_TEST)
+
+# --- the two commands -----------------------------------------------------------------------
+# Migrates, deploys workflows/, seeds demo users/students/cases, prints logins, then serves.
+demo: $(STAMP_APP)
+	$(VENV)/bin/regoffice demo --host $(HOST) --port $(PORT)
+
+# The same server without demo data (development server; production uses gunicorn).
+serve: $(STAMP_APP)
+	$(VENV)/bin/regoffice serve --host $(HOST) --port $(PORT)
+
+# Exit codes pass through: any failure, and pytest's 5 ("no tests collected"), fail make.
+test: $(STAMP_TEST)
+	$(PY) -m pytest -q -n $(WORKERS) $(PYTEST_ARGS) || { status=$$?; \
+	  [ $$status -ne 5 ] || echo "error: pytest collected no tests (exit 5)" >&2; exit $$status; }
+# Browser tests (tests/e2e, Playwright driving Debian's Chromium) need, once per machine:
+#   apt-get update && apt-get install -y chromium     (as root; no browser download by pip)
+# and `playwright` in the [test] extra. When tests/e2e exists, add a check here, e.g.:
+#   @if [ -d tests/e2e ] && [ ! -x /usr/bin/chromium ]; then \
+#     echo "note: /usr/bin/chromium missing: browser tests will be skipped" >&2; fi
+
+# --- the rest -------------------------------------------------------------------------------
+lint: $(STAMP_TEST)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP_TEST)
+	@if [ ! -f bench/run_all.sh ]; then \
+	  echo "error: bench/run_all.sh not found: no benchmarks to run yet" >&2; exit 1; fi
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash bench/run_all.sh
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache bench/results $(STAMP_APP) $(STAMP_TEST)
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+# Also removes the virtualenv and instance/ (the demo database and its secret key).
+distclean: clean
+	rm -rf $(VENV) instance
