@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIFlask
 from flask import jsonify, request
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from server.api import api_bp
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
     app.extensions["regoffice"] = ctx
     app.register_blueprint(api_bp)
     _register_errors(app)
@@ -85,6 +87,11 @@ def _register_errors(app: APIFlask) -> None:
                     error.status_code, "error")
         message = "Запрос содержит ошибки: исправьте отмеченные поля" if fields else error.message
         return {"error": code, "message": message, "fields": fields}, error.status_code, error.headers
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]
+        return _error("conflict", "Данные только что изменил другой пользователь: обновите страницу "
+                      "и повторите действие", 409)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]

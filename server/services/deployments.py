@@ -63,8 +63,12 @@ def deploy_file(ctx: AppContext, actor: Actor, filename: str, content: bytes | s
     """Deploy one BPMN or DMN file. Unchanged content makes no new version."""
     if not actor.has_any(DEPLOYERS):
         raise Forbidden("Развёртывать модели может только администратор")
-    text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     filename = Path(filename).name
+    try:
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    except UnicodeDecodeError:
+        raise ModelRejected(f"Модель {filename} не принята: файл не в кодировке UTF-8",
+                            {filename: "Сохраните модель в кодировке UTF-8"}) from None
     if session is not None:
         return _deploy(ctx, session, actor, filename, text)
     with ctx.db.unit_of_work() as s:

@@ -3,6 +3,7 @@ server-side validation of submitted data."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -120,7 +121,9 @@ def validate_submission(schema: dict[str, Any] | None, validator: Draft202012Val
     """Validate submitted task data; raise `Invalid` listing every field and reason.
 
     Only fields the form declares are accepted, so a submission cannot overwrite case
-    variables (the student, the outcome) it has no field for.
+    variables (the student, the outcome) it has no field for. A declared field left out
+    takes the form's default, as it would in the filled-in form (camunda:formData
+    defaultValue): gateways and decisions that read it then find a value.
     """
     if not isinstance(data, dict):
         raise Invalid("Данные формы должны быть объектом JSON", {"_form": "Ожидается объект"})
@@ -130,7 +133,11 @@ def validate_submission(schema: dict[str, Any] | None, validator: Draft202012Val
             if not _IDENT.match(str(key)) or key in RESERVED_DATA_KEYS:
                 fields[str(key)] = "Недопустимое имя поля"
     else:
-        declared = set((schema.get("properties") or {}).keys())
+        properties = schema.get("properties") or {}
+        defaults = {name: copy.deepcopy(prop["default"]) for name, prop in properties.items()
+                    if isinstance(prop, dict) and "default" in prop and name not in data}
+        data = {**data, **defaults}
+        declared = set(properties.keys())
         for key in data:
             if key not in declared:
                 fields[str(key)] = "Неизвестное поле: его нет в форме"

@@ -15,6 +15,10 @@ from server.models import AuditEvent, Case, HumanTask, OutboxJob, TaskCandidate,
 from server.services.context import AppContext
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
+# A user task with neither a role nor a lane (plain BPMN) goes to the office's group queue:
+# otherwise no one but the system could ever take it.
+DEFAULT_TASK_ROLE = "registrar"
+CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 
 
 def audit(session: Session, case: Case | None, actor: Actor, kind: str,
@@ -46,6 +50,8 @@ def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instan
     _sync_timers(session, case, instance)
     for call in calls:
         _handle_call(session, case, call, actor)
+    if case.status in CLOSED_BY_PERSON:
+        return  # cancel_case records the outcome and the audit event itself
     if instance.completed:
         _finish(session, case, instance, actor)
     elif case.status in ("in_progress", "returned"):
@@ -71,8 +77,8 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         meta = task.meta
         roles = list(meta.get("roles") or [])
         lane_role = ctx.role_for_lane(task.lane)
-        if not roles and lane_role:
-            roles = [lane_role]
+        if not roles:
+            roles = [lane_role or DEFAULT_TASK_ROLE]
         row = HumanTask(
             id=task.id, case_id=case.id, process_id=case.process_id, spec_name=task.spec_name,
             name=task.name, lane=task.lane, role=roles[0] if roles else None,

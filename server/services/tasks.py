@@ -37,11 +37,19 @@ def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
 def _load_task(session: Session, task_id: str, *, lock: bool = False) -> HumanTask:
     stmt = select(HumanTask).where(HumanTask.id == task_id)
     if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     task = session.scalars(stmt).first()
     if task is None:
         raise NotFound("Задача не найдена")
     return task
+
+
+def _lock_task(ctx: AppContext, session: Session, task_id: str) -> HumanTask:
+    """Lock the task's case, then the task: the order every case writer (cancel, timers,
+    jobs) uses, so concurrent writers wait for each other instead of deadlocking."""
+    task = _load_task(session, task_id)
+    lock_case(ctx, session, task.case_id)
+    return _load_task(session, task_id, lock=True)
 
 
 def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:
@@ -96,13 +104,15 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
 
 def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
     with ctx.db.unit_of_work() as session:
-        task = _load_task(session, task_id, lock=True)
+        task = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
         _require_open(task)
         if not any(actor.may_take_role(r, task.faculty_id) for r in candidates):
             raise Forbidden("Эта задача предназначена другой роли или другому факультету")
         if task.assignee_id not in (None, actor.user_id):
             raise Conflict(f"Задачу уже взял в работу {_username(session, task.assignee_id)}")
+        if task.assignee_id == actor.user_id:
+            return task  # already claimed by this user (a second click): nothing to record
         task.assignee_id = actor.user_id
         task.claimed_at = utcnow()
         audit(session, session.get(Case, task.case_id), actor, "task_claimed",
@@ -113,7 +123,7 @@ def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
 
 def unclaim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
     with ctx.db.unit_of_work() as session:
-        task = _load_task(session, task_id, lock=True)
+        task = _lock_task(ctx, session, task_id)
         _check_visible(session, actor, task)
         _require_open(task)
         if task.assignee_id is None:
@@ -131,7 +141,7 @@ def unclaim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
 def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) -> HumanTask:
     """Hand a task to another user who holds one of its roles (and the faculty, if scoped)."""
     with ctx.db.unit_of_work() as session:
-        task = _load_task(session, task_id, lock=True)
+        task = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
         _require_open(task)
         if task.assignee_id != actor.user_id and not actor.has_any(TASK_SUPERVISORS):
@@ -154,7 +164,7 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
 def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Case:
     """Validate the form, complete the task in the engine and run on; one transaction."""
     with ctx.db.unit_of_work() as session:
-        task = _load_task(session, task_id, lock=True)
+        task = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
         _require_open(task)
         if not may_act(actor, task, candidates):
