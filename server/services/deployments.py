@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.auth.roles import DEPLOYERS
+from server.auth.roles import DEPLOYERS, ROLES
 from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
 from server.models import AuditEvent, ProcessDefinition
 from server.services.context import ASYNC_OPERATORS, SYNC_OPERATORS, AppContext
@@ -58,6 +59,25 @@ def _check_operators(filename: str, bundle_sources: dict[str, str]) -> None:
     del etree
 
 
+def _check_roles(ctx: AppContext, filename: str, task_meta: dict[str, Any]) -> None:
+    """Every user task must go to a role people can hold: a lane missing from
+    config/lanes.yaml or a mistyped candidateGroups would leave its tasks with no one."""
+    from server.engine.errors import ModelIssue
+
+    issues = []
+    for meta in task_meta.values():
+        lane = meta.get("lane")
+        roles = list(meta.get("roles") or []) or ([ctx.role_for_lane(lane)] if lane else [])
+        for role in roles:
+            if role not in ROLES:
+                where = f"дорожка «{lane}»" if not meta.get("roles") else "роль задачи"
+                issues.append(ModelIssue(filename, meta.get("bpmn_id"),
+                                         f"{where}: неизвестная роль «{role}»; добавьте дорожку в "
+                                         f"config/lanes.yaml или укажите роль из: {', '.join(ROLES)}"))
+    if issues:
+        raise ModelError(issues)
+
+
 def deploy_file(ctx: AppContext, actor: Actor, filename: str, content: bytes | str,
                 *, session: Session | None = None) -> list[DeployResult]:
     """Deploy one BPMN or DMN file. Unchanged content makes no new version."""
@@ -84,6 +104,7 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
         )
         for pid in model.ids:
             _check_operators(filename, model.bundles[pid])
+            _check_roles(ctx, filename, model.task_meta.get(pid, {}))
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])
         fields = {f"{i.file}#{i.element or ''}".rstrip("#"): i.reason for i in issues}

@@ -417,6 +417,10 @@ def test_search_by_name_iin_status_and_faculty(client, people, ctx, deployed):
     assert ids(people["dean_econ"], q="жумабек") == []
     r = client.get(f"{API}/cases", headers=reg, query_string={"limit": 0})
     assert r.status_code == 422
+    # The inbox searches the same way (case-insensitive Cyrillic on SQLite too).
+    assert inbox(client, reg, "group", q="ЖУМАБЕК") == [a["open_tasks"][0]["id"]]
+    assert inbox(client, reg, "group", q=it_iin) == [a["open_tasks"][0]["id"]]
+    assert sorted(inbox(client, reg, "group", q="серикова")) == sorted([b["open_tasks"][0]["id"]])
 
 
 # --- faculty scoping ---------------------------------------------------------------------

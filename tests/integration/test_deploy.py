@@ -103,6 +103,33 @@ NOT_EXECUTABLE = _linear("task_x", """<bpmn:userTask id="task_x" name="X">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:userTask>""", executable="false")
 
+UNMAPPED_LANE = HEAD + """
+  <bpmn:process id="Process_bad" isExecutable="true">
+    <bpmn:laneSet id="ls">
+      <bpmn:lane id="lane_x" name="Специалист по учебно-методической работе">
+        <bpmn:flowNodeRef>task_lane</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="task_lane" name="In an unknown lane">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task_lane" />
+    <bpmn:sequenceFlow id="f2" sourceRef="task_lane" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+UNKNOWN_ROLE = _linear("task_role", """<bpmn:userTask id="task_role" name="For a janitor">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="role" value="janitor" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>""")
+
 # (case id, filename, content, element the issue must name or None, words the reason must contain)
 REJECTED = [
     ("script-import", "bad.bpmn", _script("import os\nx = os.getcwd()"), "script_evil", ["Import"]),
@@ -120,6 +147,11 @@ REJECTED = [
     ("no-executable-process", "bad.bpmn", NOT_EXECUTABLE, None, ["executable"]),
     ("missing-form", "bad.bpmn", FORM_MISSING, "task_form", ["no_such_process/no_such_form"]),
     ("unknown-operator", "bad.bpmn", UNKNOWN_OPERATOR, "svc_shell", ["shell/exec"]),
+    # A lane missing from config/lanes.yaml: its tasks would belong to no one (and on
+    # PostgreSQL the 41-character "role" broke every case start with a 500).
+    ("unmapped-lane", "bad.bpmn", UNMAPPED_LANE, "task_lane",
+     ["Специалист по учебно-методической работе", "config/lanes.yaml"]),
+    ("unknown-role", "bad.bpmn", UNKNOWN_ROLE, "task_role", ["janitor"]),
 ]
 
 
