@@ -135,10 +135,12 @@ def delegate_task(task_id: str, body: dict[str, Any]):  # type: ignore[no-untype
 @api_bp.post("/tasks/<task_id>/complete")
 @api_bp.auth_required(token_auth)
 @api_bp.input(s.CompleteIn, arg_name="body")
-@api_bp.output(s.CaseOut)
-@api_bp.doc(summary="Complete a task with its form data; the case runs on", **_auth_doc(409, 422))
+@api_bp.output(s.CaseStepOut)
+@api_bp.doc(summary="Complete a task with its form data; the case runs on and the tasks now "
+            "open in it are returned", **_auth_doc(409, 422))
 def complete_task(task_id: str, body: dict[str, Any]):  # type: ignore[no-untyped-def]
-    return case_out(tasks.complete_task(ctx(), current_actor(), task_id, body["data"]))
+    step = tasks.complete_task(ctx(), current_actor(), task_id, body["data"])
+    return {**case_out(step.case), "open_tasks": [task_out(t) for t in step.open_tasks]}
 
 
 @api_bp.get("/documents/<int:document_id>")

@@ -138,6 +138,10 @@ class CaseOut(Schema):
     cancel_reason = String(allow_none=True)
 
 
+class CaseStepOut(CaseOut):
+    open_tasks = List(Nested(TaskOut))
+
+
 class CaseDetailOut(CaseOut):
     data = Dict()
     open_tasks = List(Nested(TaskOut))

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
-from server.models import Case, OutboxJob, ProcessDefinition, Timer
+from server.models import Case, OutboxJob, Timer
 from server.services.cases import lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
-from server.services.deployments import bundle_for
+from server.services.deployments import definition_info
 from server.services.steps import audit, persist_step
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def fire_due_timers(ctx: AppContext) -> int:
 
 
 def _instance(ctx: AppContext, session: Session, case: Case) -> Instance:
-    bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+    bundle = definition_info(ctx, session, case.definition_id).bundle
     return Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
 
 

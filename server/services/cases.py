@@ -13,10 +13,10 @@ from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
 from server.engine import EngineError, Instance
-from server.models import AuditEvent, Case, Document, HumanTask, ProcessDefinition, Student, Timer
+from server.models import AuditEvent, Case, Document, HumanTask, Student, Timer
 from server.models.case import OPEN_STATUSES
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
-from server.services.deployments import bundle_for, latest_definition
+from server.services.deployments import bundle_for, definition_info, latest_definition
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.steps import audit, persist_step
 
@@ -172,10 +172,10 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
             raise NotFound("Дело не найдено или недоступно вам")
         check_case_visible(actor, case)
         data: dict[str, Any] = {}
-        definition = session.get(ProcessDefinition, case.definition_id)
+        definition = definition_info(ctx, session, case.definition_id)
         if with_data:
-            bundle = bundle_for(definition)
-            data = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS).data
+            data = Instance.restore(definition.bundle, case.state, ctx.script_functions,
+                                    ASYNC_OPERATORS).data
         tasks = session.scalars(select(HumanTask).where(
             HumanTask.case_id == case_id, HumanTask.status == "open")).all()
         history = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
@@ -248,7 +248,7 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
         check_case_visible(actor, case)
         if case.status not in OPEN_STATUSES:
             raise Conflict(f"Дело уже завершено (статус: {case.status}); отменить его нельзя")
-        bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+        bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
         instance.cancel()
         case.status = "withdrawn" if withdrawn else "cancelled"
@@ -263,10 +263,8 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
 def _lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
     """One writer per case: SELECT ... FOR UPDATE on PostgreSQL (SQLite's BEGIN IMMEDIATE
     already serializes writers); the version column catches anything else."""
-    stmt = select(Case).where(Case.id == case_id)
-    if ctx.db.is_postgres:
-        stmt = stmt.with_for_update()
-    case = session.scalars(stmt).first()
+    pg = ctx.db.is_postgres
+    case = session.get(Case, case_id, with_for_update=pg or None, populate_existing=pg)
     if case is None:
         raise NotFound("Дело не найдено или недоступно вам")
     return case

@@ -195,6 +195,34 @@ def bundle_for(definition: ProcessDefinition) -> ProcessBundle:
                        definition.sources, definition.task_meta, definition.content_hash)
 
 
+@dataclass(frozen=True)
+class DefinitionInfo:
+    """What running a case needs of its (immutable) version, cached per process."""
+
+    bundle: ProcessBundle
+    version: int
+    forms: dict[str, Any]
+
+
+_DEFINITIONS: dict[tuple[str, int], DefinitionInfo] = {}
+
+
+def definition_info(ctx: AppContext, session: Session, definition_id: int) -> DefinitionInfo:
+    """A version by id without reading its sources again: versions never change, so the
+    parsed bundle is cached for the life of the process (keyed by database and id)."""
+    key = (ctx.db.url, definition_id)
+    info = _DEFINITIONS.get(key)
+    if info is None:
+        row = session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise NotFound("Версия процесса не найдена")
+        info = DefinitionInfo(bundle_for(row), row.version, dict(row.forms or {}))
+        if len(_DEFINITIONS) > 1024:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = info
+    return info
+
+
 def list_definitions(ctx: AppContext, *, all_versions: bool = False) -> list[ProcessDefinition]:
     with ctx.db.read() as session:
         query = select(ProcessDefinition).order_by(ProcessDefinition.process_id,

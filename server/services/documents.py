@@ -14,11 +14,11 @@ from server.auth import Actor
 from server.db import utcnow
 from server.documents.render import format_number, render_docx
 from server.engine import Instance
-from server.models import Document, OutboxJob, ProcessDefinition, RegisterCounter
+from server.models import Document, OutboxJob, RegisterCounter
 from server.services.background import finish_service_task, handler
 from server.services.cases import lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
-from server.services.deployments import bundle_for
+from server.services.deployments import definition_info
 from server.services.document_context import BUILDERS, university
 from server.services.steps import audit
 
@@ -51,7 +51,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     if template not in BUILDERS:
         raise LookupError(f"no context builder for template '{template}'")
     case = lock_case(ctx, session, case_id)
-    bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+    bundle = definition_info(ctx, session, case.definition_id).bundle
     instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
     if task_id not in instance.started_service_tasks():
         return  # already done by an earlier run of this job

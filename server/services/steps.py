@@ -61,16 +61,25 @@ def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instan
 
 def _project_tasks(ctx: AppContext, session: Session, case: Case,
                    instance: Instance) -> list[dict[str, Any]]:
-    """Insert newly ready user tasks; close rows the engine no longer has ready."""
+    """Insert newly ready user tasks; close rows the engine no longer has ready.
+
+    The case keeps the ids of its open task rows in `summary`, so a step reads only the
+    rows it closes (usually the one just completed, already in the session)."""
     ready = {t.id: t for t in instance.ready_user_tasks()}
-    existing = session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.status == "open")).all() if case.id else []
+    summary = case.summary or {}
+    if "open_tasks" in summary:
+        known = set(summary["open_tasks"])
+        existing = [session.get(HumanTask, tid) for tid in known - ready.keys()]
+    else:
+        existing = list(session.scalars(select(HumanTask).where(
+            HumanTask.case_id == case.id, HumanTask.status == "open"))) if case.id else []
+        known = {row.id for row in existing}
     now = utcnow()
     for row in existing:
-        if row.id not in ready:
+        if row is not None and row.id not in ready:
             row.status = "cancelled" if row.status == "open" else row.status
             row.completed_at = row.completed_at or now
-    known = {row.id for row in existing}
+    case.summary = {**summary, "open_tasks": sorted(ready)}
     for task in ready.values():
         if task.id in known:
             continue
@@ -98,6 +107,10 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
 
 def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
     waiting = {t.task_id: t for t in instance.waiting_timers()}
+    summary = case.summary or {}
+    if not waiting and not summary.get("waiting_timers"):
+        return  # no timer now and none recorded: nothing to read or write
+    case.summary = {**summary, "waiting_timers": len(waiting)}
     rows = session.scalars(select(Timer).where(Timer.case_id == case.id,
                                                Timer.status == "waiting")).all()
     seen = set()

@@ -13,17 +13,18 @@ from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
-from server.models import Case, HumanTask, ProcessDefinition, TaskCandidate, User
+from server.models import Case, HumanTask, User
 from server.services.cases import check_case_visible, lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
-from server.services.deployments import bundle_for
+from server.services.deployments import definition_info
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.forms import FormRegistry, camunda_validator, validate_submission
 from server.services.steps import audit, persist_step
 
 
-def _candidates(session: Session, task_id: str) -> list[str]:
-    return list(session.scalars(select(TaskCandidate.role).where(TaskCandidate.task_id == task_id)))
+def _candidates(task: HumanTask) -> list[str]:
+    """Roles that may take the task (kept on the row too; task_candidates indexes them)."""
+    return task.candidate_roles.split(",") if task.candidate_roles else []
 
 
 def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
@@ -34,26 +35,34 @@ def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
     return any(actor.may_take_role(role, task.faculty_id) for role in candidates)
 
 
-def _load_task(session: Session, task_id: str, *, lock: bool = False) -> HumanTask:
-    stmt = select(HumanTask).where(HumanTask.id == task_id)
-    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    task = session.scalars(stmt).first()
+def _load_task(session: Session, task_id: str) -> HumanTask:
+    task = session.get(HumanTask, task_id)
     if task is None:
         raise NotFound("Задача не найдена")
     return task
 
 
 def _lock_task(ctx: AppContext, session: Session, task_id: str) -> HumanTask:
-    """Lock the task's case, then the task: the order every case writer (cancel, timers,
-    jobs) uses, so concurrent writers wait for each other instead of deadlocking."""
-    task = _load_task(session, task_id)
-    lock_case(ctx, session, task.case_id)
-    return _load_task(session, task_id, lock=True)
+    """Lock the task's case and read the task. Every writer of a case or its task rows
+    (complete, claim, cancel, timers, jobs) takes the case lock first, so they wait for
+    each other instead of deadlocking, and the task row needs no lock of its own."""
+    if not ctx.db.is_postgres:
+        # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
+        task = _load_task(session, task_id)
+        lock_case(ctx, session, task.case_id)
+        return task
+    # PostgreSQL: lock the case row found through the task in one statement, then read
+    # the task (after the lock, so it reflects any writer that committed before us).
+    owner = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
+    case = session.scalars(select(Case).where(Case.id == owner).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+    if case is None:
+        raise NotFound("Задача не найдена")
+    return _load_task(session, task_id)
 
 
 def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:
-    candidates = _candidates(session, task.id)
+    candidates = _candidates(task)
     if may_act(actor, task, candidates) or actor.has_any(TASK_SUPERVISORS):
         return candidates
     case = session.get(Case, task.case_id)
@@ -76,8 +85,8 @@ def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[s
     if not task.form_key:
         return None, None
     if task.form_key.startswith("camunda:"):
-        definition = session.get(ProcessDefinition, session.get(Case, task.case_id).definition_id)
-        schema = (definition.forms or {}).get(task.form_key)
+        info = definition_info(ctx, session, session.get(Case, task.case_id).definition_id)
+        schema = info.forms.get(task.form_key)
         return (schema, camunda_validator(schema)) if schema else (None, None)
     return FormRegistry(ctx.settings.forms_dir).load(task.form_key)
 
@@ -93,7 +102,7 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
         data: dict[str, Any] = {}
         if task.status == "open":
             case = session.get(Case, task.case_id)
-            bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+            bundle = definition_info(ctx, session, case.definition_id).bundle
             instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
             try:
                 data = instance.task_data(task.id)
@@ -161,7 +170,7 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
         return task
 
 
-def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Case:
+def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> CompletedStep:
     """Validate the form, complete the task in the engine and run on; one transaction."""
     with ctx.db.unit_of_work() as session:
         task = _lock_task(ctx, session, task_id)
@@ -173,8 +182,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Cas
             raise Conflict(f"Задачу выполняет {_username(session, task.assignee_id)}")
         schema, validator = form_for(ctx, session, task)
         clean = validate_submission(schema, validator, data)
-        case = lock_case(ctx, session, task.case_id)
-        bundle = bundle_for(session.get(ProcessDefinition, case.definition_id))
+        case = session.get(Case, task.case_id)  # locked by _lock_task above
+        bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
         try:
             calls = instance.complete_user_task(task.id, clean)
@@ -190,7 +199,18 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Cas
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
         persist_step(ctx, session, case, instance, calls, actor)
         _flush(session)
-        return case
+        # The rows just inserted are in the session: the next steps cost no query.
+        ids = (case.summary or {}).get("open_tasks", [])
+        following = [t for t in (session.get(HumanTask, i) for i in ids) if t is not None]
+        return CompletedStep(case, following)
+
+
+@dataclass
+class CompletedStep:
+    """The case after a completion and the tasks now open in it (the next steps)."""
+
+    case: Case
+    open_tasks: list[HumanTask]
 
 
 def _require_open(task: HumanTask) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -62,13 +63,35 @@ def _actor(user: User) -> Actor:
     return Actor(user.id, user.username, user.role_codes, user.faculty_id, user.full_name)
 
 
+# token digest -> (actor, expires at). A deactivated user or revoked token is refused by
+# this process at once (the cache is cleared) and by other processes within the TTL.
+TOKEN_CACHE_SECONDS = 10.0
+_TOKEN_CACHE: dict[str, tuple[Actor, float]] = {}
+
+
 def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
+    digest = token_digest(token)
+    key = f"{ctx.db.url}|{digest}"
+    hit = _TOKEN_CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[1] > now:
+        return hit[0]
     with ctx.db.read() as session:
         user = session.scalar(
             select(User).join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False),
+            .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False),
                    User.active.is_(True)))
-        return _actor(user) if user is not None else None
+        actor = _actor(user) if user is not None else None
+    if actor is not None:
+        if len(_TOKEN_CACHE) > 10_000:
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[key] = (actor, now + TOKEN_CACHE_SECONDS)
+    return actor
+
+
+def forget_tokens() -> None:
+    """Drop cached token lookups (after a user or token changes)."""
+    _TOKEN_CACHE.clear()
 
 
 def authenticate(ctx: AppContext, username: str, password: str) -> Actor | None:
@@ -91,3 +114,4 @@ def set_active(ctx: AppContext, username: str, active: bool) -> None:
         if user is None:
             raise NotFound(f"Пользователь {username} не найден")
         user.active = active
+    forget_tokens()
