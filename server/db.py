@@ -88,9 +88,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        read_options: dict[str, object] = {"regoffice_read_only": True}
+        if self.engine.dialect.name == "postgresql":
+            # Reads need no transaction of their own: no BEGIN/ROLLBACK round trips.
+            read_options["isolation_level"] = "AUTOCOMMIT"
         self.read_sessions = sessionmaker(
-            self.engine.execution_options(regoffice_read_only=True),
-            expire_on_commit=False, autoflush=False)
+            self.engine.execution_options(**read_options), expire_on_commit=False, autoflush=False)
         # Called after a commit that wrote outbox jobs (wakes the dispatcher).
         self.after_jobs: list[Callable[[], None]] = []
 
