@@ -134,8 +134,9 @@ def _closure(
         for ident in sorted(calls | decisions):
             src = providers.get(ident)
             if src is None:
-                what = "process" if ident in calls else "decision"
-                issues.append(ModelIssue(primary, ident, f"called {what} '{ident}' is not deployed"))
+                what = "процесс" if ident in calls else "решение (DMN)"
+                reason = f"вызываемый {what} «{ident}» не развёрнут: сначала разверните его файл"
+                issues.append(ModelIssue(primary, ident, reason))
             elif src not in needed:
                 needed[src] = roots[src]
                 queue.append(src)
@@ -164,7 +165,7 @@ def compile_model(
     if dialect == "dmn":
         return _compile_dmn(filename, primary, root, allowed_calls)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
-        raise ModelError([ModelIssue(filename, None, "not a BPMN 2.0 or DMN document")])
+        raise ModelError([ModelIssue(filename, None, "это не документ BPMN 2.0 или DMN")])
     others, _ = _index_sources({k: v for k, v in sources.items() if k != filename})
     others[filename] = root
     needed, issues = _closure(filename, others)
@@ -172,7 +173,7 @@ def compile_model(
         raise ModelError(issues)
     process_ids, _ = _provided_ids(root)
     if not process_ids:
-        raise ModelError([ModelIssue(filename, None, "no executable process (isExecutable=\"true\")")])
+        raise ModelError([ModelIssue(filename, None, "нет исполняемого процесса (isExecutable=\"true\")")])
     model = CompiledModel(filename, "bpmn", dialect, sorted(process_ids))
     bundle_sources = {name: sources[name] for name in needed}
     parser = _parse(dialect, needed, filename)
@@ -200,10 +201,10 @@ def _compile_dmn(filename: str, text: str, root: etree._Element, allowed: frozen
     try:
         parser.add_dmn_xml(root, filename)
     except (ValidationException, SpiffWorkflowException, Exception) as exc:
-        raise ModelError([ModelIssue(filename, None, f"invalid DMN: {exc}")]) from None
+        raise ModelError([ModelIssue(filename, None, f"ошибка в DMN: {exc}")]) from None
     _, decisions = _provided_ids(root)
     if not decisions:
-        raise ModelError([ModelIssue(filename, None, "the DMN file defines no decision")])
+        raise ModelError([ModelIssue(filename, None, "в файле DMN нет ни одного решения (decision)")])
     issues = check_dmn_code(filename, root, allowed)
     if issues:
         raise ModelError(issues)

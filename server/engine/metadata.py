@@ -61,7 +61,7 @@ def collect_task_meta(
                 forms[form_key] = camunda_form_schema(task_spec.bpmn_name or bpmn_id, camunda_form)
             elif form_key and form_exists is not None and not form_exists(form_key):
                 issues.append(ModelIssue(filename, bpmn_id,
-                                         f"form '{form_key}' not found (forms/{form_key}.schema.json)"))
+                                         f"форма «{form_key}» не найдена (forms/{form_key}.schema.json)"))
             meta[task_spec.name] = {
                 "bpmn_id": bpmn_id,
                 "name": task_spec.bpmn_name or bpmn_id,

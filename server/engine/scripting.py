@@ -92,21 +92,21 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
     try:
         tree = ast.parse(code, mode=mode)
     except SyntaxError as exc:
-        raise ScriptRejected(f"syntax error on line {exc.lineno}: {exc.msg}") from None
+        raise ScriptRejected(f"синтаксическая ошибка в строке {exc.lineno}: {exc.msg}") from None
     defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     for node in ast.walk(tree):
         if isinstance(node, _FORBIDDEN_NODES):
-            raise ScriptRejected(f"'{type(node).__name__}' is not allowed in model scripts")
+            raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
         if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            raise ScriptRejected(f"access to '{node.attr}' is not allowed")
+            raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise ScriptRejected(f"name '{node.id}' is not allowed")
+            raise ScriptRejected(f"имя «{node.id}» запрещено")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
-                raise ScriptRejected(f"call of '{name}' is not allowed")
+                raise ScriptRejected(f"вызов «{name}» запрещён")
         if isinstance(node, ast.FunctionDef):
-            raise ScriptRejected("function definitions are not allowed in model scripts")
+            raise ScriptRejected("определение функций в скриптах модели запрещено")
 
 
 class RestrictedEnvironment(TaskDataEnvironment):

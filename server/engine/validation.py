@@ -57,7 +57,7 @@ def _check_one(mode: str, code: str, allowed: frozenset[str]) -> None:
         try:
             check_code(code, mode="eval", allowed_calls=allowed)
         except ScriptRejected as exc:
-            if "syntax error" not in str(exc):
+            if "синтаксическая ошибка" not in str(exc):
                 raise
             check_code(f"v {code}", mode="eval", allowed_calls=allowed)
         return
@@ -74,7 +74,7 @@ def check_model_code(filename: str, specs: list[Any], allowed: frozenset[str]) -
                     _check_one(mode, code, allowed)
                 except ScriptRejected as exc:
                     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-                    issues.append(ModelIssue(filename, element, f"{exc} (in: {code.strip()[:80]!r})"))
+                    issues.append(ModelIssue(filename, element, f"{exc} (в коде: {code.strip()[:80]!r})"))
     return issues
 
 
@@ -94,5 +94,5 @@ def check_dmn_code(filename: str, root: etree._Element, allowed: frozenset[str])
             _check_one(mode, text, allowed)
         except ScriptRejected as exc:
             owner = parent.get("id") if parent is not None else None
-            issues.append(ModelIssue(filename, owner, f"{exc} (in: {text[:80]!r})"))
+            issues.append(ModelIssue(filename, owner, f"{exc} (в коде: {text[:80]!r})"))
     return issues

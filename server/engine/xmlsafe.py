@@ -30,18 +30,18 @@ def parse_untrusted(data: bytes | str, *, max_bytes: int = MAX_MODEL_BYTES) -> e
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
-        raise UnsafeXML(f"file is larger than {max_bytes // 1024} KiB")
+        raise UnsafeXML(f"файл больше {max_bytes // 1024} КиБ")
     head = raw[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in raw.lower():
-        raise UnsafeXML("DOCTYPE and entity declarations are not allowed")
+        raise UnsafeXML("объявления DOCTYPE и сущностей (ENTITY) запрещены")
     try:
         root = etree.fromstring(raw, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise UnsafeXML(f"not well-formed XML: {exc}") from None
+        raise UnsafeXML(f"некорректный XML: {exc}") from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise UnsafeXML("DOCTYPE and entity declarations are not allowed")
+        raise UnsafeXML("объявления DOCTYPE и сущностей (ENTITY) запрещены")
     count = sum(1 for _ in root.iter())
     if count > MAX_ELEMENTS:
-        raise UnsafeXML(f"model has {count} elements; the limit is {MAX_ELEMENTS}")
+        raise UnsafeXML(f"в модели {count} элементов; допустимо не более {MAX_ELEMENTS}")
     return root

@@ -51,8 +51,8 @@ def _check_operators(filename: str, bundle_sources: dict[str, str]) -> None:
             if el.get("id") not in known:
                 owner = el.getparent().getparent() if el.getparent() is not None else None
                 issues.append(ModelIssue(name, owner.get("id") if owner is not None else None,
-                                         f"unknown service operator '{el.get('id')}'; "
-                                         f"known: {', '.join(sorted(known))}"))
+                                         f"неизвестный оператор сервисной задачи «{el.get('id')}»; "
+                                         f"допустимы: {', '.join(sorted(known))}"))
         del root
     if issues:
         raise ModelError(issues)

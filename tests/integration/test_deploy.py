@@ -141,10 +141,10 @@ REJECTED = [
      ["__import__"]),
     ("billion-laughs", "bad.bpmn", BILLION_LAUGHS, None, ["DOCTYPE"]),
     ("malformed-xml", "bad.bpmn", HEAD + "<bpmn:process id='p' isExecutable='true'>", None,
-     ["well-formed"]),
+     ["XML"]),
     ("not-bpmn", "bad.bpmn", '<?xml version="1.0"?><html><body><p>hello</p></body></html>', None,
      ["BPMN"]),
-    ("no-executable-process", "bad.bpmn", NOT_EXECUTABLE, None, ["executable"]),
+    ("no-executable-process", "bad.bpmn", NOT_EXECUTABLE, None, ["isExecutable"]),
     ("missing-form", "bad.bpmn", FORM_MISSING, "task_form", ["no_such_process/no_such_form"]),
     ("unknown-operator", "bad.bpmn", UNKNOWN_OPERATOR, "svc_shell", ["shell/exec"]),
     # A lane missing from config/lanes.yaml: its tasks would belong to no one (and on
@@ -345,7 +345,7 @@ def test_bpmn_calling_an_undeployed_decision_is_refused(client, people):
     r = deploy(client, people["admin"], "transfer_in.bpmn", (WORKFLOWS / "transfer_in.bpmn").read_bytes())
     assert r.status_code == 422, r.json
     assert "transfer_in.bpmn#transfer_difference_limit" in r.json["fields"]
-    assert "not deployed" in r.json["fields"]["transfer_in.bpmn#transfer_difference_limit"]
+    assert "не развёрнут" in r.json["fields"]["transfer_in.bpmn#transfer_difference_limit"]
     assert processes(client, people["admin"]) == []
 
 
