@@ -108,6 +108,15 @@ def _register_errors(app: APIFlask) -> None:
 
 
 def _register_health(app: APIFlask, ctx: AppContext) -> None:
+    @app.get("/")
+    @app.doc(hide=True)
+    def index():  # type: ignore[no-untyped-def]
+        from server import __version__
+
+        return {"name": "regoffice", "version": __version__,
+                "description": "Офис регистратора: процессы, задачи и документы",
+                "api": "/api/v1/openapi.json", "health": "/healthz"}
+
     @app.get("/healthz")
     @app.doc(hide=True)
     def healthz():  # type: ignore[no-untyped-def]

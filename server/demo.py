@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.domain.iin import make_iin
-from server.models import Case, Faculty, Student, User
+from server.models import Faculty, Student, User
 from server.services import cases, tasks
 from server.services.context import AppContext
 from server.services.errors import DomainError
@@ -73,56 +73,78 @@ def seed(ctx: AppContext) -> dict[str, Any]:
     return {"created": True, "cases": _demo_cases(ctx)}
 
 
+APPLICANTS = [
+    ("Жумабеков", "Ерасыл", "Нурланович", "IT", "6B06102", "Программная инженерия", 2),
+    ("Смирнова", "Анна", "Игоревна", "IT", "6B06101", "Информационные системы", 2),
+    ("Касымова", "Дана", "Маратовна", "ECON", "6B04101", "Экономика", 3),
+    ("Ли", "Артём", "Сергеевич", "ECON", "6B04102", "Финансы", 2),
+    ("Байжанов", "Алибек", None, "IT", "6B06102", "Программная инженерия", 3),
+]
+# Demo scenarios of transfer_in: how far each case goes, and the answers that differ from
+# the forms' positive examples.
+INCOMPLETE = {"doc_application": True, "doc_sending_consent": True, "doc_transcript": False,
+              "doc_unt_certificate": True, "doc_identity": True, "documents_complete": False,
+              "missing_documents": "Транскрипт, заверенный вузом-отправителем"}
+SCENARIOS: list[tuple[int, dict[str, dict[str, Any]]]] = [
+    (0, {}),                                                  # just registered
+    (1, {}),                                                  # with the dean
+    (1, {"check_documents": INCOMPLETE}),                     # returned for correction
+    (2, {"determine_difference": {"dean_decision": "reject",  # refused by the dean
+                                  "dean_refusal_ground": "poor_grades_or_debts"}}),
+    (99, {}),                                                 # order issued, completed
+]
+
+
 def _demo_cases(ctx: AppContext) -> list[int]:
-    """A few cases of every deployed procedure, advanced to different steps."""
+    """transfer_in cases in different states (the other procedures come with their models)."""
     from server.services.deployments import list_definitions
 
+    if not any(d.process_id == "transfer_in" for d in list_definitions(ctx)):
+        return []
     registrar = _actor(ctx, "registrar")
     created: list[int] = []
-    with ctx.db.read() as session:
-        students = list(session.scalars(select(Student).order_by(Student.id)))
-    for definition in list_definitions(ctx):
-        if definition.kind != "bpmn" or definition.process_id not in DEMO_STARTS:
+    for n, (person, (steps, answers)) in enumerate(zip(APPLICANTS, SCENARIOS, strict=True)):
+        try:
+            case_id = cases.start_case(ctx, registrar, cases.StartRequest(
+                process_id="transfer_in", channel=("direct", "egov", "state_corporation")[n % 3],
+                data=_applicant(n, *person)))
+        except DomainError:
             continue
-        for n, student in enumerate(students[:3]):
-            try:
-                case_id = cases.start_case(ctx, registrar, cases.StartRequest(
-                    process_id=definition.process_id, student_id=student.id,
-                    channel=("direct", "egov", "state_corporation")[n % 3],
-                    data=DEMO_STARTS[definition.process_id](student)))
-            except DomainError:
-                continue
-            created.append(case_id)
-            _advance(ctx, case_id, steps=n)
+        created.append(case_id)
+        _advance(ctx, case_id, steps, answers)
     return created
 
 
-def _applicant(student: Student) -> dict[str, Any]:
+def _applicant(n: int, last: str, first: str, middle: str | None, faculty: str, code: str,
+               programme: str, year: int) -> dict[str, Any]:
+    sex = "F" if (middle or "").endswith("вна") else "M"
     return {"applicant": {
-        "iin": student.iin, "last_name": student.last_name, "first_name": student.first_name,
-        "middle_name": student.middle_name or "", "full_name": student.full_name,
+        "iin": make_iin(date(2004, 1 + n, 5 + n), sex, 2000 + n * 11), "last_name": last,
+        "first_name": first, "middle_name": middle or "",
+        "full_name": " ".join(p for p in (last, first, middle) if p),
         "sending_university": "Карагандинский университет им. Е. А. Букетова",
-        "programme_code": student.programme_code, "programme_name": student.programme_name,
-        "year": student.year, "level": "bachelor", "form": "full_time", "language": "ru",
-        "funding": "paid", "faculty_code": student.faculty.code}}
+        "programme_code": code, "programme_name": programme, "year": year, "level": "bachelor",
+        "form": "full_time", "language": "ru", "funding": "paid", "faculty_code": faculty}}
 
 
-DEMO_STARTS = {"transfer_in": _applicant}
-
-
-def _advance(ctx: AppContext, case_id: int, steps: int) -> None:
-    """Complete the first open tasks of a demo case with the form's example data."""
+def _advance(ctx: AppContext, case_id: int, steps: int, answers: dict[str, dict[str, Any]]) -> None:
+    """Complete a demo case's open tasks (the forms' examples unless `answers` say otherwise),
+    running background work (the order) in between."""
+    from server.jobs.inprocess import drain
     from server.services.form_samples import answer_for
 
     for _ in range(steps):
-        with ctx.db.read() as session:
-            case = session.get(Case, case_id)
-            open_tasks = cases.get_case(ctx, Actor.system(), case.id, with_data=False).open_tasks
-        if not open_tasks:
-            return
-        task = open_tasks[0]
+        view = cases.get_case(ctx, Actor.system(), case_id, with_data=False)
+        if not view.open_tasks:
+            if view.case.status not in ("in_progress", "returned") or not drain(ctx):
+                return
+            view = cases.get_case(ctx, Actor.system(), case_id, with_data=False)
+            if not view.open_tasks:
+                return
+        task = view.open_tasks[0]
+        data = answers.get(task.spec_name) or answer_for(ctx, task.form_key)
         try:
-            tasks.complete_task(ctx, Actor.system(), task.id, answer_for(ctx, task.form_key))
+            tasks.complete_task(ctx, Actor.system(), task.id, data)
         except DomainError:
             return
 
