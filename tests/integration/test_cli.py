@@ -82,3 +82,24 @@ def test_deploy_and_check(env):
     assert "transfer_in: версия 1 (без изменений)" in out
     code, out = run("check")
     assert code == 0, out
+
+
+def test_demo_prepares_users_and_cases_in_every_state(env, ctx):
+    from sqlalchemy import select
+
+    from server.models import Case, Document, User
+
+    code, out = run("demo", "--no-serve")
+    assert code == 0, out
+    assert "demo12345" in out and out.count("Authorization: Bearer ro_") == 10
+    with ctx.db.read() as s:
+        roles = {r for u in s.scalars(select(User)) for r in u.role_codes}
+        statuses = sorted(c.status for c in s.scalars(select(Case)))
+        numbers = {d.number for d in s.scalars(select(Document))}
+    assert roles >= {"registrar", "registrar_head", "dean", "vice_rector", "rector",
+                     "international", "accountant", "admin"}
+    assert statuses == ["completed", "in_progress", "in_progress", "rejected", "returned"]
+    assert numbers == {"1-у"}
+    code, out = run("demo", "--no-serve")  # idempotent: nothing created twice
+    with ctx.db.read() as s:
+        assert len(s.scalars(select(Case)).all()) == 5
