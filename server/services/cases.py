@@ -74,9 +74,9 @@ def _validate_start(req: StartRequest) -> None:
 def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
     """A process's registration form (forms/<process_id>/register.schema.json), when it has
     one, validates the applicant of a case started without a registered student."""
-    from server.services.forms import FormRegistry, validate_submission
+    from server.services.forms import validate_submission
 
-    forms = FormRegistry(ctx.settings.forms_dir)
+    forms = ctx.forms
     key = f"{req.process_id}/register"
     if req.student_id is not None or not forms.exists(key):
         return

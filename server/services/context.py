@@ -57,6 +57,13 @@ class AppContext:
         return load_catalog(self.settings.config_dir / "catalog.yaml")
 
     @cached_property
+    def forms(self) -> Any:
+        """One form registry per application: schemas are parsed and checked once."""
+        from server.services.forms import FormRegistry
+
+        return FormRegistry(self.settings.forms_dir)
+
+    @cached_property
     def script_functions(self) -> ScriptFunctions:
         return ScriptFunctions({"working_days": self._working_days_duration})
 

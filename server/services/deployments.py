@@ -15,7 +15,6 @@ from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
 from server.models import AuditEvent, ProcessDefinition
 from server.services.context import ASYNC_OPERATORS, SYNC_OPERATORS, AppContext
 from server.services.errors import Forbidden, ModelRejected, NotFound
-from server.services.forms import FormRegistry
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def deploy_file(ctx: AppContext, actor: Actor, filename: str, content: bytes | s
 
 
 def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text: str) -> list[DeployResult]:
-    forms = FormRegistry(ctx.settings.forms_dir)
+    forms = ctx.forms
     try:
         model = compile_model(
             filename, text, _available_sources(session, filename),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import undefer
+
 from server.auth import Actor
 from server.models import Case, Document
 from server.services.cases import check_case_visible
@@ -11,7 +13,7 @@ from server.services.errors import NotFound
 
 def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
     with ctx.db.read() as session:
-        doc = session.get(Document, document_id)
+        doc = session.get(Document, document_id, options=[undefer(Document.content)])
         if doc is None:
             raise NotFound("Документ не найден")
         if doc.case_id is not None:

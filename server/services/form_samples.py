@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from server.services.context import AppContext
-from server.services.forms import FormRegistry
 
 POSITIVE = ("approve", "approved", "yes", "issued", "complete")
 
@@ -58,5 +57,5 @@ def sample_object(schema: dict[str, Any]) -> dict[str, Any]:
 def answer_for(ctx: AppContext, form_key: str | None) -> dict[str, Any]:
     if not form_key or form_key.startswith("camunda:"):
         return {}
-    schema, _ = FormRegistry(ctx.settings.forms_dir).load(form_key)
+    schema, _ = ctx.forms.load(form_key)
     return sample_object(schema)

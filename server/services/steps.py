@@ -41,26 +41,28 @@ def enqueue(session: Session, kind: str, key: str, case: Case | None,
 
 
 def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instance,
-                 calls: list[ServiceCall], actor: Actor) -> None:
+                 calls: list[ServiceCall], actor: Actor) -> list[HumanTask]:
+    """Write the step; return the task rows now open in the case (the next steps)."""
     now = utcnow()
     case.state = instance.dump()
     case.serializer_version = SERIALIZER_VERSION
     case.updated_at = now
-    open_tasks = _project_tasks(ctx, session, case, instance)
+    open_tasks, rows = _project_tasks(ctx, session, case, instance)
     _sync_timers(session, case, instance)
     for call in calls:
         _handle_call(session, case, call, actor)
     if case.status in CLOSED_BY_PERSON:
-        return  # cancel_case records the outcome and the audit event itself
+        return rows  # cancel_case records the outcome and the audit event itself
     if instance.completed:
         _finish(session, case, instance, actor)
     elif case.status in ("in_progress", "returned"):
         returned = any(t.get("case_status") == "returned" for t in open_tasks)
         case.status = "returned" if returned else "in_progress"
+    return rows
 
 
 def _project_tasks(ctx: AppContext, session: Session, case: Case,
-                   instance: Instance) -> list[dict[str, Any]]:
+                   instance: Instance) -> tuple[list[dict[str, Any]], list[HumanTask]]:
     """Insert newly ready user tasks; close rows the engine no longer has ready.
 
     The case keeps the ids of its open task rows in `summary`, so a step reads only the
@@ -80,6 +82,7 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             row.status = "cancelled" if row.status == "open" else row.status
             row.completed_at = row.completed_at or now
     case.summary = {**summary, "open_tasks": sorted(ready)}
+    new: dict[str, HumanTask] = {}
     for task in ready.values():
         if task.id in known:
             continue
@@ -100,9 +103,11 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         if assignee:
             row.assignee_id = session.scalar(select(User.id).where(User.username == assignee))
         session.add(row)
+        new[task.id] = row
         for role in dict.fromkeys(roles):
             session.add(TaskCandidate(task_id=task.id, role=role))
-    return [t.meta for t in ready.values()]
+    rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
+    return [t.meta for t in ready.values()], [r for r in rows if r is not None]
 
 
 def _sync_timers(session: Session, case: Case, instance: Instance) -> None:

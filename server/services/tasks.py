@@ -18,7 +18,7 @@ from server.services.cases import check_case_visible, lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
-from server.services.forms import FormRegistry, camunda_validator, validate_submission
+from server.services.forms import camunda_validator, validate_submission
 from server.services.steps import audit, persist_step
 
 
@@ -42,15 +42,14 @@ def _load_task(session: Session, task_id: str) -> HumanTask:
     return task
 
 
-def _lock_task(ctx: AppContext, session: Session, task_id: str) -> HumanTask:
+def _lock_task(ctx: AppContext, session: Session, task_id: str) -> tuple[HumanTask, Case]:
     """Lock the task's case and read the task. Every writer of a case or its task rows
     (complete, claim, cancel, timers, jobs) takes the case lock first, so they wait for
     each other instead of deadlocking, and the task row needs no lock of its own."""
     if not ctx.db.is_postgres:
         # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
         task = _load_task(session, task_id)
-        lock_case(ctx, session, task.case_id)
-        return task
+        return task, lock_case(ctx, session, task.case_id)
     # PostgreSQL: lock the case row found through the task in one statement, then read
     # the task (after the lock, so it reflects any writer that committed before us).
     owner = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
@@ -58,7 +57,7 @@ def _lock_task(ctx: AppContext, session: Session, task_id: str) -> HumanTask:
                            .execution_options(populate_existing=True)).first()
     if case is None:
         raise NotFound("Задача не найдена")
-    return _load_task(session, task_id)
+    return _load_task(session, task_id), case
 
 
 def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:
@@ -88,7 +87,7 @@ def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[s
         info = definition_info(ctx, session, session.get(Case, task.case_id).definition_id)
         schema = info.forms.get(task.form_key)
         return (schema, camunda_validator(schema)) if schema else (None, None)
-    return FormRegistry(ctx.settings.forms_dir).load(task.form_key)
+    return ctx.forms.load(task.form_key)
 
 
 def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
@@ -98,7 +97,7 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
         schema, _ = form_for(ctx, session, task)
         ui = None
         if task.form_key and not task.form_key.startswith("camunda:"):
-            ui = FormRegistry(ctx.settings.forms_dir).ui_schema(task.form_key)
+            ui = ctx.forms.ui_schema(task.form_key)
         data: dict[str, Any] = {}
         if task.status == "open":
             case = session.get(Case, task.case_id)
@@ -113,7 +112,7 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
 
 def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
     with ctx.db.unit_of_work() as session:
-        task = _lock_task(ctx, session, task_id)
+        task, case = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
         _require_open(task)
         if not any(actor.may_take_role(r, task.faculty_id) for r in candidates):
@@ -124,7 +123,7 @@ def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
             return task  # already claimed by this user (a second click): nothing to record
         task.assignee_id = actor.user_id
         task.claimed_at = utcnow()
-        audit(session, session.get(Case, task.case_id), actor, "task_claimed",
+        audit(session, case, actor, "task_claimed",
               {"task": task.spec_name}, task_id=task.id)
         _flush(session)
         return task
@@ -132,7 +131,7 @@ def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
 
 def unclaim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
     with ctx.db.unit_of_work() as session:
-        task = _lock_task(ctx, session, task_id)
+        task, case = _lock_task(ctx, session, task_id)
         _check_visible(session, actor, task)
         _require_open(task)
         if task.assignee_id is None:
@@ -141,7 +140,7 @@ def unclaim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
             raise Forbidden("Вернуть задачу в общую очередь может исполнитель или руководитель")
         task.assignee_id = None
         task.claimed_at = None
-        audit(session, session.get(Case, task.case_id), actor, "task_unclaimed",
+        audit(session, case, actor, "task_unclaimed",
               {"task": task.spec_name}, task_id=task.id)
         _flush(session)
         return task
@@ -150,7 +149,7 @@ def unclaim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
 def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) -> HumanTask:
     """Hand a task to another user who holds one of its roles (and the faculty, if scoped)."""
     with ctx.db.unit_of_work() as session:
-        task = _lock_task(ctx, session, task_id)
+        task, case = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
         _require_open(task)
         if task.assignee_id != actor.user_id and not actor.has_any(TASK_SUPERVISORS):
@@ -164,7 +163,7 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
                           {"username": "Нет нужной роли или факультета"})
         task.assignee_id = target.id
         task.claimed_at = utcnow()
-        audit(session, session.get(Case, task.case_id), actor, "task_delegated",
+        audit(session, case, actor, "task_delegated",
               {"task": task.spec_name, "to": target.username}, task_id=task.id)
         _flush(session)
         return task
@@ -173,7 +172,7 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
 def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> CompletedStep:
     """Validate the form, complete the task in the engine and run on; one transaction."""
     with ctx.db.unit_of_work() as session:
-        task = _lock_task(ctx, session, task_id)
+        task, case = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
         _require_open(task)
         if not may_act(actor, task, candidates):
@@ -182,7 +181,6 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Com
             raise Conflict(f"Задачу выполняет {_username(session, task.assignee_id)}")
         schema, validator = form_for(ctx, session, task)
         clean = validate_submission(schema, validator, data)
-        case = session.get(Case, task.case_id)  # locked by _lock_task above
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
         try:
@@ -197,11 +195,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Com
         task.assignee_id = task.assignee_id or actor.user_id
         audit(session, case, actor, "task_completed",
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
-        persist_step(ctx, session, case, instance, calls, actor)
+        following = persist_step(ctx, session, case, instance, calls, actor)
         _flush(session)
-        # The rows just inserted are in the session: the next steps cost no query.
-        ids = (case.summary or {}).get("open_tasks", [])
-        following = [t for t in (session.get(HumanTask, i) for i in ids) if t is not None]
         return CompletedStep(case, following)
 
 
