@@ -13,6 +13,9 @@ Templates
 ---------
 ``order_transfer_in_ru.docx``  приказ «О зачислении в порядке перевода» (Russian)
 ``order_transfer_in_kk.docx``  бұйрық «Ауыстыру тәртібімен қабылдау туралы» (Kazakh)
+``cert_study_ru.docx`` / ``cert_study_kk.docx``  справка / анықтама с места учёбы: a separate
+    text block (CERT_RU / CERT_KK), builder (build_certificate) and example
+    (CERT_EXAMPLE_CONTEXT); its context is documented in templates/README.md
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
@@ -361,7 +364,7 @@ def _hyphenation(p_pr, *, allowed: bool) -> None:
     p_pr.insert_element_before(element, *_AFTER_SUPPRESS_HYPHENS)
 
 
-def _setup_document(text: OrderText) -> DocxDocument:
+def _setup_document(text: OrderText | CertText) -> DocxDocument:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = PAGE_W, PAGE_H
@@ -601,6 +604,164 @@ def build_order(text: OrderText) -> DocxDocument:
     return doc
 
 
+# --------------------------------------------------------------------------- certificate (справка)
+
+CERT_EXAMPLE_CONTEXT = {
+    "university": {
+        "name_ru": "НАО «Университет имени Абая»",
+        "name_kk": "«Абай атындағы университет» КеАҚ",
+        "city_ru": "г. Алматы",
+        "city_kk": "Алматы қ.",
+    },
+    "number": "7-с",
+    "date": "15.10.2026",
+    "student": {
+        "full_name": "Иванов Пётр Сергеевич",
+        "full_name_dat": "Иванову Петру Сергеевичу",
+        "status_ru": "он действительно является обучающимся",
+        "iin": "040512300127",
+        "year": 2,
+        "programme": {
+            "code": "6B06102",
+            "name_ru": "Информационные системы",
+            "name_kk": "Ақпараттық жүйелер",
+        },
+        "faculty_ru": "Факультет информационных технологий",
+        "faculty_kk": "Ақпараттық технологиялар факультеті",
+        "form_ru": "очная",
+        "form_kk": "күндізгі",
+        "language_ru": "русский",
+        "language_kk": "орыс",
+        "funding_ru": "грант",
+        "funding_kk": "грант",
+    },
+    "enrolment_order": {"number": "125-у", "date": "15.08.2025"},
+    "study_period": {"start": "01.09.2025", "end": "30.06.2029"},
+    "purpose_ru": "по месту требования",
+    "purpose_kk": "талап етілген жерге",
+    "valid_until": "15.04.2027",
+    "signatory": {
+        "title_ru": "Руководитель офиса регистратора",
+        "title_kk": "Тіркеу офисінің басшысы",
+        "name": "Г. Садыкова",
+    },
+    "verification_url": "https://regoffice.example.kz/verify/7-с",
+}
+
+
+@dataclass(frozen=True)
+class CertText:
+    lang: str  # w:lang of the text
+    title: str  # document property
+    university: str
+    city: str
+    heading: str
+    number_line: tuple[str, ...]
+    opening: tuple[str, ...]  # «Дана … в том, что …»
+    fields: tuple[tuple[str, tuple[str, ...]], ...]  # (label, value runs), one paragraph each
+    purpose: tuple[str, ...]
+    validity: tuple[str, ...]
+    signatory_field: str
+    verification: tuple[str, ...]
+
+
+CERT_RU = CertText(
+    lang="ru-RU",
+    title="Справка с места учёбы",
+    university="{{ university.name_ru }}",
+    city="{{ university.city_ru }}",
+    heading="СПРАВКА",
+    number_line=("№ ", "{{ number }}", " от ", "{{ date }}"),
+    opening=(
+        "Дана ",
+        "{{ student.full_name_dat }}",
+        ", ИИН ",
+        "{{ student.iin }}",
+        ", в том, что ",
+        "{{ student.status_ru }}",
+        " университета:",
+    ),
+    fields=(
+        ("Курс: ", ("{{ student.year }}",)),
+        ("Форма обучения: ", ("{{ student.form_ru }}",)),
+        ("Образовательная программа: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_ru }}")),
+        ("Факультет: ", ("{{ student.faculty_ru }}",)),
+        ("Язык обучения: ", ("{{ student.language_ru }}",)),
+        ("Основа обучения: ", ("{{ student.funding_ru }}",)),
+        ("Приказ о зачислении: ",
+         ("№ ", "{{ enrolment_order.number }}", " от ", "{{ enrolment_order.date }}")),
+        ("Период обучения: ", ("с ", "{{ study_period.start }}", " по ", "{{ study_period.end }}")),
+    ),
+    purpose=("Справка выдана для предъявления ", "{{ purpose_ru }}", "."),
+    validity=("Справка действительна до ", "{{ valid_until }}", "."),
+    signatory_field="title_ru",
+    verification=("Проверить подлинность справки: ", "{{ verification_url }}"),
+)
+
+CERT_KK = CertText(
+    lang="kk-KZ",
+    title="Оқу орнынан анықтама",
+    university="{{ university.name_kk }}",
+    city="{{ university.city_kk }}",
+    heading="АНЫҚТАМА",
+    number_line=("{{ date }}", " № ", "{{ number }}"),
+    opening=(
+        "Осы анықтама ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        ") шынымен де университеттің білім алушысы екендігі туралы берілді:",
+    ),
+    fields=(
+        ("Курс: ", ("{{ student.year }}",)),
+        ("Оқу нысаны: ", ("{{ student.form_kk }}",)),
+        ("Білім беру бағдарламасы: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_kk }}")),
+        ("Факультет: ", ("{{ student.faculty_kk }}",)),
+        ("Оқыту тілі: ", ("{{ student.language_kk }}",)),
+        ("Оқу негізі: ", ("{{ student.funding_kk }}",)),
+        ("Қабылдау туралы бұйрық: ",
+         ("{{ enrolment_order.date }}", " № ", "{{ enrolment_order.number }}")),
+        ("Оқу кезеңі: ", ("{{ study_period.start }}", " – ", "{{ study_period.end }}")),
+    ),
+    purpose=("Анықтама ", "{{ purpose_kk }}", " ұсыну үшін берілді."),
+    validity=("Анықтама ", "{{ valid_until }}", " дейін жарамды."),
+    signatory_field="title_kk",
+    verification=("Анықтаманың түпнұсқалығын тексеру: ", "{{ verification_url }}"),
+)
+
+CERT_TEMPLATES = {
+    "cert_study_ru.docx": CERT_RU,
+    "cert_study_kk.docx": CERT_KK,
+}
+
+
+def build_certificate(text: CertText) -> DocxDocument:
+    doc = _setup_document(text)
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    center = WD_ALIGN_PARAGRAPH.CENTER
+
+    _para(doc, (text.university,), align=center, bold=True)
+    _para(doc, (text.city,), align=center, space_after=12)
+    _para(doc, text.number_line, space_after=12)
+    _para(doc, (text.heading,), align=center, bold=True, space_after=12)
+    _para(doc, text.opening, align=justify, first_line_indent=FIRST_LINE_INDENT, space_after=6)
+    for label, value in text.fields:
+        _para(doc, (label, *value), first_line_indent=FIRST_LINE_INDENT)
+    _para(doc, text.purpose, align=justify, first_line_indent=FIRST_LINE_INDENT, space_before=12)
+    _para(doc, text.validity, align=justify, first_line_indent=FIRST_LINE_INDENT,
+          keep_with_next=True)
+    _signature_line(
+        doc,
+        (f"{{{{ signatory.{text.signatory_field} }}}}",),
+        ("{{ signatory.name }}",),
+        space_before=30,
+    )
+    _para(doc, text.verification, size=TABLE_PT, space_before=24)
+    return doc
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -620,12 +781,31 @@ def _reproducible(docx_bytes: bytes) -> bytes:
 
 
 def build_all() -> dict[str, bytes]:
+    """The order templates (TEMPLATES)."""
     built = {}
     for name, text in TEMPLATES.items():
         buffer = io.BytesIO()
         build_order(text).save(buffer)
         built[name] = _reproducible(buffer.getvalue())
     return built
+
+
+def build_certificates() -> dict[str, bytes]:
+    """The certificate templates (CERT_TEMPLATES)."""
+    built = {}
+    for name, text in CERT_TEMPLATES.items():
+        buffer = io.BytesIO()
+        build_certificate(text).save(buffer)
+        built[name] = _reproducible(buffer.getvalue())
+    return built
+
+
+def build_everything() -> dict[str, bytes]:
+    return {**build_all(), **build_certificates()}
+
+
+def example_for(name: str) -> dict:
+    return CERT_EXAMPLE_CONTEXT if name in CERT_TEMPLATES else EXAMPLE_CONTEXT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -635,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=TEMPLATES_DIR, help="where to write")
     args = parser.parse_args(argv)
 
-    built = build_all()
+    built = build_everything()
     if args.check:
         stale = [
             name
@@ -655,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
         args.preview.mkdir(parents=True, exist_ok=True)
         for name in built:
             target = args.preview / name.replace(".docx", "_example.docx")
-            target.write_bytes(render_docx(args.out / name, EXAMPLE_CONTEXT))
+            target.write_bytes(render_docx(args.out / name, example_for(name)))
             print(f"rendered {target}")
     return 0
 

@@ -89,3 +89,72 @@ def order_transfer_in(data: dict[str, Any], uni: dict[str, Any], number: str, to
         ],
         "visas": uni["visas"], "signatory": uni["signatory"],
     }
+
+
+# --------------------------------------------------------------------------- cert_study
+
+CERT_VALIDITY_MONTHS = 6  # [assumed] validity of a certificate from place of study
+PURPOSES_KK = {"по месту требования": "талап етілген жерге"}
+_STATUS_RU = {"M": "он действительно является обучающимся",
+              "F": "она действительно является обучающейся"}
+
+
+def _add_months(day: date, months: int) -> date:
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@builder("cert_study")
+def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate from place of study (procedure 5): the student record + the registrar's check.
+
+    ``verification_url`` is "" until certificate verification (QR) exists. Validity: 6 months
+    from issue, but not after the end of studies."""
+    person = data.get("student") or data.get("applicant") or {}
+    form = _pair(FORMS, person.get("form"))
+    lang = _pair(LANGUAGES, person.get("language"))
+    funding = _pair(FUNDING, person.get("funding"))
+    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
+                                person.get("middle_name")) if p)
+    sex = person.get("sex")
+    valid_until = _add_months(today, CERT_VALIDITY_MONTHS)
+    try:
+        study_end = date.fromisoformat(str(data.get("study_end") or "")[:10])
+    except ValueError:
+        study_end = None
+    if study_end is not None and today <= study_end < valid_until:
+        valid_until = study_end
+    purpose = str(data.get("purpose") or "по месту требования").strip()
+    signatory = (uni.get("visas") or {}).get("registrar_head") or uni["signatory"]
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "student": {
+            "full_name": person.get("full_name") or full,
+            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative", sex),
+            "status_ru": _STATUS_RU.get(str(sex or ""),
+                                        "он(а) действительно является обучающимся(-ейся)"),
+            "iin": person.get("iin", ""),
+            "year": person.get("year", ""),
+            "programme": {"code": person.get("programme_code", ""),
+                          "name_ru": person.get("programme_name", ""),
+                          "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+            "faculty_ru": person.get("faculty_name", ""),
+            "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
+            "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
+            "funding_ru": funding[0], "funding_kk": funding[1],
+        },
+        "enrolment_order": {"number": str(data.get("enrolment_order_number") or ""),
+                            "date": _ddmmyyyy(data.get("enrolment_order_date"))},
+        "study_period": {"start": _ddmmyyyy(data.get("study_start")),
+                         "end": _ddmmyyyy(data.get("study_end"))},
+        "purpose_ru": purpose,
+        "purpose_kk": PURPOSES_KK.get(purpose.lower(), purpose),
+        "valid_until": valid_until.strftime("%d.%m.%Y"),
+        "signatory": {"title_ru": signatory["title_ru"], "title_kk": signatory["title_kk"],
+                      "name": signatory["name"]},
+        "verification_url": "",
+    }
