@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from server.api import api_bp
+from server.api.admin_routes import admin_bp
 from server.config import Settings
 from server.services import errors as domain
 from server.services.context import AppContext
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
     app.extensions["regoffice"] = ctx
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     _register_errors(app)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":
@@ -126,3 +128,17 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
         except Exception as exc:
             return {"status": "error", "database": str(exc)}, 503
         return {"status": "ok", "database": "ok"}
+
+    @app.get("/healthz/worker")
+    @app.doc(hide=True)
+    def healthz_worker():  # type: ignore[no-untyped-def]
+        from server.services.heartbeat import worker_health
+
+        try:
+            health = worker_health(ctx)
+        except Exception as exc:
+            return {"status": "error", "message": f"Не удалось проверить исполнителя: {exc}"}, 503
+        body = {"status": "ok" if health.ok else "error", "heartbeat": health.name,
+                "age_seconds": None if health.age_seconds is None else round(health.age_seconds, 1),
+                "max_age_seconds": health.max_age_seconds, "message": health.message}
+        return body, 200 if health.ok else 503

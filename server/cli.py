@@ -197,6 +197,87 @@ def drain() -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--strict", is_flag=True, help="Exit 1 on open incidents or a stale worker heartbeat.")
+@click.option("--probe", type=click.IntRange(0), default=None, metavar="N",
+              help="First enqueue a diagnostics job that fails N times, then succeeds.")
+def status(as_json: bool, strict: bool, probe: int | None) -> None:
+    """Background work: queue, oldest job, next timers, incidents, worker heartbeat."""
+    from server.services import operations
+
+    ctx = _ctx()
+    job_id = None
+    if probe is not None:
+        job_id = operations.enqueue_probe(ctx, None, probe)
+        if not as_json:
+            click.echo(f"Диагностическое задание №{job_id} поставлено в очередь "
+                       f"(сбоев до успеха: {probe}).\n")
+    st = operations.status(ctx)
+    if as_json:
+        data = {**st.to_dict(), **({"probe_job_id": job_id} if probe is not None else {})}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+    else:
+        from server.cli_status import render_status
+
+        click.echo(render_status(st, ctx.tz))
+    if strict and (st.incidents or not st.worker_ok):
+        sys.exit(1)
+
+
+def _json_default(value: object) -> str:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@main.group()
+def incidents() -> None:
+    """Failed background jobs: list, retry, skip."""
+
+
+@incidents.command("list")
+def incidents_list() -> None:
+    """Open incidents."""
+    from server.services import operations
+
+    items = operations.list_incidents(_ctx())
+    for i in items:
+        click.echo(f"№{i.job_id} {i.kind} дело {i.case_id or '—'} попыток {i.attempts}: {i.last_error}")
+    click.echo(f"Инцидентов: {len(items)}")
+
+
+@incidents.command("retry")
+@click.argument("job_id", type=int)
+def incidents_retry(job_id: int) -> None:
+    """Run a failed job again."""
+    from server.services import operations
+
+    try:
+        job = operations.retry_job(_ctx(), Actor.system(), job_id)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Задание №{job.job_id} ({job.kind}) поставлено в очередь повторно.")
+
+
+@incidents.command("skip")
+@click.argument("job_id", type=int)
+@click.option("--reason", required=True, help="Why the job is given up (recorded in the history).")
+def incidents_skip(job_id: int, reason: str) -> None:
+    """Give a failed job up; a waiting step of its case completes as skipped."""
+    from server.services import operations
+
+    try:
+        job = operations.skip_job(_ctx(), Actor.system(), job_id, reason)
+    except DomainError as exc:
+        _fail(exc)
+        return
+    click.echo(f"Задание №{job.job_id} ({job.kind}) пропущено.")
+
+
+@main.command()
 @click.option("--concurrency", default=2, type=int)
 def worker(concurrency: int) -> None:
     """Celery worker (production; needs CELERY_BROKER_URL)."""

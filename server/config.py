@@ -19,6 +19,16 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).resolve() if value else default
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value and value.strip() else default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value and value.strip() else default
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -43,6 +53,12 @@ class Settings:
     background: str = "inprocess"
     max_upload_bytes: int = 5 * 1024 * 1024
     auto_deploy: bool = True
+    # Outbox: a job sent to a worker but not finished within this many seconds (the worker
+    # died) is sent again; a failed job is retried after `job_retry_seconds`, doubling.
+    job_stale_seconds: int = 300
+    job_retry_seconds: float = 2.0
+    # /healthz/worker: the background dispatcher's heartbeat must be fresher than this.
+    heartbeat_max_age: int = 30
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -63,6 +79,9 @@ class Settings:
             celery_broker_url=broker,
             background=background,
             auto_deploy=_env_bool("REGOFFICE_AUTO_DEPLOY", True),
+            job_stale_seconds=_env_int("REGOFFICE_JOB_STALE_SECONDS", 300),
+            job_retry_seconds=_env_float("REGOFFICE_JOB_RETRY_SECONDS", 2.0),
+            heartbeat_max_age=_env_int("REGOFFICE_HEARTBEAT_MAX_AGE", 30),
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Dict, File, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 CHANNELS = ("direct", "egov", "state_corporation")
@@ -142,12 +142,22 @@ class CaseStepOut(CaseOut):
     open_tasks = List(Nested(TaskOut))
 
 
+class IncidentOut(Schema):
+    job_id = Integer(required=True)
+    kind = String(required=True, metadata={"description": "job kind, e.g. document/render"})
+    case_id = Integer(allow_none=True)
+    attempts = Integer()
+    last_error = String(allow_none=True, metadata={"description": "the error of the last attempt"})
+    at = DateTime(allow_none=True, metadata={"description": "when the last attempt failed"})
+
+
 class CaseDetailOut(CaseOut):
     data = Dict()
     open_tasks = List(Nested(TaskOut))
     history = List(Nested(AuditOut))
     documents = List(Nested(DocumentOut))
     timers = List(Nested(TimerOut))
+    incidents = List(Nested(IncidentOut), metadata={"description": "failed background jobs"})
 
 
 class CaseListOut(Schema):
@@ -188,3 +198,49 @@ class DeployOut(Schema):
 
 class DeployListOut(Schema):
     items = List(Nested(DeployOut))
+
+
+# --- operations (admin) ---------------------------------------------------------------------
+class IncidentListOut(Schema):
+    items = List(Nested(IncidentOut))
+
+
+class OldestJobOut(Schema):
+    job_id = Integer()
+    kind = String()
+    case_id = Integer(allow_none=True)
+    age_seconds = Float(metadata={"description": "seconds since the job became due"})
+
+
+class WaitingTimerOut(Schema):
+    case_id = Integer()
+    element = String()
+    due_at = DateTime()
+
+
+class OpsStatusOut(Schema):
+    jobs = Dict(keys=String(), values=Integer(), metadata={"description": "jobs by status"})
+    queue_depth = Integer(metadata={"description": "pending + sent jobs"})
+    oldest_pending = Nested(OldestJobOut, allow_none=True)
+    timers = List(Nested(WaitingTimerOut), metadata={"description": "the next waiting timers"})
+    incidents = List(Nested(IncidentOut))
+    heartbeats = Dict(keys=String(), values=Float(), metadata={"description": "name -> age, s"})
+    worker_ok = Boolean()
+    worker_heartbeat = String(allow_none=True)
+    worker_heartbeat_age = Float(allow_none=True)
+    worker_message = String()
+    at = DateTime()
+
+
+class JobOut(Schema):
+    job_id = Integer()
+    kind = String()
+    case_id = Integer(allow_none=True)
+    status = String()
+    attempts = Integer()
+    last_error = String(allow_none=True)
+    available_at = DateTime(allow_none=True)
+
+
+class SkipIn(Schema):
+    reason = String(required=True, validate=Length(1, 2000))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from server.db import utcnow
 from server.models import Case, HumanTask, ProcessDefinition
 from server.services.cases import CaseView
+from server.services.operations import Incident
 from server.services.tasks import TaskView
 
 _CASE_FIELDS = ("id", "process_id", "status", "outcome", "refusal_ground", "channel", "student_id",
@@ -45,6 +47,7 @@ def case_detail(view: CaseView) -> dict[str, Any]:
                          "version": d.version, "filename": d.filename, "sha256": d.sha256,
                          "created_at": d.created_at} for d in view.documents]
     out["timers"] = [{"spec_name": t.spec_name, "due_at": t.due_at} for t in view.timers]
+    out["incidents"] = [asdict(Incident.of(j)) for j in view.incidents]
     return out
 
 

@@ -6,15 +6,17 @@ no-op the second time (see `services.background.run_job`).
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 
 from celery import Celery
 
 from server.config import Settings
-from server.services import background
+from server.services import background, heartbeat
 from server.services.context import AppContext
 
+log = logging.getLogger(__name__)
 TICK_SECONDS = float(os.environ.get("REGOFFICE_TICK_SECONDS", "2"))
 
 celery = Celery("regoffice")
@@ -25,7 +27,9 @@ celery.conf.update(
     worker_prefetch_multiplier=1,
     task_default_queue="regoffice",
     broker_connection_retry_on_startup=True,
-    beat_schedule={"regoffice-tick": {"task": "regoffice.tick", "schedule": TICK_SECONDS}},
+    # A tick nobody ran within a few periods (the worker was down) is dropped, not piled up.
+    beat_schedule={"regoffice-tick": {"task": "regoffice.tick", "schedule": TICK_SECONDS,
+                                      "options": {"expires": max(10.0, TICK_SECONDS * 5)}}},
     timezone="UTC",
 )
 
@@ -42,9 +46,13 @@ def run_job(job_id: int) -> str:
 
 @celery.task(name="regoffice.tick")
 def tick() -> dict[str, int]:
-    """Fire due timers, then hand due outbox jobs to the workers (the sweeper re-sends
-    jobs sent long ago but never finished)."""
+    """Record the worker's heartbeat, fire due timers, then hand due outbox jobs to the
+    workers (the sweeper re-sends jobs sent long ago but never finished)."""
     ctx = context()
+    try:
+        heartbeat.record_heartbeat(ctx, heartbeat.WORKER)
+    except Exception:  # the health check will say so; timers and jobs must still run
+        log.exception("could not record the worker's heartbeat")
     fired = background.fire_due_timers(ctx)
     job_ids = background.claim_due_jobs(ctx)
     for job_id in job_ids:

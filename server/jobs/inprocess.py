@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
-from server.services import background
+from server.services import background, heartbeat
 from server.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,12 @@ def drain(ctx: AppContext, *, max_rounds: int = 100) -> int:
 
 
 class InProcessDispatcher:
+    HEARTBEAT_EVERY = 5.0  # seconds; a write per round would compete with requests on SQLite
+
     def __init__(self, ctx: AppContext, interval: float = 1.0) -> None:
         self.ctx = ctx
         self.interval = interval
+        self._last_beat = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -52,9 +56,20 @@ class InProcessDispatcher:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            self._beat()
             try:
                 drain(self.ctx)
             except Exception:
                 log.exception("background dispatcher round failed")
             self._wake.wait(self.interval)
             self._wake.clear()
+
+    def _beat(self) -> None:
+        now = time.monotonic()
+        if now - self._last_beat < self.HEARTBEAT_EVERY:
+            return
+        try:
+            heartbeat.record_heartbeat(self.ctx, heartbeat.INPROCESS)
+            self._last_beat = now
+        except Exception:
+            log.exception("could not record the dispatcher's heartbeat")

@@ -3,6 +3,7 @@
 from server.models.audit import AuditEvent
 from server.models.case import Case
 from server.models.document import Document, RegisterCounter
+from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
 from server.models.student import Faculty, Student
@@ -15,6 +16,7 @@ __all__ = [
     "Case",
     "Document",
     "Faculty",
+    "Heartbeat",
     "HumanTask",
     "OutboxJob",
     "ProcessDefinition",

@@ -9,16 +9,16 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
-from server.models import Case, OutboxJob, Timer
+from server.models import AuditEvent, Case, OutboxJob, Timer
 from server.services.cases import lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
@@ -26,6 +26,9 @@ from server.services.steps import audit, persist_step
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+FINISHED = ("done", "failed", "skipped")
+# pending: waits for its time; sent: handed to a worker; running: a worker started it.
+LEASED = ("sent", "running")
 Handler = Callable[[AppContext, Session, OutboxJob], None]
 HANDLERS: dict[str, Handler] = {}
 
@@ -37,19 +40,20 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(600, 2 ** attempts))
+def backoff(attempts: int, base: float = 2.0) -> timedelta:
+    """Delay before the next try after `attempts` failed ones: base, 2·base, 4·base… ≤ 10 min."""
+    return timedelta(seconds=min(600.0, base * 2 ** max(0, attempts - 1)))
 
 
-def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: int = 300) -> list[int]:
-    """Mark due pending jobs as sent and return their ids. Jobs sent but not finished
-    within `stale_after` seconds (a worker died) are sent again: the sweeper."""
+def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: float | None = None) -> list[int]:
+    """Mark due pending jobs as sent and return their ids. Jobs sent (or started) but not
+    finished within `stale_after` seconds (default: settings.job_stale_seconds) were lost
+    with a worker: the sweeper sends them again. A job a worker is running right now holds
+    its row lock on PostgreSQL and is skipped, however long it runs."""
     now = utcnow()
+    stale_after = ctx.settings.job_stale_seconds if stale_after is None else stale_after
     with ctx.db.unit_of_work() as session:
-        stale = now - timedelta(seconds=stale_after)
-        session.execute(update(OutboxJob).where(OutboxJob.status == "sent",
-                                                OutboxJob.sent_at < stale)
-                        .values(status="pending"))
+        _sweep(ctx, session, now - timedelta(seconds=stale_after), limit)
         stmt = (select(OutboxJob).where(OutboxJob.status == "pending",
                                         OutboxJob.available_at <= now)
                 .order_by(OutboxJob.available_at, OutboxJob.id).limit(limit))
@@ -62,26 +66,55 @@ def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: int = 300) 
         return [job.id for job in jobs]
 
 
+def _sweep(ctx: AppContext, session: Session, stale: datetime, limit: int) -> int:
+    stmt = (select(OutboxJob).where(OutboxJob.status.in_(LEASED), OutboxJob.sent_at < stale)
+            .order_by(OutboxJob.id).limit(limit))
+    if ctx.db.is_postgres:
+        stmt = stmt.with_for_update(skip_locked=True)
+    jobs = session.scalars(stmt).all()
+    for job in jobs:
+        log.warning("job %s (%s) sent at %s never finished: sending it again", job.id, job.kind,
+                    job.sent_at)
+        session.add(AuditEvent(case_id=job.case_id, kind="job_resent",
+                               payload={"job_id": job.id, "kind": job.kind,
+                                        "sent_at": job.sent_at.isoformat() if job.sent_at else None,
+                                        "attempts": job.attempts}))
+        job.status = "pending"
+    session.flush()  # the claim below must see them (the session does not autoflush)
+    return len(jobs)
+
+
 def _load_handlers() -> None:
     """Handler modules register themselves on import."""
-    import server.services.documents  # noqa: F401
+    import server.services.documents
+    import server.services.operations  # noqa: F401
+
+
+def _locked_job(ctx: AppContext, session: Session, job_id: int) -> OutboxJob | None:
+    stmt = select(OutboxJob).where(OutboxJob.id == job_id)
+    if ctx.db.is_postgres:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
 
 
 def run_job(ctx: AppContext, job_id: int) -> str:
-    """Run one job; idempotent (a finished job is skipped). Returns the job's status."""
+    """Run one job; idempotent (a finished job is skipped). Returns the job's status.
+
+    The attempt is counted and the job's lease renewed in a transaction of its own before
+    the handler runs: a run that kills its worker (SIGKILL, out of memory) still counts,
+    so a job that always kills the worker ends as an incident instead of looping forever."""
     _load_handlers()
     try:
+        refused = _start_attempt(ctx, job_id)
+        if refused is not None:
+            return refused
         with ctx.db.unit_of_work() as session:
-            stmt = select(OutboxJob).where(OutboxJob.id == job_id)
-            if ctx.db.is_postgres:
-                stmt = stmt.with_for_update()
-            job = session.scalars(stmt).first()
-            if job is None or job.status in ("done", "failed", "skipped"):
-                return job.status if job else "missing"
+            job = _locked_job(ctx, session, job_id)
+            if job is None or job.status != "running":
+                return job.status if job else "missing"  # another run finished it meanwhile
             fn = HANDLERS.get(job.kind)
             if fn is None:
                 raise LookupError(f"no handler for job kind '{job.kind}'")
-            job.attempts += 1
             fn(ctx, session, job)
             job.status = "done"
             job.done_at = utcnow()
@@ -92,38 +125,60 @@ def run_job(ctx: AppContext, job_id: int) -> str:
         return _record_failure(ctx, job_id, exc)
 
 
-def _record_failure(ctx: AppContext, job_id: int, exc: Exception) -> str:
+def _start_attempt(ctx: AppContext, job_id: int) -> str | None:
+    """None when the job may run now (its attempt counted); else the status to report."""
     with ctx.db.unit_of_work() as session:
-        job = session.get(OutboxJob, job_id)
+        job = _locked_job(ctx, session, job_id)
         if job is None:
             return "missing"
+        if job.status in FINISHED:
+            return job.status
+        now = utcnow()
+        if job.status == "pending" and job.available_at > now:
+            return "pending"  # a duplicate message: the retry is not due yet
+        lease = timedelta(seconds=ctx.settings.job_stale_seconds)
+        if job.status == "running" and job.sent_at is not None and job.sent_at > now - lease:
+            return "running"  # a duplicate message: another worker is on it
+        if job.attempts >= MAX_ATTEMPTS:
+            job.last_error = (f"Задание прерывалось {job.attempts} раз(а): процесс исполнителя "
+                              "завершался, не закончив его (сбой или нехватка памяти)")
+            _mark_failed(session, job)
+            return "failed"
         job.attempts += 1
+        job.status = "running"
+        job.sent_at = now  # the lease starts again
+        return None
+
+
+def _mark_failed(session: Session, job: OutboxJob) -> None:
+    job.status = "failed"
+    job.done_at = utcnow()
+    case = session.get(Case, job.case_id) if job.case_id else None
+    audit(session, case, Actor.system(), "incident",
+          {"job_id": job.id, "kind": job.kind, "error": job.last_error, "attempts": job.attempts})
+
+
+def _record_failure(ctx: AppContext, job_id: int, exc: Exception) -> str:
+    with ctx.db.unit_of_work() as session:
+        job = _locked_job(ctx, session, job_id)
+        if job is None:
+            return "missing"
+        if job.status in FINISHED:
+            return job.status
         job.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
         if job.attempts >= MAX_ATTEMPTS:
-            job.status = "failed"
-            case = session.get(Case, job.case_id) if job.case_id else None
-            audit(session, case, Actor.system(), "incident",
-                  {"job_id": job.id, "kind": job.kind, "error": job.last_error,
-                   "attempts": job.attempts})
+            _mark_failed(session, job)
         else:
             job.status = "pending"
-            job.available_at = utcnow() + backoff(job.attempts)
+            job.available_at = utcnow() + backoff(job.attempts, ctx.settings.job_retry_seconds)
         return job.status
 
 
 def retry_job(ctx: AppContext, actor: Actor, job_id: int) -> None:
-    """Admin action on an incident: run the failed job again."""
-    with ctx.db.unit_of_work() as session:
-        job = session.get(OutboxJob, job_id)
-        if job is None or job.status != "failed":
-            from server.services.errors import Conflict
+    """Kept for callers of the first version: see `services.operations.retry_job`."""
+    from server.services.operations import retry_job as retry
 
-            raise Conflict("Повторить можно только задание с ошибкой")
-        job.status = "pending"
-        job.attempts = 0
-        job.available_at = utcnow()
-        audit(session, session.get(Case, job.case_id) if job.case_id else None, actor,
-              "incident_retry", {"job_id": job.id})
+    retry(ctx, actor, job_id)
 
 
 def due_timer_case_ids(ctx: AppContext, limit: int = 100) -> list[int]:

@@ -13,7 +13,7 @@ from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
 from server.engine import EngineError, Instance
-from server.models import AuditEvent, Case, Document, HumanTask, Student, Timer
+from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import bundle_for, definition_info, latest_definition
@@ -163,6 +163,7 @@ class CaseView:
     documents: list[Document]
     timers: list[Timer]
     version: int
+    incidents: list[OutboxJob] = field(default_factory=list)  # failed background jobs
 
 
 def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = True) -> CaseView:
@@ -184,8 +185,10 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
                                .order_by(Document.id)).all()
         timers = session.scalars(select(Timer).where(Timer.case_id == case_id,
                                                      Timer.status == "waiting")).all()
+        incidents = session.scalars(select(OutboxJob).where(
+            OutboxJob.case_id == case_id, OutboxJob.status == "failed").order_by(OutboxJob.id)).all()
         return CaseView(case, data, list(tasks), list(history), list(docs), list(timers),
-                        definition.version)
+                        definition.version, list(incidents))
 
 
 @dataclass

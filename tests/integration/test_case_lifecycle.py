@@ -456,6 +456,8 @@ ROUTES = [
     ("get", "/cases/1"), ("post", "/cases/1/cancel"), ("get", "/tasks"), ("get", "/tasks/x"),
     ("post", "/tasks/x/claim"), ("post", "/tasks/x/unclaim"), ("post", "/tasks/x/delegate"),
     ("post", "/tasks/x/complete"), ("get", "/documents/1"),
+    ("get", "/admin/status"), ("get", "/admin/incidents"), ("post", "/admin/jobs/1/retry"),
+    ("post", "/admin/jobs/1/skip"),
 ]
 
 
@@ -477,7 +479,8 @@ def test_every_api_route_is_in_the_401_list(app):
         if not rule.rule.startswith(API) or rule.rule.endswith("openapi.json"):
             continue
         path = rule.rule[len(API):]
-        for converter, sample in (("<int:case_id>", "1"), ("<int:document_id>", "1"), ("<task_id>", "x")):
+        for converter, sample in (("<int:case_id>", "1"), ("<int:document_id>", "1"), ("<task_id>", "x"),
+                                  ("<int:job_id>", "1")):
             path = path.replace(converter, sample)
         actual |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert actual == documented

@@ -6,37 +6,27 @@ in production; the test only starts cases and watches the database.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from server.auth import Actor
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob
 from server.services import cases, deployments, tasks
 from tests.conftest import FIXTURES
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
+from tests.integration.worker_procs import (
+    Proc,
+    count,
+    private_broker,
+    redis_reason,
+    wait_until,
+    worker_env,
+)
 
-REDIS_URL = os.environ.get("REGOFFICE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-
-
-def _redis_reason() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:
-        return f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}"
-    return None
-
-
-pytestmark = pytest.mark.skipif(bool(_redis_reason()), reason=_redis_reason() or "")
+pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")
 
 
 @pytest.fixture
@@ -50,49 +40,29 @@ def database_url(pg_database: str) -> str:
 
 @pytest.fixture
 def celery_procs(database_url: str, tmp_path: Path):
-    """Start `regoffice worker` and `regoffice beat` on a private Redis database."""
-    import redis
-
-    db_index = 1 + uuid.uuid4().int % 14
-    broker = f"{REDIS_URL}/{db_index}"
-    redis.Redis.from_url(broker).flushdb()
-    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker,
-           "REGOFFICE_INSTANCE": str(tmp_path / "worker"), "SECRET_KEY": "test",
-           "REGOFFICE_TICK_SECONDS": "0.5", "REGOFFICE_BACKGROUND": "celery"}
-    exe = [sys.executable, "-m", "server.cli"]
-    log_dir = tmp_path / "logs"
-    log_dir.mkdir()
-    procs = []
-    for name, args in (("worker", ["worker", "--concurrency", "1"]),
-                       ("beat", ["beat", "--schedule", str(tmp_path / "beat-schedule")])):
-        out = open(log_dir / f"{name}.log", "w")  # noqa: SIM115
-        procs.append((subprocess.Popen(exe + args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                       cwd=Path(__file__).resolve().parents[2],
-                                       start_new_session=True), out))
-    yield log_dir
-    for proc, out in procs:
-        os.killpg(proc.pid, signal.SIGTERM)
+    """Start `regoffice worker` and `regoffice beat` on a private Redis database; they die
+    with the test run even if pytest is killed (PR_SET_PDEATHSIG)."""
+    with private_broker() as broker:
+        env = worker_env(database_url, broker, tmp_path / "worker")
+        log_dir = tmp_path / "logs"
+        log_dir.mkdir()
+        procs = [Proc("worker", ["worker", "--concurrency", "1"], env, log_dir),
+                 Proc("beat", ["beat", "--schedule", str(tmp_path / "beat-schedule")], env, log_dir)]
+        for proc in procs:
+            proc.start()
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        out.close()
-    redis.Redis.from_url(broker).flushdb()
+            yield log_dir
+        finally:
+            for proc in procs:
+                proc.stop()
 
 
 def _wait(predicate, timeout: float, logs: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    dump = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(logs.glob("*.log")))
-    raise AssertionError(f"condition not met in {timeout}s\n{dump}")
+    wait_until(predicate, timeout, logs)
 
 
 def _count(ctx, stmt) -> int:
-    with ctx.db.read() as session:
-        return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return count(ctx, stmt)
 
 
 def test_timer_fires_once_on_beat_and_worker(ctx, people, celery_procs):
