@@ -59,6 +59,10 @@ class Settings:
     job_retry_seconds: float = 2.0
     # /healthz/worker: the background dispatcher's heartbeat must be fresher than this.
     heartbeat_max_age: int = 30
+    # E-mail notifications (new tasks, escalations, reminders): off unless a host is set.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "regoffice@localhost"
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +86,9 @@ class Settings:
             job_stale_seconds=_env_int("REGOFFICE_JOB_STALE_SECONDS", 300),
             job_retry_seconds=_env_float("REGOFFICE_JOB_RETRY_SECONDS", 2.0),
             heartbeat_max_age=_env_int("REGOFFICE_HEARTBEAT_MAX_AGE", 30),
+            smtp_host=os.environ.get("SMTP_HOST") or None,
+            smtp_port=_env_int("SMTP_PORT", 25),
+            smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",
         )
         return replace(settings, **overrides) if overrides else settings
 

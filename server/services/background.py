@@ -236,14 +236,9 @@ def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id
 
 
 @handler("notify/escalation")
-def _notify_escalation(ctx: AppContext, session: Session, job: OutboxJob) -> None:
-    from server.services.notifications import send_for_job
-
-    send_for_job(ctx, session, job)
-
-
 @handler("notify/send")
-def _notify_send(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+@handler("notify/task")
+def _notify(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     from server.services.notifications import send_for_job
 
     send_for_job(ctx, session, job)

@@ -113,7 +113,7 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
             definition_id=definition.id, process_id=req.process_id,
             student_id=student.id if student else None,
             faculty_id=student.faculty_id if student else _faculty_id(session, subject),
-            subject_name=(subject.get("full_name") if isinstance(subject, dict) else None),
+            subject_name=_full_name(subject),
             subject_iin=(subject.get("iin") if isinstance(subject, dict) else None),
             channel=req.channel, status="in_progress", received_at=received,
             deadline_at=_deadline(ctx, req.process_id, received, req.channel),
@@ -134,6 +134,14 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
                           {"data": str(exc)}) from None
         persist_step(ctx, session, case, instance, calls, actor)
         return case.id
+
+
+def _full_name(subject: Any) -> str | None:
+    """The applicant's or student's name for inboxes and search (composed if not given)."""
+    if not isinstance(subject, dict):
+        return None
+    parts = (subject.get("last_name"), subject.get("first_name"), subject.get("middle_name"))
+    return subject.get("full_name") or " ".join(str(p) for p in parts if p) or None
 
 
 def _faculty_id(session: Session, subject: Any) -> int | None:

@@ -104,6 +104,8 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             row.assignee_id = session.scalar(select(User.id).where(User.username == assignee))
         session.add(row)
         new[task.id] = row
+        if ctx.settings.smtp_host:
+            enqueue(session, "notify/task", f"notify:task:{task.id}", case, {"task_id": task.id})
         for role in dict.fromkeys(roles):
             session.add(TaskCandidate(task_id=task.id, role=role))
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
