@@ -88,7 +88,15 @@ def serve(host: str, port: int) -> None:
     """Run the server (development server; production uses gunicorn server.wsgi:app)."""
     from server.app import create_app
 
-    app = create_app()
+    settings = Settings.from_env()
+    if settings.auto_deploy:  # the models in workflows/ (unchanged files make no new version)
+        from server.services import deployments
+
+        try:
+            deployments.deploy_folder(AppContext.create(settings), Actor.system(), settings.workflows_dir)
+        except DomainError as exc:
+            _fail(exc)
+    app = create_app(settings)
     click.echo(f"regoffice: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,8 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "regoffice@localhost"
-    extra: dict[str, object] = field(default_factory=dict)
+    # Base address printed in QR codes of issued documents (the public verification page).
+    public_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -89,6 +90,7 @@ class Settings:
             smtp_host=os.environ.get("SMTP_HOST") or None,
             smtp_port=_env_int("SMTP_PORT", 25),
             smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",
+            public_url=(os.environ.get("REGOFFICE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -53,12 +53,15 @@ def _is_dmn(root: etree._Element) -> bool:
 def _dialect(root: etree._Element) -> str:
     if _is_dmn(root):
         return "dmn"
-    namespaces = set(root.nsmap.values())
+    # Camunda Modeler declares its namespace on the root; a hand-edited file may declare it
+    # on the element that uses it, so attributes are checked too.
+    if CAMUNDA_NS in root.nsmap.values():
+        return "camunda"
+    camunda_attr = f"{{{CAMUNDA_NS}}}"
     for el in root.iter():
-        if isinstance(el.tag, str):
-            namespaces.update(k for k in el.attrib if k.startswith("{"))
-    uses_camunda = CAMUNDA_NS in root.nsmap.values()
-    return "camunda" if uses_camunda else "spiff"
+        if isinstance(el.tag, str) and any(k.startswith(camunda_attr) for k in el.attrib):
+            return "camunda"
+    return "spiff"
 
 
 @dataclass

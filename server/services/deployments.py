@@ -37,25 +37,22 @@ def _available_sources(session: Session, exclude: str) -> dict[str, str]:
 
 
 def _check_operators(filename: str, bundle_sources: dict[str, str]) -> None:
-    from lxml import etree
-
+    """Every service task names an operator the server runs."""
     from server.engine.errors import ModelIssue
+    from server.engine.loader import SPIFF_NS
     from server.engine.xmlsafe import parse_untrusted
 
     known = SYNC_OPERATORS | ASYNC_OPERATORS
     issues = []
     for name, text in bundle_sources.items():
-        root = parse_untrusted(text)
-        for el in root.iter("{http://spiffworkflow.org/bpmn/schema/1.0/core}serviceTaskOperator"):
+        for el in parse_untrusted(text).iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
             if el.get("id") not in known:
                 owner = el.getparent().getparent() if el.getparent() is not None else None
                 issues.append(ModelIssue(name, owner.get("id") if owner is not None else None,
                                          f"неизвестный оператор сервисной задачи «{el.get('id')}»; "
                                          f"допустимы: {', '.join(sorted(known))}"))
-        del root
     if issues:
         raise ModelError(issues)
-    del etree
 
 
 def _check_roles(ctx: AppContext, filename: str, task_meta: dict[str, Any]) -> None:
