@@ -255,7 +255,7 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
     if not reason or not reason.strip():
         raise Invalid("Укажите причину", {"reason": "Обязательное поле"})
     with ctx.db.unit_of_work() as session:
-        case = _lock_case(ctx, session, case_id)
+        case = lock_case(ctx, session, case_id)
         check_case_visible(actor, case)
         if case.status not in OPEN_STATUSES:
             raise Conflict(f"Дело уже завершено (статус: {case.status}); отменить его нельзя")
@@ -271,7 +271,7 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
         return case
 
 
-def _lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
+def lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
     """One writer per case: SELECT ... FOR UPDATE on PostgreSQL (SQLite's BEGIN IMMEDIATE
     already serializes writers); the version column catches anything else."""
     pg = ctx.db.is_postgres
@@ -280,5 +280,3 @@ def _lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
         raise NotFound("Дело не найдено или недоступно вам")
     return case
 
-
-lock_case = _lock_case
