@@ -13,9 +13,11 @@ from werkzeug.exceptions import HTTPException
 
 from server.api import api_bp
 from server.api.admin_routes import admin_bp
+from server.api.register_routes import registers_bp
 from server.config import Settings
 from server.services import errors as domain
 from server.services.context import AppContext
+from server.web import public_bp
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.extensions["regoffice"] = ctx
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(registers_bp)
+    app.register_blueprint(public_bp)
     _register_errors(app)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":

@@ -758,7 +758,9 @@ def build_certificate(text: CertText) -> DocxDocument:
         ("{{ signatory.name }}",),
         space_before=30,
     )
-    _para(doc, text.verification, size=TABLE_PT, space_before=24)
+    # The QR code of the verification link: an image the render job passes as `qr`.
+    _para(doc, ("{{ qr }}",), space_before=24)
+    _para(doc, text.verification, size=TABLE_PT)
     return doc
 
 
@@ -835,7 +837,12 @@ def main(argv: list[str] | None = None) -> int:
         args.preview.mkdir(parents=True, exist_ok=True)
         for name in built:
             target = args.preview / name.replace(".docx", "_example.docx")
-            target.write_bytes(render_docx(args.out / name, example_for(name)))
+            images = {}
+            if name in CERT_TEMPLATES:
+                from server.services.verification import qr_png
+
+                images["qr"] = qr_png(CERT_EXAMPLE_CONTEXT["verification_url"])
+            target.write_bytes(render_docx(args.out / name, example_for(name), images=images))
             print(f"rendered {target}")
     return 0
 

@@ -244,3 +244,43 @@ class JobOut(Schema):
 
 class SkipIn(Schema):
     reason = String(required=True, validate=Length(1, 2000))
+
+
+class RegisterQueryIn(Schema):
+    register = String(load_default=None, validate=OneOf(("orders", "certificates", "duplicates")),
+                      metadata={"description": "orders | certificates | duplicates (all when absent)"})
+    year = Integer(load_default=None, validate=Range(1900, 9999))
+    kind = String(load_default=None, validate=Length(max=64),
+                  metadata={"description": "template kind, e.g. cert_study"})
+    q = String(load_default=None, validate=Length(max=200),
+               metadata={"description": "number or holder name (substring)"})
+    date_from = Date(load_default=None, data_key="from", metadata={"description": "issued on or after"})
+    date_to = Date(load_default=None, data_key="to", metadata={"description": "issued on or before"})
+    format = String(load_default="json", validate=OneOf(("json", "xlsx")),
+                    metadata={"description": "json (paged) or xlsx (every matching row)"})
+    limit = Integer(load_default=50, validate=Range(1, 500))
+    offset = Integer(load_default=0, validate=Range(0))
+
+
+class RegisterRowOut(Schema):
+    register = String(required=True)
+    year = Integer(required=True)
+    seq = Integer(required=True)
+    number = String(required=True)
+    date = Date(required=True, metadata={"description": "date of issue, local time zone"})
+    kind = String(required=True)
+    kind_name = String()
+    version = Integer()
+    languages = List(String())
+    document_ids = List(Integer())
+    case_id = Integer(allow_none=True)
+    subject = String(allow_none=True, metadata={"description": "holder (the case's subject)"})
+    case_status = String(allow_none=True)
+    signed_by = String(allow_none=True, metadata={"description": "who completed the signing task"})
+
+
+class RegisterListOut(Schema):
+    items = List(Nested(RegisterRowOut))
+    total = Integer()
+    limit = Integer()
+    offset = Integer()

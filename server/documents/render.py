@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 
 __all__ = [
@@ -119,17 +120,22 @@ def _wrap(template_name: str, exc: Exception) -> TemplateRenderError:
     return TemplateRenderError(template_name, f"{type(exc).__name__}: {exc}")
 
 
-def render_docx(template_path: Path | str, context: Mapping[str, Any]) -> bytes:
+def render_docx(template_path: Path | str, context: Mapping[str, Any], *,
+                images: Mapping[str, bytes] | None = None, image_width_mm: float = 25) -> bytes:
     """Render a docxtpl template with ``context`` and return the .docx bytes.
 
     Values are XML-escaped (``autoescape=True``), so ``<b>``, ``&`` or ``{{ x }}`` in the data
     appear literally.  A variable the template uses but the context lacks raises
-    :class:`TemplateRenderError` naming it.
+    :class:`TemplateRenderError` naming it.  ``images`` maps context names to PNG/JPEG bytes;
+    each becomes an inline picture ``image_width_mm`` wide where the template prints ``{{ name }}``.
     """
     path = Path(template_path)
     try:
         template = DocxTemplate(path)
-        template.render(_clean(dict(context)), jinja_env=_environment(), autoescape=True)
+        values = _clean(dict(context))
+        for name, data in (images or {}).items():
+            values[name] = InlineImage(template, io.BytesIO(data), width=Mm(image_width_mm))
+        template.render(values, jinja_env=_environment(), autoescape=True)
         out = io.BytesIO()
         template.save(out)
     except TemplateRenderError:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -32,7 +33,11 @@ class RegisterCounter(Base):
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("register", "year", "seq", "language", "version"),)
+    __table_args__ = (
+        UniqueConstraint("register", "year", "seq", "language", "version"),
+        # The Russian and Kazakh files of one issue share a code: unique per language.
+        Index("ix_documents_verification", "verification_code", "language", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -50,6 +55,8 @@ class Document(Base):
     # Deferred: lists and case views never need the file itself.
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
+    # Printed on the document (URL + QR code) for the public check at /verify/<code>.
+    verification_code: Mapped[str | None] = mapped_column(String(64))
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

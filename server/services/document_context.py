@@ -111,7 +111,8 @@ def _add_months(day: date, months: int) -> date:
 def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
     """Certificate from place of study (procedure 5): the student record + the registrar's check.
 
-    ``verification_url`` is "" until certificate verification (QR) exists. Validity: 6 months
+    ``verification_url`` is filled in by the render job (with the QR image ``qr``), which
+    generates the document's verification code. Validity: 6 months
     from issue, but not after the end of studies."""
     person = data.get("student") or data.get("applicant") or {}
     form = _pair(FORMS, person.get("form"))

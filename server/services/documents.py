@@ -21,6 +21,7 @@ from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
 from server.services.document_context import BUILDERS, university
 from server.services.steps import audit
+from server.services.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGES = ("ru", "kk")
@@ -60,16 +61,22 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     seq = next_number(ctx, session, register, today.year)
     number = format_number(register, today.year, seq)
     context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
+    # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
+    code = new_code(ctx.settings.secret_key)
+    url = verification_url(ctx.settings.public_url, code)
+    context["verification_url"] = url
+    images = {"qr": qr_png(url)}
     ids = []
     for lang in LANGUAGES:
         path = ctx.settings.templates_dir / f"{template}_{lang}.docx"
-        content = render_docx(path, context)
+        content = render_docx(path, context, images=images, image_width_mm=QR_WIDTH_MM)
         doc = Document(
             case_id=case.id, kind=template, template=path.name,
             template_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), language=lang,
             register=register, year=today.year, seq=seq, number=number,
             filename=f"{template}_{number}_{lang}.docx".replace("/", "-"), media_type=DOCX,
             content=content, sha256=hashlib.sha256(content).hexdigest(), context=context,
+            verification_code=code,
         )
         session.add(doc)
         session.flush()

@@ -1,0 +1,39 @@
+"""Registers of issued documents (orders, certificates, duplicates): list and XLSX export."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import send_file
+
+from server.api import schemas as s
+from server.api.auth import current_actor, token_auth
+from server.api.routes import _auth_doc, ctx
+from server.services import registers
+
+registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
+
+
+@registers_bp.get("/documents")
+@registers_bp.auth_required(token_auth)
+@registers_bp.input(s.RegisterQueryIn, location="query", arg_name="query")
+@registers_bp.output(s.RegisterListOut)
+@registers_bp.doc(
+    summary="Register of issued documents: one row per number, filters; format=xlsx exports "
+            "(registrar office, rector, vice-rector, admins)",
+    **{"responses": {**_auth_doc(422)["responses"],
+                     200: {"description": "Rows (JSON) or an XLSX file with format=xlsx",
+                           "content": {"application/json": {"schema": s.RegisterListOut},
+                                       registers.XLSX: {}}}}})
+def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    fmt = query.pop("format")
+    q = registers.RegisterQuery(**query)
+    if fmt == "xlsx":
+        data = registers.export_xlsx(ctx(), current_actor(), q)
+        name = f"register_{q.register or 'all'}_{q.year or 'all'}.xlsx"
+        return send_file(BytesIO(data), mimetype=registers.XLSX, as_attachment=True, download_name=name)
+    rows, total = registers.list_register(ctx(), current_actor(), q)
+    return {"items": [r.to_dict() for r in rows], "total": total,
+            "limit": q.limit, "offset": q.offset}

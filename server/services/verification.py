@@ -1,0 +1,126 @@
+"""Verification codes of issued documents and the public check behind /verify/<code>.
+
+A code is an unguessable token (``secrets.token_urlsafe(16)``) followed by a truncated
+HMAC-SHA256 tag of the token under ``Settings.secret_key``, so a mistyped or forged code is
+rejected without a database query. The page shows only what proves the document genuine:
+type, number, date, the holder's initials and the SHA-256 of the files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from server.models import Document
+from server.services.context import AppContext
+
+TOKEN_CHARS = 22  # secrets.token_urlsafe(16)
+TAG_CHARS = 11  # 8 bytes of the HMAC, base64url without padding
+QR_WIDTH_MM = 25
+
+#: Document type names per template kind (Russian, Kazakh).
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "cert_study": ("Справка с места учёбы", "Оқу орнынан анықтама"),
+    "order_transfer_in": ("Приказ о зачислении в порядке перевода",
+                          "Ауыстыру тәртібімен қабылдау туралы бұйрық"),
+}
+
+
+def _tag(secret_key: str, token: str) -> str:
+    digest = hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:8]).decode().rstrip("=")
+
+
+def new_code(secret_key: str) -> str:
+    token = secrets.token_urlsafe(16)
+    return token + _tag(secret_key, token)
+
+
+def code_is_authentic(secret_key: str, code: str) -> bool:
+    if not isinstance(code, str) or len(code) != TOKEN_CHARS + TAG_CHARS or not code.isascii():
+        return False
+    token, tag = code[:TOKEN_CHARS], code[TOKEN_CHARS:]
+    return hmac.compare_digest(tag, _tag(secret_key, token))
+
+
+def verification_url(public_url: str, code: str) -> str:
+    return f"{public_url.rstrip('/')}/verify/{code}"
+
+
+def qr_png(url: str) -> bytes:
+    import segno
+
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=8, border=2)
+    return out.getvalue()
+
+
+def kind_names(kind: str) -> tuple[str, str]:
+    return KIND_NAMES.get(kind, (kind, kind))
+
+
+def initials(full_name: str) -> str:
+    """«Иванов Пётр Сергеевич» → «И. П. С.» (hyphenated parts keep one letter each part)."""
+    letters = []
+    for word in str(full_name or "").split():
+        for part in word.split("-"):
+            if part and part[0].isalpha():
+                letters.append(part[0].upper() + ".")
+    return " ".join(letters)
+
+
+def holder_names(context: dict[str, Any]) -> list[str]:
+    """Full names of the people a document is about, from its stored render context."""
+    student = context.get("student")
+    if isinstance(student, dict) and student.get("full_name"):
+        return [str(student["full_name"])]
+    return [str(s.get("full_name")) for s in context.get("students") or []
+            if isinstance(s, dict) and s.get("full_name")]
+
+
+@dataclass(frozen=True)
+class Verified:
+    code: str
+    kind: str
+    name_ru: str
+    name_kk: str
+    number: str
+    issued_at: datetime  # local time zone
+    holder_initials: list[str]
+    sha256: dict[str, str]  # language -> SHA-256 of the file
+
+
+def find(ctx: AppContext, code: str) -> Verified | None:
+    """The issue behind a code, or None (unknown, or the HMAC does not match)."""
+    if not code_is_authentic(ctx.settings.secret_key, code):
+        return None
+    with ctx.db.read() as session:
+        docs = list(session.scalars(select(Document).where(Document.verification_code == code)
+                                    .order_by(Document.language)))
+        if not docs:
+            return None
+        first = next((d for d in docs if d.language == "ru"), docs[0])
+        name_ru, name_kk = kind_names(first.kind)
+        return Verified(
+            code=code, kind=first.kind, name_ru=name_ru, name_kk=name_kk,
+            number=first.number or "", issued_at=first.created_at.astimezone(ctx.tz),
+            holder_initials=[initials(n) for n in holder_names(first.context or {})],
+            sha256={d.language: d.sha256 for d in docs},
+        )
+
+
+def compare_file(found: Verified, content: bytes) -> str | None:
+    """The language whose stored file has the same SHA-256 as ``content``, or None."""
+    digest = hashlib.sha256(content).hexdigest()
+    for lang, stored in found.sha256.items():
+        if hmac.compare_digest(digest, stored):
+            return lang
+    return None
