@@ -16,6 +16,9 @@ Templates
 ``cert_study_ru.docx`` / ``cert_study_kk.docx``  справка / анықтама с места учёбы: a separate
     text block (CERT_RU / CERT_KK), builder (build_certificate) and example
     (CERT_EXAMPLE_CONTEXT); its context is documented in templates/README.md
+``order_academic_leave_ru.docx`` / ``order_academic_leave_kk.docx``  приказ «О предоставлении
+    академического отпуска» / бұйрық «Академиялық демалыс беру туралы»: LEAVE_RU / LEAVE_KK,
+    build_leave_order, LEAVE_EXAMPLE_CONTEXT; context documented in templates/README.md
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
@@ -764,6 +767,216 @@ def build_certificate(text: CertText) -> DocxDocument:
     return doc
 
 
+# --------------------------------------------------------------------------- academic leave order
+
+LEAVE_EXAMPLE_CONTEXT = {
+    "university": CERT_EXAMPLE_CONTEXT["university"],
+    "number": "12-у",
+    "date": "15.10.2026",
+    "legal_basis_ru": "Правилами предоставления академического отпуска обучающимся в организациях "
+    "образования, утверждёнными приказом Министра образования и науки Республики Казахстан "
+    "от 4 декабря 2014 года № 506",
+    "legal_basis_kk": "Қазақстан Республикасы Білім және ғылым министрінің 2014 жылғы 4 желтоқсандағы "
+    "№ 506 бұйрығымен бекітілген Білім беру ұйымдарында білім алушыларға академиялық демалыс беру "
+    "қағидаларына",
+    "student": {
+        "full_name": "Иванов Пётр Сергеевич",
+        "full_name_dat": "Иванову Петру Сергеевичу",
+        "learner_ru": "обучающемуся",
+        "iin": "040512300127",
+        "year": 2,
+        "group": "ИС-24-1",
+        "programme": {
+            "code": "6B06102",
+            "name_ru": "Информационные системы",
+            "name_kk": "Ақпараттық жүйелер",
+        },
+        "faculty_ru": "Факультет информационных технологий",
+        "faculty_kk": "Ақпараттық технологиялар факультеті",
+        "form_ru": "очная",
+        "form_kk": "күндізгі",
+        "funding_ru": "грант",
+        "funding_kk": "грант",
+    },
+    "ground_ru": "по болезни на основании заключения врачебно-консультационной комиссии",
+    "ground_kk": "дәрігерлік-консультациялық комиссияның қорытындысы негізінде ауруына байланысты",
+    "leave": {"start": "01.11.2026", "end": "31.10.2027", "months": 12},
+    "basis": [
+        {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"},
+        {"name_ru": "заключение врачебно-консультационной комиссии",
+         "name_kk": "дәрігерлік-консультациялық комиссияның қорытындысы"},
+    ],
+    "visas": EXAMPLE_CONTEXT["visas"],
+    "signatory": EXAMPLE_CONTEXT["signatory"],
+}
+
+
+@dataclass(frozen=True)
+class LeaveText:
+    lang: str  # w:lang of the text
+    title: str  # document property
+    university: str
+    city: str
+    subject: str
+    preamble: tuple[str, ...]
+    command: str
+    item_grant: tuple[str, ...]  # «1. Предоставить академический отпуск … Иванову Петру …»
+    fields: tuple[tuple[str, tuple[str, ...]], ...]  # (label, value runs), one paragraph each
+    items_after: tuple[str, ...]
+    basis_label: str
+    basis_field: str
+    visas_label: str
+    title_field: str
+
+
+LEAVE_RU = LeaveText(
+    lang="ru-RU",
+    title="Приказ о предоставлении академического отпуска",
+    university="{{ university.name_ru }}",
+    city="{{ university.city_ru }}",
+    subject="О предоставлении академического отпуска",
+    preamble=("В соответствии с ", "{{ legal_basis_ru }}", " и на основании личного заявления"),
+    command="ПРИКАЗЫВАЮ:",
+    item_grant=(
+        "1. Предоставить академический отпуск с ",
+        "{{ leave.start }}",
+        " по ",
+        "{{ leave.end }}",
+        " ",
+        "{{ ground_ru }}",
+        " ",
+        "{{ student.learner_ru }}",
+        " ",
+        "{{ student.full_name_dat }}",
+        ", ИИН ",
+        "{{ student.iin }}",
+        ":",
+    ),
+    fields=(
+        ("Курс: ", ("{{ student.year }}",)),
+        ("Группа: ", ("{{ student.group }}",)),
+        ("Образовательная программа: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_ru }}")),
+        ("Факультет: ", ("{{ student.faculty_ru }}",)),
+        ("Форма обучения: ", ("{{ student.form_ru }}",)),
+        ("Основа обучения: ", ("{{ student.funding_ru }}",)),
+    ),
+    items_after=(
+        "2. Офису регистратора внести сведения об академическом отпуске в информационную систему, "
+        "для обучающихся по государственному образовательному гранту направить копию приказа "
+        "в уполномоченный орган.",
+        "3. Контроль за исполнением приказа возложить на декана факультета.",
+    ),
+    basis_label="Основание: ",
+    basis_field="name_ru",
+    visas_label="Согласовано:",
+    title_field="title_ru",
+)
+
+LEAVE_KK = LeaveText(
+    lang="kk-KZ",
+    title="Академиялық демалыс беру туралы бұйрық",
+    university="{{ university.name_kk }}",
+    city="{{ university.city_kk }}",
+    subject="Академиялық демалыс беру туралы",
+    preamble=("", "{{ legal_basis_kk }}", " сәйкес және жеке өтініші негізінде"),
+    command="БҰЙЫРАМЫН:",
+    item_grant=(
+        "1. ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        ") ",
+        "{{ leave.start }}",
+        " бастап ",
+        "{{ leave.end }}",
+        " дейін ",
+        "{{ ground_kk }}",
+        " академиялық демалыс берілсін:",
+    ),
+    fields=(
+        ("Курс: ", ("{{ student.year }}",)),
+        ("Тобы: ", ("{{ student.group }}",)),
+        ("Білім беру бағдарламасы: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_kk }}")),
+        ("Факультет: ", ("{{ student.faculty_kk }}",)),
+        ("Оқу нысаны: ", ("{{ student.form_kk }}",)),
+        ("Оқу негізі: ", ("{{ student.funding_kk }}",)),
+    ),
+    items_after=(
+        "2. Тіркеу офисі академиялық демалыс туралы мәліметтерді ақпараттық жүйеге енгізсін, "
+        "мемлекеттік білім беру гранты бойынша білім алушылар үшін бұйрықтың көшірмесін "
+        "уәкілетті органға жіберсін.",
+        "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
+    ),
+    basis_label="Негіздеме: ",
+    basis_field="name_kk",
+    visas_label="Келісілді:",
+    title_field="title_kk",
+)
+
+LEAVE_TEMPLATES = {
+    "order_academic_leave_ru.docx": LEAVE_RU,
+    "order_academic_leave_kk.docx": LEAVE_KK,
+}
+
+
+def build_leave_order(text: LeaveText) -> DocxDocument:
+    doc = _setup_document(text)  # type: ignore[arg-type]
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    center = WD_ALIGN_PARAGRAPH.CENTER
+
+    _para(doc, (text.university,), align=center, bold=True)
+    _para(doc, (HEADING,), align=center, bold=True, space_before=12, space_after=6)
+    date_line = _para(doc)
+    date_line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+    _add_runs(date_line, ("{{ date }}", "\t", "№ ", "{{ number }}"))
+    _para(doc, (text.city,), align=center, space_after=12)
+
+    _para(doc, (text.subject,), bold=True, space_after=12)
+    _para(doc, text.preamble, align=justify, first_line_indent=FIRST_LINE_INDENT)
+    _para(doc, (text.command,), bold=True, space_before=6, space_after=6)
+    _para(doc, text.item_grant, align=justify, first_line_indent=FIRST_LINE_INDENT, space_after=6,
+          keep_with_next=True)
+    for label, value in text.fields:
+        _para(doc, (label, *value), first_line_indent=FIRST_LINE_INDENT)
+    for i, item in enumerate(text.items_after):
+        _para(doc, (item,), align=justify, first_line_indent=FIRST_LINE_INDENT,
+              space_before=6 if i == 0 else 0)
+    _para(
+        doc,
+        (
+            text.basis_label,
+            "{% for d in basis %}",
+            f"{{{{ d.{text.basis_field} }}}}",
+            "{% if not loop.last %}",
+            "; ",
+            "{% endif %}",
+            "{% endfor %}",
+        ),
+        align=justify,
+        space_before=12,
+        keep_with_next=True,
+    )
+    _signature_line(
+        doc,
+        (f"{{{{ signatory.{text.title_field} }}}}",),
+        ("{{ signatory.name }}",),
+        space_before=30,
+    )
+    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=30, keep_with_next=True)
+    for role in VISA_ROLES:
+        _signature_line(
+            doc,
+            (f"{{{{ visas.{role}.{text.title_field} }}}}",),
+            ("{{ visas." + role + ".name }}",),
+            space_before=8,
+            size=TABLE_PT,
+            keep=role != VISA_ROLES[-1],
+        )
+    return doc
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -802,11 +1015,23 @@ def build_certificates() -> dict[str, bytes]:
     return built
 
 
+def build_leave_orders() -> dict[str, bytes]:
+    """The academic leave order templates (LEAVE_TEMPLATES)."""
+    built = {}
+    for name, text in LEAVE_TEMPLATES.items():
+        buffer = io.BytesIO()
+        build_leave_order(text).save(buffer)
+        built[name] = _reproducible(buffer.getvalue())
+    return built
+
+
 def build_everything() -> dict[str, bytes]:
-    return {**build_all(), **build_certificates()}
+    return {**build_all(), **build_certificates(), **build_leave_orders()}
 
 
 def example_for(name: str) -> dict:
+    if name in LEAVE_TEMPLATES:
+        return LEAVE_EXAMPLE_CONTEXT
     return CERT_EXAMPLE_CONTEXT if name in CERT_TEMPLATES else EXAMPLE_CONTEXT
 
 

@@ -159,3 +159,76 @@ def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: da
                       "name": signatory["name"]},
         "verification_url": "",
     }
+
+
+# --------------------------------------------------------------------------- academic_leave
+
+# [assumed] the rules on academic leave; a university may set leave_legal_basis_ru/_kk in
+# config/university.yaml instead.
+LEAVE_LEGAL_BASIS_RU = ("Правилами предоставления академического отпуска обучающимся в организациях "
+                        "образования, утверждёнными приказом Министра образования и науки Республики "
+                        "Казахстан от 4 декабря 2014 года № 506")
+LEAVE_LEGAL_BASIS_KK = ("Қазақстан Республикасы Білім және ғылым министрінің 2014 жылғы 4 желтоқсандағы "
+                        "№ 506 бұйрығымен бекітілген Білім беру ұйымдарында білім алушыларға академиялық "
+                        "демалыс беру қағидаларына")
+# leave_ground -> (wording after the dates ru, wording before «академиялық демалыс» kk,
+#                  supporting document ru, kk)
+LEAVE_GROUNDS = {
+    "medical": ("по болезни на основании заключения врачебно-консультационной комиссии",
+                "дәрігерлік-консультациялық комиссияның қорытындысы негізінде ауруына байланысты",
+                "заключение врачебно-консультационной комиссии",
+                "дәрігерлік-консультациялық комиссияның қорытындысы"),
+    "tuberculosis": ("по болезни (туберкулёз) на основании решения централизованной "
+                     "врачебно-консультационной комиссии",
+                     "орталықтандырылған дәрігерлік-консультациялық комиссияның шешімі негізінде "
+                     "туберкулезбен ауыруына байланысты",
+                     "решение централизованной врачебно-консультационной комиссии",
+                     "орталықтандырылған дәрігерлік-консультациялық комиссияның шешімі"),
+    "military": ("в связи с призывом на воинскую службу",
+                 "әскери қызметке шақырылуына байланысты",
+                 "повестка о призыве на воинскую службу",
+                 "әскери қызметке шақыру қағазы"),
+    "childcare": ("по уходу за ребёнком до достижения им возраста трёх лет",
+                  "бала үш жасқа толғанға дейін оның күтіміне байланысты",
+                  "свидетельство о рождении (усыновлении) ребёнка",
+                  "баланың туу (асырап алу) туралы куәлігі"),
+}
+_LEARNER_RU = {"M": "обучающемуся", "F": "обучающейся"}
+
+
+@builder("order_academic_leave")
+def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
+                         today: date) -> dict[str, Any]:
+    """Order on academic leave (procedure 4): the student record + leave_ground and the dates
+    confirmed at the registrar's document check."""
+    person = data.get("student") or data.get("applicant") or {}
+    row = person_row(person, data)
+    sex = person.get("sex")
+    ground = str(data.get("leave_ground") or "")
+    ground_ru, ground_kk, doc_ru, doc_kk = LEAVE_GROUNDS.get(ground, (ground, ground, "", ""))
+    basis = [{"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"}]
+    if doc_ru:
+        basis.append({"name_ru": doc_ru, "name_kk": doc_kk})
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "legal_basis_ru": uni.get("leave_legal_basis_ru") or LEAVE_LEGAL_BASIS_RU,
+        "legal_basis_kk": uni.get("leave_legal_basis_kk") or LEAVE_LEGAL_BASIS_KK,
+        "student": {
+            "full_name": row["full_name"],
+            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative", sex),
+            "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)"),
+            "iin": row["iin"], "year": person.get("year", ""), "group": row["group"],
+            "programme": row["programme"],
+            "faculty_ru": person.get("faculty_name", ""),
+            "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
+            "form_ru": row["form_ru"], "form_kk": row["form_kk"],
+            "funding_ru": row["funding_ru"], "funding_kk": row["funding_kk"],
+        },
+        "ground_ru": ground_ru, "ground_kk": ground_kk,
+        "leave": {"start": _ddmmyyyy(data.get("leave_start")), "end": _ddmmyyyy(data.get("leave_end")),
+                  "months": data.get("leave_months", "")},
+        "basis": basis,
+        "visas": uni["visas"], "signatory": uni["signatory"],
+        "verification_url": "",
+    }
