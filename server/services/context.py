@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -20,7 +21,7 @@ from server.engine import ScriptFunctions
 SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status"})
 ASYNC_OPERATORS = frozenset({"document/render"})
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
-                                "deadline_at", "working_days"})
+                                "deadline_at", "working_days", "working_days_before"})
 
 
 @dataclass
@@ -65,7 +66,8 @@ class AppContext:
 
     @cached_property
     def script_functions(self) -> ScriptFunctions:
-        return ScriptFunctions({"working_days": self._working_days_duration})
+        return ScriptFunctions({"working_days": self._working_days_duration,
+                                "working_days_before": self._working_days_before_duration})
 
     def _working_days_duration(self, days: int) -> str:
         """ISO-8601 duration from now to the end of the n-th working day (local time)."""
@@ -73,7 +75,20 @@ class AppContext:
         local_today = now.astimezone(self.tz).date()
         last_day = self.calendar.add_working_days(local_today, int(days))
         end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.tz)
-        seconds = max(1, int((end - now).total_seconds()))
+        seconds = max(1, math.ceil((end - now).total_seconds()))
+        return f"PT{seconds}S"
+
+    def _working_days_before_duration(self, day: str, days: int = 0) -> str:
+        """ISO-8601 duration from now to 09:00 (local) of the n-th working day before `day`
+        (a date "YYYY-MM-DD"): reminders before a leave ends, a registration expires…
+        A moment already past gives one second: the timer fires at the next sweep."""
+        from datetime import date
+
+        target = date.fromisoformat(str(day)[:10])
+        if int(days) > 0:
+            target = self.calendar.add_working_days(target, -int(days))
+        moment = datetime.combine(target, time(9), tzinfo=self.tz)
+        seconds = max(1, math.ceil((moment - utcnow()).total_seconds()))
         return f"PT{seconds}S"
 
     @property

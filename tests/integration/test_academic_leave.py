@@ -6,7 +6,7 @@ Kazakh, the rector's signature, refusals with a ground, and the escalation timer
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import docx
 import pytest
@@ -116,6 +116,15 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
     view = _open(client, env, cid)
     assert [t["spec_name"] for t in view["open_tasks"]] == ["leave_return_control"]
     assert len(view["timers"]) == 1  # the reminder before the end of the leave
+    # 09:00 (local) of the 10th working day before the end of the leave (31.08.2027)
+    due = datetime.fromisoformat(view["timers"][0]["due_at"]).astimezone(ctx.tz)
+    expected = ctx.calendar.add_working_days(date(2027, 8, 31), -10)
+    assert (due.date(), due.hour) == (expected, 9) and expected < date(2027, 8, 31)
+    with time_machine.travel(due + timedelta(minutes=1), tick=False):
+        assert fire_due_timers(ctx) == 1
+    kinds = [e["kind"] for e in _open(client, env, cid)["history"]]
+    assert kinds.count("timer_fired") == 1
+    assert [t["spec_name"] for t in _open(client, env, cid)["open_tasks"]] == ["leave_return_control"]
     _complete(client, env, "registrar", cid, "leave_return_control",
               {"return_application": True, "health_certificate": True, "return_date": "2027-09-01"})
     view = _open(client, env, cid)
