@@ -19,6 +19,10 @@ Templates
 ``order_academic_leave_ru.docx`` / ``order_academic_leave_kk.docx``  приказ «О предоставлении
     академического отпуска» / бұйрық «Академиялық демалыс беру туралы»: LEAVE_RU / LEAVE_KK,
     build_leave_order, LEAVE_EXAMPLE_CONTEXT; context documented in templates/README.md
+``order_reinstatement_ru.docx`` / ``order_reinstatement_kk.docx``  приказ «О восстановлении в
+    число обучающихся» / бұйрық «Білім алушылар қатарына қайта қабылдау туралы»: REINSTATEMENT_RU /
+    REINSTATEMENT_KK, built by build_order (the transfer order's layout and context),
+    REINSTATEMENT_EXAMPLE_CONTEXT; context documented in templates/README.md
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
@@ -977,6 +981,105 @@ def build_leave_order(text: LeaveText) -> DocxDocument:
     return doc
 
 
+# --------------------------------------------------------------------------- reinstatement order
+# Same layout, table and context as the transfer order (build_order); only the wording differs.
+
+REINSTATEMENT_EXAMPLE_CONTEXT = {
+    "university": EXAMPLE_CONTEXT["university"],
+    "number": "131-у",
+    "date": "20.08.2026",
+    "effective_date": "20.08.2026",
+    "legal_basis_ru": EXAMPLE_CONTEXT["legal_basis_ru"],
+    "legal_basis_kk": EXAMPLE_CONTEXT["legal_basis_kk"],
+    "students": [
+        {
+            "full_name": "Иванов Пётр Сергеевич",
+            "full_name_acc": "Иванова Петра Сергеевича",
+            "iin": "040512300127",
+            "year": 2,
+            "group": "—",
+            "programme": {
+                "code": "6B06102",
+                "name_ru": "Информационные системы",
+                "name_kk": "Ақпараттық жүйелер",
+            },
+            "form_ru": "очная",
+            "form_kk": "күндізгі",
+            "language_ru": "русский",
+            "language_kk": "орыс",
+            "funding_ru": "платная",
+            "funding_kk": "ақылы",
+            "difference": {"credits": 6, "deadline": "25.12.2026"},
+        },
+    ],
+    "basis": [
+        {"name_ru": "личное заявление", "name_kk": "жеке өтініш"},
+        {"name_ru": "транскрипт", "name_kk": "транскрипт"},
+        {
+            "name_ru": "приказ об отчислении № 77-у от 01.02.2025",
+            "name_kk": "оқудан шығару туралы 01.02.2025 № 77-у бұйрық",
+        },
+    ],
+    "visas": EXAMPLE_CONTEXT["visas"],
+    "signatory": EXAMPLE_CONTEXT["signatory"],
+}
+
+REINSTATEMENT_RU = OrderText(
+    lang="ru-RU",
+    title="Приказ о восстановлении в число обучающихся",
+    university=RU.university,
+    city=RU.city,
+    subject="О восстановлении в число обучающихся",
+    preamble=RU.preamble,
+    command=RU.command,
+    item_enrol=(
+        "1. Восстановить в число обучающихся с ",
+        "{{ effective_date }}",
+        " следующих лиц, ранее отчисленных из университета:",
+    ),
+    items_after=(
+        "2. Деканату обеспечить ликвидацию обучающимися академической разницы в указанные сроки, "
+        "в пределах одного семестра.",
+        "3. Офису регистратора внести сведения о восстановлении в информационную систему.",
+    ),
+    columns=RU.columns,
+    basis_label=RU.basis_label,
+    basis_field=RU.basis_field,
+    visas_label=RU.visas_label,
+    title_field=RU.title_field,
+)
+
+REINSTATEMENT_KK = OrderText(
+    lang="kk-KZ",
+    title="Білім алушылар қатарына қайта қабылдау туралы бұйрық",
+    university=KK.university,
+    city=KK.city,
+    subject="Білім алушылар қатарына қайта қабылдау туралы",
+    preamble=KK.preamble,
+    command=KK.command,
+    item_enrol=(
+        "1. Бұрын университеттен оқудан шығарылған төменде аталған тұлғалар ",
+        "{{ effective_date }}",
+        " бастап білім алушылар қатарына қайта қабылдансын:",
+    ),
+    items_after=(
+        "2. Деканат білім алушылардың академиялық айырмашылықты көрсетілген мерзімде, бір семестр "
+        "ішінде жоюын қамтамасыз етсін.",
+        "3. Тіркеу офисі қайта қабылдау туралы мәліметтерді ақпараттық жүйеге енгізсін.",
+    ),
+    columns=KK.columns,
+    basis_label=KK.basis_label,
+    basis_field=KK.basis_field,
+    visas_label=KK.visas_label,
+    title_field=KK.title_field,
+)
+
+REINSTATEMENT_TEMPLATES = {
+    "order_reinstatement_ru.docx": REINSTATEMENT_RU,
+    "order_reinstatement_kk.docx": REINSTATEMENT_KK,
+}
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -1025,13 +1128,25 @@ def build_leave_orders() -> dict[str, bytes]:
     return built
 
 
+def build_reinstatement_orders() -> dict[str, bytes]:
+    """The reinstatement order templates (REINSTATEMENT_TEMPLATES), in the transfer order's layout."""
+    built = {}
+    for name, text in REINSTATEMENT_TEMPLATES.items():
+        buffer = io.BytesIO()
+        build_order(text).save(buffer)
+        built[name] = _reproducible(buffer.getvalue())
+    return built
+
+
 def build_everything() -> dict[str, bytes]:
-    return {**build_all(), **build_certificates(), **build_leave_orders()}
+    return {**build_all(), **build_certificates(), **build_leave_orders(), **build_reinstatement_orders()}
 
 
 def example_for(name: str) -> dict:
     if name in LEAVE_TEMPLATES:
         return LEAVE_EXAMPLE_CONTEXT
+    if name in REINSTATEMENT_TEMPLATES:
+        return REINSTATEMENT_EXAMPLE_CONTEXT
     return CERT_EXAMPLE_CONTEXT if name in CERT_TEMPLATES else EXAMPLE_CONTEXT
 
 

@@ -232,3 +232,37 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
         "visas": uni["visas"], "signatory": uni["signatory"],
         "verification_url": "",
     }
+
+
+# --------------------------------------------------------------------------- reinstatement
+
+
+@builder("order_reinstatement")
+def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
+                        today: date) -> dict[str, Any]:
+    """Order on reinstatement (procedure 3): the former student's applicant record + the
+    course, programme, academic difference and funding set at the registrar's check.
+    Same context as the transfer order (templates/build.py builds both with build_order)."""
+    person = data.get("applicant") or data.get("student") or {}
+    row = person_row(person, data)
+    if data.get("enrol_programme_code"):
+        name = str(data.get("enrol_programme_name") or "")
+        row["programme"] = {"code": str(data["enrol_programme_code"]), "name_ru": name, "name_kk": name}
+    expelled_no = str(person.get("expelled_order_number") or "")
+    expelled_on = _ddmmyyyy(person.get("expelled_date"))
+    basis = [
+        {"name_ru": "личное заявление", "name_kk": "жеке өтініш"},
+        {"name_ru": "транскрипт (справка лицам, не завершившим обучение)",
+         "name_kk": "транскрипт (білім беруді аяқтамаған адамдарға анықтама)"},
+    ]
+    if expelled_no:
+        basis.append({"name_ru": f"приказ об отчислении № {expelled_no} от {expelled_on}".strip(),
+                      "name_kk": f"оқудан шығару туралы {expelled_on} № {expelled_no} бұйрық".strip()})
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "effective_date": today.strftime("%d.%m.%Y"),
+        "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
+        "students": [row],
+        "basis": basis,
+        "visas": uni["visas"], "signatory": uni["signatory"],
+    }
