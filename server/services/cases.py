@@ -18,6 +18,7 @@ from server.models.case import OPEN_STATUSES
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import bundle_for, definition_info, latest_definition
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.filters import name_or_iin, within_days
 from server.services.steps import audit, persist_step
 
 CHANNELS = ("direct", "egov", "state_corporation")
@@ -222,15 +223,8 @@ def search_cases(ctx: AppContext, actor: Actor, query: CaseQuery) -> tuple[list[
     if query.faculty_id:
         stmt = stmt.where(Case.faculty_id == query.faculty_id)
     if query.q:
-        text = query.q.strip()
-        if text.isdigit():
-            stmt = stmt.where(Case.subject_iin.startswith(text))
-        else:
-            stmt = stmt.where(func.lower(Case.subject_name).contains(text.lower()))
-    if query.received_from:
-        stmt = stmt.where(Case.received_at >= _day_start(ctx, query.received_from))
-    if query.received_to:
-        stmt = stmt.where(Case.received_at < _day_start(ctx, query.received_to, 1))
+        stmt = stmt.where(name_or_iin(Case.subject_name, Case.subject_iin, query.q))
+    stmt = stmt.where(*within_days(Case.received_at, ctx, query.received_from, query.received_to))
     if not actor.sees_all_cases():
         stmt = stmt.where(Case.faculty_id == actor.faculty_id) if "dean" in actor.roles \
             else stmt.where(Case.id.is_(None))
@@ -240,11 +234,6 @@ def search_cases(ctx: AppContext, actor: Actor, query: CaseQuery) -> tuple[list[
                                .offset(query.offset)).all()
         return list(rows), total
 
-
-def _day_start(ctx: AppContext, d: date, plus: int = 0) -> datetime:
-    from datetime import time, timedelta
-
-    return datetime.combine(d + timedelta(days=plus), time(0), tzinfo=ctx.tz)
 
 
 def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,

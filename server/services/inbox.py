@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
 
@@ -13,6 +13,7 @@ from server.db import utcnow
 from server.models import HumanTask, TaskCandidate
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid
+from server.services.filters import name_or_iin, within_days
 
 SCOPES = ("mine", "group", "all")
 
@@ -62,20 +63,8 @@ def build_query(ctx: AppContext, actor: Actor, query: InboxQuery) -> Select[tupl
     if query.faculty_id:
         stmt = stmt.where(HumanTask.faculty_id == query.faculty_id)
     if query.q:
-        text = query.q.strip()
-        if text.isdigit():
-            stmt = stmt.where(HumanTask.subject_iin.startswith(text))
-        else:
-            stmt = stmt.where(func.lower(HumanTask.subject_name).contains(text.lower()))
-    if query.created_from:
-        stmt = stmt.where(HumanTask.created_at >= _local_midnight(ctx, query.created_from))
-    if query.created_to:
-        stmt = stmt.where(HumanTask.created_at < _local_midnight(ctx, query.created_to, 1))
-    return stmt
-
-
-def _local_midnight(ctx: AppContext, d: date, plus: int = 0) -> datetime:
-    return datetime.combine(d + timedelta(days=plus), time(0), tzinfo=ctx.tz)
+        stmt = stmt.where(name_or_iin(HumanTask.subject_name, HumanTask.subject_iin, query.q))
+    return stmt.where(*within_days(HumanTask.created_at, ctx, query.created_from, query.created_to))
 
 
 def list_tasks(ctx: AppContext, actor: Actor, query: InboxQuery) -> tuple[list[HumanTask], int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from server.auth import Actor
 from server.models import Case, Document, HumanTask, User
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid
+from server.services.filters import within_days
 from server.services.verification import holder_names, kind_names
 
 READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
@@ -82,11 +83,7 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
         stmt = stmt.where(Document.year == query.year)
     if query.kind:
         stmt = stmt.where(Document.kind == query.kind)
-    if query.date_from:
-        stmt = stmt.where(Document.created_at >= datetime.combine(query.date_from, time(), tz))
-    if query.date_to:
-        stmt = stmt.where(Document.created_at < datetime.combine(query.date_to + timedelta(days=1),
-                                                                 time(), tz))
+    stmt = stmt.where(*within_days(Document.created_at, ctx, query.date_from, query.date_to))
     with ctx.db.read() as session:
         pairs = session.execute(stmt.order_by(Document.year, Document.seq, Document.version,
                                               Document.language)).all()

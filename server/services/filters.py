@@ -1,0 +1,34 @@
+"""Query filters shared by the case search, the inbox and the registers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+
+from server.services.context import AppContext
+
+
+def name_or_iin(name_col: Any, iin_col: Any, text: str) -> ColumnElement[bool]:
+    """Digits search the ИИН by prefix (index-friendly); anything else the name, any case."""
+    text = text.strip()
+    if text.isdigit():
+        return iin_col.startswith(text)
+    return func.lower(name_col).contains(text.lower())
+
+
+def local_day_start(ctx: AppContext, day: date, plus_days: int = 0) -> datetime:
+    """Midnight of a local calendar day (the office's time zone), as an aware datetime."""
+    return datetime.combine(day + timedelta(days=plus_days), time(0), tzinfo=ctx.tz)
+
+
+def within_days(column: Any, ctx: AppContext, first: date | None,
+                last: date | None) -> list[ColumnElement[bool]]:
+    """`column` falls on local days first..last (both inclusive, either may be open)."""
+    clauses = []
+    if first:
+        clauses.append(column >= local_day_start(ctx, first))
+    if last:
+        clauses.append(column < local_day_start(ctx, last, 1))
+    return clauses
