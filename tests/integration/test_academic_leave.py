@@ -20,6 +20,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
+from tests.integration.api import case_view, complete, group_inbox
 
 START_DATA = {"leave_ground": "medical", "leave_start": "2026-12-01", "leave_end": "2027-08-31"}
 CHECKED = {**START_DATA, "doc_application": True, "doc_medical_conclusion": True,
@@ -52,26 +53,6 @@ def _start(client, env, data=None):
     return r.json
 
 
-def _group(client, env, user):
-    r = client.get("/api/v1/tasks?scope=group", headers=env["h"][user])
-    assert r.status_code == 200
-    return {(t["case_id"], t["spec_name"]): t for t in r.json["items"]}
-
-
-def _complete(client, env, user, case_id, spec, data, status=200):
-    task = _group(client, env, user).get((case_id, spec))
-    assert task is not None, f"{spec} not in {user}'s group inbox"
-    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=env["h"][user], json={"data": data})
-    assert r.status_code == status, r.json
-    return r.json
-
-
-def _open(client, env, case_id):
-    r = client.get(f"/api/v1/cases/{case_id}", headers=env["h"]["head"])
-    assert r.status_code == 200
-    return r.json
-
-
 def _text(client, env, doc_id):
     r = client.get(f"/api/v1/documents/{doc_id}", headers=env["h"]["registrar"])
     assert r.status_code == 200
@@ -82,19 +63,19 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
     case = _start(client, env)
     cid = case["id"]
     assert [t["spec_name"] for t in case["open_tasks"]] == ["check_documents"]
-    _complete(client, env, "registrar", cid, "check_documents", CHECKED)
+    complete(client, env["h"], "registrar", cid, "check_documents", CHECKED)
 
     # only the dean of the student's faculty sees and may act
-    assert (cid, "dean_approval") not in _group(client, env, "dean_econ")
-    task = _group(client, env, "dean_it")[(cid, "dean_approval")]
+    assert (cid, "dean_approval") not in group_inbox(client, env["h"], "dean_econ")
+    task = group_inbox(client, env["h"], "dean_it")[(cid, "dean_approval")]
     r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=env["h"]["dean_econ"],
                     json={"data": {"dean_decision": "approve"}})
     assert r.status_code in (403, 404)
-    _complete(client, env, "dean_it", cid, "dean_approval", {"dean_decision": "approve"})
+    complete(client, env["h"], "dean_it", cid, "dean_approval", {"dean_decision": "approve"})
 
     # the order is rendered by the background dispatcher, numbered in the orders register
     assert drain(ctx) >= 1
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert {d["number"] for d in view["documents"]} == {"1-у"}
     assert sorted(d["language"] for d in view["documents"]) == ["kk", "ru"]
     assert [t["spec_name"] for t in view["open_tasks"]] == ["sign_order"]
@@ -111,9 +92,9 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
     assert "Академиялық демалыс беру туралы" in text_kk and "Иванов Пётр Сергеевич" in text_kk
     assert "01.12.2026" in text_kk and "1-у" in text_kk
 
-    _complete(client, env, "rector", cid, "sign_order",
+    complete(client, env["h"], "rector", cid, "sign_order",
               {"signed": True, "signed_date": utcnow().date().isoformat()})
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert [t["spec_name"] for t in view["open_tasks"]] == ["leave_return_control"]
     assert len(view["timers"]) == 1  # the reminder before the end of the leave
     # 09:00 (local) of the 10th working day before the end of the leave (31.08.2027)
@@ -122,12 +103,13 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
     assert (due.date(), due.hour) == (expected, 9) and expected < date(2027, 8, 31)
     with time_machine.travel(due + timedelta(minutes=1), tick=False):
         assert fire_due_timers(ctx) == 1
-    kinds = [e["kind"] for e in _open(client, env, cid)["history"]]
+    kinds = [e["kind"] for e in case_view(client, env["h"], cid)["history"]]
     assert kinds.count("timer_fired") == 1
-    assert [t["spec_name"] for t in _open(client, env, cid)["open_tasks"]] == ["leave_return_control"]
-    _complete(client, env, "registrar", cid, "leave_return_control",
+    open_now = case_view(client, env["h"], cid)["open_tasks"]
+    assert [t["spec_name"] for t in open_now] == ["leave_return_control"]
+    complete(client, env["h"], "registrar", cid, "leave_return_control",
               {"return_application": True, "health_certificate": True, "return_date": "2027-09-01"})
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert view["status"] == "completed" and view["outcome"] == "issued"
     assert view["open_tasks"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
@@ -139,10 +121,11 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
 def test_refused_by_registrar_with_ground(client, ctx, env):
     cid = _start(client, env)["id"]
     rejected = {**START_DATA, "doc_application": True, "documents_complete": False, "decision": "reject"}
-    body = _complete(client, env, "registrar", cid, "check_documents", rejected, status=422)
+    body = complete(client, env["h"], "registrar", cid, "check_documents", rejected, status=422)
     assert "refusal_ground" in body["fields"]
-    _complete(client, env, "registrar", cid, "check_documents", {**rejected, "refusal_ground": "no_grounds"})
-    view = _open(client, env, cid)
+    complete(client, env["h"], "registrar", cid, "check_documents",
+             {**rejected, "refusal_ground": "no_grounds"})
+    view = case_view(client, env["h"], cid)
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "no_grounds"
     assert view["open_tasks"] == [] and view["documents"] == []
@@ -153,34 +136,34 @@ def test_leave_over_the_limit_is_refused(client, ctx, env):
     # medical leave: at most 12 months (workflows/leave_rules.dmn); 13 months asked for
     data = {**START_DATA, "leave_end": "2027-12-31"}
     cid = _start(client, env, data)["id"]
-    _complete(client, env, "registrar", cid, "check_documents", {**CHECKED, **data})
-    view = _open(client, env, cid)
+    complete(client, env["h"], "registrar", cid, "check_documents", {**CHECKED, **data})
+    view = case_view(client, env["h"], cid)
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "leave_too_long"
     assert view["open_tasks"] == [] and view["documents"] == []
-    assert (cid, "dean_approval") not in _group(client, env, "dean_it")
+    assert (cid, "dean_approval") not in group_inbox(client, env["h"], "dean_it")
     assert ctx.catalog.service("academic_leave").refusal_ground("leave_too_long")
 
 
 def test_tuberculosis_leave_may_be_longer(client, ctx, env):
     data = {"leave_ground": "tuberculosis", "leave_start": "2026-12-01", "leave_end": "2028-11-30"}
     cid = _start(client, env, data)["id"]
-    _complete(client, env, "registrar", cid, "check_documents",
+    complete(client, env["h"], "registrar", cid, "check_documents",
               {**data, "doc_application": True, "doc_tb_decision": True,
                "documents_complete": True, "decision": "approve"})
-    assert (cid, "dean_approval") in _group(client, env, "dean_it")
+    assert (cid, "dean_approval") in group_inbox(client, env["h"], "dean_it")
 
 
 def test_check_escalates_once_after_three_working_days(client, ctx, env):
     cid = _start(client, env)["id"]
-    assert len(_open(client, env, cid)["timers"]) == 1
+    assert len(case_view(client, env["h"], cid)["timers"]) == 1
     with time_machine.travel(utcnow() + timedelta(days=10), tick=False):
         assert fire_due_timers(ctx) == 1
         assert fire_due_timers(ctx) == 0
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     kinds = [e["kind"] for e in view["history"]]
     assert kinds.count("escalated") == 1 and kinds.count("timer_fired") == 1
     # the timer does not interrupt the check: the registrar still completes it
     assert [t["spec_name"] for t in view["open_tasks"]] == ["check_documents"]
-    _complete(client, env, "registrar", cid, "check_documents", CHECKED)
-    assert (cid, "dean_approval") in _group(client, env, "dean_it")
+    complete(client, env["h"], "registrar", cid, "check_documents", CHECKED)
+    assert (cid, "dean_approval") in group_inbox(client, env["h"], "dean_it")

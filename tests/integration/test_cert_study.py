@@ -21,6 +21,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
+from tests.integration.api import case_view, complete
 
 START_DATA = {"purpose": "по месту требования", "copies": 2}
 CHECKED = {"student_active": True, "enrolment_order_number": "125-у",
@@ -54,26 +55,6 @@ def _start(client, env, channel="direct"):
     return r.json
 
 
-def _group(client, env, user):
-    r = client.get("/api/v1/tasks?scope=group", headers=env["h"][user])
-    assert r.status_code == 200
-    return {(t["case_id"], t["spec_name"]): t for t in r.json["items"]}
-
-
-def _complete(client, env, user, case_id, spec, data, status=200):
-    task = _group(client, env, user).get((case_id, spec))
-    assert task is not None, f"{spec} not in {user}'s group inbox"
-    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=env["h"][user], json={"data": data})
-    assert r.status_code == status, r.json
-    return r.json
-
-
-def _open(client, env, case_id):
-    r = client.get(f"/api/v1/cases/{case_id}", headers=env["h"]["head"])
-    assert r.status_code == 200
-    return r.json
-
-
 def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -89,14 +70,14 @@ def test_deadline_is_one_working_day(client, ctx, env, channel):
 
 def test_cert_study_issued_end_to_end(client, ctx, env):
     cid = _start(client, env)["id"]
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert view["student_id"] == env["student_id"] and view["subject_iin"] == IIN
-    _complete(client, env, "registrar", cid, "check_student", CHECKED)
+    complete(client, env["h"], "registrar", cid, "check_student", CHECKED)
 
     # the certificate is rendered by the background dispatcher, numbered in the certificates register
-    assert _open(client, env, cid)["open_tasks"] == []
+    assert case_view(client, env["h"], cid)["open_tasks"] == []
     assert drain(ctx) >= 1
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert {d["number"] for d in view["documents"]} == {"1-с"}
     assert sorted(d["language"] for d in view["documents"]) == ["kk", "ru"]
     assert [t["spec_name"] for t in view["open_tasks"]] == ["issue_certificate"]
@@ -115,9 +96,9 @@ def test_cert_study_issued_end_to_end(client, ctx, env):
     text_kk = "\n".join(p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs)
     assert "АНЫҚТАМА" in text_kk and "Иванов Пётр Сергеевич" in text_kk and "1-с" in text_kk
 
-    _complete(client, env, "registrar", cid, "issue_certificate",
+    complete(client, env["h"], "registrar", cid, "issue_certificate",
               {"issued_to": "in_person", "issued_date": utcnow().date().isoformat()})
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert view["status"] == "completed" and view["outcome"] == "issued"
     assert view["open_tasks"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
@@ -128,12 +109,12 @@ def test_cert_study_issued_end_to_end(client, ctx, env):
 
 def test_cert_study_refused_with_ground(client, ctx, env):
     cid = _start(client, env)["id"]
-    body = _complete(client, env, "registrar", cid, "check_student",
+    body = complete(client, env["h"], "registrar", cid, "check_student",
                      {"student_active": False, "decision": "reject"}, status=422)
     assert "refusal_ground" in body["fields"]
-    _complete(client, env, "registrar", cid, "check_student",
+    complete(client, env["h"], "registrar", cid, "check_student",
               {"student_active": False, "decision": "reject", "refusal_ground": "not_a_student"})
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "not_a_student"
     assert view["open_tasks"] == [] and view["documents"] == []
@@ -142,16 +123,16 @@ def test_cert_study_refused_with_ground(client, ctx, env):
 
 def test_check_escalates_once_after_one_working_day(client, ctx, env):
     cid = _start(client, env)["id"]
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     assert len(view["timers"]) == 1
     with time_machine.travel(utcnow() + timedelta(days=5), tick=False):
         assert fire_due_timers(ctx) == 1
         assert fire_due_timers(ctx) == 0
-    view = _open(client, env, cid)
+    view = case_view(client, env["h"], cid)
     kinds = [e["kind"] for e in view["history"]]
     assert kinds.count("escalated") == 1 and kinds.count("timer_fired") == 1
     # the timer does not interrupt the check: the registrar still completes it
     assert [t["spec_name"] for t in view["open_tasks"]] == ["check_student"]
-    _complete(client, env, "registrar", cid, "check_student", CHECKED)
+    complete(client, env["h"], "registrar", cid, "check_student", CHECKED)
     assert drain(ctx) >= 1
-    assert {d["number"] for d in _open(client, env, cid)["documents"]} == {"1-с"}
+    assert {d["number"] for d in case_view(client, env["h"], cid)["documents"]} == {"1-с"}

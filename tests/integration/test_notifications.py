@@ -11,7 +11,8 @@ import pytest
 from server.auth import Actor
 from server.jobs.inprocess import drain
 from server.services import deployments
-from tests.integration.test_transfer_in import ALL_DOCS, _complete, _start
+from tests.integration.api import complete
+from tests.integration.test_transfer_in import ALL_DOCS, _start
 
 aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
@@ -68,7 +69,7 @@ def test_new_tasks_mail_their_candidates_only(client, mail_ctx, people, smtp):
     assert f"№ {cid}" in _subject(msg)
     assert "Иванов Пётр Сергеевич" in msg.get_content()
 
-    _complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
+    complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
     drain(mail_ctx)
     to, msg = inbox.messages[-1]
     assert to == ["dean_it@university.example"]  # the dean of the applicant's faculty only

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from server.db import utcnow
 from server.jobs.inprocess import drain
 from server.models import Document, HumanTask, User
-from tests.integration.test_cert_study import CHECKED, _complete, _start, env  # noqa: F401
+from tests.integration.api import complete
+from tests.integration.test_cert_study import CHECKED, _start, env  # noqa: F401
 
 URL = "/api/v1/registers/documents"
 
@@ -21,7 +22,7 @@ URL = "/api/v1/registers/documents"
 def issued(client, ctx, env):  # noqa: F811
     """A certificate issued through the API, plus an order stored directly (with a signer)."""
     cid = _start(client, env)["id"]
-    _complete(client, env, "registrar", cid, "check_student", CHECKED)
+    complete(client, env["h"], "registrar", cid, "check_student", CHECKED)
     assert drain(ctx) >= 1
     year = utcnow().astimezone(ctx.tz).year
     with ctx.db.unit_of_work() as session:

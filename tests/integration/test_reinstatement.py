@@ -18,6 +18,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
+from tests.integration.api import case_view, complete, group_inbox
 
 APPLICANT = {
     "iin": make_iin(date(2003, 6, 2), "M", 5432),
@@ -48,28 +49,8 @@ def _start(client, people, **data):
     return r.json
 
 
-def _group(client, people, user):
-    r = client.get("/api/v1/tasks?scope=group", headers=people[user])
-    assert r.status_code == 200
-    return {(t["case_id"], t["spec_name"]): t for t in r.json["items"]}
-
-
-def _complete(client, people, user, case_id, spec, data, status=200):
-    task = _group(client, people, user).get((case_id, spec))
-    assert task is not None, f"{spec} not in {user}'s group inbox"
-    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=people[user], json={"data": data})
-    assert r.status_code == status, r.json
-    return r.json
-
-
-def _open(client, people, case_id):
-    r = client.get(f"/api/v1/cases/{case_id}", headers=people["head"])
-    assert r.status_code == 200
-    return r.json
-
-
 def _open_tasks(client, people, case_id):
-    return [t["spec_name"] for t in _open(client, people, case_id)["open_tasks"]]
+    return [t["spec_name"] for t in case_view(client, people, case_id)["open_tasks"]]
 
 
 def test_registration_form_validates_applicant(client, deployed):
@@ -87,43 +68,43 @@ def test_reinstatement_approved_end_to_end(client, ctx, deployed):
     case = _start(client, people)
     cid = case["id"]
     assert [t["spec_name"] for t in case["open_tasks"]] == ["check_documents"]
-    assert (cid, "check_documents") in _group(client, people, "registrar2")
-    assert (cid, "check_documents") not in _group(client, people, "dean_it")
+    assert (cid, "check_documents") in group_inbox(client, people, "registrar2")
+    assert (cid, "check_documents") not in group_inbox(client, people, "dean_it")
 
     # incomplete documents -> returned for correction -> resubmitted -> checked again
-    _complete(client, people, "registrar", cid, "check_documents",
+    complete(client, people, "registrar", cid, "check_documents",
               {**ALL_DOCS, "doc_transcript": False, "documents_complete": False,
                "registrar_decision": "approve", "missing_documents": "Транскрипт"})
-    assert _open(client, people, cid)["status"] == "returned"
+    assert case_view(client, people, cid)["status"] == "returned"
     assert _open_tasks(client, people, cid) == ["resubmit_application"]
-    _complete(client, people, "registrar", cid, "resubmit_application",
+    complete(client, people, "registrar", cid, "resubmit_application",
               {"resubmitted_date": "2026-08-10", "resubmitted_documents": "Транскрипт"})
-    assert _open(client, people, cid)["status"] == "in_progress"
-    _complete(client, people, "registrar", cid, "check_documents", CHECKED)
+    assert case_view(client, people, cid)["status"] == "in_progress"
+    complete(client, people, "registrar", cid, "check_documents", CHECKED)
 
     # only the dean of the applicant's faculty sees and may act
-    assert (cid, "dean_review") not in _group(client, people, "dean_econ")
-    assert (cid, "dean_review") not in _group(client, people, "vicerector")
-    task = _group(client, people, "dean_it")[(cid, "dean_review")]
+    assert (cid, "dean_review") not in group_inbox(client, people, "dean_econ")
+    assert (cid, "dean_review") not in group_inbox(client, people, "vicerector")
+    task = group_inbox(client, people, "dean_it")[(cid, "dean_review")]
     r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=people["dean_econ"],
                     json={"data": {"dean_decision": "approve"}})
     assert r.status_code in (403, 404)
     assert client.get(f"/api/v1/cases/{cid}", headers=people["dean_econ"]).status_code == 404
-    _complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
-    assert (cid, "vice_rector_approve") not in _group(client, people, "rector")
-    _complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
+    assert (cid, "vice_rector_approve") not in group_inbox(client, people, "rector")
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
 
     # the order is rendered by the background dispatcher, then the rector signs
     assert _open_tasks(client, people, cid) == []
     assert drain(ctx) >= 1
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert {d["number"] for d in view["documents"]} == {"1-у"}
     assert {d["language"] for d in view["documents"]} == {"ru", "kk"}
-    assert (cid, "rector_sign") not in _group(client, people, "registrar")
-    _complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-14"})
+    assert (cid, "rector_sign") not in group_inbox(client, people, "registrar")
+    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-14"})
 
     # the academic difference is followed up; after 60 working days the dean is reminded once
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert [t["spec_name"] for t in view["open_tasks"]] == ["difference_control"]
     assert len(view["timers"]) == 1
     due = datetime.fromisoformat(view["timers"][0]["due_at"])
@@ -131,13 +112,13 @@ def test_reinstatement_approved_end_to_end(client, ctx, deployed):
     with time_machine.travel(due + timedelta(minutes=1), tick=False):
         assert fire_due_timers(ctx) == 1
         assert fire_due_timers(ctx) == 0
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert [e["kind"] for e in view["history"]].count("timer_fired") == 1
     assert [t["spec_name"] for t in view["open_tasks"]] == ["difference_control"]
-    _complete(client, people, "registrar", cid, "difference_control",
+    complete(client, people, "registrar", cid, "difference_control",
               {"difference_cleared": True, "difference_cleared_date": "2026-12-20"})
 
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert view["status"] == "completed" and view["outcome"] == "issued"
     assert view["open_tasks"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
@@ -166,7 +147,7 @@ def test_reinstatement_approved_end_to_end(client, ctx, deployed):
 def test_first_period_not_completed_is_refused(client, ctx, deployed):
     people = deployed
     cid = _start(client, people, first_period_completed=False)["id"]
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "first_period_not_completed"
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
@@ -179,18 +160,18 @@ def test_reinstatement_refused(client, ctx, deployed, step, ground):
     people = deployed
     cid = _start(client, people)["id"]
     if step == "registrar":
-        _complete(client, people, "registrar", cid, "check_documents", {
+        complete(client, people, "registrar", cid, "check_documents", {
             **ALL_DOCS, "registrar_decision": "reject", "registrar_refusal_ground": ground})
     else:
-        _complete(client, people, "registrar", cid, "check_documents", CHECKED)
+        complete(client, people, "registrar", cid, "check_documents", CHECKED)
         if step == "dean":
-            _complete(client, people, "dean_it", cid, "dean_review",
+            complete(client, people, "dean_it", cid, "dean_review",
                       {"dean_decision": "reject", "dean_refusal_ground": ground})
         else:
-            _complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
-            _complete(client, people, "vicerector", cid, "vice_rector_approve", {
+            complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
+            complete(client, people, "vicerector", cid, "vice_rector_approve", {
                 "vr_decision": "reject", "vr_refusal_ground": ground, "vr_comment": "Нет группы"})
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert view["status"] == "rejected" and view["refusal_ground"] == ground
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
@@ -201,10 +182,10 @@ def test_reinstatement_refused(client, ctx, deployed, step, ground):
 def test_refusal_without_ground_is_rejected_by_the_form(client, deployed):
     people = deployed
     cid = _start(client, people)["id"]
-    _complete(client, people, "registrar", cid, "check_documents", CHECKED)
-    body = _complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "reject"}, status=422)
+    complete(client, people, "registrar", cid, "check_documents", CHECKED)
+    body = complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "reject"}, status=422)
     assert "dean_refusal_ground" in body["fields"]
-    body = _complete(client, people, "dean_it", cid, "dean_review",
+    body = complete(client, people, "dean_it", cid, "dean_review",
                      {"dean_decision": "reject", "dean_refusal_ground": "other"}, status=422)
     assert "dean_comment" in body["fields"]
     assert _open_tasks(client, people, cid) == ["dean_review"]
@@ -215,19 +196,19 @@ def test_refusal_without_ground_is_rejected_by_the_form(client, deployed):
 def test_overdue_approval_escalates_once(client, ctx, deployed, step, user):
     people = deployed
     cid = _start(client, people)["id"]
-    _complete(client, people, "registrar", cid, "check_documents", CHECKED)
+    complete(client, people, "registrar", cid, "check_documents", CHECKED)
     if step == "vice_rector_approve":
-        _complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
-    view = _open(client, people, cid)
+        complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
+    view = case_view(client, people, cid)
     assert [t["spec_name"] for t in view["open_tasks"]] == [step] and len(view["timers"]) == 1
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
         assert fire_due_timers(ctx) == 1
         assert fire_due_timers(ctx) == 0
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     kinds = [e["kind"] for e in view["history"]]
     assert kinds.count("escalated") == 1 and kinds.count("timer_fired") == 1
     # the step stays with its owner (non-interrupting timer) and can still be decided
     assert [t["spec_name"] for t in view["open_tasks"]] == [step]
     decision = "dean_decision" if step == "dean_review" else "vr_decision"
-    _complete(client, people, user, cid, step, {decision: "approve"})
-    assert _open(client, people, cid)["status"] != "rejected"
+    complete(client, people, user, cid, step, {decision: "approve"})
+    assert case_view(client, people, cid)["status"] != "rejected"

@@ -17,6 +17,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
+from tests.integration.api import case_view, complete, group_inbox
 
 APPLICANT = {
     "iin": make_iin(__import__("datetime").date(2004, 3, 9), "M", 4321),
@@ -43,26 +44,6 @@ def _start(client, people, **data):
     return r.json
 
 
-def _group(client, people, user):
-    r = client.get("/api/v1/tasks?scope=group", headers=people[user])
-    assert r.status_code == 200
-    return {(t["case_id"], t["spec_name"]): t for t in r.json["items"]}
-
-
-def _complete(client, people, user, case_id, spec, data, status=200):
-    task = _group(client, people, user).get((case_id, spec))
-    assert task is not None, f"{spec} not in {user}'s group inbox"
-    r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=people[user], json={"data": data})
-    assert r.status_code == status, r.json
-    return r.json
-
-
-def _open(client, people, case_id):
-    r = client.get(f"/api/v1/cases/{case_id}", headers=people["head"])
-    assert r.status_code == 200
-    return r.json
-
-
 def test_registration_form_validates_applicant(client, deployed):
     r = client.post("/api/v1/cases", headers=deployed["registrar"], json={
         "process_id": "transfer_in", "data": {"applicant": {**APPLICANT, "iin": "123456789012"}}})
@@ -77,53 +58,53 @@ def test_transfer_in_approved_end_to_end(client, ctx, deployed):
     case = _start(client, people)
     cid = case["id"]
     assert [t["spec_name"] for t in case["open_tasks"]] == ["check_documents"]
-    assert (cid, "determine_difference") not in _group(client, people, "dean_it")
+    assert (cid, "determine_difference") not in group_inbox(client, people, "dean_it")
 
     # incomplete documents -> returned for correction -> resubmitted -> checked again
-    _complete(client, people, "registrar", cid, "check_documents",
+    complete(client, people, "registrar", cid, "check_documents",
               {**ALL_DOCS, "doc_transcript": False, "documents_complete": False,
                "missing_documents": "Транскрипт"})
-    assert _open(client, people, cid)["status"] == "returned"
-    _complete(client, people, "registrar", cid, "resubmit_application",
+    assert case_view(client, people, cid)["status"] == "returned"
+    complete(client, people, "registrar", cid, "resubmit_application",
               {"resubmitted_date": "2026-08-10", "resubmitted_documents": "Транскрипт"})
-    assert _open(client, people, cid)["status"] == "in_progress"
-    _complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
+    assert case_view(client, people, cid)["status"] == "in_progress"
+    complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
 
     # only the dean of the applicant's faculty sees and may act
-    assert (cid, "determine_difference") not in _group(client, people, "dean_econ")
-    task = _group(client, people, "dean_it")[(cid, "determine_difference")]
+    assert (cid, "determine_difference") not in group_inbox(client, people, "dean_econ")
+    task = group_inbox(client, people, "dean_it")[(cid, "determine_difference")]
     r = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=people["dean_econ"],
                     json={"data": {}})
     assert r.status_code in (403, 404)
-    _complete(client, people, "dean_it", cid, "determine_difference", {
+    complete(client, people, "dean_it", cid, "determine_difference", {
         "final_year": False, "difference": [{"discipline": "Алгоритмы", "credits": 6}],
         "difference_credits": 6, "difference_deadline": "2026-12-25", "dean_decision": "approve"})
-    _complete(client, people, "accountant", cid, "paid_contract", {
+    complete(client, people, "accountant", cid, "paid_contract", {
         "contract_number": "Д-17", "contract_date": "2026-08-12", "prepayment_received": True})
-    _complete(client, people, "vicerector", cid, "vr_approval", {"vr_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vr_approval", {"vr_decision": "approve"})
 
     # the order is rendered by the background dispatcher, then the rector signs
-    assert _open(client, people, cid)["open_tasks"] == []
+    assert case_view(client, people, cid)["open_tasks"] == []
     assert drain(ctx) >= 1
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     numbers = {d["number"] for d in view["documents"]}
     assert numbers == {"1-у"} and {d["language"] for d in view["documents"]} == {"ru", "kk"}
-    _complete(client, people, "rector", cid, "sign_order", {"signed": True, "signed_date": "2026-08-14"})
+    complete(client, people, "rector", cid, "sign_order", {"signed": True, "signed_date": "2026-08-14"})
 
     # the personal-file request waits with a timer of 3 working days; it escalates once
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert [t["spec_name"] for t in view["open_tasks"]] == ["request_personal_file"]
     assert len(view["timers"]) == 1
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
         assert fire_due_timers(ctx) == 1
         assert fire_due_timers(ctx) == 0
-    kinds = [e["kind"] for e in _open(client, people, cid)["history"]]
+    kinds = [e["kind"] for e in case_view(client, people, cid)["history"]]
     assert kinds.count("escalated") == 1 and kinds.count("timer_fired") == 1
-    _complete(client, people, "registrar", cid, "request_personal_file", {
+    complete(client, people, "registrar", cid, "request_personal_file", {
         "personal_file_request_date": "2026-08-15", "personal_file_request_number": "01-12/345",
         "personal_file_request_method": "email"})
 
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert view["status"] == "completed" and view["outcome"] == "issued"
     kinds = [e["kind"] for e in view["history"]]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
@@ -146,20 +127,20 @@ def test_transfer_in_approved_end_to_end(client, ctx, deployed):
 def test_transfer_in_refused(client, ctx, deployed, step):
     people = deployed
     cid = _start(client, people, funding="paid")["id"]
-    _complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
+    complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
     if step == "dean":
-        _complete(client, people, "dean_it", cid, "determine_difference", {
+        complete(client, people, "dean_it", cid, "determine_difference", {
             "dean_decision": "reject", "dean_refusal_ground": "poor_grades_or_debts"})
         ground = "poor_grades_or_debts"
     else:
-        _complete(client, people, "dean_it", cid, "determine_difference", {
+        complete(client, people, "dean_it", cid, "determine_difference", {
             "final_year": False, "difference": [], "difference_credits": 0, "dean_decision": "approve"})
-        _complete(client, people, "accountant", cid, "paid_contract", {
+        complete(client, people, "accountant", cid, "paid_contract", {
             "contract_number": "Д-1", "contract_date": "2026-08-12", "prepayment_received": True})
-        _complete(client, people, "vicerector", cid, "vr_approval",
+        complete(client, people, "vicerector", cid, "vr_approval",
                   {"vr_decision": "reject", "vr_refusal_ground": "no_place"})
         ground = "no_place"
-    view = _open(client, people, cid)
+    view = case_view(client, people, cid)
     assert view["status"] == "rejected" and view["refusal_ground"] == ground
     assert view["open_tasks"] == [] and view["documents"] == []
     assert drain(ctx) == 0
@@ -168,8 +149,8 @@ def test_transfer_in_refused(client, ctx, deployed, step):
 def test_refusal_without_ground_is_rejected_by_the_form(client, deployed):
     people = deployed
     cid = _start(client, people)["id"]
-    _complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
-    body = _complete(client, people, "dean_it", cid, "determine_difference",
+    complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
+    body = complete(client, people, "dean_it", cid, "determine_difference",
                      {"dean_decision": "reject"}, status=422)
     assert "dean_refusal_ground" in body["fields"]
-    assert [t["spec_name"] for t in _open(client, people, cid)["open_tasks"]] == ["determine_difference"]
+    assert [t["spec_name"] for t in case_view(client, people, cid)["open_tasks"]] == ["determine_difference"]

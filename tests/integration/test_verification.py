@@ -12,7 +12,8 @@ import pytest
 
 from server.jobs.inprocess import drain
 from server.services import verification
-from tests.integration.test_cert_study import CHECKED, IIN, _complete, _open, _start, env  # noqa: F401
+from tests.integration.api import case_view, complete
+from tests.integration.test_cert_study import CHECKED, IIN, _start, env  # noqa: F401
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -20,9 +21,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 def issued(client, ctx, env):  # noqa: F811
     cid = _start(client, env)["id"]
-    _complete(client, env, "registrar", cid, "check_student", CHECKED)
+    complete(client, env["h"], "registrar", cid, "check_student", CHECKED)
     assert drain(ctx) >= 1
-    docs = {d["language"]: d for d in _open(client, env, cid)["documents"]}
+    docs = {d["language"]: d for d in case_view(client, env["h"], cid)["documents"]}
     files = {}
     for lang, d in docs.items():
         r = client.get(f"/api/v1/documents/{d['id']}", headers=env["h"]["registrar"])
