@@ -1098,44 +1098,34 @@ def _reproducible(docx_bytes: bytes) -> bytes:
     return out.getvalue()
 
 
-def build_all() -> dict[str, bytes]:
-    """The order templates (TEMPLATES)."""
+def _build(templates: dict, builder) -> dict[str, bytes]:
+    """Each template of a family built by its layout function, reproducibly."""
     built = {}
-    for name, text in TEMPLATES.items():
+    for name, text in templates.items():
         buffer = io.BytesIO()
-        build_order(text).save(buffer)
+        builder(text).save(buffer)
         built[name] = _reproducible(buffer.getvalue())
     return built
+
+
+def build_all() -> dict[str, bytes]:
+    """The order templates (TEMPLATES)."""
+    return _build(TEMPLATES, build_order)
 
 
 def build_certificates() -> dict[str, bytes]:
     """The certificate templates (CERT_TEMPLATES)."""
-    built = {}
-    for name, text in CERT_TEMPLATES.items():
-        buffer = io.BytesIO()
-        build_certificate(text).save(buffer)
-        built[name] = _reproducible(buffer.getvalue())
-    return built
+    return _build(CERT_TEMPLATES, build_certificate)
 
 
 def build_leave_orders() -> dict[str, bytes]:
     """The academic leave order templates (LEAVE_TEMPLATES)."""
-    built = {}
-    for name, text in LEAVE_TEMPLATES.items():
-        buffer = io.BytesIO()
-        build_leave_order(text).save(buffer)
-        built[name] = _reproducible(buffer.getvalue())
-    return built
+    return _build(LEAVE_TEMPLATES, build_leave_order)
 
 
 def build_reinstatement_orders() -> dict[str, bytes]:
     """The reinstatement order templates (REINSTATEMENT_TEMPLATES), in the transfer order's layout."""
-    built = {}
-    for name, text in REINSTATEMENT_TEMPLATES.items():
-        buffer = io.BytesIO()
-        build_order(text).save(buffer)
-        built[name] = _reproducible(buffer.getvalue())
-    return built
+    return _build(REINSTATEMENT_TEMPLATES, build_order)
 
 
 def build_everything() -> dict[str, bytes]:

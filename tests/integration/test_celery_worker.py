@@ -16,7 +16,7 @@ from server.auth import Actor
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob
 from server.services import cases, deployments, tasks
 from tests.conftest import FIXTURES
-from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
+from tests.integration.test_transfer_in import APPLICANT, TO_ORDER
 from tests.integration.worker_procs import (
     Proc,
     count,
@@ -86,14 +86,7 @@ def test_document_step_runs_on_the_worker(ctx, people, celery_procs):
     registrar = Actor(None, "registrar", frozenset({"registrar"}))
     case_id = cases.start_case(ctx, registrar, cases.StartRequest(
         process_id="transfer_in", data={"applicant": dict(APPLICANT)}))
-    answers = {
-        "check_documents": ALL_DOCS,
-        "determine_difference": {"final_year": False, "difference": [], "difference_credits": 0,
-                                 "dean_decision": "approve"},
-        "paid_contract": {"contract_number": "Д-1", "contract_date": "2026-08-12",
-                          "prepayment_received": True},
-        "vr_approval": {"vr_decision": "approve"},
-    }
+    answers = TO_ORDER
     for _ in answers:
         view = cases.get_case(ctx, Actor.system(), case_id, with_data=False)
         task = view.open_tasks[0]

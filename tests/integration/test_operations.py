@@ -23,17 +23,10 @@ from server.models import AuditEvent, Document, OutboxJob
 from server.services import background, cases, deployments, operations, tasks
 from server.services.errors import Conflict, Forbidden
 from server.services.heartbeat import INPROCESS, WORKER, record_heartbeat, worker_health
-from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
+from tests.integration.test_transfer_in import APPLICANT, TO_ORDER
 
 API = "/api/v1"
-ANSWERS = {
-    "check_documents": ALL_DOCS,
-    "determine_difference": {"final_year": False, "difference": [], "difference_credits": 0,
-                             "dean_decision": "approve"},
-    "paid_contract": {"contract_number": "Д-1", "contract_date": "2026-08-12",
-                      "prepayment_received": True},
-    "vr_approval": {"vr_decision": "approve"},
-}
+ANSWERS = TO_ORDER
 
 
 @pytest.fixture(autouse=True)

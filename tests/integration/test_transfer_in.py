@@ -28,6 +28,15 @@ APPLICANT = {
 }
 ALL_DOCS = {"doc_application": True, "doc_sending_consent": True, "doc_transcript": True,
             "doc_unt_certificate": True, "doc_identity": True, "documents_complete": True}
+# The answers that take a paid-basis transfer_in case to its order (the document step).
+TO_ORDER = {
+    "check_documents": ALL_DOCS,
+    "determine_difference": {"final_year": False, "difference": [], "difference_credits": 0,
+                             "dean_decision": "approve"},
+    "paid_contract": {"contract_number": "Д-1", "contract_date": "2026-08-12",
+                      "prepayment_received": True},
+    "vr_approval": {"vr_decision": "approve"},
+}
 
 
 @pytest.fixture
