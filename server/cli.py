@@ -97,7 +97,7 @@ def serve(host: str, port: int) -> None:
         except DomainError as exc:
             _fail(exc)
     app = create_app(settings)
-    click.echo(f"regoffice: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    click.echo(f"regoffice: http://{host}:{port}/app/  (API: http://{host}:{port}/api/v1/openapi.json)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -130,8 +130,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from server.app import create_app
 
     app = create_app(ctx=ctx)
-    click.echo(f"\nregoffice работает: http://{host}:{port}/  "
-               f"(API: http://{host}:{port}/api/v1/openapi.json)")
+    click.echo(f"\nregoffice работает: http://{host}:{port}/app/ — вход для сотрудников "
+               f"(логин из списка выше, пароль {demo_data.DEMO_PASSWORD})\n"
+               f"API: http://{host}:{port}/api/v1/openapi.json")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

@@ -1,5 +1,6 @@
 """ORM models, one aggregate per module. Importing this package registers every table."""
 
+from server.models.attachment import Attachment
 from server.models.audit import AuditEvent
 from server.models.case import Case
 from server.models.document import Document, RegisterCounter
@@ -8,10 +9,11 @@ from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask, TaskCandidate
-from server.models.user import ApiToken, User, UserRole
+from server.models.user import ApiToken, Substitution, User, UserRole
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Case",
     "Document",
@@ -22,6 +24,7 @@ __all__ = [
     "ProcessDefinition",
     "RegisterCounter",
     "Student",
+    "Substitution",
     "TaskCandidate",
     "Timer",
     "User",
