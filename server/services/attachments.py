@@ -35,9 +35,11 @@ def _clean_name(name: str) -> str:
 
 def attach(ctx: AppContext, actor: Actor, case_id: int, uploads: list[Upload], *,
            task_id: str | None = None) -> list[int]:
-    """Attach scans to a case (PDF, JPEG, PNG, TIFF), audited; all or nothing."""
+    """Attach scans to a case (PDF, JPEG, PNG, TIFF), audited; all or nothing. Whoever may
+    see the case may attach to it (an accountant a receipt, a dean a submission)."""
     uploads = [u for u in uploads if u.filename or u.content]
     if not uploads:
+        _visible_case(ctx, actor, case_id)
         return []
     if len(uploads) > MAX_FILES:
         raise Invalid(f"Не больше {MAX_FILES} файлов за раз", {"attachments": "Слишком много файлов"})
@@ -71,12 +73,17 @@ def attach(ctx: AppContext, actor: Actor, case_id: int, uploads: list[Upload], *
         return ids
 
 
-def list_attachments(ctx: AppContext, actor: Actor, case_id: int) -> list[Attachment]:
+def _visible_case(ctx: AppContext, actor: Actor, case_id: int) -> None:
     with ctx.db.read() as session:
         case = session.get(Case, case_id)
         if case is None:
             raise NotFound("Дело не найдено или недоступно вам")
         check_case_visible(actor, case)
+
+
+def list_attachments(ctx: AppContext, actor: Actor, case_id: int) -> list[Attachment]:
+    _visible_case(ctx, actor, case_id)
+    with ctx.db.read() as session:
         return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id)
                                     .order_by(Attachment.id)))
 

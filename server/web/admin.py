@@ -18,7 +18,7 @@ from server.web.session import actor, check_csrf, ctx, login_required
 
 admin_ui_bp = APIBlueprint("staff_admin", __name__, url_prefix="/app/admin", template_folder="templates",
                            enable_openapi=False)
-OPERATORS = frozenset({"admin", "registrar_head"})  # who sees and retries failed background steps
+OPERATORS = operations.OPERATORS  # who sees and retries failed background steps
 
 
 @admin_ui_bp.before_request

@@ -119,7 +119,7 @@ def set_language(code: str):  # type: ignore[no-untyped-def]
 @staff_bp.get("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    return redirect(url_for("staff.inbox"))
+    return redirect(url_for("staff.inbox_page"))
 
 
 # --- inbox -------------------------------------------------------------------------------------
