@@ -28,14 +28,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+import psycopg
+from sqlalchemy import event, text
 
-from server.auth import Actor  # noqa: E402
-from server.config import ROOT, Settings, normalize_database_url  # noqa: E402
-from server.migrate import upgrade  # noqa: E402
-from server.services import deployments, report_stats, reports, reports_export  # noqa: E402
-from server.services.context import AppContext  # noqa: E402
+from server.auth import Actor
+from server.config import ROOT, Settings, normalize_database_url
+from server.migrate import upgrade
+from server.services import deployments, report_stats, reports, reports_export
+from server.services.context import AppContext
 
 PROCESSES = ("transfer_in", "transfer_internal", "reinstatement", "academic_leave", "cert_incomplete",
              "duplicate", "cert_study", "expulsion")

@@ -27,6 +27,11 @@ def _file_doc(schema: Any, *types: str) -> dict[str, Any]:
                           200: {"description": "JSON, or the file for format", "content": content}}}
 
 
+def _svg_doc(*extra: int) -> dict[str, Any]:
+    return {"responses": {**_auth_doc(*extra)["responses"],
+                          200: {"description": "SVG drawn by the server", "content": {SVG: {}}}}}
+
+
 def _send(data: bytes, fmt: str, name: str) -> Response:
     return send_file(BytesIO(data), mimetype=FILES[fmt], as_attachment=True,
                      download_name=f"{name}.{fmt}")
@@ -60,8 +65,7 @@ def public_services(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 @reports_bp.get("/public-services/chart.svg")
 @reports_bp.auth_required(token_auth)
 @reports_bp.input(s.PublicServicesQueryIn, location="query", arg_name="query")
-@reports_bp.doc(summary="The report's chart: on time vs late per service (SVG)",
-                responses={200: {"description": "SVG", "content": {SVG: {}}}})
+@reports_bp.doc(summary="The report's chart: on time vs late per service (SVG)", **_svg_doc(422))
 def public_services_chart(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     report = reports.public_services(ctx(), current_actor(), _period(query), live=query["live"])
     return Response(charts.on_time_vs_late(report), mimetype=SVG)
@@ -120,7 +124,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 @reports_bp.get("/dashboard/<chart>.svg")
 @reports_bp.auth_required(token_auth)
 @reports_bp.doc(summary="A dashboard chart drawn by the server: in_progress, on_time_trend or "
-                "processing_time (SVG)", responses={200: {"description": "SVG", "content": {SVG: {}}}})
+                "processing_time (SVG)", **_svg_doc())
 def dashboard_chart(chart: str):  # type: ignore[no-untyped-def]
     draw = charts.DASHBOARD_CHARTS.get(chart)
     if draw is None:
