@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from server.api import api_bp
 from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
+from server.api.report_routes import reports_bp
 from server.config import Settings
 from server.services import errors as domain
 from server.services.context import AppContext
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registers_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
     init_web(app)
     _register_errors(app)

@@ -7,6 +7,7 @@ from server.models.document import Document, RegisterCounter
 from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
+from server.models.report import ReportSnapshot
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask, TaskCandidate
 from server.models.user import ApiToken, Substitution, User, UserRole
@@ -23,6 +24,7 @@ __all__ = [
     "OutboxJob",
     "ProcessDefinition",
     "RegisterCounter",
+    "ReportSnapshot",
     "Student",
     "Substitution",
     "TaskCandidate",
