@@ -95,7 +95,7 @@ browser:
 i18n: $(STAMP_TEST)
 	$(VENV)/bin/pybabel extract -F server/web/babel.cfg -k _ -k gettext --no-location --omit-header \
 	  -o build/messages.pot .
-	$(VENV)/bin/pybabel update -i build/messages.pot -d server/web/translations --ignore-pot-creation-date
+	$(VENV)/bin/pybabel update -i build/messages.pot -d server/web/translations --ignore-pot-creation-date --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d server/web/translations
 
 lint: $(STAMP_TEST)

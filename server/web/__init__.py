@@ -45,7 +45,7 @@ def verify_file(code: str):  # type: ignore[no-untyped-def]
     return _page(code, result=f"match_{lang}" if lang else "mismatch")
 
 
-STAFF_BLUEPRINTS = ("staff", "staff_admin")
+STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; object-src 'none'; form-action 'self'; "
@@ -71,6 +71,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
 
     from server.web.admin import admin_ui_bp
     from server.web.i18n import init_babel
+    from server.web.reports import reports_ui_bp
     from server.web.staff import staff_bp
 
     ctx = app.extensions["regoffice"]
@@ -79,6 +80,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     init_babel(app, ctx.settings.timezone)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_ui_bp)
+    app.register_blueprint(reports_ui_bp)
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]

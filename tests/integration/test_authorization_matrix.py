@@ -45,6 +45,7 @@ OPERATORS = frozenset({"admin", "head"})
 READERS = frozenset({"registrar", "head", "vicerector", "rector", "admin"})
 DEAN_IT = frozenset({"dean_it"})
 ASSIGNEE_OR_SUPERVISOR = frozenset({"dean_it", "head", "admin"})
+REPORT_READERS = frozenset({"head", "vicerector", "admin"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,19 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("admin.list_incidents", "GET"): [Rule("/api/v1/admin/incidents", OPERATORS)],
     ("admin.retry_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/retry", OPERATORS)],
     ("admin.skip_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/skip", OPERATORS, body={"reason": "x"})],
+    ("reports.public_services", "GET"): [Rule("/api/v1/reports/public-services?month=2026-03",
+                                              REPORT_READERS)],
+    ("reports.public_services_chart", "GET"): [Rule("/api/v1/reports/public-services/chart.svg?month=2026-03",
+                                                    REPORT_READERS)],
+    ("reports.list_snapshots", "GET"): [Rule("/api/v1/reports/public-services/snapshots", REPORT_READERS)],
+    ("reports.store_snapshot", "POST"): [Rule("/api/v1/reports/public-services/snapshots", REPORT_READERS,
+                                              body={"month": "2026-03"})],
+    ("reports.get_snapshot", "GET"): [Rule("/api/v1/reports/public-services/snapshots/{snapshot}",
+                                           REPORT_READERS)],
+    ("reports.contingent", "GET"): [Rule("/api/v1/reports/contingent?from=2026-03-01&to=2026-03-31",
+                                         REPORT_READERS)],
+    ("reports.dashboard", "GET"): [Rule("/api/v1/reports/dashboard", REPORT_READERS)],
+    ("reports.dashboard_chart", "GET"): [Rule("/api/v1/reports/dashboard/on_time_trend.svg", REPORT_READERS)],
     # the staff UI
     ("staff.static", "GET"): [Rule("/app/static/app.css", EVERYONE)],
     ("staff.login", "GET"): [Rule("/app/login", EVERYONE)],
@@ -115,6 +129,11 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff.register", "POST"): [Rule("/app/cases/new", STARTERS, body={"process": "transfer_in"})],
     ("staff.attachment", "GET"): [Rule("/app/attachments/{att}", SEES_CASE, hides=True)],
     ("staff.document", "GET"): [Rule("/app/documents/{doc}", SEES_CASE, hides=True)],
+    ("staff_reports.index", "GET"): [Rule("/app/reports/?month=2026-03", REPORT_READERS)],
+    ("staff_reports.public_services_file", "GET"): [Rule("/app/reports/public-services.xlsx?month=2026-03",
+                                                         REPORT_READERS)],
+    ("staff_reports.contingent_file", "GET"): [
+        Rule("/app/reports/contingent.xlsx?from=2026-03-01&to=2026-03-31", REPORT_READERS)],
     ("staff_admin.index", "GET"): [Rule("/app/admin/", SIGNED_IN)],  # a redirect to what one may see
     ("staff_admin.users", "GET"): [Rule("/app/admin/users", ADMINS)],
     ("staff_admin.user_form", "GET"): [Rule("/app/admin/users/new", ADMINS),
@@ -195,7 +214,11 @@ def world(app, ctx, client, people) -> dict[str, Any]:
     sessions = {name: Staff(app, name) for name in STAFF}
     sessions[ANONYMOUS] = Staff(app)
     sessions[DISABLED] = gone_ui
-    return {"values": {"case": case_id, "task": task_id, "doc": doc.id, "att": attachment_id,
+    from server.services import reports
+
+    stored = reports.store_public_services(ctx, Actor.system(), reports.month_period("2026-02"))
+    return {"values": {"snapshot": stored.snapshot_id, "case": case_id, "task": task_id, "doc": doc.id,
+                       "att": attachment_id,
                        "job": jobs[0], "job2": jobs[1], "sub": substitution_id,
                        "cancel": _start(client, people)["id"], "code": doc.verification_code or "none"},
             "headers": headers, "sessions": sessions}
