@@ -64,7 +64,7 @@ import datetime as dt
 import io
 import sys
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from docx import Document
@@ -1080,6 +1080,170 @@ REINSTATEMENT_TEMPLATES = {
 }
 
 
+# --------------------------------------------------------------------------- expulsion, contingent
+# and vacant-grant orders: the transfer order's layout (build_order) with the name column and the
+# last column of each family; the wording comes from RU / KK with the differences replaced.
+
+
+def _order_columns(base: OrderText, name_cell: str, last: Column) -> tuple[Column, ...]:
+    """The base table with another name field (case) and another last column."""
+    name = Column(base.columns[1].header, (name_cell,), WD_ALIGN_PARAGRAPH.LEFT)
+    return (base.columns[0], name, *base.columns[2:-1], last)
+
+
+_EXAMPLE_ROW = {key: value for key, value in EXAMPLE_CONTEXT["students"][0].items() if key != "difference"}
+
+EXPULSION_EXAMPLE_CONTEXT = {
+    "university": EXAMPLE_CONTEXT["university"],
+    "number": "140-у",
+    "date": "02.09.2026",
+    "effective_date": "01.09.2026",
+    "legal_basis_ru": EXAMPLE_CONTEXT["legal_basis_ru"],
+    "legal_basis_kk": EXAMPLE_CONTEXT["legal_basis_kk"],
+    "students": [{**_EXAMPLE_ROW, "ground_ru": "академическая неуспеваемость",
+                  "ground_kk": "академиялық үлгермеушілік"}],
+    "basis": [{"name_ru": "представление декана факультета", "name_kk": "факультет деканының ұсынысы"}],
+    "visas": EXAMPLE_CONTEXT["visas"],
+    "signatory": EXAMPLE_CONTEXT["signatory"],
+}
+
+EXPULSION_RU = replace(
+    RU,
+    title="Приказ об отчислении",
+    subject="Об отчислении",
+    preamble=("В соответствии с ", "{{ legal_basis_ru }}", " и на основании представления декана факультета"),
+    item_enrol=("1. Отчислить из числа обучающихся с ", "{{ effective_date }}", " следующих обучающихся:"),
+    items_after=(
+        "2. Бухгалтерии прекратить выплату стипендии обучающимся по государственному образовательному "
+        "гранту и произвести окончательные расчёты.",
+        "3. Офису регистратора внести сведения в информационную систему, снять иностранных обучающихся "
+        "с миграционного учёта и по заявлению выдать справку лицам, не завершившим обучение.",
+    ),
+    columns=_order_columns(
+        RU, "{{ s.full_name_acc }}", Column("Основание отчисления", ("{{ s.ground_ru }}",))
+    ),
+)
+
+EXPULSION_KK = replace(
+    KK,
+    title="Оқудан шығару туралы бұйрық",
+    subject="Оқудан шығару туралы",
+    preamble=("", "{{ legal_basis_kk }}", " сәйкес және факультет деканының ұсынысы негізінде"),
+    item_enrol=("1. Төменде аталған білім алушылар ", "{{ effective_date }}", " бастап білім алушылар "
+                "қатарынан шығарылсын:"),
+    items_after=(
+        "2. Бухгалтерия мемлекеттік білім беру гранты бойынша білім алушыларға шәкіртақы төлеуді "
+        "тоқтатсын және түпкілікті есеп айырысу жүргізсін.",
+        "3. Тіркеу офисі мәліметтерді ақпараттық жүйеге енгізсін, шетелдік білім алушыларды көші-қон "
+        "есебінен шығарсын және өтініш бойынша білім беруді аяқтамаған адамдарға анықтама берсін.",
+    ),
+    columns=_order_columns(
+        KK, "{{ s.full_name }}", Column("Оқудан шығару негізі", ("{{ s.ground_kk }}",))
+    ),
+)
+
+EXPULSION_TEMPLATES = {
+    "order_expulsion_ru.docx": EXPULSION_RU,
+    "order_expulsion_kk.docx": EXPULSION_KK,
+}
+
+CONTINGENT_EXAMPLE_CONTEXT = {
+    **EXPULSION_EXAMPLE_CONTEXT,
+    "number": "150-у",
+    "subject_ru": "О переводе обучающихся на следующий курс",
+    "subject_kk": "Білім алушыларды келесі курсқа көшіру туралы",
+    "item_ru": "Перевести на следующий курс",
+    "item_kk": "келесі курсқа көшірілсін",
+    "students": [{**_EXAMPLE_ROW, "note_ru": "на 3 курс", "note_kk": "3 курсқа"}],
+    "basis": [{"name_ru": "итоги летней экзаменационной сессии",
+               "name_kk": "жазғы емтихан сессиясының қорытындылары"}],
+}
+
+CONTINGENT_RU = replace(
+    RU,
+    title="Приказ по контингенту обучающихся",
+    subject="{{ subject_ru }}",
+    preamble=("В соответствии с ", "{{ legal_basis_ru }}"),
+    item_enrol=("1. ", "{{ item_ru }}", " с ", "{{ effective_date }}", " следующих обучающихся:"),
+    items_after=(
+        "2. Офису регистратора внести сведения в информационную систему.",
+        "3. Контроль за исполнением приказа возложить на проректора по академическим вопросам.",
+    ),
+    columns=_order_columns(RU, "{{ s.full_name_acc }}", Column("Примечание", ("{{ s.note_ru }}",))),
+)
+
+CONTINGENT_KK = replace(
+    KK,
+    title="Білім алушылар контингенті бойынша бұйрық",
+    subject="{{ subject_kk }}",
+    preamble=("", "{{ legal_basis_kk }}", " сәйкес"),
+    item_enrol=(
+        "1. Төменде аталған білім алушылар ", "{{ effective_date }}", " бастап ", "{{ item_kk }}", ":"
+    ),
+    items_after=(
+        "2. Тіркеу офисі мәліметтерді ақпараттық жүйеге енгізсін.",
+        "3. Бұйрықтың орындалуын бақылау академиялық мәселелер жөніндегі проректорға жүктелсін.",
+    ),
+    columns=_order_columns(KK, "{{ s.full_name }}", Column("Ескерту", ("{{ s.note_kk }}",))),
+)
+
+CONTINGENT_TEMPLATES = {
+    "order_contingent_ru.docx": CONTINGENT_RU,
+    "order_contingent_kk.docx": CONTINGENT_KK,
+}
+
+VACANT_GRANT_EXAMPLE_CONTEXT = {
+    **EXPULSION_EXAMPLE_CONTEXT,
+    "number": "160-у",
+    "legal_basis_ru": "Правилами присуждения образовательного гранта для оплаты высшего образования",
+    "legal_basis_kk": "Жоғары білімге ақы төлеу үшін білім беру грантын беру қағидаларына",
+    "group": {"code": "B057", "name": "Информационные технологии"},
+    "protocol": {"number": "3", "date": "25.08.2026"},
+    "students": [{**_EXAMPLE_ROW, "gpa": "3.67"}],
+    "basis": [{"name_ru": "протокол заседания конкурсной комиссии",
+               "name_kk": "конкурстық комиссия отырысының хаттамасы"}],
+}
+
+VACANT_GRANT_RU = replace(
+    RU,
+    title="Приказ о присуждении вакантного государственного образовательного гранта",
+    subject="О присуждении вакантного государственного образовательного гранта",
+    preamble=("В соответствии с ", "{{ legal_basis_ru }}", " и на основании решения конкурсной комиссии "
+              "(протокол № ", "{{ protocol.number }}", " от ", "{{ protocol.date }}", ")"),
+    item_enrol=("1. Присудить вакантный государственный образовательный грант по группе образовательных "
+                "программ ", "{{ group.code }}", " «", "{{ group.name }}", "» с ", "{{ effective_date }}",
+                " следующим обучающимся:"),
+    items_after=(
+        "2. Офису регистратора перевести указанных обучающихся на обучение по государственному "
+        "образовательному гранту и направить документы в уполномоченный орган.",
+        "3. Бухгалтерии прекратить начисление оплаты за обучение с указанной даты.",
+    ),
+    columns=_order_columns(RU, "{{ s.full_name }}", Column("GPA", ("{{ s.gpa }}",))),
+)
+
+VACANT_GRANT_KK = replace(
+    KK,
+    title="Бос мемлекеттік білім беру грантын беру туралы бұйрық",
+    subject="Бос мемлекеттік білім беру грантын беру туралы",
+    preamble=("", "{{ legal_basis_kk }}", " сәйкес және конкурстық комиссияның шешімі (",
+              "{{ protocol.date }}", " № ", "{{ protocol.number }}", " хаттама) негізінде"),
+    item_enrol=("1. ", "{{ group.code }}", " «", "{{ group.name }}", "» білім беру бағдарламалары тобы "
+                "бойынша бос мемлекеттік білім беру гранты төменде аталған білім алушыларға ",
+                "{{ effective_date }}", " бастап берілсін:"),
+    items_after=(
+        "2. Тіркеу офисі аталған білім алушыларды мемлекеттік білім беру гранты бойынша оқуға ауыстырсын "
+        "және құжаттарды уәкілетті органға жіберсін.",
+        "3. Бухгалтерия көрсетілген күннен бастап оқу ақысын есептеуді тоқтатсын.",
+    ),
+    columns=_order_columns(KK, "{{ s.full_name }}", Column("GPA", ("{{ s.gpa }}",))),
+)
+
+VACANT_GRANT_TEMPLATES = {
+    "order_vacant_grant_ru.docx": VACANT_GRANT_RU,
+    "order_vacant_grant_kk.docx": VACANT_GRANT_KK,
+}
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -1128,8 +1292,14 @@ def build_reinstatement_orders() -> dict[str, bytes]:
     return _build(REINSTATEMENT_TEMPLATES, build_order)
 
 
+def build_p3_orders() -> dict[str, bytes]:
+    """Expulsion, contingent and vacant-grant orders, in the transfer order's layout."""
+    return _build({**EXPULSION_TEMPLATES, **CONTINGENT_TEMPLATES, **VACANT_GRANT_TEMPLATES}, build_order)
+
+
 def build_everything() -> dict[str, bytes]:
-    return {**build_all(), **build_certificates(), **build_leave_orders(), **build_reinstatement_orders()}
+    return {**build_all(), **build_certificates(), **build_leave_orders(), **build_reinstatement_orders(),
+            **build_p3_orders()}
 
 
 def example_for(name: str) -> dict:
@@ -1137,6 +1307,12 @@ def example_for(name: str) -> dict:
         return LEAVE_EXAMPLE_CONTEXT
     if name in REINSTATEMENT_TEMPLATES:
         return REINSTATEMENT_EXAMPLE_CONTEXT
+    if name in EXPULSION_TEMPLATES:
+        return EXPULSION_EXAMPLE_CONTEXT
+    if name in CONTINGENT_TEMPLATES:
+        return CONTINGENT_EXAMPLE_CONTEXT
+    if name in VACANT_GRANT_TEMPLATES:
+        return VACANT_GRANT_EXAMPLE_CONTEXT
     return CERT_EXAMPLE_CONTEXT if name in CERT_TEMPLATES else EXAMPLE_CONTEXT
 
 

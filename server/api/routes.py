@@ -10,7 +10,7 @@ from flask import current_app, send_file
 from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.serialize import case_detail, case_out, process_out, task_detail, task_out
-from server.services import cases, deployments, documents_read, inbox, tasks
+from server.services import cases, contingent, deployments, documents_read, inbox, tasks
 from server.services.context import AppContext
 
 api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="regoffice")
@@ -56,6 +56,22 @@ def deploy_process(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
 def start_case(body: dict[str, Any]):  # type: ignore[no-untyped-def]
     actor = current_actor()
     case_id = cases.start_case(ctx(), actor, cases.StartRequest(**body))
+    return case_detail(cases.get_case(ctx(), actor, case_id))
+
+
+@api_bp.post("/contingent-orders")
+@api_bp.auth_required(token_auth)
+@api_bp.input(s.ContingentOrderIn, location="form_and_files", arg_name="upload")
+@api_bp.output(s.CaseDetailOut, status_code=201)
+@api_bp.doc(summary="Upload a list of students (CSV/XLSX) for one batch contingent order",
+            **_auth_doc(422))
+def start_contingent_order(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    file = upload["file"]
+    content = file.read(ctx().settings.max_upload_bytes + 1)
+    case_id = contingent.start_contingent_order(ctx(), actor, contingent.ContingentList(
+        upload["order_kind"], upload["effective_date"], file.filename or "list.csv", content,
+        upload["channel"]))
     return case_detail(cases.get_case(ctx(), actor, case_id))
 
 

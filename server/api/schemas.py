@@ -23,6 +23,13 @@ class CaseIn(Schema):
     received_at = DateTime(allow_none=True, load_default=None)
 
 
+class ContingentOrderIn(Schema):
+    file = File(required=True)
+    order_kind = String(required=True, validate=OneOf(("enrolment", "promotion", "graduation")))
+    effective_date = Date(required=True)
+    channel = String(load_default="direct", validate=OneOf(CHANNELS))
+
+
 class CaseQueryIn(Schema):
     status = String(load_default=None)
     process_id = String(load_default=None)

@@ -11,12 +11,14 @@ ROLES: dict[str, tuple[str, str]] = {
     "international": ("Международный отдел", "Халықаралық бөлім"),
     "accountant": ("Бухгалтерия", "Бухгалтерия"),
     "admin": ("Администратор", "Әкімші"),
+    "lawyer": ("Юрист", "Заңгер"),
 }
 # A dean sees and acts only on cases of the dean's own faculty.
 FACULTY_SCOPED_ROLES = frozenset({"dean"})
 # Roles that see every case (the office, the university leadership, administrators).
 GLOBAL_VIEW_ROLES = frozenset(
-    {"registrar", "registrar_head", "vice_rector", "rector", "international", "accountant", "admin"}
+    {"registrar", "registrar_head", "vice_rector", "rector", "international", "accountant", "admin",
+     "lawyer"}
 )
 CASE_STARTERS = frozenset({"registrar", "registrar_head", "admin"})
 CASE_CANCELLERS = frozenset({"registrar", "registrar_head", "admin"})

@@ -39,7 +39,7 @@ _TOP_KEYS = frozenset({"channels", "roles", "services"})
 _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
-_SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines"})
+_SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds"})
 
 
 class CatalogError(ValueError):
@@ -123,6 +123,8 @@ class Service:
     refusal_grounds: tuple[RefusalGround, ...]
     reminders: tuple[Reminder, ...] = ()
     step_deadlines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # grounds of a decision other than a refusal (e.g. the grounds for expulsion), same shape
+    decision_grounds: tuple[RefusalGround, ...] = ()
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -318,6 +320,8 @@ class _Parser:
             refusal_grounds=self.refusal_grounds(entry["refusal_grounds"]),
             reminders=self.reminders(entry.get("reminders") or [], roles),
             step_deadlines=self.step_deadlines(entry.get("step_deadlines") or {}),
+            decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
+            if "decision_grounds" in entry else (),
         )
 
     def deadline(self, value: object) -> Deadline | None:
@@ -358,16 +362,16 @@ class _Parser:
         }
         return MappingProxyType(result)
 
-    def refusal_grounds(self, value: object) -> tuple[RefusalGround, ...]:
+    def refusal_grounds(self, value: object, key: str = "refusal_grounds") -> tuple[RefusalGround, ...]:
         grounds: list[RefusalGround] = []
-        for i, raw in enumerate(self.items(value, "refusal_grounds")):
-            name = f"refusal_grounds[{i}]"
+        for i, raw in enumerate(self.items(value, key)):
+            name = f"{key}[{i}]"
             entry = self.mapping(raw, name, frozenset({"code", "ru", "kk"}))
             code = self.code(entry["code"], f"{name}.code")
             if any(g.code == code for g in grounds):
-                raise self.fail(f"{name}.code", f"duplicate refusal ground {code!r}")
+                raise self.fail(f"{name}.code", f"duplicate ground {code!r}")
             ru = self.text(entry["ru"], f"{name}.ru")
             grounds.append(RefusalGround(code, ru, self.text(entry["kk"], f"{name}.kk")))
         if not any(g.code == OTHER_GROUND for g in grounds):
-            raise self.fail("refusal_grounds", f"must include the generic {OTHER_GROUND!r} ground")
+            raise self.fail(key, f"must include the generic {OTHER_GROUND!r} ground")
         return tuple(grounds)

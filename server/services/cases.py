@@ -98,43 +98,65 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
     _validate_start(req)
     _validate_registration(ctx, req)
     with ctx.db.unit_of_work() as session:
-        definition = latest_definition(session, req.process_id)
-        student = None
-        if req.student_id is not None:
-            student = session.get(Student, req.student_id)
-            if student is None:
-                raise NotFound("Студент не найден", {"student_id": "Нет студента с таким id"})
-        received = req.received_at or utcnow()
-        data = dict(req.data)
-        data.update(service_code=req.process_id, channel=req.channel)
-        if student is not None:
-            data["student"] = student_context(student)
-        subject = data.get("student") or data.get("applicant") or {}
-        case = Case(
-            definition_id=definition.id, process_id=req.process_id,
-            student_id=student.id if student else None,
-            faculty_id=student.faculty_id if student else _faculty_id(session, subject),
-            subject_name=_full_name(subject),
-            subject_iin=(subject.get("iin") if isinstance(subject, dict) else None),
-            channel=req.channel, status="in_progress", received_at=received,
-            deadline_at=_deadline(ctx, req.process_id, received, req.channel),
-            created_by=actor.user_id, state="{}", serializer_version="",
-        )
-        session.add(case)
-        session.flush()
-        data["case_id"] = case.id
-        bundle = bundle_for(definition)
-        instance = Instance.start(bundle, data, ctx.script_functions, ASYNC_OPERATORS)
-        audit(session, case, actor, "case_started",
-              {"process_id": req.process_id, "version": definition.version,
-               "channel": req.channel, "data": req.data})
-        try:
-            calls = instance.run()
-        except EngineError as exc:
-            raise Invalid(f"Процесс остановился с ошибкой: {exc}",
-                          {"data": str(exc)}) from None
-        persist_step(ctx, session, case, instance, calls, actor)
-        return case.id
+        return open_case(ctx, session, actor, req).id
+
+
+def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest,
+              audit_extra: dict[str, Any] | None = None) -> Case:
+    """Create the case row and run its process, inside the caller's transaction."""
+    definition = latest_definition(session, req.process_id)
+    student = None
+    if req.student_id is not None:
+        student = session.get(Student, req.student_id)
+        if student is None:
+            raise NotFound("Студент не найден", {"student_id": "Нет студента с таким id"})
+    received = req.received_at or utcnow()
+    data = dict(req.data)
+    data.update(service_code=req.process_id, channel=req.channel)
+    if student is not None:
+        data["student"] = student_context(student)
+    subject = data.get("student") or data.get("applicant") or {}
+    case = Case(
+        definition_id=definition.id, process_id=req.process_id,
+        student_id=student.id if student else None,
+        faculty_id=student.faculty_id if student else _faculty_id(session, subject),
+        subject_name=_full_name(subject),
+        subject_iin=(subject.get("iin") if isinstance(subject, dict) else None),
+        channel=req.channel, status="in_progress", received_at=received,
+        deadline_at=_deadline(ctx, req.process_id, received, req.channel),
+        created_by=actor.user_id, state="{}", serializer_version="",
+    )
+    session.add(case)
+    session.flush()
+    data["case_id"] = case.id
+    bundle = bundle_for(definition)
+    instance = Instance.start(bundle, data, ctx.script_functions, ASYNC_OPERATORS)
+    audit(session, case, actor, "case_started",
+          {"process_id": req.process_id, "version": definition.version,
+           "channel": req.channel, "data": req.data, **(audit_extra or {})})
+    try:
+        calls = instance.run()
+    except EngineError as exc:
+        raise Invalid(f"Процесс остановился с ошибкой: {exc}",
+                      {"data": str(exc)}) from None
+    persist_step(ctx, session, case, instance, calls, actor)
+    return case
+
+
+def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor: Actor,
+                         params: dict[str, Any]) -> Case:
+    """The `case/start` service operator: a model opens a case of another procedure for the
+    same student (an expulsion opens the foreign student's deregistration), in the same
+    transaction as the step that reached it. The model was checked at deploy (admins only), so
+    the person whose step triggered it needs no right to register applications."""
+    data = params.get("data") or {}
+    req = StartRequest(process_id=str(params.get("process_id") or ""), student_id=parent.student_id,
+                       channel=parent.channel, data={**data, "parent_case_id": parent.id})
+    _validate_start(req)
+    child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})
+    audit(session, parent, actor, "case_triggered",
+          {"process_id": req.process_id, "case_id": child.id})
+    return child
 
 
 def _full_name(subject: Any) -> str | None:

@@ -18,10 +18,13 @@ from server.db import Database, utcnow
 from server.engine import ScriptFunctions
 
 # Operators a model's service tasks may name; the async ones wait for a background job.
-SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status"})
+# case/start opens a case of another procedure (params: process_id, a literal; data) in the
+# same transaction: checked at deploy by server/services/deployments.py.
+SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status", "case/start"})
 ASYNC_OPERATORS = frozenset({"document/render"})
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
-                                "deadline_at", "working_days", "working_days_before"})
+                                "deadline_at", "working_days", "working_days_before",
+                                "add_working_days", "migration_rules", "rank_applicants"})
 
 
 @dataclass
@@ -70,8 +73,11 @@ class AppContext:
 
     @cached_property
     def script_functions(self) -> ScriptFunctions:
+        from server.services.rules import procedure_functions
+
         return ScriptFunctions({"working_days": self._working_days_duration,
-                                "working_days_before": self._working_days_before_duration})
+                                "working_days_before": self._working_days_before_duration,
+                                **procedure_functions(self)})
 
     def _working_days_duration(self, days: int) -> str:
         """ISO-8601 duration from now to the end of the n-th working day (local time)."""

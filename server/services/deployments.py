@@ -36,8 +36,10 @@ def _available_sources(session: Session, exclude: str) -> dict[str, str]:
     return sources
 
 
-def _check_operators(filename: str, bundle_sources: dict[str, str]) -> None:
-    """Every service task names an operator the server runs."""
+def _check_operators(filename: str, bundle_sources: dict[str, str],
+                     known_processes: frozenset[str] = frozenset()) -> None:
+    """Every service task names an operator the server runs; `case/start` names, as a quoted
+    literal, a procedure of the service catalog."""
     from server.engine.errors import ModelIssue
     from server.engine.loader import SPIFF_NS
     from server.engine.xmlsafe import parse_untrusted
@@ -46,13 +48,33 @@ def _check_operators(filename: str, bundle_sources: dict[str, str]) -> None:
     issues = []
     for name, text in bundle_sources.items():
         for el in parse_untrusted(text).iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
+            owner = el.getparent().getparent() if el.getparent() is not None else None
+            owner_id = owner.get("id") if owner is not None else None
             if el.get("id") not in known:
-                owner = el.getparent().getparent() if el.getparent() is not None else None
-                issues.append(ModelIssue(name, owner.get("id") if owner is not None else None,
+                issues.append(ModelIssue(name, owner_id,
                                          f"неизвестный оператор сервисной задачи «{el.get('id')}»; "
                                          f"допустимы: {', '.join(sorted(known))}"))
+            elif el.get("id") == "case/start":
+                problem = _case_start_problem(el, SPIFF_NS, known_processes)
+                if problem:
+                    issues.append(ModelIssue(name, owner_id, problem))
     if issues:
         raise ModelError(issues)
+
+
+def _case_start_problem(el: Any, ns: str, known_processes: frozenset[str]) -> str | None:
+    import ast
+
+    params = {p.get("id"): p.get("value") for p in el.iter(f"{{{ns}}}parameter")}
+    try:
+        target = ast.literal_eval(params.get("process_id") or "")
+    except (ValueError, SyntaxError):
+        target = None
+    if not isinstance(target, str):
+        return "оператор case/start: параметр process_id должен быть строкой в кавычках ('код')"
+    if known_processes and target not in known_processes:
+        return f"оператор case/start: процедуры «{target}» нет в каталоге услуг (config/catalog.yaml)"
+    return None
 
 
 def _check_roles(ctx: AppContext, filename: str, task_meta: dict[str, Any]) -> None:
@@ -72,6 +94,13 @@ def _check_roles(ctx: AppContext, filename: str, task_meta: dict[str, Any]) -> N
                                          f"config/lanes.yaml или укажите роль из: {', '.join(ROLES)}"))
     if issues:
         raise ModelError(issues)
+
+
+def _catalog_codes(ctx: AppContext) -> frozenset[str]:
+    try:
+        return frozenset(service.code for service in ctx.catalog)
+    except (FileNotFoundError, ImportError, ValueError):  # no catalog: any literal code
+        return frozenset()
 
 
 def deploy_file(ctx: AppContext, actor: Actor, filename: str, content: bytes | str,
@@ -99,7 +128,7 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
             form_exists=forms.exists, allowed_calls=ctx.script_functions.names,
         )
         for pid in model.ids:
-            _check_operators(filename, model.bundles[pid])
+            _check_operators(filename, model.bundles[pid], _catalog_codes(ctx))
             _check_roles(ctx, filename, model.task_meta.get(pid, {}))
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])

@@ -266,3 +266,118 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
         "basis": basis,
         "visas": uni["visas"], "signatory": uni["signatory"],
     }
+
+
+# --------------------------------------------------------------------------- expulsion, contingent
+# orders, vacant grants (procedures 10, 11, 13): the transfer order's layout and context, each with
+# its own last column (templates/build.py, EXPULSION_* / CONTINGENT_* / VACANT_GRANT_*).
+
+# [assumed] the legal bases; a university may set <kind>_legal_basis_ru/_kk in config/university.yaml.
+RULES_595_RU = ("Типовыми правилами деятельности организаций высшего и (или) послевузовского образования, "
+                "утверждёнными приказом Министра образования и науки Республики Казахстан от 30 октября "
+                "2018 года № 595")
+RULES_595_KK = ("Қазақстан Республикасы Білім және ғылым министрінің 2018 жылғы 30 қазандағы № 595 "
+                "бұйрығымен бекітілген Жоғары және (немесе) жоғары оқу орнынан кейінгі білім беру "
+                "ұйымдары қызметінің үлгілік қағидаларына")
+GRANT_RULES_RU = ("Правилами присуждения образовательного гранта для оплаты высшего и послевузовского "
+                  "образования, утверждёнными постановлением Правительства Республики Казахстан от "
+                  "23 января 2008 года № 58")
+GRANT_RULES_KK = ("Қазақстан Республикасы Үкіметінің 2008 жылғы 23 қаңтардағы № 58 қаулысымен бекітілген "
+                  "Жоғары және жоғары оқу орнынан кейінгі білімге ақы төлеу үшін білім беру грантын беру "
+                  "қағидаларына")
+
+
+def _order(uni: dict[str, Any], number: str, today: date, kind: str, legal: tuple[str, str],
+           effective: Any = None) -> dict[str, Any]:
+    """The parts every order of this layout shares; the caller adds students and basis."""
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "effective_date": _ddmmyyyy(effective) or today.strftime("%d.%m.%Y"),
+        "legal_basis_ru": uni.get(f"{kind}_legal_basis_ru") or legal[0],
+        "legal_basis_kk": uni.get(f"{kind}_legal_basis_kk") or legal[1],
+        "visas": uni["visas"], "signatory": uni["signatory"],
+    }
+
+
+def expulsion_ground(code: str, reasoning: str = "") -> tuple[str, str]:
+    """The ground for expulsion in Russian and Kazakh (config/catalog.yaml, decision_grounds);
+    `other` prints the dean's reasoning."""
+    from server.domain.catalog import load_catalog
+
+    if code == "other" and reasoning:
+        return reasoning, reasoning
+    for ground in load_catalog().service("expulsion").decision_grounds:
+        if ground.code == code:
+            return ground.ru, ground.kk
+    return code, code
+
+
+@builder("order_expulsion")
+def order_expulsion(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Order on expulsion (procedure 10): the student record + the dean's ground and date."""
+    person = data.get("student") or data.get("applicant") or {}
+    ground_ru, ground_kk = expulsion_ground(str(data.get("expulsion_ground") or ""),
+                                            str(data.get("dean_reasoning") or ""))
+    row = {**person_row(person, data), "ground_ru": ground_ru, "ground_kk": ground_kk}
+    return {
+        **_order(uni, number, today, "expulsion", (RULES_595_RU, RULES_595_KK), data.get("expulsion_date")),
+        "students": [row],
+        "basis": [{"name_ru": "представление декана факультета", "name_kk": "факультет деканының ұсынысы"}],
+    }
+
+
+# order_kind -> subject ru, subject kk, item ru, item kk, basis ru, basis kk
+CONTINGENT_KINDS = {
+    "enrolment": ("О зачислении в число обучающихся", "Білім алушылар қатарына қабылдау туралы",
+                  "Зачислить в число обучающихся первого курса", "бірінші курс білім алушылары қатарына "
+                  "қабылдансын", "решение приёмной комиссии", "қабылдау комиссиясының шешімі"),
+    "promotion": ("О переводе обучающихся на следующий курс", "Білім алушыларды келесі курсқа көшіру туралы",
+                  "Перевести на следующий курс", "келесі курсқа көшірілсін",
+                  "итоги летней экзаменационной сессии", "жазғы емтихан сессиясының қорытындылары"),
+    "graduation": ("Об отчислении в связи с окончанием обучения", "Оқуды аяқтауына байланысты оқудан "
+                   "шығару туралы", "Отчислить в связи с окончанием обучения (выпуском)",
+                   "оқуды аяқтауына байланысты оқудан шығарылсын", "решение итоговой аттестационной "
+                   "комиссии", "қорытынды аттестаттау комиссиясының шешімі"),
+}
+
+
+def _contingent_note(kind: str, person: dict[str, Any]) -> tuple[str, str]:
+    if kind == "promotion" and str(person.get("year") or "").isdigit():
+        course = int(person["year"]) + 1
+        return f"на {course} курс", f"{course} курсқа"
+    return "—", "—"
+
+
+@builder("order_contingent")
+def order_contingent(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Batch order on the contingent (procedure 11): one table row per student of the list."""
+    kind = str(data.get("order_kind") or "")
+    subject_ru, subject_kk, item_ru, item_kk, basis_ru, basis_kk = CONTINGENT_KINDS[kind]
+    rows = []
+    for person in data.get("students") or []:
+        note_ru, note_kk = _contingent_note(kind, person)
+        rows.append({**person_row(person, {}), "note_ru": note_ru, "note_kk": note_kk})
+    return {
+        **_order(uni, number, today, "contingent", (RULES_595_RU, RULES_595_KK), data.get("effective_date")),
+        "subject_ru": subject_ru, "subject_kk": subject_kk, "item_ru": item_ru, "item_kk": item_kk,
+        "students": rows, "basis": [{"name_ru": basis_ru, "name_kk": basis_kk}],
+    }
+
+
+@builder("order_vacant_grant")
+def order_vacant_grant(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Order awarding a vacant grant (procedure 13): the winners of the commission's ranking, who
+    study on the grant from the order's date."""
+    rows = [{**person_row(person, {"funding_basis": "grant"}), "gpa": f"{float(person.get('gpa') or 0):.2f}"}
+            for person in data.get("winners") or []]
+    return {
+        **_order(uni, number, today, "vacant_grant", (GRANT_RULES_RU, GRANT_RULES_KK)),
+        "group": {"code": str(data.get("programme_group_code") or ""),
+                  "name": str(data.get("programme_group_name") or "")},
+        "protocol": {"number": str(data.get("protocol_number") or ""),
+                     "date": _ddmmyyyy(data.get("protocol_date"))},
+        "students": rows,
+        "basis": [{"name_ru": "личные заявления обучающихся", "name_kk": "білім алушылардың жеке өтініштері"},
+                  {"name_ru": "протокол заседания конкурсной комиссии",
+                   "name_kk": "конкурстық комиссия отырысының хаттамасы"}],
+    }

@@ -51,7 +51,7 @@ def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instan
     open_tasks, rows = _project_tasks(ctx, session, case, instance)
     _sync_timers(session, case, instance)
     for call in calls:
-        _handle_call(session, case, call, actor)
+        _handle_call(ctx, session, case, call, actor)
     if case.status in CLOSED_BY_PERSON:
         return rows  # cancel_case records the outcome and the audit event itself
     if instance.completed:
@@ -142,7 +142,7 @@ def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
                               due_at=timer.due_at))
 
 
-def _handle_call(session: Session, case: Case, call: ServiceCall, actor: Actor) -> None:
+def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCall, actor: Actor) -> None:
     key = f"svc:{case.id}:{call.task_id}"
     if call.is_async:
         enqueue(session, call.operator, key, case,
@@ -151,7 +151,8 @@ def _handle_call(session: Session, case: Case, call: ServiceCall, actor: Actor) 
               {"operator": call.operator, "element": call.spec_name}, task_id=call.task_id)
     elif call.operator == "case/escalate":
         audit(session, case, actor, "escalated",
-              {"to_role": call.params.get("to_role"), "element": call.spec_name})
+              {"to_role": call.params.get("to_role"), "element": call.spec_name,
+               **({"reason": call.params["reason"]} if call.params.get("reason") else {})})
         enqueue(session, "notify/escalation", key, case,
                 {"case_id": case.id, "to_role": call.params.get("to_role"),
                  "element": call.spec_name})
@@ -159,6 +160,10 @@ def _handle_call(session: Session, case: Case, call: ServiceCall, actor: Actor) 
         enqueue(session, "notify/send", key, case, {"case_id": case.id, **call.params})
     elif call.operator == "case/set_status":
         case.status = str(call.params.get("status") or case.status)
+    elif call.operator == "case/start":
+        from server.services.cases import start_triggered_case  # cases imports this module
+
+        start_triggered_case(ctx, session, case, actor, call.params)
 
 
 def _finish(session: Session, case: Case, instance: Instance, actor: Actor) -> None:

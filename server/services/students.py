@@ -36,20 +36,25 @@ class ImportResult:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    return parse_rows(path.name, path.read_bytes())
+
+
+def parse_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
+    """Rows of a CSV (comma, semicolon or tab; UTF-8) or XLSX file, keyed by lower-case header."""
+    if Path(filename).suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True, data_only=True).active
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         rows = list(sheet.iter_rows(values_only=True))
         header = [str(h or "").strip().lower() for h in rows[0]] if rows else []
         return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
-    text = path.read_text(encoding="utf-8-sig")
+    text = content.decode("utf-8-sig")
     dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
 
 
-def _clean_row(row: dict[str, Any], faculties: dict[str, int]) -> tuple[dict[str, Any], list[str]]:
+def clean_row(row: dict[str, Any], faculties: dict[str, int]) -> tuple[dict[str, Any], list[str]]:
     values = {k: (str(row.get(k)).strip() if row.get(k) not in (None, "") else None) for k in COLUMNS}
     problems = [f"{k}: обязательное поле" for k in REQUIRED if not values.get(k)]
     if values.get("iin"):
@@ -77,7 +82,7 @@ def import_students(ctx: AppContext, path: Path, *, dry_run: bool = False) -> Im
         faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
         cleaned = []
         for line, row in enumerate(rows, start=2):
-            values, problems = _clean_row(row, faculties)
+            values, problems = clean_row(row, faculties)
             result.errors += [f"строка {line}: {p}" for p in problems]
             cleaned.append(values)
         if result.errors:

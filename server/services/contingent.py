@@ -1,0 +1,79 @@
+"""Batch contingent orders (procedure 11): a list of students from the student information
+system's CSV/XLSX export becomes one `contingent_order` case and, once approved, one order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from server.auth import Actor
+from server.auth.roles import CASE_STARTERS
+from server.domain.iin import iin_sex
+from server.models import Faculty
+from server.services.cases import StartRequest, start_case
+from server.services.context import AppContext
+from server.services.errors import Forbidden, Invalid
+from server.services.students import clean_row, parse_rows
+
+ORDER_KINDS = ("enrolment", "promotion", "graduation")
+MAX_ROWS = 2000  # [assumed] one order; a larger list is split by faculty or programme
+
+
+@dataclass
+class ContingentList:
+    order_kind: str
+    effective_date: date
+    filename: str
+    content: bytes
+    channel: str = "direct"
+
+
+def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict[str, Any]]:
+    """The checked rows of the list; any bad row rejects the whole file, naming row and field
+    (row numbers as in the file: the header is row 1)."""
+    try:
+        rows = parse_rows(filename, content)
+    except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
+        raise Invalid("Файл не прочитан: сохраните список как CSV (UTF-8) или XLSX",
+                      {"file": str(exc)[:200]}) from None
+    if not rows:
+        raise Invalid("Список пуст: нет ни одной строки с обучающимся", {"file": "Нет строк"})
+    if len(rows) > MAX_ROWS:
+        raise Invalid(f"В одном приказе не более {MAX_ROWS} обучающихся", {"file": "Слишком много строк"})
+    with ctx.db.read() as session:
+        faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
+    errors: dict[str, str] = {}
+    cleaned: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        values, problems = clean_row(row, faculties)
+        for problem in problems:
+            field, _, message = problem.partition(": ")
+            errors.setdefault(f"row {line}.{field}", f"строка {line}, поле {field}: {message}")
+        iin = values.get("iin")
+        if iin and iin in seen:
+            errors[f"row {line}.iin"] = f"строка {line}, поле iin: ИИН повторяет строку {seen[iin]}"
+        elif iin:
+            seen[iin] = line
+        values["sex"] = iin_sex(iin) if iin and not problems else None
+        cleaned.append({k: v for k, v in values.items() if v is not None})
+    if errors:
+        first = next(iter(errors.values()))
+        raise Invalid(f"Список не принят, ничего не сохранено: {first}"
+                      + (f" (всего ошибок: {len(errors)})" if len(errors) > 1 else ""), errors)
+    return cleaned
+
+
+def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -> int:
+    """Check the list and open one case for the whole order."""
+    if not actor.has_any(CASE_STARTERS):
+        raise Forbidden("Загружать списки для приказов может специалист офиса регистратора")
+    if req.order_kind not in ORDER_KINDS:
+        raise Invalid("Неизвестный вид приказа", {"order_kind": f"Допустимо: {', '.join(ORDER_KINDS)}"})
+    students = read_order_list(ctx, req.filename, req.content)
+    data = {"order_kind": req.order_kind, "effective_date": req.effective_date.isoformat(),
+            "students": students, "source_file": req.filename}
+    return start_case(ctx, actor, StartRequest("contingent_order", channel=req.channel, data=data))
