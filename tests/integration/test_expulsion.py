@@ -24,7 +24,8 @@ from tests.integration.api import case_view, complete, group_inbox
 from tests.integration.procs import add_student, add_user, deploy_all, document_text, history, open_tasks
 
 SUBMISSION = {"dean_decision": "submit", "expulsion_ground": "academic_failure",
-              "expulsion_date": "2026-09-01", "dean_reasoning": "Академическая задолженность по 4 дисциплинам"}
+              "expulsion_date": "2026-09-01",
+              "dean_reasoning": "Академическая задолженность по 4 дисциплинам"}
 DRAFT = {"expulsion_date": "2026-09-01", "personal_file_checked": True}
 VISA = {"lawyer_decision": "approve"}
 ACCOUNTING = {"accounting_decision": "approve", "tuition_debt": False, "grant_stop_date": "2026-09-01"}
@@ -175,7 +176,8 @@ def test_expulsion_refused(client, ctx, env, step):
 def test_submission_form_requires_ground_and_date(client, env, ctx):
     people = env
     cid = _start(client, people, add_student(ctx))["id"]
-    body = complete(client, people, "dean_it", cid, "dean_submission", {"dean_decision": "submit"}, status=422)
+    body = complete(client, people, "dean_it", cid, "dean_submission", {"dean_decision": "submit"},
+                    status=422)
     assert {"expulsion_ground", "expulsion_date"} <= set(body["fields"])
     body = complete(client, people, "dean_it", cid, "dean_submission",
                     {**SUBMISSION, "expulsion_ground": "other", "dean_reasoning": ""}, status=422)

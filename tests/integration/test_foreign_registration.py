@@ -111,7 +111,8 @@ def test_late_notice_escalates_and_is_flagged_as_offence_risk(client, ctx, env):
     assert _fire_at(ctx, utcnow() + timedelta(minutes=1)) == 1  # the deadline passed: next sweep
     view = case_view(client, h, cid)
     escalations = [e["payload"] for e in view["history"] if e["kind"] == "escalated"]
-    assert escalations == [{"to_role": "registrar_head", "element": "escalate_late", "reason": "offence_risk"}]
+    assert escalations == [{"to_role": "registrar_head", "element": "escalate_late",
+                            "reason": "offence_risk"}]
     assert open_tasks(view) == ["notify_migration"]  # the notice is still due
 
     today = _today(ctx)

@@ -1,0 +1,174 @@
+"""The model `contingent_order` through the API: a list of students uploaded as CSV or XLSX
+becomes one case (a bad row rejects the whole file naming row and field, and nothing is saved),
+approved once by the head of the office and the vice-rector (with escalation), one order with a
+table row per student in Russian and Kazakh, the rector's signature, refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import docx
+import pytest
+import time_machine
+
+from server.db import utcnow
+from server.domain.iin import make_iin
+from server.jobs.inprocess import drain
+from server.services.background import fire_due_timers
+from tests.integration.api import case_view, complete, group_inbox
+from tests.integration.procs import deploy_all, document_text, history, open_tasks
+
+HEADER = ["iin", "last_name", "first_name", "middle_name", "faculty_code", "programme_code",
+          "programme_name", "year", "group", "form", "language", "funding"]
+LAST_NAMES = ["Абенов", "Байжанов", "Ержанов", "Жумабеков", "Касымов", "Нурланов"]
+
+
+def _rows(count: int) -> list[list[str]]:
+    rows = []
+    for i in range(count):
+        sex = "M" if i % 2 == 0 else "F"
+        last = LAST_NAMES[i % len(LAST_NAMES)] + ("" if sex == "M" else "а")
+        first = "Алмас" if sex == "M" else "Айгерим"
+        rows.append([make_iin(date(2005, 1 + i % 12, 1 + i % 27), sex, 1000 + i), last, first, "",
+                     "IT" if i % 3 else "ECON", "6B06102", "Программная инженерия", "2",
+                     f"ПИ-24-{1 + i % 3}", "full_time", "kk" if i % 2 else "ru",
+                     "grant" if i % 4 else "paid"])
+    return rows
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append([int(v) if k == "year" else v for k, v in zip(HEADER, row, strict=True)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def env(ctx, people):
+    deploy_all(ctx)
+    return people
+
+
+def _upload(client, people, content: bytes, filename="list.csv", kind="promotion", user="registrar",
+            status=201):
+    r = client.post("/api/v1/contingent-orders", headers=people[user], data={
+        "order_kind": kind, "effective_date": "2026-09-01",
+        "file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
+    assert r.status_code == status, r.json
+    return r.json
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [("csv", "promotion"), ("xlsx", "graduation")])
+def test_list_of_students_approved_once_into_one_order(client, ctx, env, fmt, kind):
+    people = env
+    rows = _rows(35)
+    content = _csv(rows) if fmt == "csv" else _xlsx(rows)
+    case = _upload(client, people, content, f"list.{fmt}", kind)
+    cid = case["id"]
+    assert case["data"]["student_count"] == 35 and case["data"]["order_kind"] == kind
+    assert case["data"]["students"][1]["sex"] == "F"
+    assert open_tasks(case) == ["head_review"]
+    assert (cid, "head_review") in group_inbox(client, people, "head")
+    assert (cid, "head_review") not in group_inbox(client, people, "registrar")
+    assert (cid, "head_review") not in group_inbox(client, people, "dean_it")
+
+    complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+    assert (cid, "vice_rector_approve") not in group_inbox(client, people, "head")
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-28"})
+
+    view = case_view(client, people, cid)
+    assert view["status"] == "completed" and view["outcome"] == "issued"
+    assert [d["number"] for d in view["documents"]] == ["1-у", "1-у"]
+    kinds = history(view)
+    assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
+    assert kinds.count("task_completed") == 3 and kinds.count("document_issued") == 1
+
+    text, cells = document_text(client, people, view, "ru")
+    doc = next(d for d in view["documents"] if d["language"] == "ru")
+    table = docx.Document(io.BytesIO(client.get(f"/api/v1/documents/{doc['id']}",
+                                                headers=people["registrar"]).data)).tables[0]
+    assert len(table.rows) == 1 + 35  # the header and one row per student
+    assert rows[0][0] in cells and rows[34][0] in cells
+    assert "Абенова Алмаса" in cells and "Байжанову Айгерим" in cells  # accusative
+    kk_text, kk_cells = document_text(client, people, view, "kk")
+    if kind == "promotion":
+        assert "О переводе обучающихся на следующий курс" in text
+        assert "1. Перевести на следующий курс с 01.09.2026 следующих обучающихся:" in text
+        assert "на 3 курс" in cells
+        assert "келесі курсқа көшірілсін" in kk_text and "3 курсқа" in kk_cells
+    else:
+        assert "Об отчислении в связи с окончанием обучения" in text
+        assert "Отчислить в связи с окончанием обучения (выпуском)" in text
+        assert "оқуды аяқтауына байланысты оқудан шығарылсын" in kk_text
+    assert "Абенов Алмас" in kk_cells
+
+
+def test_bad_row_rejects_the_whole_list(client, ctx, env):
+    people = env
+    rows = _rows(32)
+    rows[15][0] = "123456789012"  # file row 17: the header is row 1
+    rows[18][1] = ""              # file row 20: no last name
+    body = _upload(client, people, _csv(rows), status=422)
+    assert "строка 17, поле iin" in body["message"] and "всего ошибок: 2" in body["message"]
+    assert set(body["fields"]) == {"row 17.iin", "row 20.last_name"}
+    assert body["fields"]["row 20.last_name"] == "строка 20, поле last_name: обязательное поле"
+    assert client.get("/api/v1/cases", headers=people["head"]).json["total"] == 0
+    few = _rows(5)  # a duplicate ИИН is named too
+    body = _upload(client, people, _csv([*few, few[3]]), status=422)
+    assert body["fields"] == {"row 7.iin": "строка 7, поле iin: ИИН повторяет строку 5"}
+    _upload(client, people, _csv(_rows(3)), kind="expulsion", status=422)
+    assert client.get("/api/v1/cases", headers=people["head"]).json["total"] == 0
+    _upload(client, people, _csv(_rows(3)), user="dean_it", status=403)
+
+
+@pytest.mark.parametrize("step", ["head", "vice_rector"])
+def test_order_refused(client, ctx, env, step):
+    people = env
+    cid = _upload(client, people, _csv(_rows(30)))["id"]
+    if step == "head":
+        complete(client, people, "head", cid, "head_review", {
+            "head_decision": "reject", "head_refusal_ground": "other",
+            "head_comment": "Список не совпадает с итогами сессии"})
+    else:
+        complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+        body = complete(client, people, "vicerector", cid, "vice_rector_approve",
+                        {"vr_decision": "reject", "vr_refusal_ground": "other"}, status=422)
+        assert "vr_comment" in body["fields"]
+        complete(client, people, "vicerector", cid, "vice_rector_approve",
+                 {"vr_decision": "reject", "vr_refusal_ground": "other", "vr_comment": "Перенести"})
+    view = case_view(client, people, cid)
+    assert view["status"] == "rejected" and view["refusal_ground"] == "other"
+    assert view["documents"] == [] and view["timers"] == [] and drain(ctx) == 0
+
+
+@pytest.mark.parametrize(("step", "to_role"), [("head_review", "vice_rector"),
+                                               ("vice_rector_approve", "registrar_head")])
+def test_overdue_approval_escalates_once(client, ctx, env, step, to_role):
+    people = env
+    cid = _upload(client, people, _csv(_rows(30)))["id"]
+    if step == "vice_rector_approve":
+        complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+    with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
+        assert fire_due_timers(ctx) == 1
+        assert fire_due_timers(ctx) == 0
+    view = case_view(client, people, cid)
+    escalations = [e["payload"]["to_role"] for e in view["history"] if e["kind"] == "escalated"]
+    assert escalations == [to_role] and open_tasks(view) == [step]
