@@ -34,6 +34,24 @@ MODEL_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
     "Process_approval": {"positive": {"amount": 5, "approved": True},
                          "negative": {"amount": 5, "approved": False}},
 }
+# Cases opened for a registered student carry `student`; batch and competition cases their own data.
+_STUDENT = {"iin": "040309300127", "full_name": "Ли Вэй", "last_name": "Ли", "first_name": "Вэй",
+            "year": 2, "group": "ПИ-24-1", "programme_code": "6B06102", "funding": "grant",
+            "citizenship": "CHN"}
+MODEL_INPUTS.update({
+    "expulsion": {"positive": {"student": _STUDENT},
+                  "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
+    "foreign_registration": {
+        "positive": {"student": _STUDENT, "registration_kind": "arrival", "arrival_date": "2026-09-01"},
+        "negative": {"student": _STUDENT, "registration_kind": "deregistration",
+                     "departure_date": "2026-09-01", "deregistration_reason": "expulsion",
+                     "order_number": "1-у"}},
+    **{pid: {variant: data for variant in ("positive", "negative")} for pid, data in {
+        "contingent_order": {"order_kind": "promotion", "effective_date": "2026-09-01",
+                             "students": [_STUDENT]},
+        "vacant_grant": {"programme_group_code": "B057", "programme_group_name": "ИТ", "grant_count": 1,
+                         "application_deadline": "2026-09-01"}}.items()},
+})
 
 
 def _model_files() -> list[Path]:
