@@ -23,6 +23,10 @@ Templates
     число обучающихся» / бұйрық «Білім алушылар қатарына қайта қабылдау туралы»: REINSTATEMENT_RU /
     REINSTATEMENT_KK, built by build_order (the transfer order's layout and context),
     REINSTATEMENT_EXAMPLE_CONTEXT; context documented in templates/README.md
+``order_expulsion_*``, ``order_contingent_*``, ``order_vacant_grant_*``  приказы «Об отчислении»,
+    по контингенту (зачисление, перевод на следующий курс, выпуск) and «О присуждении вакантного
+    гранта»: the transfer layout (build_order) with their own name and last columns
+    (_order_columns); EXPULSION_* / CONTINGENT_* / VACANT_GRANT_* and their example contexts
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
