@@ -14,7 +14,7 @@ from server.auth import Actor
 from server.domain.iin import make_iin
 from server.services import deployments
 from server.services.context import AppContext
-from tests.integration.api import Headers
+from tests.integration.api import Headers, case_view, complete
 
 
 def deploy_all(ctx: AppContext) -> None:
@@ -66,3 +66,16 @@ def history(case: dict) -> list[str]:
 
 def open_tasks(case: dict) -> list[str]:
     return [t["spec_name"] for t in case["open_tasks"]]
+
+
+def sign_order(client: Any, headers: Headers, case_id: int, completed_tasks: int,
+               signed_date: str = "2026-09-02") -> dict:
+    """The rector signs the order; the case ends `issued` with its whole audit trail (one
+    document issue, `completed_tasks` task completions). Returns the case view."""
+    complete(client, headers, "rector", case_id, "rector_sign", {"signed": True, "signed_date": signed_date})
+    view = case_view(client, headers, case_id)
+    assert view["status"] == "completed" and view["outcome"] == "issued"
+    kinds = history(view)
+    assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
+    assert kinds.count("task_completed") == completed_tasks and kinds.count("document_issued") == 1
+    return view

@@ -18,7 +18,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services.background import fire_due_timers
 from tests.integration.api import case_view, complete, group_inbox
-from tests.integration.procs import deploy_all, document_text, history, open_tasks
+from tests.integration.procs import deploy_all, document_text, open_tasks, sign_order
 
 HEADER = ["iin", "last_name", "first_name", "middle_name", "faculty_code", "programme_code",
           "programme_name", "year", "group", "form", "language", "funding"]
@@ -92,14 +92,8 @@ def test_list_of_students_approved_once_into_one_order(client, ctx, env, fmt, ki
     assert (cid, "vice_rector_approve") not in group_inbox(client, people, "head")
     complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
     assert drain(ctx) >= 1
-    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-28"})
-
-    view = case_view(client, people, cid)
-    assert view["status"] == "completed" and view["outcome"] == "issued"
+    view = sign_order(client, people, cid, completed_tasks=3)
     assert [d["number"] for d in view["documents"]] == ["1-у", "1-у"]
-    kinds = history(view)
-    assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == 3 and kinds.count("document_issued") == 1
 
     text, cells = document_text(client, people, view, "ru")
     doc = next(d for d in view["documents"] if d["language"] == "ru")

@@ -21,7 +21,15 @@ from server.services import deployments
 from server.services.background import fire_due_timers
 from server.services.errors import ModelRejected
 from tests.integration.api import case_view, complete, group_inbox
-from tests.integration.procs import add_student, add_user, deploy_all, document_text, history, open_tasks
+from tests.integration.procs import (
+    add_student,
+    add_user,
+    deploy_all,
+    document_text,
+    history,
+    open_tasks,
+    sign_order,
+)
 
 SUBMISSION = {"dean_decision": "submit", "expulsion_ground": "academic_failure",
               "expulsion_date": "2026-09-01",
@@ -91,13 +99,7 @@ def test_foreign_student_expelled_and_deregistration_opened(client, ctx, env):
     view = case_view(client, people, cid)
     assert {d["number"] for d in view["documents"]} == {"1-у"}
     assert _foreign_cases(client, people) == []
-    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-09-02"})
-
-    view = case_view(client, people, cid)
-    assert view["status"] == "completed" and view["outcome"] == "issued"
-    kinds = history(view)
-    assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == 7 and kinds.count("document_issued") == 1
+    view = sign_order(client, people, cid, completed_tasks=7)
     triggered = [e for e in view["history"] if e["kind"] == "case_triggered"]
     assert len(triggered) == 1 and triggered[0]["payload"]["process_id"] == "foreign_registration"
 
@@ -134,9 +136,7 @@ def test_citizen_expelled_without_deregistration(client, ctx, env):
     cid = _start(client, people, add_student(ctx))["id"]
     _to_order(client, people, cid)
     assert drain(ctx) >= 1
-    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-09-02"})
-    view = case_view(client, people, cid)
-    assert view["status"] == "completed" and view["outcome"] == "issued"
+    view = sign_order(client, people, cid, completed_tasks=5)
     assert "case_triggered" not in history(view) and _foreign_cases(client, people) == []
     _, cells = document_text(client, people, view, "ru")
     assert "Иванова Петра Сергеевича" in cells and "грант" in cells

@@ -15,7 +15,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services.background import fire_due_timers
 from tests.integration.api import case_view, complete, group_inbox
-from tests.integration.procs import deploy_all, document_text, history, open_tasks
+from tests.integration.procs import deploy_all, document_text, history, open_tasks, sign_order
 
 
 def _applicant(serial, last, first, gpa, *, group="B057", funding="paid", unt=100, sex="M"):
@@ -75,13 +75,7 @@ def test_ranking_commission_and_order(client, ctx, env):
     assert {"protocol_number", "protocol_date"} <= set(body["fields"])
     complete(client, people, "vicerector", cid, "commission_decision", APPROVED)
     assert drain(ctx) >= 1
-    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-31"})
-
-    view = case_view(client, people, cid)
-    assert view["status"] == "completed" and view["outcome"] == "issued"
-    kinds = history(view)
-    assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == 3 and kinds.count("document_issued") == 1
+    view = sign_order(client, people, cid, completed_tasks=3)
 
     text, cells = document_text(client, people, view, "ru")
     assert "О присуждении вакантного государственного образовательного гранта" in text
