@@ -35,6 +35,7 @@ USERS = [
     ("rector", "Тулегенов Аскар Муратович", ("rector",), None),
     ("intl", "Смагулова Айжан Кайратовна", ("international",), None),
     ("accountant", "Иванова Марина Петровна", ("accountant",), None),
+    ("lawyer", "Ахметов Серик Даулетович", ("lawyer",), None),
 ]
 STUDENTS = [
     ("Нурланов", "Арман", "Серикович", "IT", "6B06101", "Информационные системы", 2, "M"),
@@ -70,7 +71,7 @@ def seed(ctx: AppContext) -> dict[str, Any]:
                 citizenship="KOR" if last == "Kim" else "KAZ",
                 latin_name=f"{last} {first}" if last == "Kim" else None,
             ))
-    return {"created": True, "cases": _demo_cases(ctx)}
+    return {"created": True, "cases": _demo_cases(ctx) + _demo_student_cases(ctx)}
 
 
 APPLICANTS = [
@@ -153,3 +154,35 @@ def _actor(ctx: AppContext, username: str) -> Actor:
     with ctx.db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
         return Actor(user.id, user.username, user.role_codes, user.faculty_id, user.full_name)
+
+
+def _demo_student_cases(ctx: AppContext) -> list[int]:
+    """One open case each of expulsion (with the dean), foreign_registration (the notice of
+    Kim's arrival) and vacant_grant (applications being received)."""
+    from datetime import timedelta
+
+    from server.services.deployments import list_definitions
+
+    deployed = {d.process_id for d in list_definitions(ctx)}
+    registrar = _actor(ctx, "registrar")
+    today = date.today()
+    with ctx.db.read() as session:
+        ids = {s.last_name: s.id for s in session.scalars(select(Student))}
+    requests = [
+        cases.StartRequest("expulsion", student_id=ids.get("Омаров")),
+        cases.StartRequest("foreign_registration", student_id=ids.get("Kim"),
+                           data={"registration_kind": "arrival", "arrival_date": today.isoformat()}),
+        cases.StartRequest("vacant_grant", data={
+            "programme_group_code": "B057", "programme_group_name": "Информационные технологии",
+            "grant_count": 1, "vacancy_reason": "отчисление обладателя гранта",
+            "application_deadline": (today + timedelta(days=14)).isoformat()}),
+    ]
+    created = []
+    for req in requests:
+        if req.process_id not in deployed:
+            continue
+        try:
+            created.append(cases.start_case(ctx, registrar, req))
+        except DomainError:
+            continue
+    return created

@@ -87,19 +87,25 @@ def test_deploy_and_check(env):
 def test_demo_prepares_users_and_cases_in_every_state(env, ctx):
     from sqlalchemy import select
 
+    from server.demo import USERS
     from server.models import Case, Document, User
 
     code, out = run("demo", "--no-serve")
     assert code == 0, out
-    assert "demo12345" in out and out.count("Authorization: Bearer ro_") == 10
+    assert "demo12345" in out and out.count("Authorization: Bearer ro_") == len(USERS)
     with ctx.db.read() as s:
         roles = {r for u in s.scalars(select(User)) for r in u.role_codes}
-        statuses = sorted(c.status for c in s.scalars(select(Case)))
+        all_cases = s.scalars(select(Case)).all()
+        statuses = sorted(c.status for c in all_cases if c.process_id == "transfer_in")
+        others = {c.process_id: c.status for c in all_cases if c.process_id != "transfer_in"}
         numbers = {d.number for d in s.scalars(select(Document))}
+        total = len(all_cases)
     assert roles >= {"registrar", "registrar_head", "dean", "vice_rector", "rector",
-                     "international", "accountant", "admin"}
+                     "international", "accountant", "admin", "lawyer"}
     assert statuses == ["completed", "in_progress", "in_progress", "rejected", "returned"]
+    assert {pid: others.get(pid) for pid in ("expulsion", "foreign_registration", "vacant_grant")} \
+        == dict.fromkeys(("expulsion", "foreign_registration", "vacant_grant"), "in_progress")
     assert numbers == {"1-у"}
     code, out = run("demo", "--no-serve")  # idempotent: nothing created twice
     with ctx.db.read() as s:
-        assert len(s.scalars(select(Case)).all()) == 5
+        assert len(s.scalars(select(Case)).all()) == total
