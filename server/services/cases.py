@@ -22,6 +22,7 @@ from server.services.filters import name_or_iin, within_days
 from server.services.steps import audit, persist_step
 
 CHANNELS = ("direct", "egov", "state_corporation")
+MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
 
 def student_context(student: Student) -> dict[str, Any]:
@@ -149,11 +150,19 @@ def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor:
     same student (an expulsion opens the foreign student's deregistration), in the same
     transaction as the step that reached it. The model was checked at deploy (admins only), so
     the person whose step triggered it needs no right to register applications."""
+    depth = session.info.get("triggered_depth", 0)
+    if depth >= MAX_TRIGGER_DEPTH:  # models that start each other in a loop
+        raise Invalid(f"Процедура «{parent.process_id}» открывает дела по цепочке глубже "
+                      f"{MAX_TRIGGER_DEPTH}: проверьте операторы case/start в моделях")
     data = params.get("data") or {}
     req = StartRequest(process_id=str(params.get("process_id") or ""), student_id=parent.student_id,
                        channel=parent.channel, data={**data, "parent_case_id": parent.id})
     _validate_start(req)
-    child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})
+    session.info["triggered_depth"] = depth + 1
+    try:
+        child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})
+    finally:
+        session.info["triggered_depth"] = depth
     audit(session, parent, actor, "case_triggered",
           {"process_id": req.process_id, "case_id": child.id})
     return child
