@@ -209,3 +209,34 @@ def test_case_start_operator_is_checked_at_deploy(ctx, people):
         with pytest.raises(ModelRejected) as info:
             deployments.deploy_file(ctx, Actor.system(), "expulsion.bpmn", text)
         assert "start_deregistration" in " ".join(info.value.fields) and reason in str(info.value.fields)
+
+
+LOOP_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="recognition" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="again" name="Открыть такое же дело">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="case/start" resultVariable="child">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="process_id" type="str" value="'recognition'" />
+            <spiffworkflow:parameter id="data" type="dict" value="{}" />
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="again" />
+    <bpmn:sequenceFlow id="f2" sourceRef="again" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_case_start_chain_is_bounded(client, ctx, env):
+    deployments.deploy_file(ctx, Actor.system(), "recognition.bpmn", LOOP_MODEL)
+    r = client.post("/api/v1/cases", headers=env["registrar"], json={"process_id": "recognition"})
+    assert r.status_code == 422 and "case/start" in r.json["message"]
+    assert client.get("/api/v1/cases", headers=env["head"]).json["total"] == 0  # nothing saved
