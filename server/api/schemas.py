@@ -25,8 +25,9 @@ class CaseIn(Schema):
 
 class ContingentOrderIn(Schema):
     file = File(required=True)
-    order_kind = String(required=True, validate=OneOf(("enrolment", "promotion", "graduation")))
-    effective_date = Date(required=True)
+    # checked by the service after the permission check (a non-starter gets 403, not 422)
+    order_kind = String(load_default=None)
+    effective_date = Date(load_default=None)
     channel = String(load_default="direct", validate=OneOf(CHANNELS))
 
 

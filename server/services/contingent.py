@@ -24,8 +24,8 @@ MAX_ROWS = 2000  # [assumed] one order; a larger list is split by faculty or pro
 
 @dataclass
 class ContingentList:
-    order_kind: str
-    effective_date: date
+    order_kind: str | None
+    effective_date: date | None
     filename: str
     content: bytes
     channel: str = "direct"
@@ -71,9 +71,14 @@ def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -
     """Check the list and open one case for the whole order."""
     if not actor.has_any(CASE_STARTERS):
         raise Forbidden("Загружать списки для приказов может специалист офиса регистратора")
+    fields = {}
     if req.order_kind not in ORDER_KINDS:
-        raise Invalid("Неизвестный вид приказа", {"order_kind": f"Допустимо: {', '.join(ORDER_KINDS)}"})
+        fields["order_kind"] = f"Допустимо: {', '.join(ORDER_KINDS)}"
+    if req.effective_date is None:
+        fields["effective_date"] = "Обязательное поле: дата, с которой действует приказ"
+    if fields:
+        raise Invalid("Укажите вид приказа и дату, с которой он действует", fields)
     students = read_order_list(ctx, req.filename, req.content)
-    data = {"order_kind": req.order_kind, "effective_date": req.effective_date.isoformat(),
+    data = {"order_kind": req.order_kind, "effective_date": str(req.effective_date),
             "students": students, "source_file": req.filename}
     return start_case(ctx, actor, StartRequest("contingent_order", channel=req.channel, data=data))

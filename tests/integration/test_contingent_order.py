@@ -129,6 +129,9 @@ def test_bad_row_rejects_the_whole_list(client, ctx, env):
     body = _upload(client, people, _csv([*few, few[3]]), status=422)
     assert body["fields"] == {"row 7.iin": "строка 7, поле iin: ИИН повторяет строку 5"}
     _upload(client, people, _csv(_rows(3)), kind="expulsion", status=422)
+    r = client.post("/api/v1/contingent-orders", headers=people["registrar"], data={
+        "file": (io.BytesIO(_csv(_rows(3))), "list.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and set(r.json["fields"]) == {"order_kind", "effective_date"}
     assert client.get("/api/v1/cases", headers=people["head"]).json["total"] == 0
     _upload(client, people, _csv(_rows(3)), user="dean_it", status=403)
 
