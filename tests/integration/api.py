@@ -60,13 +60,14 @@ def start_case(client: Any, headers: Headers, process_id: str, student_id: int,
     return r.json
 
 
-def document_text(client: Any, headers: Headers, view: dict, language: str) -> str:
-    """Paragraphs and table cells of the case's document in `language` (the newest one)."""
+def document_text(client: Any, headers: Headers, view: dict, language: str, kind: str | None = None) -> str:
+    """Paragraphs and table cells of the case's document in `language` (the newest one, of
+    template `kind` if given)."""
     import io
 
     import docx
 
-    doc = [d for d in view["documents"] if d["language"] == language][-1]
+    doc = [d for d in view["documents"] if d["language"] == language and kind in (None, d["kind"])][-1]
     r = client.get(f"/api/v1/documents/{doc['id']}", headers=headers["registrar"])
     assert r.status_code == 200
     document = docx.Document(io.BytesIO(r.data))
