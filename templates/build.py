@@ -1359,14 +1359,33 @@ class RecreditText:
 
 RECREDIT_WIDTHS_MM = (8, 52, 18, 16, 52, 24)
 
-RECREDIT_RU = RecreditText(
-    lang="ru-RU",
+RECREDIT_CELLS = (
+    ("{{ loop.index }}",), ("{{ d.partner }}",), ("{{ d.credits }}",), ("{{ d.grade }}",),
+    ("{{ d.plan }}",), ("{{ d.recredited }}",),
+)
+RECREDIT_LEFT = (1, 4)  # the discipline names are left-aligned
+
+
+def _recredit_text(base: OrderText, headers: tuple[str, ...], **wording: object) -> RecreditText:
+    """The re-crediting order in the language of `base` (heading, preamble, labels)."""
+    columns = tuple(
+        Column(header, cell, WD_ALIGN_PARAGRAPH.LEFT if i in RECREDIT_LEFT else WD_ALIGN_PARAGRAPH.CENTER)
+        for i, (header, cell) in enumerate(zip(headers, RECREDIT_CELLS, strict=True))
+    )
+    return RecreditText(
+        lang=base.lang, university=base.university, city=base.city, preamble=base.preamble,
+        command=base.command, columns=columns, basis_label=base.basis_label,
+        basis_field=base.basis_field, visas_label=base.visas_label, title_field=base.title_field,
+        **wording,  # type: ignore[arg-type]
+    )
+
+
+RECREDIT_RU = _recredit_text(
+    RU,
+    ("№", "Дисциплина вуза-партнёра", "Кредиты ECTS", "Оценка", "Дисциплина учебного плана",
+     "Перезачтено кредитов ECTS"),
     title="Приказ о перезачёте результатов академической мобильности",
-    university=RU.university,
-    city=RU.city,
     subject="О перезачёте результатов обучения по программе внутренней академической мобильности",
-    preamble=RU.preamble,
-    command=RU.command,
     item_recredit=(
         "1. Перезачесть ",
         "{{ student.learner_ru }}",
@@ -1388,33 +1407,19 @@ RECREDIT_RU = RecreditText(
         "{{ period.end }}",
         " по следующим дисциплинам:",
     ),
-    columns=(
-        Column("№", ("{{ loop.index }}",)),
-        Column("Дисциплина вуза-партнёра", ("{{ d.partner }}",), WD_ALIGN_PARAGRAPH.LEFT),
-        Column("Кредиты ECTS", ("{{ d.credits }}",)),
-        Column("Оценка", ("{{ d.grade }}",)),
-        Column("Дисциплина учебного плана", ("{{ d.plan }}",), WD_ALIGN_PARAGRAPH.LEFT),
-        Column("Перезачтено кредитов ECTS", ("{{ d.recredited }}",)),
-    ),
     total=("Всего перезачтено кредитов ECTS: ", "{{ recredited_total }}", "."),
     items_after=(
         "2. Офису регистратора внести перезачтённые дисциплины в транскрипт обучающегося.",
         "3. Контроль за исполнением приказа возложить на декана факультета.",
     ),
-    basis_label=RU.basis_label,
-    basis_field=RU.basis_field,
-    visas_label=RU.visas_label,
-    title_field=RU.title_field,
 )
 
-RECREDIT_KK = RecreditText(
-    lang="kk-KZ",
+RECREDIT_KK = _recredit_text(
+    KK,
+    ("№", "Серіктес ЖОО пәні", "ECTS кредиттері", "Бағасы", "Оқу жоспарының пәні",
+     "Қайта есепке алынған ECTS кредиттері"),
     title="Академиялық ұтқырлық нәтижелерін қайта есепке алу туралы бұйрық",
-    university=KK.university,
-    city=KK.city,
     subject="Ішкі академиялық ұтқырлық бағдарламасы бойынша оқу нәтижелерін қайта есепке алу туралы",
-    preamble=KK.preamble,
-    command=KK.command,
     item_recredit=(
         "1. Білім алушы ",
         "{{ student.full_name }}",
@@ -1434,23 +1439,11 @@ RECREDIT_KK = RecreditText(
         "{{ period.end }}",
         " кезеңінде алған оқу нәтижелері келесі пәндер бойынша қайта есепке алынсын:",
     ),
-    columns=(
-        Column("№", ("{{ loop.index }}",)),
-        Column("Серіктес ЖОО пәні", ("{{ d.partner }}",), WD_ALIGN_PARAGRAPH.LEFT),
-        Column("ECTS кредиттері", ("{{ d.credits }}",)),
-        Column("Бағасы", ("{{ d.grade }}",)),
-        Column("Оқу жоспарының пәні", ("{{ d.plan }}",), WD_ALIGN_PARAGRAPH.LEFT),
-        Column("Қайта есепке алынған ECTS кредиттері", ("{{ d.recredited }}",)),
-    ),
     total=("Барлығы қайта есепке алынған ECTS кредиттері: ", "{{ recredited_total }}", "."),
     items_after=(
         "2. Тіркеу офисі қайта есепке алынған пәндерді білім алушының транскриптіне енгізсін.",
         "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
     ),
-    basis_label=KK.basis_label,
-    basis_field=KK.basis_field,
-    visas_label=KK.visas_label,
-    title_field=KK.title_field,
 )
 
 RECREDIT_TEMPLATES = {

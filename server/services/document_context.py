@@ -196,6 +196,14 @@ LEAVE_GROUNDS = {
 _LEARNER_RU = {"M": "обучающемуся", "F": "обучающейся"}
 
 
+def _learner_dative(person: dict[str, Any]) -> dict[str, str]:
+    """«обучающемуся Иванову Петру Сергеевичу»: the word and the name in the dative."""
+    sex = person.get("sex")
+    return {"full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative", sex),
+            "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)")}
+
+
 @builder("order_academic_leave")
 def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
                          today: date) -> dict[str, Any]:
@@ -203,7 +211,6 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
     confirmed at the registrar's document check."""
     person = data.get("student") or data.get("applicant") or {}
     row = person_row(person, data)
-    sex = person.get("sex")
     ground = str(data.get("leave_ground") or "")
     ground_ru, ground_kk, doc_ru, doc_kk = LEAVE_GROUNDS.get(ground, (ground, ground, "", ""))
     basis = [{"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"}]
@@ -215,9 +222,7 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
         "legal_basis_kk": uni.get("leave_legal_basis_kk") or LEAVE_LEGAL_BASIS_KK,
         "student": {
             "full_name": row["full_name"],
-            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
-                                               person.get("middle_name") or None, "dative", sex),
-            "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)"),
+            **_learner_dative(person),
             "iin": row["iin"], "year": person.get("year", ""), "group": row["group"],
             "programme": row["programme"],
             "faculty_ru": person.get("faculty_name", ""),
@@ -378,7 +383,6 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
     the partner's transcript matched to the student's plan by the dean."""
     person = data.get("student") or data.get("applicant") or {}
     row = person_row(person, data)
-    sex = person.get("sex")
     disciplines = [{"partner": d.get("partner_discipline", ""), "credits": d.get("credits", ""),
                     "grade": d.get("grade", ""), "plan": d.get("plan_discipline", ""),
                     "recredited": int(d.get("recredited_credits") or 0)}
@@ -388,9 +392,7 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
         **_mobility_common(data, uni),
         "student": {
             "full_name": row["full_name"],
-            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
-                                               person.get("middle_name") or None, "dative", sex),
-            "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)"),
+            **_learner_dative(person),
             "iin": row["iin"], "year": person.get("year", ""), "programme": row["programme"],
         },
         "disciplines": disciplines,

@@ -81,3 +81,27 @@ def spec_names(view: dict) -> list[str]:
 
 def history_kinds(view: dict) -> list[str]:
     return [e["kind"] for e in view["history"]]
+
+
+def return_for_correction(client: Any, headers: Headers, case_id: int, task: str, data: dict[str, Any],
+                          missing: str) -> None:
+    """The registrar finds `missing` absent at `task`: the case goes back for correction, the
+    applicant resubmits and the case is in progress again, with `task` open anew."""
+    complete(client, headers, "registrar", case_id, task,
+             {**data, "documents_complete": False, "missing_documents": missing})
+    view = case_view(client, headers, case_id)
+    assert view["status"] == "returned" and spec_names(view) == ["resubmit_application"]
+    complete(client, headers, "registrar", case_id, "resubmit_application",
+             {"resubmitted_date": "2026-06-25", "resubmitted_documents": missing})
+    view = case_view(client, headers, case_id)
+    assert view["status"] == "in_progress" and spec_names(view) == [task]
+
+
+def assert_refused(ctx: Any, view: dict, ground: str) -> None:
+    """A case closed with a reasoned refusal: the catalog's ground, nothing open or issued."""
+    assert view["status"] == "rejected" and view["outcome"] == "refused"
+    assert view["refusal_ground"] == ground
+    assert ctx.catalog.service(view["process_id"]).refusal_ground(ground)
+    assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
+    assert history_kinds(view)[-1] == "case_completed"
+    assert view["history"][-1]["payload"]["refusal_ground"] == ground

@@ -20,11 +20,13 @@ from server.services import deployments
 from server.services.background import fire_due_timers
 from tests.integration.api import (
     add_student,
+    assert_refused,
     case_view,
     complete,
     document_text,
     group_inbox,
     history_kinds,
+    return_for_correction,
     spec_names,
     start_case,
 )
@@ -68,13 +70,8 @@ def test_mobility_sent_and_recredited(client, ctx, env):
     h = env["h"]
     cid = _start(client, env)["id"]
     assert (cid, "check_application") in group_inbox(client, h, "registrar2")
-    complete(client, h, "registrar", cid, "check_application",
-             {**DOCS, "doc_learning_agreement": False, "documents_complete": False,
-              "registrar_decision": "approve", "missing_documents": "Соглашение об обучении"})
-    view = case_view(client, h, cid)
-    assert view["status"] == "returned" and spec_names(view) == ["resubmit_application"]
-    complete(client, h, "registrar", cid, "resubmit_application",
-             {"resubmitted_date": "2026-11-10", "resubmitted_documents": "Соглашение об обучении"})
+    return_for_correction(client, h, cid, "check_application",
+                          {**CHECKED, "doc_learning_agreement": False}, "Соглашение об обучении")
     complete(client, h, "registrar", cid, "check_application", CHECKED)
 
     assert (cid, "dean_approval") not in group_inbox(client, h, "dean_econ")
@@ -150,11 +147,7 @@ def test_mobility_refused(client, ctx, env, step, ground):
         complete(client, h, "registrar", cid, "check_application", CHECKED)
         complete(client, h, "dean_it", cid, "dean_approval",
                  {"dean_decision": "reject", "dean_refusal_ground": ground})
-    view = case_view(client, h, cid)
-    assert view["status"] == "rejected" and view["outcome"] == "refused"
-    assert view["refusal_ground"] == ground
-    assert ctx.catalog.service("mobility").refusal_ground(ground)
-    assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
+    assert_refused(ctx, case_view(client, h, cid), ground)
     assert drain(ctx) == 0
 
 

@@ -19,11 +19,13 @@ from server.services import deployments
 from server.services.background import fire_due_timers
 from tests.integration.api import (
     add_student,
+    assert_refused,
     case_view,
     complete,
     document_text,
     group_inbox,
     history_kinds,
+    return_for_correction,
     spec_names,
     start_case,
 )
@@ -58,14 +60,8 @@ def _start(client, env):
 def test_transfer_internal_paid_after_grant_lost(client, ctx, env):
     h = env["h"]
     cid = _start(client, env)["id"]
-    # incomplete -> returned -> resubmitted
-    complete(client, h, "registrar", cid, "check_documents",
-             {**DOCS, "doc_transcript": False, "documents_complete": False,
-              "registrar_decision": "approve", "missing_documents": "Транскрипт"})
-    view = case_view(client, h, cid)
-    assert view["status"] == "returned" and spec_names(view) == ["resubmit_application"]
-    complete(client, h, "registrar", cid, "resubmit_application",
-             {"resubmitted_date": "2026-07-01", "resubmitted_documents": "Транскрипт"})
+    return_for_correction(client, h, cid, "check_documents",
+                          {**CHECKED, "doc_transcript": False}, "Транскрипт")
     complete(client, h, "registrar", cid, "check_documents", CHECKED)
 
     # the dean of the student's faculty only
@@ -155,12 +151,7 @@ def test_transfer_internal_refused(client, ctx, env, step, ground):
             complete(client, h, "registrar", cid, "check_grant", GRANT_KEPT)
             complete(client, h, "vicerector", cid, "vice_rector_approve",
                      {"vr_decision": "reject", "vr_refusal_ground": ground, "vr_comment": "Нет группы"})
-    view = case_view(client, h, cid)
-    assert view["status"] == "rejected" and view["outcome"] == "refused"
-    assert view["refusal_ground"] == ground
-    assert ctx.catalog.service("transfer_internal").refusal_ground(ground)
-    assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
-    assert history_kinds(view)[-1] == "case_completed"
+    assert_refused(ctx, case_view(client, h, cid), ground)
     assert drain(ctx) == 0
 
 

@@ -20,11 +20,13 @@ from server.services import deployments
 from server.services.background import fire_due_timers
 from tests.integration.api import (
     add_student,
+    assert_refused,
     case_view,
     complete,
     document_text,
     group_inbox,
     history_kinds,
+    return_for_correction,
     spec_names,
     start_case,
 )
@@ -73,14 +75,8 @@ def test_transfer_out_end_to_end(client, ctx, env):
                     {**DOCS, "doc_identity": False, "documents_complete": False,
                      "registrar_decision": "approve"}, status=422)
     assert "missing_documents" in body["fields"]
-    complete(client, h, "registrar", cid, "check_documents",
-             {**DOCS, "doc_identity": False, "documents_complete": False,
-              "registrar_decision": "approve", "missing_documents": "Удостоверение личности"})
-    view = case_view(client, h, cid)
-    assert view["status"] == "returned" and spec_names(view) == ["resubmit_application"]
-    complete(client, h, "registrar", cid, "resubmit_application",
-             {"resubmitted_date": "2026-06-25", "resubmitted_documents": "Удостоверение личности"})
-    assert case_view(client, h, cid)["status"] == "in_progress"
+    return_for_correction(client, h, cid, "check_documents",
+                          {**CHECKED, "doc_identity": False}, "Удостоверение личности")
     complete(client, h, "registrar", cid, "check_documents", CHECKED)
 
     # only the dean of the student's faculty sees the case and acts
@@ -159,13 +155,7 @@ def test_transfer_out_refused_with_ground(client, ctx, env, step, ground):
         complete(client, h, "dean_it", cid, "dean_review",
                  {"dean_decision": "reject", "dean_refusal_ground": ground,
                   "dean_comment": "Не подписан обходной лист"})
-    view = case_view(client, h, cid)
-    assert view["status"] == "rejected" and view["outcome"] == "refused"
-    assert view["refusal_ground"] == ground
-    assert ctx.catalog.service("transfer_out").refusal_ground(ground)
-    assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
-    assert history_kinds(view)[-1] == "case_completed"
-    assert view["history"][-1]["payload"]["refusal_ground"] == ground
+    assert_refused(ctx, case_view(client, h, cid), ground)
     assert drain(ctx) == 0
 
 
