@@ -558,7 +558,7 @@ def build_order(text: OrderText) -> DocxDocument:
     return doc
 
 
-def _order_heading(doc: DocxDocument, text: OrderText | RecreditText) -> None:
+def _order_heading(doc: DocxDocument, text: OrderText) -> None:
     """University, БҰЙРЫҚ / ПРИКАЗ, date and number, city, subject, preamble, ПРИКАЗЫВАЮ."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     center = WD_ALIGN_PARAGRAPH.CENTER
@@ -576,7 +576,7 @@ def _order_heading(doc: DocxDocument, text: OrderText | RecreditText) -> None:
     _para(doc, (text.command,), bold=True, space_before=6, space_after=6)
 
 
-def _order_closing(doc: DocxDocument, text: OrderText | RecreditText) -> None:
+def _order_closing(doc: DocxDocument, text: OrderText) -> None:
     """The items after the table, «Основание:», the rector's signature and the visas."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     for i, item in enumerate(text.items_after):
@@ -1339,22 +1339,10 @@ RECREDIT_EXAMPLE_CONTEXT = {
 
 
 @dataclass(frozen=True)
-class RecreditText:
-    lang: str
-    title: str
-    university: str
-    city: str
-    subject: str
-    preamble: tuple[str, ...]
-    command: str
-    item_recredit: tuple[str, ...]
-    columns: tuple[Column, ...]
-    total: tuple[str, ...]
-    items_after: tuple[str, ...]
-    basis_label: str
-    basis_field: str
-    visas_label: str
-    title_field: str
+class RecreditText(OrderText):
+    """The order's wording; `item_enrol` introduces the disciplines table, `total` follows it."""
+
+    total: tuple[str, ...] = ()
 
 
 RECREDIT_WIDTHS_MM = (8, 52, 18, 16, 52, 24)
@@ -1386,7 +1374,7 @@ RECREDIT_RU = _recredit_text(
      "Перезачтено кредитов ECTS"),
     title="Приказ о перезачёте результатов академической мобильности",
     subject="О перезачёте результатов обучения по программе внутренней академической мобильности",
-    item_recredit=(
+    item_enrol=(
         "1. Перезачесть ",
         "{{ student.learner_ru }}",
         " ",
@@ -1420,7 +1408,7 @@ RECREDIT_KK = _recredit_text(
      "Қайта есепке алынған ECTS кредиттері"),
     title="Академиялық ұтқырлық нәтижелерін қайта есепке алу туралы бұйрық",
     subject="Ішкі академиялық ұтқырлық бағдарламасы бойынша оқу нәтижелерін қайта есепке алу туралы",
-    item_recredit=(
+    item_enrol=(
         "1. Білім алушы ",
         "{{ student.full_name }}",
         " (ЖСН ",
@@ -1488,9 +1476,9 @@ def _add_disciplines_table(doc: DocxDocument, text: RecreditText) -> None:
 
 
 def build_recredit_order(text: RecreditText) -> DocxDocument:
-    doc = _setup_document(text)  # type: ignore[arg-type]
+    doc = _setup_document(text)
     _order_heading(doc, text)
-    _para(doc, text.item_recredit, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+    _para(doc, text.item_enrol, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
           first_line_indent=FIRST_LINE_INDENT, space_after=6, keep_with_next=True)
     _add_disciplines_table(doc, text)
     _para(doc, text.total, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_indent=FIRST_LINE_INDENT,
