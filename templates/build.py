@@ -23,6 +23,11 @@ Templates
     число обучающихся» / бұйрық «Білім алушылар қатарына қайта қабылдау туралы»: REINSTATEMENT_RU /
     REINSTATEMENT_KK, built by build_order (the transfer order's layout and context),
     REINSTATEMENT_EXAMPLE_CONTEXT; context documented in templates/README.md
+``order_transfer_out_*``, ``order_transfer_internal_*``, ``order_mobility_*``  приказы «Об отчислении
+    в связи с переводом», «О переводе», «О направлении … академической мобильности»: build_order with
+    the wording and one or two columns changed (TRANSFER_FAMILY_TEMPLATES);
+    ``order_mobility_recredit_*`` «О перезачёте …»: build_recredit_order, a table of disciplines
+    (RECREDIT_TEMPLATES); examples TRANSFER_FAMILY_EXAMPLES; contexts in templates/README.md
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
