@@ -4,31 +4,15 @@ run of its own."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
-from pathlib import Path
 
 import docx
 import pytest
 
 from server.documents import render_docx, template_variables
+from tests.unit.test_render import TEMPLATES, _load_build_script
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-
-
-def _build_script():
-    spec = importlib.util.spec_from_file_location("templates_build_transfer", TEMPLATES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
-
-
-BUILD = _build_script()
+BUILD = _load_build_script()
 NAMES = sorted(BUILD.TRANSFER_FAMILY_EXAMPLES)
 
 
