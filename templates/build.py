@@ -23,6 +23,10 @@ Templates
     число обучающихся» / бұйрық «Білім алушылар қатарына қайта қабылдау туралы»: REINSTATEMENT_RU /
     REINSTATEMENT_KK, built by build_order (the transfer order's layout and context),
     REINSTATEMENT_EXAMPLE_CONTEXT; context documented in templates/README.md
+``cert_incomplete_*.docx``, ``duplicate_*.docx``, ``cert_military_*.docx``  справка лицам, не
+    завершившим обучение (with the disciplines table), дубликат «ДУБЛИКАТ» and справка для органа
+    военного управления: certificate layout (build_certificate), ISSUE3_TEMPLATES / ISSUE3_EXAMPLES;
+    contexts documented in templates/README.md
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
@@ -1133,7 +1137,10 @@ INCOMPLETE_EXAMPLE_CONTEXT = {
         "studied_ru": "он действительно обучался",
     },
     "left_ru": "отчислен приказом № 77-у от 01.02.2026 в связи с переводом в НАО «Другой университет»",
-    "left_kk": "01.02.2026 № 77-у бұйрықпен «Другой университет» КеАҚ-қа ауыстырылуына байланысты оқудан шығарылды",
+    "left_kk": (
+        "01.02.2026 № 77-у бұйрықпен басқа білім беру ұйымына (НАО «Другой университет») "
+        "ауыстырылуына байланысты оқудан шығарылды"
+    ),
     "study_period": {"start": "01.09.2024", "end": "01.02.2026"},
     "disciplines": [
         {"n": 1, "semester": 1, "name": "Математика", "credits": 5, "hours": 150, "grade": "B+",
