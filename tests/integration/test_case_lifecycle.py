@@ -457,7 +457,7 @@ ROUTES = [
     ("post", "/tasks/x/claim"), ("post", "/tasks/x/unclaim"), ("post", "/tasks/x/delegate"),
     ("post", "/tasks/x/complete"), ("get", "/documents/1"),
     ("get", "/admin/status"), ("get", "/admin/incidents"), ("post", "/admin/jobs/1/retry"),
-    ("post", "/admin/jobs/1/skip"), ("get", "/registers/documents"),
+    ("post", "/admin/jobs/1/skip"), ("get", "/registers/documents"), ("get", "/registers/military"),
 ]
 
 
