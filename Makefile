@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: help demo serve test lint bench clean distclean install install-test
+.PHONY: help demo serve test lint bench clean distclean install install-test browser i18n
 
 help:
 	@echo "make demo    install and serve the demo (SQLite, demo users and cases) on http://$(HOST):$(PORT)"
@@ -56,7 +56,7 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 	@touch $@ $(STAMP_APP)
 
 install: $(STAMP_APP)
-install-test: $(STAMP_TEST)
+install-test: $(STAMP_TEST) browser
 
 # --- the two commands -----------------------------------------------------------------------
 # Migrates, deploys workflows/, seeds demo users/students/cases, prints logins, then serves.
@@ -68,16 +68,36 @@ serve: $(STAMP_APP)
 	$(VENV)/bin/regoffice serve --host $(HOST) --port $(PORT)
 
 # Exit codes pass through: any failure, and pytest's 5 ("no tests collected"), fail make.
-test: $(STAMP_TEST)
+test: $(STAMP_TEST) browser
 	$(PY) -m pytest -q -n $(WORKERS) $(PYTEST_ARGS) || { status=$$?; \
 	  [ $$status -ne 5 ] || echo "error: pytest collected no tests (exit 5)" >&2; exit $$status; }
-# Browser tests (tests/e2e, Playwright driving Debian's Chromium) need, once per machine:
-#   apt-get update && apt-get install -y chromium     (as root; no browser download by pip)
-# and `playwright` in the [test] extra. When tests/e2e exists, add a check here, e.g.:
-#   @if [ -d tests/e2e ] && [ ! -x /usr/bin/chromium ]; then \
-#     echo "note: /usr/bin/chromium missing: browser tests will be skipped" >&2; fi
+
+# Browser tests (tests/e2e) drive Debian's Chromium with Playwright (never its own browser
+# download). When it is missing and we may (root, apt-get), it is installed from Debian's
+# packages; otherwise the browser tests skip and say why.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo ">>> installing Debian's chromium for the browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	      { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	      echo "note: could not install chromium: browser tests will be skipped" >&2; \
+	  else \
+	    echo "note: $(CHROMIUM) missing (sudo apt-get install chromium): browser tests will be skipped" >&2; \
+	  fi; \
+	fi
 
 # --- the rest -------------------------------------------------------------------------------
+# After changing a user-visible string of the staff UI: extract, merge into ru/kk/en, translate
+# the new entries in server/web/translations/*/LC_MESSAGES/messages.po, then compile.
+i18n: $(STAMP_TEST)
+	$(VENV)/bin/pybabel extract -F server/web/babel.cfg -k _ -k gettext --no-location --omit-header \
+	  -o build/messages.pot .
+	$(VENV)/bin/pybabel update -i build/messages.pot -d server/web/translations --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d server/web/translations
+
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check .
 

@@ -14,10 +14,11 @@ from werkzeug.exceptions import HTTPException
 from server.api import api_bp
 from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
+from server.api.report_routes import reports_bp
 from server.config import Settings
 from server.services import errors as domain
 from server.services.context import AppContext
-from server.web import public_bp
+from server.web import html_error, init_web, is_staff_page, public_bp
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registers_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
+    init_web(app)
     _register_errors(app)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":
@@ -78,6 +81,8 @@ def _error(code: str, message: str, status: int, fields: dict[str, Any] | None =
 def _register_errors(app: APIFlask) -> None:
     @app.errorhandler(domain.DomainError)
     def _domain(exc: domain.DomainError):  # type: ignore[no-untyped-def]
+        if is_staff_page():
+            return html_error(exc.message, _status_of(exc))
         return _error(exc.code, exc.message, _status_of(exc), exc.fields)
 
     @app.error_processor
@@ -103,12 +108,25 @@ def _register_errors(app: APIFlask) -> None:
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         messages = {404: "Адрес не найден", 405: "Метод не поддерживается",
                     413: "Файл слишком большой"}
+        if is_staff_page():
+            from flask_babel import gettext
+
+            web = {400: gettext("The form has expired. Go back, reload the page and try again."),
+                   403: gettext("You have no access to this page."),
+                   404: gettext("The page was not found."),
+                   413: gettext("The file is too large.")}
+            return html_error(web.get(exc.code or 500, exc.name), exc.code or 500)
         return _error(exc.name.lower().replace(" ", "_"),
                       messages.get(exc.code or 500, exc.description or exc.name), exc.code or 500)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if is_staff_page():
+            from flask_babel import gettext
+
+            return html_error(gettext("Internal server error: nothing was changed. Tell the administrator."),
+                              500)
         return _error("internal", "Внутренняя ошибка сервера; запрос не выполнен, данные не изменены. "
                       "Сообщите администратору.", 500)
 
@@ -117,7 +135,12 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
     @app.get("/")
     @app.doc(hide=True)
     def index():  # type: ignore[no-untyped-def]
+        from flask import redirect
+
         from server import __version__
+
+        if request.accept_mimetypes.best == "text/html":  # a browser: the staff UI
+            return redirect("/app/")
 
         return {"name": "regoffice", "version": __version__,
                 "description": "Офис регистратора: процессы, задачи и документы",

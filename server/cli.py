@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,7 +99,7 @@ def serve(host: str, port: int) -> None:
         except DomainError as exc:
             _fail(exc)
     app = create_app(settings)
-    click.echo(f"regoffice: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    click.echo(f"regoffice: http://{host}:{port}/app/  (API: http://{host}:{port}/api/v1/openapi.json)")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -130,8 +132,9 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from server.app import create_app
 
     app = create_app(ctx=ctx)
-    click.echo(f"\nregoffice работает: http://{host}:{port}/  "
-               f"(API: http://{host}:{port}/api/v1/openapi.json)")
+    click.echo(f"\nregoffice работает: http://{host}:{port}/app/ — вход для сотрудников "
+               f"(логин из списка выше, пароль {demo_data.DEMO_PASSWORD})\n"
+               f"API: http://{host}:{port}/api/v1/openapi.json")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -304,6 +307,108 @@ def beat(schedule: str | None) -> None:
     path = schedule or str(Settings.from_env().instance_dir / "celerybeat-schedule")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     celery.start(["beat", "--loglevel=INFO", "--schedule", path])
+
+
+@main.group()
+def report() -> None:
+    """Reports: the monthly public-service report, contingent movement, the dashboard."""
+
+
+def _pipeline(label: str, stages: list[tuple[str, Callable[[Any], Any]]]) -> Any:
+    """Run the stages in order under click's progress bar (on stderr), each given the previous
+    stage's result; return the last result."""
+    result: Any = None
+    with click.progressbar(stages, label=label, file=sys.stderr,
+                           item_show_func=lambda s: s[0] if s else None) as bar:
+        for _name, run in bar:
+            result = run(result)
+    return result
+
+
+def _write_report(data: bytes | str, out: Path | None) -> None:
+    if out is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            click.echo(data)
+        return
+    out.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    click.echo(f"Записано: {out}", err=True)
+
+
+def _as_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+
+
+@report.command("public-services")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx"]), default="json")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output; required for xlsx/docx)")
+@click.option("--live", is_flag=True, help="Compute now even if the month's report is stored.")
+@click.option("--store", is_flag=True, help="Store the month's report (once) before printing it.")
+def report_public_services(month: str, fmt: str, out: Path | None, live: bool, store: bool) -> None:
+    """The public-service report for a month (the stored snapshot when there is one)."""
+    from server.services import reports, reports_export
+
+    if fmt != "json" and out is None:
+        raise click.UsageError("для xlsx и docx укажите --out FILE")
+    ctx, actor = _ctx(), Actor.system()
+    try:
+        period = reports.month_period(month)
+        if store:
+            stored = reports.store_public_services(ctx, actor, period)
+            click.echo(f"Отчёт за {stored.period}: {'сохранён' if stored.created else 'уже сохранён'} "
+                       f"(№ {stored.snapshot_id}, {stored.generated_at.astimezone(ctx.tz):%d.%m.%Y %H:%M})",
+                       err=True)
+        exporters: dict[str, Callable[[Any], Any]] = {
+            "json": _as_json, "xlsx": lambda r: reports_export.public_services_xlsx(ctx, r),
+            "docx": lambda r: reports_export.public_services_docx(ctx, r)}
+        data = _pipeline("Формирование отчёта", [
+            ("данные", lambda _: reports.public_services(ctx, actor, period, live=live)),
+            ("файл", exporters[fmt])])
+    except DomainError as exc:
+        _fail(exc)
+        return
+    _write_report(data, out)
+
+
+@report.command("contingent")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def report_contingent(first: Any, last: Any, fmt: str, out: Path | None) -> None:
+    """Contingent movement from the issued orders for a period."""
+    from server.services import report_stats, reports, reports_export
+
+    if fmt != "json" and out is None:
+        raise click.UsageError("для xlsx укажите --out FILE")
+    ctx = _ctx()
+    try:
+        period = reports.range_period(first.date(), last.date())
+        data = _pipeline("Движение контингента", [
+            ("данные", lambda _: report_stats.contingent(ctx, Actor.system(), period)),
+            ("файл", _as_json if fmt == "json" else lambda r: reports_export.contingent_xlsx(ctx, r))])
+    except DomainError as exc:
+        _fail(exc)
+        return
+    _write_report(data, out)
+
+
+@report.command("dashboard")
+@click.option("--chart", type=click.Choice(["in_progress", "on_time_trend", "processing_time"]),
+              default=None, help="Print this chart as SVG instead of the JSON figures.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def report_dashboard(chart: str | None, out: Path | None) -> None:
+    """The dashboard's figures (JSON) or one of its charts (SVG)."""
+    from server.services import charts, report_stats
+
+    ctx = _ctx()
+    data = _pipeline("Панель показателей", [
+        ("данные", lambda _: report_stats.dashboard(ctx, Actor.system())),
+        ("вывод", charts.DASHBOARD_CHARTS[chart] if chart else _as_json)])
+    _write_report(data, out)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from server.auth.roles import FACULTY_SCOPED_ROLES, GLOBAL_VIEW_ROLES
@@ -14,6 +15,13 @@ class Actor:
     roles: frozenset[str]
     faculty_id: int | None = None
     full_name: str = ""
+    # Users this actor substitutes for today: their assigned tasks are the actor's too.
+    acting_for: frozenset[int] = frozenset()
+
+    @property
+    def own_ids(self) -> frozenset[int]:
+        """The actor's user id and the ids of the users it substitutes for."""
+        return self.acting_for | ({self.user_id} if self.user_id is not None else set())
 
     @classmethod
     def system(cls) -> Actor:
@@ -24,8 +32,8 @@ class Actor:
     def is_system(self) -> bool:
         return "system" in self.roles
 
-    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
-        return self.is_system or bool(self.roles & roles)
+    def has_any(self, roles: Iterable[str]) -> bool:
+        return self.is_system or not self.roles.isdisjoint(roles)
 
     def sees_all_cases(self) -> bool:
         return self.is_system or bool(self.roles & GLOBAL_VIEW_ROLES)

@@ -213,6 +213,13 @@ class Instance:
                                        due.astimezone(UTC)))
         return timers
 
+    def current_ids(self) -> list[str]:
+        """BPMN ids of the steps the case is at now: ready or started tasks, waiting events."""
+        states = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+        return list(dict.fromkeys(
+            t.task_spec.bpmn_id for t in self.workflow.get_tasks(state=states)
+            if getattr(t.task_spec, "bpmn_id", None)))
+
     def completed_path(self) -> list[str]:
         """BPMN ids of completed tasks, in order (for the process map)."""
         done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from celery import Celery
 
 from server.config import Settings
-from server.services import background, heartbeat
+from server.services import background, heartbeat, reports
 from server.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,17 @@ def run_job(job_id: int) -> str:
 
 @celery.task(name="regoffice.tick")
 def tick() -> dict[str, int]:
-    """Record the worker's heartbeat, fire due timers, then hand due outbox jobs to the
-    workers (the sweeper re-sends jobs sent long ago but never finished)."""
+    """Record the worker's heartbeat, store the monthly report when due, fire due timers, then
+    hand due outbox jobs to the workers (the sweeper re-sends jobs sent long ago but never finished)."""
     ctx = context()
     try:
         heartbeat.record_heartbeat(ctx, heartbeat.WORKER)
     except Exception:  # the health check will say so; timers and jobs must still run
         log.exception("could not record the worker's heartbeat")
+    try:  # the previous month's public-service report, once, from its first working day
+        reports.generate_due_monthly(ctx)
+    except Exception:
+        log.exception("could not generate the monthly report")
     fired = background.fire_due_timers(ctx)
     job_ids = background.claim_due_jobs(ctx)
     for job_id in job_ids:

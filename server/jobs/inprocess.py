@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 
-from server.services import background, heartbeat
+from server.services import background, heartbeat, reports
 from server.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -31,11 +31,13 @@ def drain(ctx: AppContext, *, max_rounds: int = 100) -> int:
 
 class InProcessDispatcher:
     HEARTBEAT_EVERY = 5.0  # seconds; a write per round would compete with requests on SQLite
+    REPORTS_EVERY = 60.0  # seconds between checks for a report due (one indexed look-up)
 
     def __init__(self, ctx: AppContext, interval: float = 1.0) -> None:
         self.ctx = ctx
         self.interval = interval
         self._last_beat = 0.0
+        self._last_reports = -self.REPORTS_EVERY
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -61,8 +63,20 @@ class InProcessDispatcher:
                 drain(self.ctx)
             except Exception:
                 log.exception("background dispatcher round failed")
+            self._monthly_reports()
             self._wake.wait(self.interval)
             self._wake.clear()
+
+    def _monthly_reports(self) -> None:
+        """The beat's periodic reports, as in `regoffice.tick` (once a minute is plenty)."""
+        now = time.monotonic()
+        if now - self._last_reports < self.REPORTS_EVERY:
+            return
+        self._last_reports = now
+        try:
+            reports.generate_due_monthly(self.ctx)
+        except Exception:
+            log.exception("could not generate the monthly report")
 
     def _beat(self) -> None:
         now = time.monotonic()

@@ -1,17 +1,20 @@
 """ORM models, one aggregate per module. Importing this package registers every table."""
 
+from server.models.attachment import Attachment
 from server.models.audit import AuditEvent
 from server.models.case import Case
 from server.models.document import Document, RegisterCounter
 from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
+from server.models.report import ReportSnapshot
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask, TaskCandidate
-from server.models.user import ApiToken, User, UserRole
+from server.models.user import ApiToken, Substitution, User, UserRole
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Case",
     "Document",
@@ -21,7 +24,9 @@ __all__ = [
     "OutboxJob",
     "ProcessDefinition",
     "RegisterCounter",
+    "ReportSnapshot",
     "Student",
+    "Substitution",
     "TaskCandidate",
     "Timer",
     "User",

@@ -24,6 +24,9 @@ class Case(Base):
         Index("ix_cases_received", "received_at"),
         Index("ix_cases_decided", "decided_at"),
         Index("ix_cases_faculty_status", "faculty_id", "status"),
+        # The monthly report and the dashboard: range scans that read only the index.
+        Index("ix_cases_received_report", "received_at", "process_id", "channel"),
+        Index("ix_cases_decided_report", "decided_at", "process_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -238,6 +238,7 @@ def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id
 @handler("notify/escalation")
 @handler("notify/send")
 @handler("notify/task")
+@handler("notify/report")
 def _notify(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     from server.services.notifications import send_for_job
 

@@ -269,3 +269,22 @@ def lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
         raise NotFound("Дело не найдено или недоступно вам")
     return case
 
+
+
+def case_map(ctx: AppContext, actor: Actor, case_id: int) -> Any:
+    """The case's process map (server/services/process_map.py) from the version it runs on."""
+    from server.models import ProcessDefinition
+    from server.services.process_map import draw
+
+    with ctx.db.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound("Дело не найдено или недоступно вам")
+        check_case_visible(actor, case)
+        definition = session.get(ProcessDefinition, case.definition_id)
+        info = definition_info(ctx, session, case.definition_id)
+        instance = Instance.restore(info.bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+        done = instance.completed_path()
+        current = [] if instance.completed else instance.current_ids()
+        xml = definition.sources.get(definition.filename) or next(iter(definition.sources.values()))
+        return draw(xml, done, current, title=definition.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,10 @@ class AppContext:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.timezone)
+
+    def local_today(self) -> date:
+        """Today's date in the university's time zone."""
+        return utcnow().astimezone(self.tz).date()
 
     @cached_property
     def lanes(self) -> dict[str, str]:
@@ -82,7 +86,6 @@ class AppContext:
         """ISO-8601 duration from now to 09:00 (local) of the n-th working day before `day`
         (a date "YYYY-MM-DD"): reminders before a leave ends, a registration expires…
         A moment already past gives one second: the timer fires at the next sweep."""
-        from datetime import date
 
         target = date.fromisoformat(str(day)[:10])
         if int(days) > 0:

@@ -15,7 +15,7 @@ from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid
 from server.services.filters import name_or_iin, within_days
 
-SCOPES = ("mine", "group", "all")
+SCOPES = ("mine", "group", "any", "all")  # any: mine or my groups'
 
 
 @dataclass
@@ -51,9 +51,11 @@ def build_query(ctx: AppContext, actor: Actor, query: InboxQuery) -> Select[tupl
         raise Invalid("Неизвестный раздел", {"scope": f"Допустимо: {', '.join(SCOPES)}"})
     stmt = select(HumanTask).where(HumanTask.status == "open")
     if query.scope == "mine":
-        stmt = stmt.where(HumanTask.assignee_id == actor.user_id)
+        stmt = stmt.where(HumanTask.assignee_id.in_(actor.own_ids))
     elif query.scope == "group":
         stmt = stmt.where(_group_filter(actor))
+    elif query.scope == "any":
+        stmt = stmt.where(or_(HumanTask.assignee_id.in_(actor.own_ids), _group_filter(actor)))
     elif not actor.has_any(TASK_SUPERVISORS):
         raise Forbidden("Все задачи видит руководитель офиса регистратора")
     if query.overdue:
@@ -85,8 +87,6 @@ def counts(ctx: AppContext, actor: Actor) -> dict[str, int]:
         for scope in ("mine", "group"):
             stmt = build_query(ctx, actor, InboxQuery(scope=scope))
             result[scope] = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        overdue = select(HumanTask).where(
-            HumanTask.status == "open", HumanTask.due_at < utcnow(),
-            or_(HumanTask.assignee_id == actor.user_id, _group_filter(actor)))
+        overdue = build_query(ctx, actor, InboxQuery(scope="any", overdue=True))
         result["overdue"] = session.scalar(select(func.count()).select_from(overdue.subquery())) or 0
         return result

@@ -77,6 +77,12 @@ def compose(ctx: AppContext, session: Session, job: OutboxJob) -> EmailMessage |
         to = _role_emails(session, [role], case.faculty_id if case else None) if role in ROLES else []
     if not to:
         return None
+    if job.kind == "notify/report":
+        period = str(job.payload.get("period") or "")
+        return _message(ctx, to, str(job.payload.get("message") or f"Отчёт за {period}"), [
+            str(job.payload.get("message") or ""),
+            f"Отчёт сохранён (№ {job.payload.get('snapshot_id')}) и доступен в разделе отчётов: "
+            f"/api/v1/reports/public-services?month={period} (XLSX: &format=xlsx, DOCX: &format=docx)."])
     if job.kind == "notify/escalation":
         return _message(ctx, to, f"Эскалация: просрочен этап дела № {job.case_id}", [
             f"Этап: {job.payload.get('element')}", f"Заявитель: {subject_name}",

@@ -13,6 +13,7 @@ from server.db import utcnow
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, TaskCandidate, Timer, User
 from server.services.context import AppContext
+from server.services.instructions import render_instructions
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
 # A user task with neither a role nor a lane (plain BPMN) goes to the office's group queue:
@@ -97,7 +98,8 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             candidate_roles=",".join(dict.fromkeys(roles)) or None,
             faculty_id=case.faculty_id, form_key=meta.get("form_key"),
             subject_name=case.subject_name, subject_iin=case.subject_iin,
-            due_at=case.deadline_at, instructions=meta.get("instructions"), created_at=now,
+            due_at=case.deadline_at, created_at=now,
+            instructions=render_instructions(meta.get("instructions"), instance.task_data(task.id)),
         )
         assignee = meta.get("assignee")
         if assignee:

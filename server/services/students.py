@@ -116,3 +116,24 @@ def apply_values(student: Student, values: dict[str, Any], faculties: dict[str, 
     student.citizenship = values.get("citizenship") or "KAZ"
     student.email = values.get("email")
     student.sex = iin_sex(student.iin)
+
+
+def search_students(ctx: AppContext, actor: Any, q: str, limit: int = 20) -> list[Student]:
+    """Students by ИИН (prefix) or surname (case-insensitive prefix), for registering a case.
+    A dean finds only the dean's own faculty."""
+    from sqlalchemy import func, or_
+
+    q = (q or "").strip()
+    if len(q) < 2:
+        return []
+    stmt = select(Student)
+    if q.isdigit():
+        stmt = stmt.where(Student.iin.startswith(q))
+    else:
+        pattern = q.split()[0].lower() + "%"
+        stmt = stmt.where(or_(func.lower(Student.last_name).like(pattern),
+                              func.lower(Student.latin_name).like(pattern)))
+    if not actor.sees_all_cases():
+        stmt = stmt.where(Student.faculty_id == actor.faculty_id)
+    with ctx.db.read() as session:
+        return list(session.scalars(stmt.order_by(Student.last_name, Student.first_name).limit(limit)))

@@ -17,7 +17,7 @@ from server.models import Case, HumanTask, User
 from server.services.cases import check_case_visible, lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
-from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from server.services.forms import camunda_validator, validate_submission
 from server.services.steps import audit, persist_step
 
@@ -30,7 +30,7 @@ def _candidates(task: HumanTask) -> list[str]:
 def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
     if actor.is_system:
         return True
-    if task.assignee_id is not None and task.assignee_id == actor.user_id:
+    if task.assignee_id is not None and task.assignee_id in actor.own_ids:
         return True
     return any(actor.may_take_role(role, task.faculty_id) for role in candidates)
 
@@ -223,3 +223,41 @@ def _flush(session: Session) -> None:
         session.flush()
     except StaleDataError:
         raise Conflict("Задачу только что изменил другой пользователь: обновите страницу") from None
+
+
+APPROVE = "approve"
+
+
+def decision_field(schema: dict[str, Any] | None) -> str | None:
+    """The form's approve/reject field (`*decision` with an "approve" choice), if it has one."""
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        if name.endswith("decision") and isinstance(prop, dict) and APPROVE in (prop.get("enum") or []):
+            return name
+    return None
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    task_id: str
+    ok: bool
+    message: str = ""
+
+
+def approve_many(ctx: AppContext, actor: Actor, task_ids: list[str]) -> list[BulkResult]:
+    """Approve several tasks in one action (the vice-rector's list of pending approvals).
+    Each task is its own transaction: one that cannot be approved as is (another field is
+    required, it was taken by someone else) is reported and the others still go through."""
+    results = []
+    for task_id in dict.fromkeys(task_ids):
+        try:
+            with ctx.db.read() as session:
+                task = _load_task(session, task_id)
+                schema, _ = form_for(ctx, session, task)
+            name = decision_field(schema)
+            if name is None:
+                raise Invalid("У этой задачи нет решения «Согласовать»: откройте её и заполните форму")
+            complete_task(ctx, actor, task_id, {name: APPROVE})
+            results.append(BulkResult(task_id, True))
+        except DomainError as exc:
+            results.append(BulkResult(task_id, False, exc.message))
+    return results

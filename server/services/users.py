@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from server.auth import ROLES, Actor
 from server.auth.passwords import hash_password, new_token, token_digest, verify_password
-from server.models import ApiToken, Faculty, User, UserRole
+from server.models import ApiToken, Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, NotFound
 
@@ -59,8 +61,20 @@ def create_token(ctx: AppContext, username: str, name: str = "cli") -> str:
     return token
 
 
-def _actor(user: User) -> Actor:
-    return Actor(user.id, user.username, user.role_codes, user.faculty_id, user.full_name)
+def _actor(session: Session, user: User, today: date) -> Actor:
+    """The user as an actor, with the roles, faculty scope and assigned tasks of everyone
+    the user substitutes for today (a substitute without a faculty takes the absent one's)."""
+    roles, faculty_id, acting_for = set(user.role_codes), user.faculty_id, set()
+    absent = session.scalars(
+        select(User).join(Substitution, Substitution.user_id == User.id)
+        .where(Substitution.substitute_id == user.id, Substitution.starts_on <= today,
+               Substitution.ends_on >= today, User.active.is_(True))).all()
+    for other in absent:
+        roles |= other.role_codes
+        faculty_id = faculty_id if faculty_id is not None else other.faculty_id
+        acting_for.add(other.id)
+    return Actor(user.id, user.username, frozenset(roles), faculty_id, user.full_name,
+                 frozenset(acting_for))
 
 
 # token digest -> (actor, expires at). A deactivated user or revoked token is refused by
@@ -81,7 +95,7 @@ def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
             select(User).join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False),
                    User.active.is_(True)))
-        actor = _actor(user) if user is not None else None
+        actor = _actor(session, user, ctx.local_today()) if user is not None else None
     if actor is not None:
         if len(_TOKEN_CACHE) > 10_000:
             _TOKEN_CACHE.clear()
@@ -99,13 +113,13 @@ def authenticate(ctx: AppContext, username: str, password: str) -> Actor | None:
         user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if user is None or not verify_password(user.password_hash, password):
             return None
-        return _actor(user)
+        return _actor(session, user, ctx.local_today())
 
 
 def actor_for_user(ctx: AppContext, user_id: int) -> Actor | None:
     with ctx.db.read() as session:
         user = session.get(User, user_id)
-        return _actor(user) if user is not None and user.active else None
+        return _actor(session, user, ctx.local_today()) if user is not None and user.active else None
 
 
 def set_active(ctx: AppContext, username: str, active: bool) -> None:
@@ -115,3 +129,12 @@ def set_active(ctx: AppContext, username: str, active: bool) -> None:
             raise NotFound(f"Пользователь {username} не найден")
         user.active = active
     forget_tokens()
+
+
+def display_names(ctx: AppContext, user_ids: set[int | None]) -> dict[int, str]:
+    """Full names of users, for the timeline and the inbox (who did what, who has a task)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    with ctx.db.read() as session:
+        return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())

@@ -1,4 +1,5 @@
-"""Public, server-rendered pages (no login): the check of an issued document at /verify/<code>."""
+"""Server-rendered pages: the public check of an issued document at /verify/<code>, and the
+staff UI under /app (server/web/staff.py, server/web/admin.py)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,48 @@ def verify_file(code: str):  # type: ignore[no-untyped-def]
     content = upload.read(_ctx().settings.max_upload_bytes + 1)
     lang = verification.compare_file(found, content)
     return _page(code, result=f"match_{lang}" if lang else "mismatch")
+
+
+STAFF_BLUEPRINTS = ("staff", "staff_admin")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; object-src 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def is_staff_page() -> bool:
+    return request.blueprint in STAFF_BLUEPRINTS or request.path.startswith("/app/")
+
+
+def html_error(message: str, status: int):  # type: ignore[no-untyped-def]
+    """An error as a page of the staff UI (the API answers JSON for the same errors)."""
+    return render_template("staff/error.html", message=message, status=status), status
+
+
+def init_web(app) -> None:  # type: ignore[no-untyped-def]
+    """Register the staff UI: blueprints, languages, session settings, security headers."""
+    from datetime import timedelta
+
+    from server.web.admin import admin_ui_bp
+    from server.web.i18n import init_babel
+    from server.web.staff import staff_bp
+
+    ctx = app.extensions["regoffice"]
+    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+                      SESSION_COOKIE_NAME="regoffice_session")
+    init_babel(app, ctx.settings.timezone)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_ui_bp)
+
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        if is_staff_page():
+            for key, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+            if response.mimetype == "text/html":
+                response.headers.setdefault("Cache-Control", "no-store")
+        return response

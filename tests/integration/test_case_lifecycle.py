@@ -457,7 +457,12 @@ ROUTES = [
     ("post", "/tasks/x/claim"), ("post", "/tasks/x/unclaim"), ("post", "/tasks/x/delegate"),
     ("post", "/tasks/x/complete"), ("get", "/documents/1"),
     ("get", "/admin/status"), ("get", "/admin/incidents"), ("post", "/admin/jobs/1/retry"),
-    ("post", "/admin/jobs/1/skip"), ("get", "/registers/documents"), ("get", "/registers/military"),
+    ("post", "/admin/jobs/1/skip"), ("get", "/registers/documents"),
+    ("get", "/reports/public-services"), ("get", "/reports/public-services/chart.svg"),
+    ("get", "/reports/public-services/snapshots"), ("post", "/reports/public-services/snapshots"),
+    ("get", "/reports/public-services/snapshots/1"), ("get", "/reports/contingent"),
+    ("get", "/reports/dashboard"), ("get", "/reports/dashboard/x.svg"),
+    ("get", "/registers/military"),
 ]
 
 
@@ -480,7 +485,7 @@ def test_every_api_route_is_in_the_401_list(app):
             continue
         path = rule.rule[len(API):]
         for converter, sample in (("<int:case_id>", "1"), ("<int:document_id>", "1"), ("<task_id>", "x"),
-                                  ("<int:job_id>", "1")):
+                                  ("<int:job_id>", "1"), ("<int:snapshot_id>", "1"), ("<chart>", "x")):
             path = path.replace(converter, sample)
         actual |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert actual == documented

@@ -1,0 +1,132 @@
+"""Reports: the monthly public-service report (JSON, XLSX, DOCX; stored snapshots), contingent
+movement statistics, the dashboard and its SVG charts (registrar head, vice-rector, admins)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from io import BytesIO
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import Response, send_file
+
+from server.api import schemas as s
+from server.api.auth import current_actor, token_auth
+from server.api.routes import _auth_doc, ctx
+from server.services import charts, report_stats, reports, reports_export
+from server.services.errors import Invalid, NotFound
+
+reports_bp = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports", tag="reports")
+FILES = {"xlsx": reports_export.XLSX, "docx": reports_export.DOCX}
+SVG = "image/svg+xml"
+
+
+def _file_doc(schema: Any, *types: str) -> dict[str, Any]:
+    content = {"application/json": {"schema": schema}, **{t: {} for t in types}}
+    return {"responses": {**_auth_doc(422)["responses"],
+                          200: {"description": "JSON, or the file for format", "content": content}}}
+
+
+def _svg_doc(*extra: int) -> dict[str, Any]:
+    return {"responses": {**_auth_doc(*extra)["responses"],
+                          200: {"description": "SVG drawn by the server", "content": {SVG: {}}}}}
+
+
+def _send(data: bytes, fmt: str, name: str) -> Response:
+    return send_file(BytesIO(data), mimetype=FILES[fmt], as_attachment=True,
+                     download_name=f"{name}.{fmt}")
+
+
+def _period(query: dict[str, Any]) -> reports.Period:
+    if query.get("month"):
+        return reports.month_period(query["month"])
+    if query.get("date_from") and query.get("date_to"):
+        return reports.range_period(query["date_from"], query["date_to"])
+    raise Invalid("Укажите месяц (month=ГГГГ-ММ) или период (from и to)", {"month": "Обязательное поле"})
+
+
+@reports_bp.get("/public-services")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(s.PublicServicesQueryIn, location="query", arg_name="query")
+@reports_bp.output(s.PublicServicesOut)
+@reports_bp.doc(summary="Public-service report for a month (the stored snapshot when there is one) "
+                "or a date range; format=xlsx|docx for the printable files",
+                **_file_doc(s.PublicServicesOut, reports_export.XLSX, reports_export.DOCX))
+def public_services(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    report = reports.public_services(ctx(), current_actor(), _period(query), live=query["live"])
+    fmt = query["format"]
+    if fmt == "xlsx":
+        return _send(reports_export.public_services_xlsx(ctx(), report), fmt, f"gosuslugi_{report['period']}")
+    if fmt == "docx":
+        return _send(reports_export.public_services_docx(ctx(), report), fmt, f"gosuslugi_{report['period']}")
+    return report
+
+
+@reports_bp.get("/public-services/chart.svg")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(s.PublicServicesQueryIn, location="query", arg_name="query")
+@reports_bp.doc(summary="The report's chart: on time vs late per service (SVG)", **_svg_doc(422))
+def public_services_chart(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    report = reports.public_services(ctx(), current_actor(), _period(query), live=query["live"])
+    return Response(charts.on_time_vs_late(report), mimetype=SVG)
+
+
+@reports_bp.get("/public-services/snapshots")
+@reports_bp.auth_required(token_auth)
+@reports_bp.output(s.SnapshotListOut)
+@reports_bp.doc(summary="Stored monthly reports (snapshots with their generation time)", **_auth_doc())
+def list_snapshots():  # type: ignore[no-untyped-def]
+    return {"items": reports.list_snapshots(ctx(), current_actor())}
+
+
+@reports_bp.post("/public-services/snapshots")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(s.SnapshotIn, arg_name="body")
+@reports_bp.output(s.StoredReportOut)
+@reports_bp.doc(summary="Store a month's report now (idempotent: a stored month stays as it is)",
+                **_auth_doc(422))
+def store_snapshot(body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    period = reports.month_period(body["month"])
+    return asdict(reports.store_public_services(ctx(), current_actor(), period))
+
+
+@reports_bp.get("/public-services/snapshots/<int:snapshot_id>")
+@reports_bp.auth_required(token_auth)
+@reports_bp.output(s.PublicServicesOut)
+@reports_bp.doc(summary="One stored report", **_auth_doc())
+def get_snapshot(snapshot_id: int):  # type: ignore[no-untyped-def]
+    return reports.get_snapshot(ctx(), current_actor(), snapshot_id)
+
+
+@reports_bp.get("/contingent")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(s.ContingentQueryIn, location="query", arg_name="query")
+@reports_bp.output(s.ContingentOut)
+@reports_bp.doc(summary="Contingent movement from the issued orders per faculty, programme, form "
+                "and funding basis; format=xlsx", **_file_doc(s.ContingentOut, reports_export.XLSX))
+def contingent(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    period = reports.range_period(query["date_from"], query["date_to"])
+    report = report_stats.contingent(ctx(), current_actor(), period)
+    if query["format"] == "xlsx":
+        return _send(reports_export.contingent_xlsx(ctx(), report), "xlsx", f"contingent_{period.label}")
+    return report
+
+
+@reports_bp.get("/dashboard")
+@reports_bp.auth_required(token_auth)
+@reports_bp.output(s.DashboardOut)
+@reports_bp.doc(summary="Dashboard: cases in progress per procedure and faculty, overdue now, "
+                "average processing time in working days, on-time rate by month", **_auth_doc())
+def dashboard():  # type: ignore[no-untyped-def]
+    return report_stats.dashboard(ctx(), current_actor())
+
+
+@reports_bp.get("/dashboard/<chart>.svg")
+@reports_bp.auth_required(token_auth)
+@reports_bp.doc(summary="A dashboard chart drawn by the server: in_progress, on_time_trend or "
+                "processing_time (SVG)", **_svg_doc())
+def dashboard_chart(chart: str):  # type: ignore[no-untyped-def]
+    draw = charts.DASHBOARD_CHARTS.get(chart)
+    if draw is None:
+        raise NotFound(f"Нет такой диаграммы; есть: {', '.join(charts.DASHBOARD_CHARTS)}")
+    return Response(draw(report_stats.dashboard(ctx(), current_actor())), mimetype=SVG)

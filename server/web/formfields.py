@@ -1,0 +1,152 @@
+"""A task's JSON Schema (forms/) as HTML form fields, and a submitted HTML form back as the
+JSON the services validate. Labels come from the schema in the user's language (`title` is
+Russian, `x-title-kk` Kazakh, `x-enum-titles` both); validation stays in the services.
+
+HTML names: a top-level field is its property name; a cell of an array of rows is
+``<array>.<row>.<column>`` — the same dotted path the services use for field errors, so an
+error lands next to its field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+EXTRA_ROWS = 2  # empty rows offered under an array's rows (more can be added with JS)
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    widget: str  # text, textarea, date, number, select, radio, checkbox, rows
+    value: Any = None
+    required: bool = False
+    options: list[tuple[str, str]] = field(default_factory=list)
+    help: str = ""
+    error: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    columns: list[Field] = field(default_factory=list)  # rows: the columns
+    rows: list[list[Field]] = field(default_factory=list)  # rows: one list of cells per row
+
+
+def _label(schema: dict[str, Any], lang: str, fallback: str) -> str:
+    if lang == "kk" and schema.get("x-title-kk"):
+        return str(schema["x-title-kk"])
+    return str(schema.get("title") or fallback)
+
+
+def _options(schema: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    values = [str(v) for v in schema.get("enum", [])]
+    titles = (schema.get("x-enum-titles") or {})
+    names = titles.get(lang) or titles.get("ru") or values
+    return list(zip(values, [str(n) for n in names], strict=False))
+
+
+def _widget(schema: dict[str, Any]) -> str:
+    kind = schema.get("type")
+    if kind == "array" and (schema.get("items") or {}).get("type") == "object":
+        return "rows"
+    if "enum" in schema:
+        return "radio" if len(schema["enum"]) <= 3 else "select"
+    if kind == "boolean":
+        return "checkbox"
+    if kind in ("integer", "number"):
+        return "number"
+    if schema.get("format") == "date":
+        return "date"
+    if kind == "string" and (schema.get("maxLength") or 0) > 300:
+        return "textarea"
+    return "text"
+
+
+def _attrs(schema: dict[str, Any]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    for key, html in (("minimum", "min"), ("maximum", "max"), ("maxLength", "maxlength"),
+                      ("pattern", "pattern")):
+        if key in schema:
+            attrs[html] = schema[key]
+    if schema.get("type") == "integer":
+        attrs["step"] = 1
+    elif schema.get("type") == "number":
+        attrs["step"] = "any"
+    if schema.get("format") == "iin":
+        attrs.update(inputmode="numeric", maxlength=12, pattern=r"\d{12}")
+    return attrs
+
+
+def _field(name: str, schema: dict[str, Any], value: Any, lang: str, required: bool,
+           errors: dict[str, str]) -> Field:
+    widget = _widget(schema)
+    f = Field(name=name, label=_label(schema, lang, name), widget=widget, value=value,
+              required=required, options=_options(schema, lang), error=errors.get(name),
+              help=str(schema.get("description") or ""), attrs=_attrs(schema))
+    if widget == "rows":
+        items = schema.get("items") or {}
+        props = items.get("properties") or {}
+        needed = set(items.get("required") or [])
+        f.columns = [_field(col, sub, None, lang, col in needed, {}) for col, sub in props.items()]
+        rows = value if isinstance(value, list) else []
+        for i in range(len(rows) + EXTRA_ROWS):
+            row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}
+            f.rows.append([_field(f"{name}.{i}.{col}", sub, row.get(col), lang, col in needed, errors)
+                           for col, sub in props.items()])
+    return f
+
+
+def fields_for(schema: dict[str, Any], data: dict[str, Any], lang: str,
+               errors: dict[str, str] | None = None) -> list[Field]:
+    """The form's fields, filled with `data` (the task's current data or a rejected submission)."""
+    errors = errors or {}
+    required = set(schema.get("required") or [])
+    return [_field(name, sub, data.get(name, sub.get("default")), lang, name in required, errors)
+            for name, sub in (schema.get("properties") or {}).items() if isinstance(sub, dict)]
+
+
+def _convert(schema: dict[str, Any], raw: str) -> Any:
+    """One submitted string as the schema's type; a value that does not convert is kept as
+    text, so the services' validation names the field and the reason."""
+    kind = schema.get("type")
+    if kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "number":
+        try:
+            return float(raw.replace(",", "."))
+        except ValueError:
+            return raw
+    return raw
+
+
+def parse(schema: dict[str, Any], form: MultiDict[str, str]) -> dict[str, Any]:
+    """The submitted HTML form as JSON for the task. Empty inputs are left out (a required
+    field then fails validation with "required"); unchecked checkboxes are false; a table
+    of rows with every row empty is an empty list."""
+    data: dict[str, Any] = {}
+    for name, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        widget = _widget(sub)
+        if widget == "checkbox":
+            data[name] = form.get(name) in ("on", "true", "1")
+        elif widget == "rows":
+            props = (sub.get("items") or {}).get("properties") or {}
+            rows: dict[int, dict[str, Any]] = {}
+            for key in form:
+                parts = key.split(".")
+                if len(parts) != 3 or parts[0] != name or not parts[1].isdigit() or parts[2] not in props:
+                    continue
+                raw = form.get(key, "").strip()
+                if raw:
+                    rows.setdefault(int(parts[1]), {})[parts[2]] = _convert(props[parts[2]], raw)
+            # An empty table is an empty list ("no disciplines"), not a missing answer.
+            data[name] = [rows[i] for i in sorted(rows)]
+        else:
+            raw = (form.get(name) or "").strip()
+            if raw:
+                data[name] = _convert(sub, raw)
+    return data

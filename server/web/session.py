@@ -1,0 +1,82 @@
+"""Signed-cookie sessions for the staff UI: who is signed in, and the CSRF token every
+POST form carries. The actor is re-read on each request, so a deactivated user or a
+changed role takes effect at once."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from server.auth import Actor
+from server.services.context import AppContext
+from server.services.users import actor_for_user
+
+CSRF_FIELD = "csrf_token"
+
+
+def ctx() -> AppContext:
+    return current_app.extensions["regoffice"]
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf() -> None:
+    """Refuse a state-changing request whose form lacks this session's token (400)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get(CSRF_FIELD, "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, description="csrf")
+
+
+def sign_in_session(actor: Actor) -> None:
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in (no fixation)
+    session.permanent = True
+    session["uid"] = actor.user_id
+    if lang:
+        session["lang"] = lang
+    csrf_token()
+
+
+def current_actor() -> Actor | None:
+    if "actor" not in g:
+        uid = session.get("uid")
+        g.actor = actor_for_user(ctx(), int(uid)) if uid is not None else None
+        if uid is not None and g.actor is None:
+            session.pop("uid", None)  # deactivated or deleted
+    return g.actor
+
+
+def actor() -> Actor:
+    found = current_actor()
+    assert found is not None
+    return found
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_actor() is None:
+            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never another host) after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("staff.inbox_page")

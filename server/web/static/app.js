@@ -1,0 +1,50 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // "Select all" checkbox of the inbox (approve several at once).
+  document.querySelectorAll("[data-select-all]").forEach(function (all) {
+    var name = all.getAttribute("data-select-all");
+    all.addEventListener("change", function () {
+      document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+  // "Add a row" under a table of rows: copies the last row with the next index.
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    var name = button.getAttribute("data-add-row");
+    var body = document.querySelector('table[data-rows="' + name + '"] tbody');
+    if (!body) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var rows = body.querySelectorAll("tr");
+      var last = rows[rows.length - 1];
+      var index = rows.length;
+      var copy = last.cloneNode(true);
+      copy.querySelectorAll("input, select, textarea, label").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) { el.setAttribute(attr, value.replace(/([.-])\d+([.-])/, "$1" + index + "$2")); }
+        });
+        if (el.tagName !== "LABEL") { el.value = ""; el.removeAttribute("aria-invalid"); }
+      });
+      copy.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+      body.appendChild(copy);
+      var first = copy.querySelector("input, select");
+      if (first) { first.focus(); }
+    });
+  });
+  // A refusal ground matters only when the decision is "reject": show it then.
+  document.querySelectorAll("form.task-form").forEach(function (form) {
+    var decisions = form.querySelectorAll('input[type=radio][name$="decision"]');
+    if (!decisions.length) { return; }
+    var grounds = form.querySelectorAll('[data-field$="refusal_ground"]');
+    function sync() {
+      var chosen = form.querySelector('input[type=radio][name$="decision"]:checked');
+      var reject = !chosen || chosen.value !== "approve";
+      grounds.forEach(function (el) { el.hidden = !reject; });
+    }
+    decisions.forEach(function (radio) { radio.addEventListener("change", sync); });
+    sync();
+  });
+})();

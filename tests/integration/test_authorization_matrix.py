@@ -1,0 +1,256 @@
+"""Every route × every persona: who gets through and who is refused.
+
+RULES names, for each (endpoint, method) of the app, the personas allowed; the test calls the
+route as each persona (anonymous, a deactivated user, every role, a dean of the case's faculty
+and one of another faculty) and checks the answer. A route that RULES does not list fails the
+test, so a new route cannot ship without an authorization rule.
+
+Refused means 401 or 403, a redirect to the sign-in page, or — for things inside a case the
+persona may not see — 404 (a dean of another faculty must not learn the case exists).
+Allowed means anything else: the request reached the use case (200, 201, a redirect, 409, or
+422 for the deliberately incomplete bodies sent here)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from server.auth import Actor
+from server.jobs.inprocess import drain
+from server.models import Document, HumanTask, OutboxJob, Substitution, User
+from server.services import deployments
+from server.services.operations import enqueue_probe
+from tests.integration.api import complete
+from tests.integration.test_transfer_in import ALL_DOCS, TO_ORDER, _start
+from tests.integration.web import Staff
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+ANONYMOUS, DISABLED = "anonymous", "disabled"
+STAFF = ("admin", "registrar", "head", "dean_it", "dean_econ", "vicerector", "rector", "accountant", "intl")
+PERSONAS = (ANONYMOUS, DISABLED, *STAFF)
+EVERYONE = frozenset(PERSONAS)
+SIGNED_IN = frozenset(STAFF)
+OFFICE_AND_LEADERSHIP = frozenset({"admin", "registrar", "head", "vicerector", "rector", "accountant",
+                                   "intl"})
+SEES_CASE = OFFICE_AND_LEADERSHIP | {"dean_it"}  # the case belongs to the IT faculty
+STARTERS = frozenset({"registrar", "head", "admin"})
+ADMINS = frozenset({"admin"})
+OPERATORS = frozenset({"admin", "head"})
+READERS = frozenset({"registrar", "head", "vicerector", "rector", "admin"})
+DEAN_IT = frozenset({"dean_it"})
+ASSIGNEE_OR_SUPERVISOR = frozenset({"dean_it", "head", "admin"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    path: str  # with {case}, {task}, {doc}, {att}, {job}, {sub}, {cancel}, {code} filled in
+    allowed: frozenset[str]
+    hides: bool = False  # 404 counts as refused (something inside a case)
+    body: dict[str, Any] = field(default_factory=dict)
+    files: bool = False
+    fresh: bool = False  # in a session of its own (signing out must not end the others)
+
+
+# (endpoint, method) -> rules; the personas are tried refused-first, so an allowed persona's
+# change (a claim, a retry) cannot turn a later refusal into a conflict.
+RULES: dict[tuple[str, str], list[Rule]] = {
+    ("index", "GET"): [Rule("/", EVERYONE)],
+    ("healthz", "GET"): [Rule("/healthz", EVERYONE)],
+    ("healthz_worker", "GET"): [Rule("/healthz/worker", EVERYONE)],
+    ("static", "GET"): [Rule("/static/none.css", EVERYONE)],
+    ("openapi.spec", "GET"): [Rule("/api/v1/openapi.json", EVERYONE)],
+    ("public.verify", "GET"): [Rule("/verify/{code}", EVERYONE)],
+    ("public.verify_file", "POST"): [Rule("/verify/{code}", EVERYONE)],
+    # the REST API
+    ("api.list_processes", "GET"): [Rule("/api/v1/processes", SIGNED_IN)],
+    ("api.deploy_process", "POST"): [Rule("/api/v1/processes", ADMINS, files=True)],
+    ("api.start_case", "POST"): [Rule("/api/v1/cases", STARTERS,
+                                      body={"process_id": "transfer_in", "data": {"applicant": {}}})],
+    ("api.search_cases", "GET"): [Rule("/api/v1/cases", SIGNED_IN)],
+    ("api.get_case", "GET"): [Rule("/api/v1/cases/{case}", SEES_CASE, hides=True)],
+    ("api.cancel_case", "POST"): [Rule("/api/v1/cases/{cancel}/cancel",
+                                       frozenset({"registrar", "head", "admin"}), hides=True,
+                                       body={"reason": "проверка прав"})],
+    ("api.download_document", "GET"): [Rule("/api/v1/documents/{doc}", SEES_CASE, hides=True)],
+    ("registers.list_documents", "GET"): [Rule("/api/v1/registers/documents", READERS)],
+    ("api.list_tasks", "GET"): [Rule("/api/v1/tasks", SIGNED_IN)],
+    ("api.get_task", "GET"): [Rule("/api/v1/tasks/{task}", SEES_CASE, hides=True)],
+    ("api.claim_task", "POST"): [Rule("/api/v1/tasks/{task}/claim", DEAN_IT, hides=True)],
+    ("api.delegate_task", "POST"): [Rule("/api/v1/tasks/{task}/delegate", ASSIGNEE_OR_SUPERVISOR,
+                                         hides=True, body={"username": "nobody"})],
+    ("api.unclaim_task", "POST"): [Rule("/api/v1/tasks/{task}/unclaim", ASSIGNEE_OR_SUPERVISOR,
+                                        hides=True)],
+    ("api.complete_task", "POST"): [Rule("/api/v1/tasks/{task}/complete", DEAN_IT, hides=True,
+                                         body={"data": {}})],
+    ("admin.ops_status", "GET"): [Rule("/api/v1/admin/status", OPERATORS)],
+    ("admin.list_incidents", "GET"): [Rule("/api/v1/admin/incidents", OPERATORS)],
+    ("admin.retry_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/retry", OPERATORS)],
+    ("admin.skip_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/skip", OPERATORS, body={"reason": "x"})],
+    # the staff UI
+    ("staff.static", "GET"): [Rule("/app/static/app.css", EVERYONE)],
+    ("staff.login", "GET"): [Rule("/app/login", EVERYONE)],
+    ("staff.login", "POST"): [Rule("/app/login", EVERYONE, fresh=True,
+                                   body={"username": "registrar", "password": "secret-pass-1"})],
+    ("staff.logout", "POST"): [Rule("/app/logout", EVERYONE, fresh=True)],
+    ("staff.set_language", "GET"): [Rule("/app/lang/kk", EVERYONE)],
+    ("staff.home", "GET"): [Rule("/app/", SIGNED_IN)],
+    ("staff.inbox_page", "GET"): [Rule("/app/inbox?tab=group", SIGNED_IN)],
+    ("staff.approve_selected", "POST"): [Rule("/app/inbox/approve", SIGNED_IN)],
+    ("staff.task_page", "GET"): [Rule("/app/tasks/{task}", SEES_CASE, hides=True)],
+    ("staff.claim", "POST"): [Rule("/app/tasks/{task}/claim", DEAN_IT, hides=True)],
+    ("staff.unclaim", "POST"): [Rule("/app/tasks/{task}/unclaim", ASSIGNEE_OR_SUPERVISOR, hides=True)],
+    ("staff.complete", "POST"): [Rule("/app/tasks/{task}", DEAN_IT, hides=True)],
+    ("staff.case_list", "GET"): [Rule("/app/cases", SIGNED_IN)],
+    ("staff.case_page", "GET"): [Rule("/app/cases/{case}", SEES_CASE, hides=True)],
+    ("staff.add_attachments", "POST"): [Rule("/app/cases/{case}/attachments", SEES_CASE, hides=True)],
+    ("staff.cancel", "POST"): [Rule("/app/cases/{cancel}/cancel", frozenset({"registrar", "head", "admin"}),
+                                    hides=True, body={"reason": "проверка прав"})],
+    ("staff.register", "GET"): [Rule("/app/cases/new", STARTERS)],
+    ("staff.register", "POST"): [Rule("/app/cases/new", STARTERS, body={"process": "transfer_in"})],
+    ("staff.attachment", "GET"): [Rule("/app/attachments/{att}", SEES_CASE, hides=True)],
+    ("staff.document", "GET"): [Rule("/app/documents/{doc}", SEES_CASE, hides=True)],
+    ("staff_admin.index", "GET"): [Rule("/app/admin/", SIGNED_IN)],  # a redirect to what one may see
+    ("staff_admin.users", "GET"): [Rule("/app/admin/users", ADMINS)],
+    ("staff_admin.user_form", "GET"): [Rule("/app/admin/users/new", ADMINS),
+                                       Rule("/app/admin/users/registrar", ADMINS)],
+    ("staff_admin.user_form", "POST"): [Rule("/app/admin/users/new", ADMINS, body={"username": ""}),
+                                        Rule("/app/admin/users/registrar", ADMINS, body={"full_name": ""})],
+    ("staff_admin.faculties", "GET"): [Rule("/app/admin/faculties", ADMINS)],
+    ("staff_admin.faculties", "POST"): [Rule("/app/admin/faculties", ADMINS, body={"code": ""})],
+    ("staff_admin.substitutes", "GET"): [Rule("/app/admin/substitutes", ADMINS)],
+    ("staff_admin.substitutes", "POST"): [Rule("/app/admin/substitutes", ADMINS, body={"user": ""})],
+    ("staff_admin.end_substitute", "POST"): [Rule("/app/admin/substitutes/{sub}/end", ADMINS)],
+    ("staff_admin.processes", "GET"): [Rule("/app/admin/processes", ADMINS)],
+    ("staff_admin.incidents", "GET"): [Rule("/app/admin/incidents", OPERATORS)],
+    ("staff_admin.retry", "POST"): [Rule("/app/admin/incidents/{job2}/retry", OPERATORS)],
+    ("staff_admin.skip", "POST"): [Rule("/app/admin/incidents/{job2}/skip", OPERATORS, body={"reason": "x"})],
+}
+
+
+def test_every_route_has_a_rule(app):
+    routes = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    missing = sorted(routes - RULES.keys())
+    assert not missing, f"routes without an authorization rule in {__name__}.RULES: {missing}"
+    stale = sorted(RULES.keys() - routes)
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(app, ctx, client, people) -> dict[str, Any]:
+    """An IT-faculty case waiting for its dean, a case with its issued order, an attachment, a
+    case to cancel, two failed background jobs, a substitution, and a deactivated user with
+    a live token and a live session."""
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    case_id = _start(client, people)["id"]
+    complete(client, people, "registrar", case_id, "check_documents", ALL_DOCS)
+    with ctx.db.read() as session:
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.case_id == case_id, HumanTask.spec_name == "determine_difference"))
+    ordered = _start(client, people)["id"]
+    for spec, data in TO_ORDER.items():
+        user = {"check_documents": "registrar", "determine_difference": "dean_it",
+                "paid_contract": "accountant", "vr_approval": "vicerector"}[spec]
+        complete(client, people, user, ordered, spec, data)
+    assert drain(ctx) >= 1
+    with ctx.db.read() as session:
+        doc = session.scalars(select(Document).where(Document.case_id == ordered)).first()
+    registrar = Staff(app, "registrar")
+    registrar.post(f"/app/cases/{case_id}/attachments", {"attachments": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
+                   content_type="multipart/form-data")
+    from server.models import Attachment
+
+    with ctx.db.read() as session:
+        attachment_id = session.scalar(select(Attachment.id))
+    jobs = []
+    for _ in range(2):
+        job_id = enqueue_probe(ctx, Actor.system(), fail_times=99)
+        with ctx.db.unit_of_work() as session:
+            session.execute(update(OutboxJob).where(OutboxJob.id == job_id)
+                            .values(status="failed", attempts=5, last_error="x"))
+        jobs.append(job_id)
+    with ctx.db.unit_of_work() as session:
+        ids = dict(session.execute(select(User.username, User.id)).all())
+        row = Substitution(user_id=ids["rector"], substitute_id=ids["vicerector"],
+                           starts_on=ctx.local_today().replace(year=2030), ends_on=ctx.local_today()
+                           .replace(year=2030))
+        session.add(row)
+        session.flush()
+        substitution_id = row.id
+    # a user who is deactivated while holding a token and a signed-in session
+    from server.services.users import NewUser, create_token, create_user, forget_tokens
+
+    create_user(ctx, NewUser("gone", "Уволенный", ("registrar",), "secret-pass-1"))
+    token = create_token(ctx, "gone")
+    gone_ui = Staff(app, "gone")
+    with ctx.db.unit_of_work() as session:
+        session.execute(update(User).where(User.username == "gone").values(active=False))
+    forget_tokens()
+    headers = {**people, ANONYMOUS: {}, DISABLED: {"Authorization": f"Bearer {token}"}}
+    sessions = {name: Staff(app, name) for name in STAFF}
+    sessions[ANONYMOUS] = Staff(app)
+    sessions[DISABLED] = gone_ui
+    return {"values": {"case": case_id, "task": task_id, "doc": doc.id, "att": attachment_id,
+                       "job": jobs[0], "job2": jobs[1], "sub": substitution_id,
+                       "cancel": _start(client, people)["id"], "code": doc.verification_code or "none"},
+            "headers": headers, "sessions": sessions}
+
+
+def _refused(status: int, location: str, rule: Rule) -> bool:
+    if rule.allowed == EVERYONE:  # public pages: sign-in, sign-out, language, health, checks
+        return status in (401, 403)
+    return status in (401, 403) or (status == 302 and "/app/login" in location) or (
+        rule.hides and status == 404)
+
+
+def _call(app, world, method: str, rule: Rule, persona: str):  # type: ignore[no-untyped-def]
+    path = rule.path.format(**world["values"])
+    if path.startswith("/app/"):
+        staff = world["sessions"][persona]
+        if rule.fresh:
+            staff = Staff(app, None if persona in (ANONYMOUS, DISABLED) else persona)
+        data: dict[str, Any] = dict(rule.body)
+        if method == "POST":
+            data["csrf_token"] = staff.csrf()
+        if method == "GET":
+            return staff.client.get(path)
+        return staff.client.post(path, data=data)
+    client = app.test_client()
+    headers = world["headers"][persona]
+    if method == "GET":
+        return client.get(path, headers=headers)
+    if rule.files:
+        upload = (FIXTURES / "approval.bpmn").read_bytes()
+        return client.post(path, headers=headers, data={"file": (io.BytesIO(upload), "approval.bpmn")},
+                           content_type="multipart/form-data")
+    return client.post(path, headers=headers, json=rule.body)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_routes_by_persona(app, world):
+    problems = []
+    for (endpoint, method), rules in RULES.items():
+        for rule in rules:
+            order = sorted(PERSONAS, key=lambda p: p in rule.allowed)  # refused ones first
+            for persona in order:
+                r = _call(app, world, method, rule, persona)
+                refused = _refused(r.status_code, r.headers.get("Location", ""), rule)
+                expected = persona not in rule.allowed
+                broken = r.status_code >= 500 and endpoint != "healthz_worker"  # 503: no worker here
+                if refused != expected or broken:
+                    problems.append(f"{method} {rule.path} as {persona}: {r.status_code} "
+                                    f"({'refused' if refused else 'allowed'}, expected "
+                                    f"{'refused' if expected else 'allowed'})")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_ui_session_is_not_an_api_credential(app, world):
+    staff = world["sessions"]["admin"]
+    assert staff.client.get("/api/v1/cases").status_code == 401
+    assert staff.client.get("/api/v1/admin/status").status_code == 401
