@@ -28,6 +28,10 @@ Templates
     the wording and one or two columns changed (TRANSFER_FAMILY_TEMPLATES);
     ``order_mobility_recredit_*`` «О перезачёте …»: build_recredit_order, a table of disciplines
     (RECREDIT_TEMPLATES); examples TRANSFER_FAMILY_EXAMPLES; contexts in templates/README.md
+``cert_incomplete_*.docx``, ``duplicate_*.docx``, ``cert_military_*.docx``  справка лицам, не
+    завершившим обучение (with the disciplines table), дубликат «ДУБЛИКАТ» and справка для органа
+    военного управления: certificate layout (build_certificate), ISSUE3_TEMPLATES / ISSUE3_EXAMPLES;
+    contexts documented in templates/README.md
 
 Both render from the same context (bilingual leaves carry ``_ru`` / ``_kk``); each template reads
 only its language's fields.  Values are ``str`` unless stated; dates come preformatted
@@ -686,6 +690,13 @@ class CertText:
     validity: tuple[str, ...]
     signatory_field: str
     verification: tuple[str, ...]
+    # optional table after the fields (a row per item of the list `table_loop` names, e.g. the
+    # disciplines of a certificate for those who did not complete studies); empty: no table
+    table_title: tuple[str, ...] = ()
+    table: tuple[Column, ...] = ()
+    table_widths_mm: tuple[float, ...] = ()
+    table_loop: str = ""
+    after_table: tuple[str, ...] = ()
 
 
 CERT_RU = CertText(
@@ -760,6 +771,35 @@ CERT_TEMPLATES = {
 }
 
 
+def _add_loop_table(doc: DocxDocument, columns: tuple[Column, ...], widths_mm: tuple[float, ...],
+                    loop: str) -> None:
+    """A plain grid: a bold header row, then one row per item of the list `loop` (``r``)."""
+    assert len(columns) == len(widths_mm)
+    assert abs(Mm(sum(widths_mm)) - TEXT_WIDTH) < Mm(0.5), f"columns are {sum(widths_mm)} mm wide"
+    table = doc.add_table(rows=4, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _table_properties(table)
+    for i, width in enumerate(widths_mm):
+        table.columns[i].width = Mm(width)
+        for row in table.rows:
+            row.cells[i].width = Mm(width)
+    header, loop_start, data, loop_end = table.rows
+    _row_flags(header, header=True)
+    for row in (loop_start, data, loop_end):
+        _row_flags(row)
+    for cell, column in zip(header.cells, columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+    for row, tag in ((loop_start, f"{{%tr for r in {loop} %}}"), (loop_end, "{%tr endfor %}")):
+        merged = row.cells[0].merge(row.cells[-1])
+        _cell_paragraph(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+    for cell, column in zip(data.cells, columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        _cell_paragraph(cell, column.cell, column.align)
+
+
 def build_certificate(text: CertText) -> DocxDocument:
     doc = _setup_document(text)
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -772,6 +812,10 @@ def build_certificate(text: CertText) -> DocxDocument:
     _para(doc, text.opening, align=justify, first_line_indent=FIRST_LINE_INDENT, space_after=6)
     for label, value in text.fields:
         _para(doc, (label, *value), first_line_indent=FIRST_LINE_INDENT)
+    if text.table:
+        _para(doc, text.table_title, bold=True, space_before=12, space_after=6, keep_with_next=True)
+        _add_loop_table(doc, text.table, text.table_widths_mm, text.table_loop)
+        _para(doc, text.after_table, align=justify, space_before=6)
     _para(doc, text.purpose, align=justify, first_line_indent=FIRST_LINE_INDENT, space_before=12)
     _para(doc, text.validity, align=justify, first_line_indent=FIRST_LINE_INDENT,
           keep_with_next=True)
@@ -1492,6 +1536,280 @@ def build_recredit_order(text: RecreditText) -> DocxDocument:
     return doc
 
 
+# --------------------------------------------------------------------------- certificates of issue 3
+# Certificate for those who did not complete studies (with the disciplines table), the duplicate
+# of a diploma / supplement / transcript, and the certificate for the military office: all in the
+# certificate layout (build_certificate); contexts documented in templates/README.md.
+
+INCOMPLETE_EXAMPLE_CONTEXT = {
+    **CERT_EXAMPLE_CONTEXT,
+    "number": "9-с",
+    "student": {
+        **CERT_EXAMPLE_CONTEXT["student"],
+        "studied_ru": "он действительно обучался",
+    },
+    "left_ru": "отчислен приказом № 77-у от 01.02.2026 в связи с переводом в НАО «Другой университет»",
+    "left_kk": (
+        "01.02.2026 № 77-у бұйрықпен басқа білім беру ұйымына (НАО «Другой университет») "
+        "ауыстырылуына байланысты оқудан шығарылды"
+    ),
+    "study_period": {"start": "01.09.2024", "end": "01.02.2026"},
+    "disciplines": [
+        {"n": 1, "semester": 1, "name": "Математика", "credits": 5, "hours": 150, "grade": "B+",
+         "points": "87"},
+        {"n": 2, "semester": 1, "name": "История Казахстана", "credits": 5, "hours": 150, "grade": "A",
+         "points": "95"},
+    ],
+    "totals": {"disciplines": 2, "credits": 10, "hours": 300},
+}
+
+_DISCIPLINE_WIDTHS_MM = (8, 16, 70, 20, 18, 20, 18)
+
+
+def _discipline_columns(headers: tuple[str, ...]) -> tuple[Column, ...]:
+    cells = (("{{ r.n }}",), ("{{ r.semester }}",), ("{{ r.name }}",), ("{{ r.credits }}",),
+             ("{{ r.hours }}",), ("{{ r.grade }}",), ("{{ r.points }}",))
+    return tuple(Column(h, c, WD_ALIGN_PARAGRAPH.LEFT if i == 2 else WD_ALIGN_PARAGRAPH.CENTER)
+                 for i, (h, c) in enumerate(zip(headers, cells, strict=True)))
+
+
+INCOMPLETE_RU = CertText(
+    lang="ru-RU",
+    title="Справка лицам, не завершившим обучение",
+    university=CERT_RU.university,
+    city=CERT_RU.city,
+    heading="СПРАВКА",
+    number_line=CERT_RU.number_line,
+    opening=(
+        "Дана ",
+        "{{ student.full_name_dat }}",
+        ", ИИН ",
+        "{{ student.iin }}",
+        ", в том, что ",
+        "{{ student.studied_ru }}",
+        " в университете с ",
+        "{{ study_period.start }}",
+        " по ",
+        "{{ study_period.end }}",
+        " и ",
+        "{{ left_ru }}",
+        ", не завершив обучение:",
+    ),
+    fields=(
+        ("Образовательная программа: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_ru }}")),
+        ("Факультет: ", ("{{ student.faculty_ru }}",)),
+        ("Форма обучения: ", ("{{ student.form_ru }}",)),
+        ("Язык обучения: ", ("{{ student.language_ru }}",)),
+        ("Основа обучения: ", ("{{ student.funding_ru }}",)),
+        ("Приказ о зачислении: ",
+         ("№ ", "{{ enrolment_order.number }}", " от ", "{{ enrolment_order.date }}")),
+    ),
+    purpose=("Справка выдана для предъявления ", "{{ purpose_ru }}", "."),
+    validity=("Справка действительна без ограничения срока.",),
+    signatory_field="title_ru",
+    verification=("Проверить подлинность справки: ", "{{ verification_url }}"),
+    table_title=("Изученные дисциплины и итоговые оценки:",),
+    table=_discipline_columns(("№", "Семестр", "Дисциплина", "Кредиты ECTS", "Часы", "Оценка",
+                               "Баллы")),
+    table_widths_mm=_DISCIPLINE_WIDTHS_MM,
+    table_loop="disciplines",
+    after_table=("Всего дисциплин: ", "{{ totals.disciplines }}", "; кредитов ECTS: ",
+                 "{{ totals.credits }}", "; часов: ", "{{ totals.hours }}", "."),
+)
+
+INCOMPLETE_KK = CertText(
+    lang="kk-KZ",
+    title="Білім беруді аяқтамаған адамдарға анықтама",
+    university=CERT_KK.university,
+    city=CERT_KK.city,
+    heading="АНЫҚТАМА",
+    number_line=CERT_KK.number_line,
+    opening=(
+        "Осы анықтама ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        ") университетте ",
+        "{{ study_period.start }}",
+        " бастап ",
+        "{{ study_period.end }}",
+        " дейін оқығаны және оқуды аяқтамай ",
+        "{{ left_kk }}",
+        " туралы берілді:",
+    ),
+    fields=(
+        ("Білім беру бағдарламасы: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_kk }}")),
+        ("Факультет: ", ("{{ student.faculty_kk }}",)),
+        ("Оқу нысаны: ", ("{{ student.form_kk }}",)),
+        ("Оқыту тілі: ", ("{{ student.language_kk }}",)),
+        ("Оқу негізі: ", ("{{ student.funding_kk }}",)),
+        ("Қабылдау туралы бұйрық: ",
+         ("{{ enrolment_order.date }}", " № ", "{{ enrolment_order.number }}")),
+    ),
+    purpose=("Анықтама ", "{{ purpose_kk }}", " ұсыну үшін берілді."),
+    validity=("Анықтама мерзімсіз жарамды.",),
+    signatory_field="title_kk",
+    verification=CERT_KK.verification,
+    table_title=("Оқылған пәндер және қорытынды бағалар:",),
+    table=_discipline_columns(("№", "Семестр", "Пән", "ECTS кредиттері", "Сағат", "Баға", "Балл")),
+    table_widths_mm=_DISCIPLINE_WIDTHS_MM,
+    table_loop="disciplines",
+    after_table=("Барлық пәндер: ", "{{ totals.disciplines }}", "; ECTS кредиттері: ",
+                 "{{ totals.credits }}", "; сағаттар: ", "{{ totals.hours }}", "."),
+)
+
+DUPLICATE_EXAMPLE_CONTEXT = {
+    "university": CERT_EXAMPLE_CONTEXT["university"],
+    "number": "3-д",
+    "date": "15.10.2026",
+    "student": {
+        "full_name": "Иванова Анна Сергеевна",
+        "full_name_dat": "Ивановой Анне Сергеевне",
+        "iin": "000512400123",
+    },
+    "document": {"name_ru": "диплом о высшем образовании", "name_gen_ru": "диплома",
+                 "name_kk": "жоғары білім туралы диплом"},
+    "original": {"series": "JB-B", "number": "0012345", "date": "30.06.2022"},
+    "reason_ru": "утерянного",
+    "reason_kk": "жоғалған",
+    "trigger_ru": "утеря оригинала",
+    "trigger_kk": "түпнұсқаның жоғалуы",
+    "programme": {"code": "6B06102", "name_ru": "Информационные системы",
+                  "name_kk": "Ақпараттық жүйелер"},
+    "qualification_ru": "бакалавр в области информационно-коммуникационных технологий",
+    "qualification_kk": "ақпараттық-коммуникациялық технологиялар саласындағы бакалавр",
+    "graduation_year": 2022,
+    "signatory": EXAMPLE_CONTEXT["signatory"],
+    "verification_url": "https://regoffice.example.kz/verify/3-д",
+}
+
+DUPLICATE_RU = CertText(
+    lang="ru-RU",
+    title="Дубликат документа об образовании",
+    university=CERT_RU.university,
+    city=CERT_RU.city,
+    heading="ДУБЛИКАТ",
+    number_line=("Регистрационный № ", "{{ number }}", " от ", "{{ date }}"),
+    opening=(
+        "Дубликат ",
+        "{{ document.name_gen_ru }}",
+        " выдан ",
+        "{{ student.full_name_dat }}",
+        ", ИИН ",
+        "{{ student.iin }}",
+        ", взамен ",
+        "{{ reason_ru }}",
+        " оригинала:",
+    ),
+    fields=(
+        ("Вид документа: ", ("{{ document.name_ru }}",)),
+        ("Оригинал: ", ("серия ", "{{ original.series }}", " № ", "{{ original.number }}", " от ",
+                        "{{ original.date }}")),
+        ("Образовательная программа: ",
+         ("{{ programme.code }}", " ", "{{ programme.name_ru }}")),
+        ("Присуждённая степень (квалификация): ", ("{{ qualification_ru }}",)),
+        ("Год окончания: ", ("{{ graduation_year }}",)),
+        ("Основание выдачи дубликата: ", ("{{ trigger_ru }}",)),
+    ),
+    purpose=("Дубликат выдан бесплатно на основании личного заявления и сведений архива университета; "
+             "запись внесена в журнал регистрации выданных дубликатов.",),
+    validity=("Оригинал ", "{{ document.name_gen_ru }}", " серии ", "{{ original.series }}", " № ",
+              "{{ original.number }}", " считается недействительным."),
+    signatory_field="title_ru",
+    verification=("Проверить подлинность дубликата: ", "{{ verification_url }}"),
+)
+
+DUPLICATE_KK = CertText(
+    lang="kk-KZ",
+    title="Білім туралы құжаттың телнұсқасы",
+    university=CERT_KK.university,
+    city=CERT_KK.city,
+    heading="ТЕЛНҰСҚА (ДУБЛИКАТ)",
+    number_line=("{{ date }}", " тіркеу № ", "{{ number }}"),
+    opening=(
+        "Телнұсқа ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        ") атына ",
+        "{{ reason_kk }}",
+        " түпнұсқаның орнына берілді:",
+    ),
+    fields=(
+        ("Құжат түрі: ", ("{{ document.name_kk }}",)),
+        ("Түпнұсқа: ", ("{{ original.date }}", " сериясы ", "{{ original.series }}", " № ",
+                        "{{ original.number }}")),
+        ("Білім беру бағдарламасы: ", ("{{ programme.code }}", " ", "{{ programme.name_kk }}")),
+        ("Берілген дәреже (біліктілік): ", ("{{ qualification_kk }}",)),
+        ("Бітірген жылы: ", ("{{ graduation_year }}",)),
+        ("Телнұсқа беру негізі: ", ("{{ trigger_kk }}",)),
+    ),
+    purpose=("Телнұсқа жеке өтініш және университет мұрағатының мәліметтері негізінде тегін берілді; "
+             "жазба берілген телнұсқаларды тіркеу журналына енгізілді.",),
+    validity=("Сериясы ", "{{ original.series }}", " № ", "{{ original.number }}",
+              " түпнұсқа жарамсыз деп есептеледі."),
+    signatory_field="title_kk",
+    verification=("Телнұсқаның түпнұсқалығын тексеру: ", "{{ verification_url }}"),
+)
+
+MILITARY_EXAMPLE_CONTEXT = {
+    **CERT_EXAMPLE_CONTEXT,
+    "number": "11-с",
+    "military_office_ru": "Управление по делам обороны Бостандыкского района г. Алматы",
+    "military_office_kk": "Алматы қ. Бостандық ауданының қорғаныс істері жөніндегі басқармасы",
+}
+
+MILITARY_RU = CertText(
+    lang="ru-RU",
+    title="Справка для органа военного управления",
+    university=CERT_RU.university,
+    city=CERT_RU.city,
+    heading="СПРАВКА",
+    number_line=CERT_RU.number_line,
+    opening=CERT_RU.opening,
+    fields=CERT_RU.fields,
+    purpose=("Справка выдана для представления в ", "{{ military_office_ru }}",
+             " для предоставления отсрочки от призыва на воинскую службу на период обучения (до ",
+             "{{ study_period.end }}", ")."),
+    validity=CERT_RU.validity,
+    signatory_field="title_ru",
+    verification=CERT_RU.verification,
+)
+
+MILITARY_KK = CertText(
+    lang="kk-KZ",
+    title="Әскери басқару органына анықтама",
+    university=CERT_KK.university,
+    city=CERT_KK.city,
+    heading="АНЫҚТАМА",
+    number_line=CERT_KK.number_line,
+    opening=CERT_KK.opening,
+    fields=CERT_KK.fields,
+    purpose=("Анықтама оқу кезеңіне (", "{{ study_period.end }}",
+             " дейін) әскери қызметке шақыруды кейінге қалдыру үшін ", "{{ military_office_kk }}",
+             " ұсыну үшін берілді."),
+    validity=CERT_KK.validity,
+    signatory_field="title_kk",
+    verification=CERT_KK.verification,
+)
+
+ISSUE3_TEMPLATES = {
+    "cert_incomplete_ru.docx": INCOMPLETE_RU,
+    "cert_incomplete_kk.docx": INCOMPLETE_KK,
+    "duplicate_ru.docx": DUPLICATE_RU,
+    "duplicate_kk.docx": DUPLICATE_KK,
+    "cert_military_ru.docx": MILITARY_RU,
+    "cert_military_kk.docx": MILITARY_KK,
+}
+ISSUE3_EXAMPLES = {
+    "cert_incomplete": INCOMPLETE_EXAMPLE_CONTEXT,
+    "duplicate": DUPLICATE_EXAMPLE_CONTEXT,
+    "cert_military": MILITARY_EXAMPLE_CONTEXT,
+}
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -1545,14 +1863,19 @@ def build_transfer_family_orders() -> dict[str, bytes]:
     mobility re-crediting order (a table of disciplines)."""
     return {**_build(TRANSFER_FAMILY_TEMPLATES, build_order),
             **_build(RECREDIT_TEMPLATES, build_recredit_order)}
+def build_issue3_certificates() -> dict[str, bytes]:
+    """Certificate for incomplete studies, duplicate, military certificate (ISSUE3_TEMPLATES)."""
+    return _build(ISSUE3_TEMPLATES, build_certificate)
 
 
 def build_everything() -> dict[str, bytes]:
     return {**build_all(), **build_certificates(), **build_leave_orders(), **build_reinstatement_orders(),
-            **build_transfer_family_orders()}
+            **build_transfer_family_orders(), **build_issue3_certificates()}
 
 
 def example_for(name: str) -> dict:
+    if name in ISSUE3_TEMPLATES:
+        return ISSUE3_EXAMPLES[name.rsplit("_", 1)[0]]
     if name in LEAVE_TEMPLATES:
         return LEAVE_EXAMPLE_CONTEXT
     if name in REINSTATEMENT_TEMPLATES:
@@ -1590,7 +1913,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in built:
             target = args.preview / name.replace(".docx", "_example.docx")
             images = {}
-            if name in CERT_TEMPLATES:
+            if name in CERT_TEMPLATES or name in ISSUE3_TEMPLATES:
                 from server.services.verification import qr_png
 
                 images["qr"] = qr_png(CERT_EXAMPLE_CONTEXT["verification_url"])

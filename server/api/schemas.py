@@ -395,3 +395,31 @@ class DashboardOut(Schema):
     processing_time = List(Dict(), metadata={"description": "average working days per procedure"})
     processing_window_days = Integer()
     on_time_trend = List(Dict())
+
+
+class ConscriptsQueryIn(Schema):
+    faculty = String(load_default=None, validate=Length(max=32),
+                     metadata={"description": "faculty code (all faculties when absent)"})
+    on = Date(load_default=None, metadata={"description": "age on this date (today when absent)"})
+
+
+class ConscriptOut(Schema):
+    student_id = Integer()
+    iin = String()
+    full_name = String()
+    birth_date = Date()
+    age = Integer()
+    year = Integer()
+    group = String(allow_none=True)
+    programme_code = String()
+
+
+class FacultyConscriptsOut(Schema):
+    faculty_code = String()
+    faculty_name = String()
+    students = List(Nested(ConscriptOut))
+
+
+class ConscriptsOut(Schema):
+    on = Date()
+    faculties = List(Nested(FacultyConscriptsOut))

@@ -402,3 +402,122 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
                    "name_kk": "деканның қайта есепке алу туралы шешімі"}],
         "visas": uni["visas"], "signatory": uni["signatory"],
     }
+# --------------------------------------------------------------------------- cert_incomplete
+
+_STUDIED_RU = {"M": ("он действительно обучался", "отчислен"),
+               "F": ("она действительно обучалась", "отчислена")}
+
+
+def _grade_points(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+@builder("cert_incomplete")
+def cert_incomplete(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate for those who did not complete studies (procedure 6): the certificate from
+    place of study's student block + how the studies ended (expulsion or transfer, by order)
+    and the disciplines with credits, hours and grades, so that another university can
+    compute the academic difference. Valid without a time limit."""
+    context = cert_study(data, uni, number, today)
+    person = data.get("student") or data.get("applicant") or {}
+    studied, left = _STUDIED_RU.get(str(person.get("sex") or ""),
+                                    ("он(а) действительно обучался(-ась)", "отчислен(а)"))
+    order_no = str(data.get("leave_order_number") or "")
+    order_date = _ddmmyyyy(data.get("leave_order_date"))
+    left_ru = f"{left} приказом № {order_no} от {order_date}"
+    left_kk = f"{order_date} № {order_no} бұйрықпен"
+    receiving = str(data.get("receiving_university") or "").strip()
+    if data.get("reason") == "transfer":
+        left_ru += f" в связи с переводом в {receiving}" if receiving else " в связи с переводом"
+        left_kk += (f" басқа білім беру ұйымына ({receiving}) ауыстырылуына байланысты оқудан шығарылды"
+                    if receiving else " басқа білім беру ұйымына ауыстырылуына байланысты оқудан шығарылды")
+    else:
+        left_kk += " оқудан шығарылды"
+    rows = sorted(data.get("disciplines") or [], key=lambda r: int(r.get("semester") or 0))
+    disciplines = [{"n": i, "semester": r.get("semester", ""), "name": r.get("discipline", ""),
+                    "credits": int(r.get("credits") or 0), "hours": int(r.get("hours") or 0),
+                    "grade": r.get("grade", ""), "points": _grade_points(r.get("grade_points"))}
+                   for i, r in enumerate(rows, start=1)]
+    context["student"]["studied_ru"] = studied
+    context.update(
+        left_ru=left_ru, left_kk=left_kk, disciplines=disciplines,
+        totals={"disciplines": len(disciplines), "credits": sum(r["credits"] for r in disciplines),
+                "hours": sum(r["hours"] for r in disciplines)},
+    )
+    return context
+
+
+# --------------------------------------------------------------------------- duplicate
+
+# document_type -> (nominative ru, genitive ru, kk)
+DUPLICATE_DOCUMENTS = {
+    "diploma": ("диплом о высшем образовании", "диплома", "жоғары білім туралы диплом"),
+    "supplement": ("приложение к диплому", "приложения к диплому", "диплом қосымшасы"),
+    "transcript": ("транскрипт", "транскрипта", "транскрипт"),
+}
+# trigger -> (the original ru (genitive), kk, ground ru, kk)
+DUPLICATE_TRIGGERS = {
+    "loss": ("утерянного", "жоғалған", "утеря оригинала", "түпнұсқаның жоғалуы"),
+    "damage": ("испорченного", "бүлінген", "порча оригинала", "түпнұсқаның бүлінуі"),
+    "name_change": ("выданного на прежнюю фамилию", "бұрынғы тегіне берілген",
+                    "изменение фамилии", "тегінің өзгеруі"),
+}
+
+
+@builder("duplicate")
+def duplicate(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Duplicate of a diploma, its supplement or a transcript (procedure 7), marked «ДУБЛИКАТ»:
+    the applicant (in the current name) + the original's details found in the archive."""
+    person = data.get("applicant") or data.get("student") or {}
+    name_ru, name_gen_ru, name_kk = DUPLICATE_DOCUMENTS.get(
+        str(person.get("document_type")), DUPLICATE_DOCUMENTS["diploma"])
+    reason_ru, reason_kk, trigger_ru, trigger_kk = DUPLICATE_TRIGGERS.get(
+        str(person.get("trigger")), DUPLICATE_TRIGGERS["loss"])
+    former = str(person.get("former_last_name") or "").strip()
+    if person.get("trigger") == "name_change" and former:
+        trigger_ru += f" (прежняя фамилия: {former})"
+        trigger_kk += f" (бұрынғы тегі: {former})"
+    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
+                                person.get("middle_name")) if p)
+    qualification = str(data.get("qualification_ru") or "")
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "student": {
+            "full_name": person.get("full_name") or full,
+            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative",
+                                               person.get("sex")),
+            "iin": person.get("iin", ""),
+        },
+        "document": {"name_ru": name_ru, "name_gen_ru": name_gen_ru, "name_kk": name_kk},
+        "original": {"series": str(data.get("original_series") or ""),
+                     "number": str(data.get("original_number") or ""),
+                     "date": _ddmmyyyy(data.get("original_date"))},
+        "reason_ru": reason_ru, "reason_kk": reason_kk,
+        "trigger_ru": trigger_ru, "trigger_kk": trigger_kk,
+        "programme": {"code": person.get("programme_code", ""),
+                      "name_ru": person.get("programme_name", ""),
+                      "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+        "qualification_ru": qualification,
+        "qualification_kk": str(data.get("qualification_kk") or qualification),
+        "graduation_year": person.get("graduation_year", ""),
+        "signatory": uni["signatory"],
+        "verification_url": "",
+    }
+
+
+# --------------------------------------------------------------------------- military
+
+
+@builder("cert_military")
+def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate for the military office (deferment while studying, procedure 14): the
+    certificate from place of study addressed to the office named at the registrar's check."""
+    context = cert_study(data, uni, number, today)
+    office = str(data.get("military_office") or "").strip()
+    context.update(military_office_ru=office,
+                   military_office_kk=str(data.get("military_office_kk") or "").strip() or office)
+    return context

@@ -94,12 +94,14 @@ def test_demo_prepares_users_and_cases_in_every_state(env, ctx):
     assert "demo12345" in out and out.count("Authorization: Bearer ro_") == 10
     with ctx.db.read() as s:
         roles = {r for u in s.scalars(select(User)) for r in u.role_codes}
-        statuses = sorted(c.status for c in s.scalars(select(Case)))
+        statuses = sorted(c.status for c in s.scalars(select(Case)) if c.process_id == "transfer_in")
+        others = sorted(c.process_id for c in s.scalars(select(Case)) if c.process_id != "transfer_in")
         numbers = {d.number for d in s.scalars(select(Document))}
     assert roles >= {"registrar", "registrar_head", "dean", "vice_rector", "rector",
                      "international", "accountant", "admin"}
     assert statuses == ["completed", "in_progress", "in_progress", "rejected", "returned"]
+    assert others == ["cert_incomplete", "duplicate", "military", "recognition"]
     assert numbers == {"1-у"}
     code, out = run("demo", "--no-serve")  # idempotent: nothing created twice
     with ctx.db.read() as s:
-        assert len(s.scalars(select(Case)).all()) == 5
+        assert len(s.scalars(select(Case)).all()) == 5 + len(others)
