@@ -10,6 +10,7 @@ from flask import jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from server.api import api_bp
 from server.api.admin_routes import admin_bp
@@ -21,6 +22,14 @@ from server.services.context import AppContext
 from server.web import html_error, init_web, is_staff_page, public_bp
 
 log = logging.getLogger(__name__)
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in routes: a non-negative 32-bit integer, as the ids in the database."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**31 - 1, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 STATUS = {
     domain.NotFound: 404,
@@ -54,6 +63,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         INFO={"description": "REST API of regoffice, the Registrar Office workflow server."},
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
     )
+    app.url_map.converters["int"] = BoundedInt  # ids beyond a database integer: 404, not 500
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
     app.extensions["regoffice"] = ctx

@@ -71,7 +71,8 @@ def seed(ctx: AppContext) -> dict[str, Any]:
                 citizenship="KOR" if last == "Kim" else "KAZ",
                 latin_name=f"{last} {first}" if last == "Kim" else None,
             ))
-    return {"created": True, "cases": _demo_cases(ctx) + _demo_student_cases(ctx)}
+    return {"created": True, "cases": _demo_cases(ctx) + _certificate_demo_cases(ctx)
+            + _demo_student_cases(ctx)}
 
 
 APPLICANTS = [
@@ -154,6 +155,54 @@ def _actor(ctx: AppContext, username: str) -> Actor:
     with ctx.db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
         return Actor(user.id, user.username, user.role_codes, user.faculty_id, user.full_name)
+
+
+# One case of each of procedures 6, 7, 8 and 14: (process, student's last name or None for a
+# graduate's application, data, steps to advance with the forms' examples)
+CERTIFICATE_DEMOS: list[tuple[str, str | None, dict[str, Any], int]] = [
+    ("cert_incomplete", "Омаров", {"reason": "expulsion", "purpose": "по месту требования"}, 1),
+    ("duplicate", None, {"applicant": {
+        "iin": make_iin(date(1998, 2, 14), "F", 3100), "last_name": "Абдрахманова",
+        "first_name": "Сауле", "middle_name": "Каировна", "sex": "F", "programme_code": "6B04101",
+        "programme_name": "Экономика", "level": "bachelor", "graduation_year": 2019,
+        "document_type": "diploma", "trigger": "loss"}}, 0),
+    ("recognition", "Kim", {}, 1),  # documents recorded: waiting for ENIC (see _RECOGNITION)
+    ("military", "Нурланов", {"request": "certificate"}, 0),
+]
+
+
+def _certificate_demo_cases(ctx: AppContext) -> list[int]:
+    from server.services.deployments import list_definitions
+
+    deployed = {d.process_id for d in list_definitions(ctx)}
+    registrar = _actor(ctx, "registrar")
+    created: list[int] = []
+    for process_id, last_name, data, steps in CERTIFICATE_DEMOS:
+        if process_id not in deployed:
+            continue
+        student_id = None
+        if last_name:
+            with ctx.db.read() as session:
+                student_id = session.scalar(select(Student.id).where(Student.last_name == last_name))
+        try:
+            case_id = cases.start_case(ctx, registrar, cases.StartRequest(
+                process_id=process_id, student_id=student_id, data=data))
+        except DomainError:
+            continue
+        created.append(case_id)
+        _advance(ctx, case_id, steps, {"record_documents": _recognition_documents()})
+    return created
+
+
+def _recognition_documents() -> dict[str, Any]:
+    """A complete set submitted to ENIC, due at the end of the student's first year."""
+    from datetime import timedelta
+
+    today = date.today()
+    return {"document_country": "Республика Корея", "document_name": "Аттестат о среднем образовании",
+            "doc_legalised": True, "doc_translation": True, "doc_identity": True, "fee_paid": True,
+            "documents_complete": True, "enic_submitted_date": today.isoformat(),
+            "recognition_due": (today + timedelta(days=240)).isoformat()}
 
 
 def _demo_student_cases(ctx: AppContext) -> list[int]:

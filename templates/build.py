@@ -23,6 +23,15 @@ Templates
     число обучающихся» / бұйрық «Білім алушылар қатарына қайта қабылдау туралы»: REINSTATEMENT_RU /
     REINSTATEMENT_KK, built by build_order (the transfer order's layout and context),
     REINSTATEMENT_EXAMPLE_CONTEXT; context documented in templates/README.md
+``order_transfer_out_*``, ``order_transfer_internal_*``, ``order_mobility_*``  приказы «Об отчислении
+    в связи с переводом», «О переводе», «О направлении … академической мобильности»: build_order with
+    the wording and one or two columns changed (TRANSFER_FAMILY_TEMPLATES);
+    ``order_mobility_recredit_*`` «О перезачёте …»: build_recredit_order, a table of disciplines
+    (RECREDIT_TEMPLATES); examples TRANSFER_FAMILY_EXAMPLES; contexts in templates/README.md
+``cert_incomplete_*.docx``, ``duplicate_*.docx``, ``cert_military_*.docx``  справка лицам, не
+    завершившим обучение (with the disciplines table), дубликат «ДУБЛИКАТ» and справка для органа
+    военного управления: certificate layout (build_certificate), ISSUE3_TEMPLATES / ISSUE3_EXAMPLES;
+    contexts documented in templates/README.md
 ``order_expulsion_*``, ``order_contingent_*``, ``order_vacant_grant_*``  приказы «Об отчислении»,
     по контингенту (зачисление, перевод на следующий курс, выпуск) and «О присуждении вакантного
     гранта»: the transfer layout (build_order) with their own name and last columns
@@ -548,6 +557,22 @@ def _signature_line(doc: DocxDocument, parts_left, parts_right, *, space_before=
 
 def build_order(text: OrderText) -> DocxDocument:
     doc = _setup_document(text)
+    _order_heading(doc, text)
+    _para(
+        doc,
+        text.item_enrol,
+        align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+        first_line_indent=FIRST_LINE_INDENT,
+        space_after=6,
+        keep_with_next=True,
+    )
+    _add_students_table(doc, text)
+    _order_closing(doc, text)
+    return doc
+
+
+def _order_heading(doc: DocxDocument, text: OrderText) -> None:
+    """University, БҰЙРЫҚ / ПРИКАЗ, date and number, city, subject, preamble, ПРИКАЗЫВАЮ."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     center = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -562,15 +587,11 @@ def build_order(text: OrderText) -> DocxDocument:
     _para(doc, (text.subject,), bold=True, space_after=12)
     _para(doc, text.preamble, align=justify, first_line_indent=FIRST_LINE_INDENT)
     _para(doc, (text.command,), bold=True, space_before=6, space_after=6)
-    _para(
-        doc,
-        text.item_enrol,
-        align=justify,
-        first_line_indent=FIRST_LINE_INDENT,
-        space_after=6,
-        keep_with_next=True,
-    )
-    _add_students_table(doc, text)
+
+
+def _order_closing(doc: DocxDocument, text: OrderText) -> None:
+    """The items after the table, «Основание:», the rector's signature and the visas."""
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     for i, item in enumerate(text.items_after):
         _para(
             doc,
@@ -612,7 +633,6 @@ def build_order(text: OrderText) -> DocxDocument:
             size=TABLE_PT,
             keep=role != VISA_ROLES[-1],
         )
-    return doc
 
 
 # --------------------------------------------------------------------------- certificate (справка)
@@ -674,6 +694,13 @@ class CertText:
     validity: tuple[str, ...]
     signatory_field: str
     verification: tuple[str, ...]
+    # optional table after the fields (a row per item of the list `table_loop` names, e.g. the
+    # disciplines of a certificate for those who did not complete studies); empty: no table
+    table_title: tuple[str, ...] = ()
+    table: tuple[Column, ...] = ()
+    table_widths_mm: tuple[float, ...] = ()
+    table_loop: str = ""
+    after_table: tuple[str, ...] = ()
 
 
 CERT_RU = CertText(
@@ -748,6 +775,35 @@ CERT_TEMPLATES = {
 }
 
 
+def _add_loop_table(doc: DocxDocument, columns: tuple[Column, ...], widths_mm: tuple[float, ...],
+                    loop: str) -> None:
+    """A plain grid: a bold header row, then one row per item of the list `loop` (``r``)."""
+    assert len(columns) == len(widths_mm)
+    assert abs(Mm(sum(widths_mm)) - TEXT_WIDTH) < Mm(0.5), f"columns are {sum(widths_mm)} mm wide"
+    table = doc.add_table(rows=4, cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _table_properties(table)
+    for i, width in enumerate(widths_mm):
+        table.columns[i].width = Mm(width)
+        for row in table.rows:
+            row.cells[i].width = Mm(width)
+    header, loop_start, data, loop_end = table.rows
+    _row_flags(header, header=True)
+    for row in (loop_start, data, loop_end):
+        _row_flags(row)
+    for cell, column in zip(header.cells, columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+    for row, tag in ((loop_start, f"{{%tr for r in {loop} %}}"), (loop_end, "{%tr endfor %}")):
+        merged = row.cells[0].merge(row.cells[-1])
+        _cell_paragraph(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+    for cell, column in zip(data.cells, columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        _cell_paragraph(cell, column.cell, column.align)
+
+
 def build_certificate(text: CertText) -> DocxDocument:
     doc = _setup_document(text)
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -760,6 +816,10 @@ def build_certificate(text: CertText) -> DocxDocument:
     _para(doc, text.opening, align=justify, first_line_indent=FIRST_LINE_INDENT, space_after=6)
     for label, value in text.fields:
         _para(doc, (label, *value), first_line_indent=FIRST_LINE_INDENT)
+    if text.table:
+        _para(doc, text.table_title, bold=True, space_before=12, space_after=6, keep_with_next=True)
+        _add_loop_table(doc, text.table, text.table_widths_mm, text.table_loop)
+        _para(doc, text.after_table, align=justify, space_before=6)
     _para(doc, text.purpose, align=justify, first_line_indent=FIRST_LINE_INDENT, space_before=12)
     _para(doc, text.validity, align=justify, first_line_indent=FIRST_LINE_INDENT,
           keep_with_next=True)
@@ -1084,6 +1144,676 @@ REINSTATEMENT_TEMPLATES = {
 }
 
 
+# --------------------------------------------------------------------------- transfer out, internal transfer
+# Orders of procedures 2 and 12 in the transfer order's layout (build_order): the wording and the
+# last column (or two) of the table change, the rest of the context is the transfer order's.
+
+TRANSFER_OUT_EXAMPLE_CONTEXT = {
+    **REINSTATEMENT_EXAMPLE_CONTEXT,
+    "number": "140-у",
+    "receiving_university": "Карагандинский университет имени академика Е. А. Букетова",
+    "students": [
+        {
+            **REINSTATEMENT_EXAMPLE_CONTEXT["students"][0],
+            "group": "ПИ-23-1",
+            "receiving_order": {"number": "512-П", "date": "18.08.2026"},
+        },
+    ],
+    "basis": [
+        {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"},
+        {
+            "name_ru": "приказ принимающей организации № 512-П от 18.08.2026",
+            "name_kk": "қабылдаушы ұйымның 18.08.2026 № 512-П бұйрығы",
+        },
+    ],
+}
+
+
+def _columns_with(base: OrderText, replaced: dict[int, Column]) -> tuple[Column, ...]:
+    """The transfer order's ten columns with some replaced (same widths)."""
+    return tuple(replaced.get(i, column) for i, column in enumerate(base.columns))
+
+
+def _order_text(base: OrderText, **changes: object) -> OrderText:
+    """An order in the transfer order's layout: only the wording (and columns) differ."""
+    from dataclasses import replace
+
+    return replace(base, **changes)
+
+
+TRANSFER_OUT_RU = _order_text(
+    RU,
+    title="Приказ об отчислении в связи с переводом",
+    subject="Об отчислении в связи с переводом в другую организацию высшего образования",
+    item_enrol=(
+        "1. Отчислить из числа обучающихся в связи с переводом в организацию высшего образования «",
+        "{{ receiving_university }}",
+        "» с ",
+        "{{ effective_date }}",
+        " следующих обучающихся:",
+    ),
+    items_after=(
+        "2. Офису регистратора в течение трёх рабочих дней со дня приказа принимающей организации "
+        "о зачислении направить в неё личные дела обучающихся, оставив в университете копии "
+        "транскриптов и описи личных дел.",
+        "3. Контроль за исполнением приказа возложить на декана факультета.",
+    ),
+    columns=_columns_with(RU, {9: Column(
+        "Приказ принимающей организации",
+        ("№ ", "{{ s.receiving_order.number }}", " от ", "{{ s.receiving_order.date }}"),
+    )}),
+)
+
+TRANSFER_OUT_KK = _order_text(
+    KK,
+    title="Ауысуына байланысты оқудан шығару туралы бұйрық",
+    subject="Басқа жоғары білім беру ұйымына ауысуына байланысты оқудан шығару туралы",
+    item_enrol=(
+        "1. Төменде аталған білім алушылар «",
+        "{{ receiving_university }}",
+        "» жоғары білім беру ұйымына ауысуына байланысты ",
+        "{{ effective_date }}",
+        " бастап білім алушылар қатарынан шығарылсын:",
+    ),
+    items_after=(
+        "2. Тіркеу офисі қабылдаушы ұйымның қабылдау туралы бұйрығы шыққан күннен бастап үш жұмыс "
+        "күні ішінде білім алушылардың жеке істерін оған жіберсін, университетте транскрипттердің "
+        "көшірмелері мен жеке істердің тізімдемелерін қалдырсын.",
+        "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
+    ),
+    columns=_columns_with(KK, {9: Column(
+        "Қабылдаушы ұйымның бұйрығы",
+        ("{{ s.receiving_order.date }}", " № ", "{{ s.receiving_order.number }}"),
+    )}),
+)
+
+TRANSFER_INTERNAL_EXAMPLE_CONTEXT = {
+    **REINSTATEMENT_EXAMPLE_CONTEXT,
+    "number": "141-у",
+    "students": [
+        {
+            **REINSTATEMENT_EXAMPLE_CONTEXT["students"][0],
+            "previous_programme": "6B06102",
+            "programme": {
+                "code": "6B06101",
+                "name_ru": "Информационные системы",
+                "name_kk": "Ақпараттық жүйелер",
+            },
+        },
+    ],
+    "basis": [
+        {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"},
+        {"name_ru": "договор об оказании платных образовательных услуг № 77/2026",
+         "name_kk": "ақылы білім беру қызметтерін көрсету туралы № 77/2026 шарт"},
+    ],
+}
+
+TRANSFER_INTERNAL_RU = _order_text(
+    RU,
+    title="Приказ о переводе",
+    subject="О переводе",
+    item_enrol=(
+        "1. Перевести с ",
+        "{{ effective_date }}",
+        " следующих обучающихся на указанные образовательную программу, форму и язык обучения:",
+    ),
+    items_after=(
+        "2. Деканату обеспечить ликвидацию обучающимися академической разницы в указанные сроки.",
+        "3. Офису регистратора внести изменения в информационную систему и личные дела обучающихся.",
+    ),
+    columns=_columns_with(RU, {4: Column("Прежняя программа", ("{{ s.previous_programme }}",)),
+                               5: Column("Образовательная программа после перевода",
+                                         RU.columns[5].cell, WD_ALIGN_PARAGRAPH.LEFT)}),
+)
+
+TRANSFER_INTERNAL_KK = _order_text(
+    KK,
+    title="Ауыстыру туралы бұйрық",
+    subject="Ауыстыру туралы",
+    item_enrol=(
+        "1. Төменде аталған білім алушылар ",
+        "{{ effective_date }}",
+        " бастап көрсетілген білім беру бағдарламасына, оқу нысанына және оқыту тіліне ауыстырылсын:",
+    ),
+    items_after=(
+        "2. Деканат білім алушылардың академиялық айырмашылықты көрсетілген мерзімде жоюын қамтамасыз етсін.",
+        "3. Тіркеу офисі ақпараттық жүйеге және білім алушылардың жеке істеріне өзгерістер енгізсін.",
+    ),
+    columns=_columns_with(KK, {4: Column("Бұрынғы бағдарлама", ("{{ s.previous_programme }}",)),
+                               5: Column("Ауыстырылғаннан кейінгі білім беру бағдарламасы",
+                                         KK.columns[5].cell, WD_ALIGN_PARAGRAPH.LEFT)}),
+)
+
+# --------------------------------------------------------------------------- mobility: sending order
+
+MOBILITY_EXAMPLE_CONTEXT = {
+    **REINSTATEMENT_EXAMPLE_CONTEXT,
+    "number": "150-у",
+    "legal_basis_ru": "Правилами организации учебного процесса по кредитной технологии обучения",
+    "legal_basis_kk": "Кредиттік оқыту технологиясы бойынша оқу процесін ұйымдастыру қағидаларына",
+    "partner_university": "Евразийский национальный университет имени Л. Н. Гумилёва",
+    "period": {"start": "01.02.2027", "end": "30.06.2027"},
+    "students": [
+        {**REINSTATEMENT_EXAMPLE_CONTEXT["students"][0], "group": "ПИ-24-1", "mobility_credits": 30},
+    ],
+    "basis": [
+        {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"},
+        {"name_ru": "договор о сотрудничестве № 15-АМ от 10.01.2026",
+         "name_kk": "10.01.2026 № 15-АМ ынтымақтастық туралы шарт"},
+    ],
+}
+
+MOBILITY_RU = _order_text(
+    RU,
+    title="Приказ о направлении на обучение по программе академической мобильности",
+    subject="О направлении на обучение по программе внутренней академической мобильности",
+    item_enrol=(
+        "1. Направить для обучения по программе внутренней академической мобильности в «",
+        "{{ partner_university }}",
+        "» с ",
+        "{{ period.start }}",
+        " по ",
+        "{{ period.end }}",
+        " следующих обучающихся:",
+    ),
+    items_after=(
+        "2. Сохранить за обучающимися место и основу обучения на период академической мобильности.",
+        "3. Обучающимся по возвращении представить в офис регистратора транскрипт вуза-партнёра "
+        "для перезачёта результатов обучения.",
+    ),
+    columns=_columns_with(RU, {9: Column("Кредиты ECTS по соглашению об обучении",
+                                         ("{{ s.mobility_credits }}",))}),
+)
+
+MOBILITY_KK = _order_text(
+    KK,
+    title="Академиялық ұтқырлық бағдарламасы бойынша оқуға жіберу туралы бұйрық",
+    subject="Ішкі академиялық ұтқырлық бағдарламасы бойынша оқуға жіберу туралы",
+    item_enrol=(
+        "1. Төменде аталған білім алушылар ішкі академиялық ұтқырлық бағдарламасы бойынша оқу үшін «",
+        "{{ partner_university }}",
+        "» ",
+        "{{ period.start }}",
+        " бастап ",
+        "{{ period.end }}",
+        " дейін жіберілсін:",
+    ),
+    items_after=(
+        "2. Академиялық ұтқырлық кезеңінде білім алушылардың орны мен оқу негізі сақталсын.",
+        "3. Білім алушылар оралғаннан кейін оқу нәтижелерін қайта есепке алу үшін серіктес ЖОО-ның "
+        "транскриптін тіркеуші офисіне ұсынсын.",
+    ),
+    columns=_columns_with(KK, {9: Column("Оқу келісімі бойынша ECTS кредиттері",
+                                         ("{{ s.mobility_credits }}",))}),
+)
+
+TRANSFER_FAMILY_TEMPLATES = {
+    "order_transfer_out_ru.docx": TRANSFER_OUT_RU,
+    "order_transfer_out_kk.docx": TRANSFER_OUT_KK,
+    "order_transfer_internal_ru.docx": TRANSFER_INTERNAL_RU,
+    "order_transfer_internal_kk.docx": TRANSFER_INTERNAL_KK,
+    "order_mobility_ru.docx": MOBILITY_RU,
+    "order_mobility_kk.docx": MOBILITY_KK,
+}
+
+# --------------------------------------------------------------------------- mobility: re-crediting order
+# One student, a table of disciplines: what was studied at the partner university and what it is
+# re-credited as in the student's plan (the dean's decision).
+
+RECREDIT_EXAMPLE_CONTEXT = {
+    **{k: MOBILITY_EXAMPLE_CONTEXT[k] for k in ("university", "legal_basis_ru", "legal_basis_kk",
+                                                 "partner_university", "period", "visas", "signatory")},
+    "number": "210-у",
+    "date": "15.07.2027",
+    "student": {
+        "full_name": "Иванов Пётр Сергеевич",
+        "full_name_dat": "Иванову Петру Сергеевичу",
+        "learner_ru": "обучающемуся",
+        "iin": "040512300127",
+        "year": 2,
+        "programme": {
+            "code": "6B06102",
+            "name_ru": "Программная инженерия",
+            "name_kk": "Бағдарламалық инженерия",
+        },
+    },
+    "disciplines": [
+        {"partner": "Алгоритмы и структуры данных", "credits": 5, "grade": "A-", "plan": "Алгоритмы",
+         "recredited": 5},
+        {"partner": "Веб-программирование", "credits": 6, "grade": "B+", "plan": "Веб-технологии",
+         "recredited": 5},
+    ],
+    "recredited_total": 10,
+    "basis": [
+        {"name_ru": "транскрипт вуза-партнёра", "name_kk": "серіктес ЖОО транскрипті"},
+        {"name_ru": "решение декана о перезачёте", "name_kk": "деканның қайта есепке алу туралы шешімі"},
+    ],
+}
+
+
+@dataclass(frozen=True)
+class RecreditText(OrderText):
+    """The order's wording; `item_enrol` introduces the disciplines table, `total` follows it."""
+
+    total: tuple[str, ...] = ()
+
+
+RECREDIT_WIDTHS_MM = (8, 52, 18, 16, 52, 24)
+
+RECREDIT_CELLS = (
+    ("{{ loop.index }}",), ("{{ d.partner }}",), ("{{ d.credits }}",), ("{{ d.grade }}",),
+    ("{{ d.plan }}",), ("{{ d.recredited }}",),
+)
+RECREDIT_LEFT = (1, 4)  # the discipline names are left-aligned
+
+
+def _recredit_text(base: OrderText, headers: tuple[str, ...], **wording: object) -> RecreditText:
+    """The re-crediting order in the language of `base` (heading, preamble, labels)."""
+    columns = tuple(
+        Column(header, cell, WD_ALIGN_PARAGRAPH.LEFT if i in RECREDIT_LEFT else WD_ALIGN_PARAGRAPH.CENTER)
+        for i, (header, cell) in enumerate(zip(headers, RECREDIT_CELLS, strict=True))
+    )
+    return RecreditText(
+        lang=base.lang, university=base.university, city=base.city, preamble=base.preamble,
+        command=base.command, columns=columns, basis_label=base.basis_label,
+        basis_field=base.basis_field, visas_label=base.visas_label, title_field=base.title_field,
+        **wording,  # type: ignore[arg-type]
+    )
+
+
+RECREDIT_RU = _recredit_text(
+    RU,
+    ("№", "Дисциплина вуза-партнёра", "Кредиты ECTS", "Оценка", "Дисциплина учебного плана",
+     "Перезачтено кредитов ECTS"),
+    title="Приказ о перезачёте результатов академической мобильности",
+    subject="О перезачёте результатов обучения по программе внутренней академической мобильности",
+    item_enrol=(
+        "1. Перезачесть ",
+        "{{ student.learner_ru }}",
+        " ",
+        "{{ student.full_name_dat }}",
+        " (ИИН ",
+        "{{ student.iin }}",
+        "), ",
+        "{{ student.year }}",
+        " курс, образовательная программа ",
+        "{{ student.programme.code }}",
+        " ",
+        "{{ student.programme.name_ru }}",
+        ", результаты обучения в «",
+        "{{ partner_university }}",
+        "» с ",
+        "{{ period.start }}",
+        " по ",
+        "{{ period.end }}",
+        " по следующим дисциплинам:",
+    ),
+    total=("Всего перезачтено кредитов ECTS: ", "{{ recredited_total }}", "."),
+    items_after=(
+        "2. Офису регистратора внести перезачтённые дисциплины в транскрипт обучающегося.",
+        "3. Контроль за исполнением приказа возложить на декана факультета.",
+    ),
+)
+
+RECREDIT_KK = _recredit_text(
+    KK,
+    ("№", "Серіктес ЖОО пәні", "ECTS кредиттері", "Бағасы", "Оқу жоспарының пәні",
+     "Қайта есепке алынған ECTS кредиттері"),
+    title="Академиялық ұтқырлық нәтижелерін қайта есепке алу туралы бұйрық",
+    subject="Ішкі академиялық ұтқырлық бағдарламасы бойынша оқу нәтижелерін қайта есепке алу туралы",
+    item_enrol=(
+        "1. Білім алушы ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        "), ",
+        "{{ student.year }}",
+        " курс, ",
+        "{{ student.programme.code }}",
+        " ",
+        "{{ student.programme.name_kk }}",
+        " білім беру бағдарламасы, «",
+        "{{ partner_university }}",
+        "» ",
+        "{{ period.start }}",
+        " – ",
+        "{{ period.end }}",
+        " кезеңінде алған оқу нәтижелері келесі пәндер бойынша қайта есепке алынсын:",
+    ),
+    total=("Барлығы қайта есепке алынған ECTS кредиттері: ", "{{ recredited_total }}", "."),
+    items_after=(
+        "2. Тіркеу офисі қайта есепке алынған пәндерді білім алушының транскриптіне енгізсін.",
+        "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
+    ),
+)
+
+RECREDIT_TEMPLATES = {
+    "order_mobility_recredit_ru.docx": RECREDIT_RU,
+    "order_mobility_recredit_kk.docx": RECREDIT_KK,
+}
+TRANSFER_FAMILY_EXAMPLES = {
+    **dict.fromkeys(("order_transfer_out_ru.docx", "order_transfer_out_kk.docx"),
+                    TRANSFER_OUT_EXAMPLE_CONTEXT),
+    **dict.fromkeys(("order_transfer_internal_ru.docx", "order_transfer_internal_kk.docx"),
+                    TRANSFER_INTERNAL_EXAMPLE_CONTEXT),
+    **dict.fromkeys(("order_mobility_ru.docx", "order_mobility_kk.docx"), MOBILITY_EXAMPLE_CONTEXT),
+    **dict.fromkeys(RECREDIT_TEMPLATES, RECREDIT_EXAMPLE_CONTEXT),
+}
+
+
+def _add_disciplines_table(doc: DocxDocument, text: RecreditText) -> None:
+    """Header row, then a `{%tr for d in disciplines %}` … `{%tr endfor %}` loop around one row."""
+    assert len(text.columns) == len(RECREDIT_WIDTHS_MM)
+    assert abs(Mm(sum(RECREDIT_WIDTHS_MM)) - TEXT_WIDTH) < Mm(0.5)
+    table = doc.add_table(rows=4, cols=len(text.columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _table_properties(table)
+    for i, width in enumerate(RECREDIT_WIDTHS_MM):
+        table.columns[i].width = Mm(width)
+        for row in table.rows:
+            row.cells[i].width = Mm(width)
+    header, loop_start, data, loop_end = table.rows
+    _row_flags(header, header=True)
+    for row in (loop_start, data, loop_end):
+        _row_flags(row)
+    for cell, column in zip(header.cells, text.columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+    for row, tag in ((loop_start, "{%tr for d in disciplines %}"), (loop_end, "{%tr endfor %}")):
+        _cell_paragraph(row.cells[0].merge(row.cells[-1]), (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+    for cell, column in zip(data.cells, text.columns, strict=True):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+        _cell_paragraph(cell, column.cell, column.align)
+
+
+def build_recredit_order(text: RecreditText) -> DocxDocument:
+    doc = _setup_document(text)
+    _order_heading(doc, text)
+    _para(doc, text.item_enrol, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+          first_line_indent=FIRST_LINE_INDENT, space_after=6, keep_with_next=True)
+    _add_disciplines_table(doc, text)
+    _para(doc, text.total, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_indent=FIRST_LINE_INDENT,
+          space_before=6)
+    _order_closing(doc, text)
+    return doc
+
+
+# --------------------------------------------------------------------------- certificates of issue 3
+# Certificate for those who did not complete studies (with the disciplines table), the duplicate
+# of a diploma / supplement / transcript, and the certificate for the military office: all in the
+# certificate layout (build_certificate); contexts documented in templates/README.md.
+
+INCOMPLETE_EXAMPLE_CONTEXT = {
+    **CERT_EXAMPLE_CONTEXT,
+    "number": "9-с",
+    "student": {
+        **CERT_EXAMPLE_CONTEXT["student"],
+        "studied_ru": "он действительно обучался",
+    },
+    "left_ru": "отчислен приказом № 77-у от 01.02.2026 в связи с переводом в НАО «Другой университет»",
+    "left_kk": (
+        "01.02.2026 № 77-у бұйрықпен басқа білім беру ұйымына (НАО «Другой университет») "
+        "ауыстырылуына байланысты оқудан шығарылды"
+    ),
+    "study_period": {"start": "01.09.2024", "end": "01.02.2026"},
+    "disciplines": [
+        {"n": 1, "semester": 1, "name": "Математика", "credits": 5, "hours": 150, "grade": "B+",
+         "points": "87"},
+        {"n": 2, "semester": 1, "name": "История Казахстана", "credits": 5, "hours": 150, "grade": "A",
+         "points": "95"},
+    ],
+    "totals": {"disciplines": 2, "credits": 10, "hours": 300},
+}
+
+_DISCIPLINE_WIDTHS_MM = (8, 16, 70, 20, 18, 20, 18)
+
+
+def _discipline_columns(headers: tuple[str, ...]) -> tuple[Column, ...]:
+    cells = (("{{ r.n }}",), ("{{ r.semester }}",), ("{{ r.name }}",), ("{{ r.credits }}",),
+             ("{{ r.hours }}",), ("{{ r.grade }}",), ("{{ r.points }}",))
+    return tuple(Column(h, c, WD_ALIGN_PARAGRAPH.LEFT if i == 2 else WD_ALIGN_PARAGRAPH.CENTER)
+                 for i, (h, c) in enumerate(zip(headers, cells, strict=True)))
+
+
+INCOMPLETE_RU = CertText(
+    lang="ru-RU",
+    title="Справка лицам, не завершившим обучение",
+    university=CERT_RU.university,
+    city=CERT_RU.city,
+    heading="СПРАВКА",
+    number_line=CERT_RU.number_line,
+    opening=(
+        "Дана ",
+        "{{ student.full_name_dat }}",
+        ", ИИН ",
+        "{{ student.iin }}",
+        ", в том, что ",
+        "{{ student.studied_ru }}",
+        " в университете с ",
+        "{{ study_period.start }}",
+        " по ",
+        "{{ study_period.end }}",
+        " и ",
+        "{{ left_ru }}",
+        ", не завершив обучение:",
+    ),
+    fields=(
+        ("Образовательная программа: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_ru }}")),
+        ("Факультет: ", ("{{ student.faculty_ru }}",)),
+        ("Форма обучения: ", ("{{ student.form_ru }}",)),
+        ("Язык обучения: ", ("{{ student.language_ru }}",)),
+        ("Основа обучения: ", ("{{ student.funding_ru }}",)),
+        ("Приказ о зачислении: ",
+         ("№ ", "{{ enrolment_order.number }}", " от ", "{{ enrolment_order.date }}")),
+    ),
+    purpose=("Справка выдана для предъявления ", "{{ purpose_ru }}", "."),
+    validity=("Справка действительна без ограничения срока.",),
+    signatory_field="title_ru",
+    verification=("Проверить подлинность справки: ", "{{ verification_url }}"),
+    table_title=("Изученные дисциплины и итоговые оценки:",),
+    table=_discipline_columns(("№", "Семестр", "Дисциплина", "Кредиты ECTS", "Часы", "Оценка",
+                               "Баллы")),
+    table_widths_mm=_DISCIPLINE_WIDTHS_MM,
+    table_loop="disciplines",
+    after_table=("Всего дисциплин: ", "{{ totals.disciplines }}", "; кредитов ECTS: ",
+                 "{{ totals.credits }}", "; часов: ", "{{ totals.hours }}", "."),
+)
+
+INCOMPLETE_KK = CertText(
+    lang="kk-KZ",
+    title="Білім беруді аяқтамаған адамдарға анықтама",
+    university=CERT_KK.university,
+    city=CERT_KK.city,
+    heading="АНЫҚТАМА",
+    number_line=CERT_KK.number_line,
+    opening=(
+        "Осы анықтама ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        ") университетте ",
+        "{{ study_period.start }}",
+        " бастап ",
+        "{{ study_period.end }}",
+        " дейін оқығаны және оқуды аяқтамай ",
+        "{{ left_kk }}",
+        " туралы берілді:",
+    ),
+    fields=(
+        ("Білім беру бағдарламасы: ",
+         ("{{ student.programme.code }}", " ", "{{ student.programme.name_kk }}")),
+        ("Факультет: ", ("{{ student.faculty_kk }}",)),
+        ("Оқу нысаны: ", ("{{ student.form_kk }}",)),
+        ("Оқыту тілі: ", ("{{ student.language_kk }}",)),
+        ("Оқу негізі: ", ("{{ student.funding_kk }}",)),
+        ("Қабылдау туралы бұйрық: ",
+         ("{{ enrolment_order.date }}", " № ", "{{ enrolment_order.number }}")),
+    ),
+    purpose=("Анықтама ", "{{ purpose_kk }}", " ұсыну үшін берілді."),
+    validity=("Анықтама мерзімсіз жарамды.",),
+    signatory_field="title_kk",
+    verification=CERT_KK.verification,
+    table_title=("Оқылған пәндер және қорытынды бағалар:",),
+    table=_discipline_columns(("№", "Семестр", "Пән", "ECTS кредиттері", "Сағат", "Баға", "Балл")),
+    table_widths_mm=_DISCIPLINE_WIDTHS_MM,
+    table_loop="disciplines",
+    after_table=("Барлық пәндер: ", "{{ totals.disciplines }}", "; ECTS кредиттері: ",
+                 "{{ totals.credits }}", "; сағаттар: ", "{{ totals.hours }}", "."),
+)
+
+DUPLICATE_EXAMPLE_CONTEXT = {
+    "university": CERT_EXAMPLE_CONTEXT["university"],
+    "number": "3-д",
+    "date": "15.10.2026",
+    "student": {
+        "full_name": "Иванова Анна Сергеевна",
+        "full_name_dat": "Ивановой Анне Сергеевне",
+        "iin": "000512400123",
+    },
+    "document": {"name_ru": "диплом о высшем образовании", "name_gen_ru": "диплома",
+                 "name_kk": "жоғары білім туралы диплом"},
+    "original": {"series": "JB-B", "number": "0012345", "date": "30.06.2022"},
+    "reason_ru": "утерянного",
+    "reason_kk": "жоғалған",
+    "trigger_ru": "утеря оригинала",
+    "trigger_kk": "түпнұсқаның жоғалуы",
+    "programme": {"code": "6B06102", "name_ru": "Информационные системы",
+                  "name_kk": "Ақпараттық жүйелер"},
+    "qualification_ru": "бакалавр в области информационно-коммуникационных технологий",
+    "qualification_kk": "ақпараттық-коммуникациялық технологиялар саласындағы бакалавр",
+    "graduation_year": 2022,
+    "signatory": EXAMPLE_CONTEXT["signatory"],
+    "verification_url": "https://regoffice.example.kz/verify/3-д",
+}
+
+DUPLICATE_RU = CertText(
+    lang="ru-RU",
+    title="Дубликат документа об образовании",
+    university=CERT_RU.university,
+    city=CERT_RU.city,
+    heading="ДУБЛИКАТ",
+    number_line=("Регистрационный № ", "{{ number }}", " от ", "{{ date }}"),
+    opening=(
+        "Дубликат ",
+        "{{ document.name_gen_ru }}",
+        " выдан ",
+        "{{ student.full_name_dat }}",
+        ", ИИН ",
+        "{{ student.iin }}",
+        ", взамен ",
+        "{{ reason_ru }}",
+        " оригинала:",
+    ),
+    fields=(
+        ("Вид документа: ", ("{{ document.name_ru }}",)),
+        ("Оригинал: ", ("серия ", "{{ original.series }}", " № ", "{{ original.number }}", " от ",
+                        "{{ original.date }}")),
+        ("Образовательная программа: ",
+         ("{{ programme.code }}", " ", "{{ programme.name_ru }}")),
+        ("Присуждённая степень (квалификация): ", ("{{ qualification_ru }}",)),
+        ("Год окончания: ", ("{{ graduation_year }}",)),
+        ("Основание выдачи дубликата: ", ("{{ trigger_ru }}",)),
+    ),
+    purpose=("Дубликат выдан бесплатно на основании личного заявления и сведений архива университета; "
+             "запись внесена в журнал регистрации выданных дубликатов.",),
+    validity=("Оригинал ", "{{ document.name_gen_ru }}", " серии ", "{{ original.series }}", " № ",
+              "{{ original.number }}", " считается недействительным."),
+    signatory_field="title_ru",
+    verification=("Проверить подлинность дубликата: ", "{{ verification_url }}"),
+)
+
+DUPLICATE_KK = CertText(
+    lang="kk-KZ",
+    title="Білім туралы құжаттың телнұсқасы",
+    university=CERT_KK.university,
+    city=CERT_KK.city,
+    heading="ТЕЛНҰСҚА (ДУБЛИКАТ)",
+    number_line=("{{ date }}", " тіркеу № ", "{{ number }}"),
+    opening=(
+        "Телнұсқа ",
+        "{{ student.full_name }}",
+        " (ЖСН ",
+        "{{ student.iin }}",
+        ") атына ",
+        "{{ reason_kk }}",
+        " түпнұсқаның орнына берілді:",
+    ),
+    fields=(
+        ("Құжат түрі: ", ("{{ document.name_kk }}",)),
+        ("Түпнұсқа: ", ("{{ original.date }}", " сериясы ", "{{ original.series }}", " № ",
+                        "{{ original.number }}")),
+        ("Білім беру бағдарламасы: ", ("{{ programme.code }}", " ", "{{ programme.name_kk }}")),
+        ("Берілген дәреже (біліктілік): ", ("{{ qualification_kk }}",)),
+        ("Бітірген жылы: ", ("{{ graduation_year }}",)),
+        ("Телнұсқа беру негізі: ", ("{{ trigger_kk }}",)),
+    ),
+    purpose=("Телнұсқа жеке өтініш және университет мұрағатының мәліметтері негізінде тегін берілді; "
+             "жазба берілген телнұсқаларды тіркеу журналына енгізілді.",),
+    validity=("Сериясы ", "{{ original.series }}", " № ", "{{ original.number }}",
+              " түпнұсқа жарамсыз деп есептеледі."),
+    signatory_field="title_kk",
+    verification=("Телнұсқаның түпнұсқалығын тексеру: ", "{{ verification_url }}"),
+)
+
+MILITARY_EXAMPLE_CONTEXT = {
+    **CERT_EXAMPLE_CONTEXT,
+    "number": "11-с",
+    "military_office_ru": "Управление по делам обороны Бостандыкского района г. Алматы",
+    "military_office_kk": "Алматы қ. Бостандық ауданының қорғаныс істері жөніндегі басқармасы",
+}
+
+MILITARY_RU = CertText(
+    lang="ru-RU",
+    title="Справка для органа военного управления",
+    university=CERT_RU.university,
+    city=CERT_RU.city,
+    heading="СПРАВКА",
+    number_line=CERT_RU.number_line,
+    opening=CERT_RU.opening,
+    fields=CERT_RU.fields,
+    purpose=("Справка выдана для представления в ", "{{ military_office_ru }}",
+             " для предоставления отсрочки от призыва на воинскую службу на период обучения (до ",
+             "{{ study_period.end }}", ")."),
+    validity=CERT_RU.validity,
+    signatory_field="title_ru",
+    verification=CERT_RU.verification,
+)
+
+MILITARY_KK = CertText(
+    lang="kk-KZ",
+    title="Әскери басқару органына анықтама",
+    university=CERT_KK.university,
+    city=CERT_KK.city,
+    heading="АНЫҚТАМА",
+    number_line=CERT_KK.number_line,
+    opening=CERT_KK.opening,
+    fields=CERT_KK.fields,
+    purpose=("Анықтама оқу кезеңіне (", "{{ study_period.end }}",
+             " дейін) әскери қызметке шақыруды кейінге қалдыру үшін ", "{{ military_office_kk }}",
+             " ұсыну үшін берілді."),
+    validity=CERT_KK.validity,
+    signatory_field="title_kk",
+    verification=CERT_KK.verification,
+)
+
+ISSUE3_TEMPLATES = {
+    "cert_incomplete_ru.docx": INCOMPLETE_RU,
+    "cert_incomplete_kk.docx": INCOMPLETE_KK,
+    "duplicate_ru.docx": DUPLICATE_RU,
+    "duplicate_kk.docx": DUPLICATE_KK,
+    "cert_military_ru.docx": MILITARY_RU,
+    "cert_military_kk.docx": MILITARY_KK,
+}
+ISSUE3_EXAMPLES = {
+    "cert_incomplete": INCOMPLETE_EXAMPLE_CONTEXT,
+    "duplicate": DUPLICATE_EXAMPLE_CONTEXT,
+    "cert_military": MILITARY_EXAMPLE_CONTEXT,
+}
+
+
 # --------------------------------------------------------------------------- expulsion, contingent
 # and vacant-grant orders: the transfer order's layout (build_order) with the name column and the
 # last column of each family; the wording comes from RU / KK with the differences replaced.
@@ -1296,6 +2026,16 @@ def build_reinstatement_orders() -> dict[str, bytes]:
     return _build(REINSTATEMENT_TEMPLATES, build_order)
 
 
+def build_transfer_family_orders() -> dict[str, bytes]:
+    """transfer_out, transfer_internal and mobility orders (the transfer order's layout) and the
+    mobility re-crediting order (a table of disciplines)."""
+    return {**_build(TRANSFER_FAMILY_TEMPLATES, build_order),
+            **_build(RECREDIT_TEMPLATES, build_recredit_order)}
+def build_issue3_certificates() -> dict[str, bytes]:
+    """Certificate for incomplete studies, duplicate, military certificate (ISSUE3_TEMPLATES)."""
+    return _build(ISSUE3_TEMPLATES, build_certificate)
+
+
 def build_p3_orders() -> dict[str, bytes]:
     """Expulsion, contingent and vacant-grant orders, in the transfer order's layout."""
     return _build({**EXPULSION_TEMPLATES, **CONTINGENT_TEMPLATES, **VACANT_GRANT_TEMPLATES}, build_order)
@@ -1303,14 +2043,18 @@ def build_p3_orders() -> dict[str, bytes]:
 
 def build_everything() -> dict[str, bytes]:
     return {**build_all(), **build_certificates(), **build_leave_orders(), **build_reinstatement_orders(),
-            **build_p3_orders()}
+            **build_transfer_family_orders(), **build_issue3_certificates(), **build_p3_orders()}
 
 
 def example_for(name: str) -> dict:
+    if name in ISSUE3_TEMPLATES:
+        return ISSUE3_EXAMPLES[name.rsplit("_", 1)[0]]
     if name in LEAVE_TEMPLATES:
         return LEAVE_EXAMPLE_CONTEXT
     if name in REINSTATEMENT_TEMPLATES:
         return REINSTATEMENT_EXAMPLE_CONTEXT
+    if name in TRANSFER_FAMILY_EXAMPLES:
+        return TRANSFER_FAMILY_EXAMPLES[name]
     if name in EXPULSION_TEMPLATES:
         return EXPULSION_EXAMPLE_CONTEXT
     if name in CONTINGENT_TEMPLATES:
@@ -1348,7 +2092,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in built:
             target = args.preview / name.replace(".docx", "_example.docx")
             images = {}
-            if name in CERT_TEMPLATES:
+            if name in CERT_TEMPLATES or name in ISSUE3_TEMPLATES:
                 from server.services.verification import qr_png
 
                 images["qr"] = qr_png(CERT_EXAMPLE_CONTEXT["verification_url"])

@@ -11,7 +11,8 @@ from flask import send_file
 from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
-from server.services import registers
+from server.db import utcnow
+from server.services import military, registers
 
 registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
 
@@ -37,3 +38,15 @@ def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     rows, total = registers.list_register(ctx(), current_actor(), q)
     return {"items": [r.to_dict() for r in rows], "total": total,
             "limit": q.limit, "offset": q.offset}
+
+
+@registers_bp.get("/military")
+@registers_bp.auth_required(token_auth)
+@registers_bp.input(s.ConscriptsQueryIn, location="query", arg_name="query")
+@registers_bp.output(s.ConscriptsOut)
+@registers_bp.doc(summary="Male students of conscription age per faculty, for the military offices "
+                          "(registrar office, deans for their faculty, leadership)", **_auth_doc(422))
+def list_conscripts(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    on = query["on"] or utcnow().astimezone(ctx().tz).date()
+    lists = military.conscription_lists(ctx(), current_actor(), on, query["faculty"])
+    return {"on": on, "faculties": [f.to_dict() for f in lists]}

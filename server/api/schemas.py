@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
+# Ids and offsets are 32-bit integers in the database: larger values are refused as invalid.
+DB_INT_MAX = 2**31 - 1
+# Dates a query may name (a typo like 0001-01-01 is refused instead of overflowing).
+DATE_RANGE = Range(date(1900, 1, 1), date(2999, 12, 31))
 CHANNELS = ("direct", "egov", "state_corporation")
 
 
@@ -17,7 +23,7 @@ class ErrorOut(Schema):
 
 class CaseIn(Schema):
     process_id = String(required=True, validate=Length(1, 100))
-    student_id = Integer(allow_none=True, load_default=None)
+    student_id = Integer(allow_none=True, load_default=None, validate=Range(1, DB_INT_MAX))
     channel = String(load_default="direct", validate=OneOf(CHANNELS))
     data = Dict(keys=String(), load_default=dict)
     received_at = DateTime(allow_none=True, load_default=None)
@@ -35,11 +41,11 @@ class CaseQueryIn(Schema):
     status = String(load_default=None)
     process_id = String(load_default=None)
     q = String(load_default=None, validate=Length(max=200))
-    faculty_id = Integer(load_default=None)
-    received_from = Date(load_default=None)
-    received_to = Date(load_default=None)
+    faculty_id = Integer(load_default=None, validate=Range(1, DB_INT_MAX))
+    received_from = Date(load_default=None, validate=DATE_RANGE)
+    received_to = Date(load_default=None, validate=DATE_RANGE)
     limit = Integer(load_default=50, validate=Range(1, 500))
-    offset = Integer(load_default=0, validate=Range(0))
+    offset = Integer(load_default=0, validate=Range(0, DB_INT_MAX))
 
 
 class CancelIn(Schema):
@@ -87,12 +93,12 @@ class TaskQueryIn(Schema):
     scope = String(load_default="mine", validate=OneOf(("mine", "group", "all")))
     overdue = Boolean(load_default=False)
     process_id = String(load_default=None)
-    faculty_id = Integer(load_default=None)
+    faculty_id = Integer(load_default=None, validate=Range(1, DB_INT_MAX))
     q = String(load_default=None, validate=Length(max=200))
-    created_from = Date(load_default=None)
-    created_to = Date(load_default=None)
+    created_from = Date(load_default=None, validate=DATE_RANGE)
+    created_to = Date(load_default=None, validate=DATE_RANGE)
     limit = Integer(load_default=50, validate=Range(1, 500))
-    offset = Integer(load_default=0, validate=Range(0))
+    offset = Integer(load_default=0, validate=Range(0, DB_INT_MAX))
 
 
 class CompleteIn(Schema):
@@ -262,12 +268,14 @@ class RegisterQueryIn(Schema):
                   metadata={"description": "template kind, e.g. cert_study"})
     q = String(load_default=None, validate=Length(max=200),
                metadata={"description": "number or holder name (substring)"})
-    date_from = Date(load_default=None, data_key="from", metadata={"description": "issued on or after"})
-    date_to = Date(load_default=None, data_key="to", metadata={"description": "issued on or before"})
+    date_from = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="from", metadata={"description": "issued on or after"})
+    date_to = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="to", metadata={"description": "issued on or before"})
     format = String(load_default="json", validate=OneOf(("json", "xlsx")),
                     metadata={"description": "json (paged) or xlsx (every matching row)"})
     limit = Integer(load_default=50, validate=Range(1, 500))
-    offset = Integer(load_default=0, validate=Range(0))
+    offset = Integer(load_default=0, validate=Range(0, DB_INT_MAX))
 
 
 class RegisterRowOut(Schema):
@@ -302,16 +310,20 @@ REPORT_FORMATS = ("json", "xlsx", "docx")
 class PublicServicesQueryIn(Schema):
     month = String(load_default=None, validate=Length(equal=7),
                    metadata={"description": "YYYY-MM (or give from and to)"})
-    date_from = Date(load_default=None, data_key="from", metadata={"description": "first local day"})
-    date_to = Date(load_default=None, data_key="to", metadata={"description": "last local day"})
+    date_from = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="from", metadata={"description": "first local day"})
+    date_to = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="to", metadata={"description": "last local day"})
     format = String(load_default="json", validate=OneOf(REPORT_FORMATS))
     live = Boolean(load_default=False, metadata={
         "description": "compute now even when the month's report is stored (a snapshot)"})
 
 
 class ContingentQueryIn(Schema):
-    date_from = Date(required=True, data_key="from", metadata={"description": "first local day"})
-    date_to = Date(required=True, data_key="to", metadata={"description": "last local day"})
+    date_from = Date(required=True, validate=DATE_RANGE,
+                 data_key="from", metadata={"description": "first local day"})
+    date_to = Date(required=True, validate=DATE_RANGE,
+                 data_key="to", metadata={"description": "last local day"})
     format = String(load_default="json", validate=OneOf(("json", "xlsx")))
 
 
@@ -391,3 +403,31 @@ class DashboardOut(Schema):
     processing_time = List(Dict(), metadata={"description": "average working days per procedure"})
     processing_window_days = Integer()
     on_time_trend = List(Dict())
+
+
+class ConscriptsQueryIn(Schema):
+    faculty = String(load_default=None, validate=Length(max=32),
+                     metadata={"description": "faculty code (all faculties when absent)"})
+    on = Date(load_default=None, metadata={"description": "age on this date (today when absent)"})
+
+
+class ConscriptOut(Schema):
+    student_id = Integer()
+    iin = String()
+    full_name = String()
+    birth_date = Date()
+    age = Integer()
+    year = Integer()
+    group = String(allow_none=True)
+    programme_code = String()
+
+
+class FacultyConscriptsOut(Schema):
+    faculty_code = String()
+    faculty_name = String()
+    students = List(Nested(ConscriptOut))
+
+
+class ConscriptsOut(Schema):
+    on = Date()
+    faculties = List(Nested(FacultyConscriptsOut))

@@ -24,7 +24,8 @@ SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status", "
 ASYNC_OPERATORS = frozenset({"document/render"})
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
                                 "deadline_at", "working_days", "working_days_before",
-                                "add_working_days", "migration_rules", "rank_applicants"})
+                                "working_days_after", "add_working_days", "migration_rules",
+                                "rank_applicants"})
 
 
 @dataclass
@@ -77,15 +78,19 @@ class AppContext:
 
         return ScriptFunctions({"working_days": self._working_days_duration,
                                 "working_days_before": self._working_days_before_duration,
+                                "working_days_after": self._working_days_after_duration,
                                 **procedure_functions(self)})
 
     def _working_days_duration(self, days: int) -> str:
         """ISO-8601 duration from now to the end of the n-th working day (local time)."""
-        now = utcnow()
-        local_today = now.astimezone(self.tz).date()
-        last_day = self.calendar.add_working_days(local_today, int(days))
+        return self._end_of_working_day(utcnow().astimezone(self.tz).date(), int(days))
+
+    def _end_of_working_day(self, start: Any, days: int) -> str:
+        """ISO-8601 duration from now to the end (local midnight) of the n-th working day after
+        `start`; at least one second, so a moment already past fires at the next sweep."""
+        last_day = self.calendar.add_working_days(start, days)
         end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.tz)
-        seconds = max(1, math.ceil((end - now).total_seconds()))
+        seconds = max(1, math.ceil((end - utcnow()).total_seconds()))
         return f"PT{seconds}S"
 
     def _working_days_before_duration(self, day: str, days: int = 0) -> str:
@@ -99,6 +104,14 @@ class AppContext:
         moment = datetime.combine(target, time(9), tzinfo=self.tz)
         seconds = max(1, math.ceil((moment - utcnow()).total_seconds()))
         return f"PT{seconds}S"
+
+    def _working_days_after_duration(self, day: str, days: int) -> str:
+        """ISO-8601 duration from now to the end of the n-th working day after `day` (a date
+        "YYYY-MM-DD"): a deadline counted from an event's date rather than from today, e.g. the
+        personal file sent within 3 working days of the receiving university's order."""
+        from datetime import date
+
+        return self._end_of_working_day(date.fromisoformat(str(day)[:10]), int(days))
 
     @property
     def on_jobs(self) -> list[Callable[[], None]]:

@@ -196,6 +196,14 @@ LEAVE_GROUNDS = {
 _LEARNER_RU = {"M": "обучающемуся", "F": "обучающейся"}
 
 
+def _learner_dative(person: dict[str, Any]) -> dict[str, str]:
+    """«обучающемуся Иванову Петру Сергеевичу»: the word and the name in the dative."""
+    sex = person.get("sex")
+    return {"full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative", sex),
+            "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)")}
+
+
 @builder("order_academic_leave")
 def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
                          today: date) -> dict[str, Any]:
@@ -203,7 +211,6 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
     confirmed at the registrar's document check."""
     person = data.get("student") or data.get("applicant") or {}
     row = person_row(person, data)
-    sex = person.get("sex")
     ground = str(data.get("leave_ground") or "")
     ground_ru, ground_kk, doc_ru, doc_kk = LEAVE_GROUNDS.get(ground, (ground, ground, "", ""))
     basis = [{"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"}]
@@ -215,9 +222,7 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
         "legal_basis_kk": uni.get("leave_legal_basis_kk") or LEAVE_LEGAL_BASIS_KK,
         "student": {
             "full_name": row["full_name"],
-            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
-                                               person.get("middle_name") or None, "dative", sex),
-            "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)"),
+            **_learner_dative(person),
             "iin": row["iin"], "year": person.get("year", ""), "group": row["group"],
             "programme": row["programme"],
             "faculty_ru": person.get("faculty_name", ""),
@@ -266,6 +271,256 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
         "basis": basis,
         "visas": uni["visas"], "signatory": uni["signatory"],
     }
+
+
+# --------------------------------------------------------------------------- transfer_out, internal, mobility
+
+
+def _transfer_order(uni: dict[str, Any], number: str, today: date, students: list[dict[str, Any]],
+                    basis: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
+    """The context of an order in the transfer order's layout (templates/build.py, build_order)."""
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "effective_date": today.strftime("%d.%m.%Y"),
+        "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
+        "students": students, "basis": basis, "visas": uni["visas"], "signatory": uni["signatory"],
+        **extra,
+    }
+
+
+def _numbered(name_ru: str, name_kk: str, number: Any, day: Any) -> dict[str, str]:
+    """«<document> № N от DD.MM.YYYY» / «DD.MM.YYYY № N <document>» for the «Основание:» list."""
+    when = _ddmmyyyy(day)
+    return {"name_ru": f"{name_ru} № {number} от {when}".strip(),
+            "name_kk": f"{when} № {number} {name_kk}".strip()}
+
+
+APPLICATION_BASIS = {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"}
+
+
+@builder("order_transfer_out")
+def order_transfer_out(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Order on expulsion in connection with transfer to another university (procedure 2): the
+    student record, the receiving university and its enrolment order, the consent issued."""
+    person = data.get("student") or data.get("applicant") or {}
+    row = person_row(person, data)
+    row["receiving_order"] = {"number": str(data.get("receiving_order_number") or ""),
+                              "date": _ddmmyyyy(data.get("receiving_order_date"))}
+    basis = [APPLICATION_BASIS]
+    if data.get("consent_number"):
+        basis.append(_numbered("согласие на перевод", "ауысуға келісім", data["consent_number"],
+                               data.get("consent_date")))
+    basis.append(_numbered("приказ принимающей организации о зачислении",
+                           "қабылдаушы ұйымның қабылдау туралы бұйрығы",
+                           row["receiving_order"]["number"], data.get("receiving_order_date")))
+    return _transfer_order(uni, number, today, [row], basis,
+                           receiving_university=str(data.get("receiving_university") or ""))
+
+
+@builder("order_transfer_internal")
+def order_transfer_internal(data: dict[str, Any], uni: dict[str, Any], number: str,
+                            today: date) -> dict[str, Any]:
+    """Order «О переводе» (internal transfer): the student moves to the programme, form and
+    language set at the registrar's check, with the course, funding and academic difference
+    decided on the way."""
+    person = data.get("student") or data.get("applicant") or {}
+    target = {**person,
+              "programme_code": data.get("new_programme_code") or person.get("programme_code", ""),
+              "programme_name": data.get("new_programme_name") or person.get("programme_name", ""),
+              "programme_name_kk": data.get("new_programme_name_kk") or data.get("new_programme_name"),
+              "form": data.get("new_form") or person.get("form"),
+              "language": data.get("new_language") or person.get("language")}
+    row = person_row(target, data)
+    row["previous_programme"] = str(person.get("programme_code") or "")
+    basis = [APPLICATION_BASIS]
+    if data.get("contract_number"):
+        basis.append(_numbered("договор об оказании платных образовательных услуг",
+                               "ақылы білім беру қызметтерін көрсету туралы шарт",
+                               data["contract_number"], data.get("contract_date")))
+    return _transfer_order(uni, number, today, [row], basis)
+
+
+# [assumed] the rules on the credit system of study (they cover academic mobility); a university
+# may set mobility_legal_basis_ru/_kk in config/university.yaml instead.
+MOBILITY_LEGAL_BASIS_RU = ("Правилами организации учебного процесса по кредитной технологии обучения, "
+                           "утверждёнными приказом Министра образования и науки Республики Казахстан "
+                           "от 20 апреля 2011 года № 152")
+MOBILITY_LEGAL_BASIS_KK = ("Қазақстан Республикасы Білім және ғылым министрінің 2011 жылғы 20 сәуірдегі "
+                           "№ 152 бұйрығымен бекітілген Кредиттік оқыту технологиясы бойынша оқу процесін "
+                           "ұйымдастыру қағидаларына")
+
+
+def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
+        "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,
+        "partner_university": str(data.get("partner_university") or ""),
+        "period": {"start": _ddmmyyyy(data.get("mobility_start")),
+                   "end": _ddmmyyyy(data.get("mobility_end"))},
+    }
+
+
+@builder("order_mobility")
+def order_mobility(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Order on sending a student to a partner university (procedure 12, internal academic
+    mobility): the student record, the partner, the period and the credits of the learning
+    agreement, approved by the dean."""
+    person = data.get("student") or data.get("applicant") or {}
+    row = person_row(person, data)
+    row["mobility_credits"] = int(data.get("planned_credits") or 0)
+    basis = [APPLICATION_BASIS]
+    if data.get("agreement_number"):
+        basis.append(_numbered("договор о сотрудничестве с вузом-партнёром",
+                               "серіктес ЖОО-мен ынтымақтастық туралы шарт",
+                               data["agreement_number"], data.get("agreement_date")))
+    return _transfer_order(uni, number, today, [row], basis, **_mobility_common(data, uni))
+
+
+@builder("order_mobility_recredit")
+def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: str,
+                            today: date) -> dict[str, Any]:
+    """Order on re-crediting (перезачёт) the results of academic mobility: the disciplines of
+    the partner's transcript matched to the student's plan by the dean."""
+    person = data.get("student") or data.get("applicant") or {}
+    row = person_row(person, data)
+    disciplines = [{"partner": d.get("partner_discipline", ""), "credits": d.get("credits", ""),
+                    "grade": d.get("grade", ""), "plan": d.get("plan_discipline", ""),
+                    "recredited": int(d.get("recredited_credits") or 0)}
+                   for d in data.get("recredit") or []]
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        **_mobility_common(data, uni),
+        "student": {
+            "full_name": row["full_name"],
+            **_learner_dative(person),
+            "iin": row["iin"], "year": person.get("year", ""), "programme": row["programme"],
+        },
+        "disciplines": disciplines,
+        "recredited_total": sum(d["recredited"] for d in disciplines),
+        "basis": [{"name_ru": "транскрипт вуза-партнёра", "name_kk": "серіктес ЖОО транскрипті"},
+                  {"name_ru": "решение декана о перезачёте",
+                   "name_kk": "деканның қайта есепке алу туралы шешімі"}],
+        "visas": uni["visas"], "signatory": uni["signatory"],
+    }
+# --------------------------------------------------------------------------- cert_incomplete
+
+_STUDIED_RU = {"M": ("он действительно обучался", "отчислен"),
+               "F": ("она действительно обучалась", "отчислена")}
+
+
+def _grade_points(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+@builder("cert_incomplete")
+def cert_incomplete(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate for those who did not complete studies (procedure 6): the certificate from
+    place of study's student block + how the studies ended (expulsion or transfer, by order)
+    and the disciplines with credits, hours and grades, so that another university can
+    compute the academic difference. Valid without a time limit."""
+    context = cert_study(data, uni, number, today)
+    person = data.get("student") or data.get("applicant") or {}
+    studied, left = _STUDIED_RU.get(str(person.get("sex") or ""),
+                                    ("он(а) действительно обучался(-ась)", "отчислен(а)"))
+    order_no = str(data.get("leave_order_number") or "")
+    order_date = _ddmmyyyy(data.get("leave_order_date"))
+    left_ru = f"{left} приказом № {order_no} от {order_date}"
+    left_kk = f"{order_date} № {order_no} бұйрықпен"
+    receiving = str(data.get("receiving_university") or "").strip()
+    if data.get("reason") == "transfer":
+        left_ru += f" в связи с переводом в {receiving}" if receiving else " в связи с переводом"
+        left_kk += (f" басқа білім беру ұйымына ({receiving}) ауыстырылуына байланысты оқудан шығарылды"
+                    if receiving else " басқа білім беру ұйымына ауыстырылуына байланысты оқудан шығарылды")
+    else:
+        left_kk += " оқудан шығарылды"
+    rows = sorted(data.get("disciplines") or [], key=lambda r: int(r.get("semester") or 0))
+    disciplines = [{"n": i, "semester": r.get("semester", ""), "name": r.get("discipline", ""),
+                    "credits": int(r.get("credits") or 0), "hours": int(r.get("hours") or 0),
+                    "grade": r.get("grade", ""), "points": _grade_points(r.get("grade_points"))}
+                   for i, r in enumerate(rows, start=1)]
+    context["student"]["studied_ru"] = studied
+    context.update(
+        left_ru=left_ru, left_kk=left_kk, disciplines=disciplines,
+        totals={"disciplines": len(disciplines), "credits": sum(r["credits"] for r in disciplines),
+                "hours": sum(r["hours"] for r in disciplines)},
+    )
+    return context
+
+
+# --------------------------------------------------------------------------- duplicate
+
+# document_type -> (nominative ru, genitive ru, kk)
+DUPLICATE_DOCUMENTS = {
+    "diploma": ("диплом о высшем образовании", "диплома", "жоғары білім туралы диплом"),
+    "supplement": ("приложение к диплому", "приложения к диплому", "диплом қосымшасы"),
+    "transcript": ("транскрипт", "транскрипта", "транскрипт"),
+}
+# trigger -> (the original ru (genitive), kk, ground ru, kk)
+DUPLICATE_TRIGGERS = {
+    "loss": ("утерянного", "жоғалған", "утеря оригинала", "түпнұсқаның жоғалуы"),
+    "damage": ("испорченного", "бүлінген", "порча оригинала", "түпнұсқаның бүлінуі"),
+    "name_change": ("выданного на прежнюю фамилию", "бұрынғы тегіне берілген",
+                    "изменение фамилии", "тегінің өзгеруі"),
+}
+
+
+@builder("duplicate")
+def duplicate(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Duplicate of a diploma, its supplement or a transcript (procedure 7), marked «ДУБЛИКАТ»:
+    the applicant (in the current name) + the original's details found in the archive."""
+    person = data.get("applicant") or data.get("student") or {}
+    name_ru, name_gen_ru, name_kk = DUPLICATE_DOCUMENTS.get(
+        str(person.get("document_type")), DUPLICATE_DOCUMENTS["diploma"])
+    reason_ru, reason_kk, trigger_ru, trigger_kk = DUPLICATE_TRIGGERS.get(
+        str(person.get("trigger")), DUPLICATE_TRIGGERS["loss"])
+    former = str(person.get("former_last_name") or "").strip()
+    if person.get("trigger") == "name_change" and former:
+        trigger_ru += f" (прежняя фамилия: {former})"
+        trigger_kk += f" (бұрынғы тегі: {former})"
+    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
+                                person.get("middle_name")) if p)
+    qualification = str(data.get("qualification_ru") or "")
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "student": {
+            "full_name": person.get("full_name") or full,
+            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative",
+                                               person.get("sex")),
+            "iin": person.get("iin", ""),
+        },
+        "document": {"name_ru": name_ru, "name_gen_ru": name_gen_ru, "name_kk": name_kk},
+        "original": {"series": str(data.get("original_series") or ""),
+                     "number": str(data.get("original_number") or ""),
+                     "date": _ddmmyyyy(data.get("original_date"))},
+        "reason_ru": reason_ru, "reason_kk": reason_kk,
+        "trigger_ru": trigger_ru, "trigger_kk": trigger_kk,
+        "programme": {"code": person.get("programme_code", ""),
+                      "name_ru": person.get("programme_name", ""),
+                      "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+        "qualification_ru": qualification,
+        "qualification_kk": str(data.get("qualification_kk") or qualification),
+        "graduation_year": person.get("graduation_year", ""),
+        "signatory": uni["signatory"],
+        "verification_url": "",
+    }
+
+
+# --------------------------------------------------------------------------- military
+
+
+@builder("cert_military")
+def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate for the military office (deferment while studying, procedure 14): the
+    certificate from place of study addressed to the office named at the registrar's check."""
+    context = cert_study(data, uni, number, today)
+    office = str(data.get("military_office") or "").strip()
+    context.update(military_office_ru=office,
+                   military_office_kk=str(data.get("military_office_kk") or "").strip() or office)
+    return context
 
 
 # --------------------------------------------------------------------------- expulsion, contingent

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 
 from server.services.context import AppContext
+from server.services.errors import Invalid
 
 
 def name_or_iin(name_col: Any, iin_col: Any, text: str) -> ColumnElement[bool]:
@@ -18,8 +19,14 @@ def name_or_iin(name_col: Any, iin_col: Any, text: str) -> ColumnElement[bool]:
     return func.lower(name_col).contains(text.lower())
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # a date outside is a typo, refused before it overflows
+
+
 def local_day_start(ctx: AppContext, day: date, plus_days: int = 0) -> datetime:
     """Midnight of a local calendar day (the office's time zone), as an aware datetime."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Invalid(f"Дата {day.isoformat()} вне допустимого периода ({FIRST_YEAR}–{LAST_YEAR} гг.)",
+                      {"date": "Проверьте год"})
     return datetime.combine(day + timedelta(days=plus_days), time(0), tzinfo=ctx.tz)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth.roles import FACULTY_SCOPED_ROLES, ROLES
-from server.models import Case, HumanTask, OutboxJob, User, UserRole
+from server.models import Case, HumanTask, OutboxJob, Student, User, UserRole
 from server.services.context import AppContext
 
 
@@ -31,6 +31,11 @@ def _role_emails(session: Session, roles: list[str], faculty_id: int | None) -> 
             stmt = stmt.where(User.faculty_id == faculty_id)
         emails += [e for e in session.scalars(stmt) if e]
     return sorted(set(emails))
+
+
+def _student_emails(session: Session, case: Case | None) -> list[str]:
+    student = session.get(Student, case.student_id) if case and case.student_id else None
+    return [student.email] if student is not None and student.email else []
 
 
 def _message(ctx: AppContext, to: list[str], subject: str, lines: list[str]) -> EmailMessage:
@@ -66,7 +71,10 @@ def compose(ctx: AppContext, session: Session, job: OutboxJob) -> EmailMessage |
             f"Задача: {task.name}", f"Дело: № {task.case_id} ({task.process_id})",
             f"Заявитель: {subject_name}", f"Срок: {_due(ctx, task)}"]) if to else None
     role = str(job.payload.get("to_role") or "")
-    to = _role_emails(session, [role], case.faculty_id if case else None) if role in ROLES else []
+    if role == "applicant":  # a reminder to the student the case is about (procedure 8, …)
+        to = _student_emails(session, case)
+    else:
+        to = _role_emails(session, [role], case.faculty_id if case else None) if role in ROLES else []
     if not to:
         return None
     if job.kind == "notify/report":

@@ -21,7 +21,8 @@ from server.services.verification import holder_names, kind_names
 READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
 REGISTERS = ("orders", "certificates", "duplicates")
 REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты"}
-SIGN_TASK = "sign_order"
+# the user tasks where the rector signs an issued document (orders, duplicates)
+SIGN_TASKS = ("sign_order", "rector_sign")
 STATUS_NAMES = {"in_progress": "в работе", "returned": "возвращена", "completed": "завершена",
                 "rejected": "отказ", "cancelled": "отменена", "withdrawn": "отозвана",
                 "error": "ошибка"}
@@ -93,7 +94,7 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
             signed = session.execute(
                 select(HumanTask.case_id, User.full_name, HumanTask.completed_at)
                 .join(User, User.id == HumanTask.completed_by)
-                .where(HumanTask.case_id.in_(case_ids), HumanTask.spec_name == SIGN_TASK,
+                .where(HumanTask.case_id.in_(case_ids), HumanTask.spec_name.in_(SIGN_TASKS),
                        HumanTask.status == "completed")
                 .order_by(HumanTask.completed_at)).all()
             signers = {case_id: name for case_id, name, _at in signed}

@@ -47,7 +47,19 @@ def _protect() -> None:
 @staff_bp.app_context_processor
 def _globals() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "me": current_actor, "ROLES": ROLES, "now": utcnow,
-            "service_name": _service_name}
+            "service_name": _service_name, "task_title": _task_title}
+
+
+def _task_title(task: Any) -> str:
+    """A task's name in the UI language: the model names steps in Russian; in Kazakh the
+    task's form title (`x-title-kk`) is used when the form has one."""
+    if lang() == "kk" and task.form_key and not task.form_key.startswith("camunda:"):
+        try:
+            schema, _validator = ctx().forms.load(task.form_key)
+        except (OSError, ValueError):
+            return task.name
+        return str(schema.get("x-title-kk") or task.name)
+    return task.name
 
 
 def _service_name(code: str | None) -> str:

@@ -81,6 +81,9 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("api.download_document", "GET"): [Rule("/api/v1/documents/{doc}", SEES_CASE, hides=True)],
     ("registers.list_documents", "GET"): [Rule("/api/v1/registers/documents", READERS)],
     ("api.start_contingent_order", "POST"): [Rule("/api/v1/contingent-orders", STARTERS, files=True)],
+    # a dean gets the list of the dean's own faculty
+    ("registers.list_conscripts", "GET"): [Rule("/api/v1/registers/military",
+                                                READERS | {"dean_it", "dean_econ"})],
     ("api.list_tasks", "GET"): [Rule("/api/v1/tasks", SIGNED_IN)],
     ("api.get_task", "GET"): [Rule("/api/v1/tasks/{task}", SEES_CASE, hides=True)],
     ("api.claim_task", "POST"): [Rule("/api/v1/tasks/{task}/claim", DEAN_IT, hides=True)],

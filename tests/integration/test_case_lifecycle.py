@@ -462,7 +462,7 @@ ROUTES = [
     ("get", "/reports/public-services/snapshots"), ("post", "/reports/public-services/snapshots"),
     ("get", "/reports/public-services/snapshots/1"), ("get", "/reports/contingent"),
     ("get", "/reports/dashboard"), ("get", "/reports/dashboard/x.svg"),
-    ("post", "/contingent-orders"),
+    ("post", "/contingent-orders"), ("get", "/registers/military"),
 ]
 
 

@@ -30,9 +30,15 @@ MAX_TIMER_FIRES = 3
 DOCUMENT_RESULT = {"document_id": 1, "number": "1-у"}
 # Inputs a model expects from outside its forms (plain BPMN without forms). Anything not
 # listed starts with the server's standard variables (+ the registration form's applicant).
+# Cases of a registered student start with `student` (server.services.cases.student_context).
+STUDENT = {"student": {"iin": "040517300125", "last_name": "Иванов", "first_name": "Пётр",
+                       "programme_code": "6B06102", "programme_name": "Программная инженерия",
+                       "level": "bachelor", "year": 2, "form": "full_time", "language": "ru",
+                       "funding": "grant", "faculty_code": "IT", "sex": "M"}}
 MODEL_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
     "Process_approval": {"positive": {"amount": 5, "approved": True},
                          "negative": {"amount": 5, "approved": False}},
+    "transfer_internal": {"positive": STUDENT, "negative": STUDENT},
 }
 # Cases opened for a registered student carry `student`; batch and competition cases their own data.
 _STUDENT = {"iin": "040309300127", "full_name": "Ли Вэй", "last_name": "Ли", "first_name": "Вэй",

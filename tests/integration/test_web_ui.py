@@ -255,7 +255,8 @@ def test_switching_language_changes_the_labels(app, ctx, client, deployed):
     assert "Менің тапсырмаларым" in page and 'lang="kk"' in page and "Мои задачи" not in page
     assert "Басқа жоғары оқу орнынан ауыстыру" in page  # the procedure's Kazakh name
     task_id = _task_id(ctx, case_id, "check_documents")
-    assert "Орындау" in staff.get(f"/app/tasks/{task_id}")
+    page = staff.get(f"/app/tasks/{task_id}")
+    assert "Орындау" in page and "<h1>Құжаттардың толықтығын тексеру</h1>" in page
     staff.get("/app/lang/en", status=302)
     assert "My tasks" in staff.get("/app/inbox")
     staff.get("/app/lang/xx", status=404)
