@@ -14,6 +14,8 @@ import pytest
 
 from server.domain.iin import make_iin
 
+expect = pytest.importorskip("playwright.sync_api", reason="playwright is not installed").expect
+
 PASSWORD = "demo12345"  # the demo users' password (server/demo.py)
 APPLICANT_IIN = make_iin(date(2004, 5, 17), "F", 7777)
 
@@ -70,7 +72,7 @@ def registered(browser: Any, live_server: str, screenshots: Path) -> dict[str, A
     page.get_by_role("button", name="Зарегистрировать заявление").click()
     page.wait_for_url(re.compile(r"/app/cases/\d+$"))
     case_id = _case_id(page)
-    assert page.get_by_text("Заявление зарегистрировано: дело").is_visible()
+    expect(page.get_by_text("Заявление зарегистрировано: дело")).to_be_visible()
     return {"case_id": case_id, "registrar": page}
 
 
@@ -96,7 +98,7 @@ def test_a_transfer_goes_from_registration_to_the_order(browser, live_server, sc
     dean.get_by_role("button", name="Выполнить").click()
     error = dean.locator("[data-field=dean_refusal_ground] .field-error")
     assert error.inner_text().strip().endswith("Обязательное поле")
-    assert dean.get_by_role("alert").first.is_visible()
+    expect(dean.get_by_role("alert").first).to_be_visible()
     dean.screenshot(path=str(screenshots / "form-error.png"), full_page=True)
     # then the approval with two disciplines (the second row added by the page's script)
     _label(dean, "Согласовать").check()
@@ -127,7 +129,7 @@ def test_a_transfer_goes_from_registration_to_the_order(browser, live_server, sc
     vr.goto(f"{base}/app/inbox?tab=group&q=Смагулова")
     vr.locator("input[name=task]").first.check()
     vr.get_by_role("button", name="Согласовать выбранные").click()
-    assert vr.get_by_text("Согласовано: 1 из 1").is_visible()
+    expect(vr.get_by_text("Согласовано: 1 из 1")).to_be_visible()
 
     # the order is rendered in the background; the rector signs it
     rector = _login(browser, base, "rector")
@@ -164,21 +166,21 @@ def test_a_dean_of_another_faculty_cannot_open_the_case(browser, live_server, re
     page = _login(browser, live_server, "dean_econ")
     response = page.goto(f"{live_server}/app/cases/{registered['case_id']}")
     assert response.status == 404
-    assert page.get_by_text("Дело не найдено или недоступно вам").is_visible()
+    expect(page.get_by_text("Дело не найдено или недоступно вам")).to_be_visible()
     page.goto(f"{live_server}/app/inbox?tab=group&q=Смагулова")
-    assert page.get_by_text("Задач нет.").is_visible()
+    expect(page.get_by_text("Задач нет.")).to_be_visible()
     page.context.close()
 
 
 def test_switching_to_kazakh_changes_the_labels(browser, live_server):
     page = _login(browser, live_server, "registrar")
-    assert page.get_by_role("link", name="Мои задачи").is_visible()
+    expect(page.get_by_role("link", name="Мои задачи")).to_be_visible()
     page.get_by_role("link", name="Қазақша").click()
-    assert page.get_by_role("link", name="Менің тапсырмаларым").is_visible()
+    expect(page.get_by_role("link", name="Менің тапсырмаларым")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "kk"
     assert page.get_by_role("link", name="Мои задачи").count() == 0
     page.get_by_role("link", name="Жаңа өтініш").click()
-    assert page.get_by_role("heading", name="Жаңа өтініш").is_visible()
+    expect(page.get_by_role("heading", name="Жаңа өтініш")).to_be_visible()
     page.context.close()
 
 
@@ -192,5 +194,5 @@ def test_the_core_flow_works_without_javascript(browser, live_server, screenshot
     _label(page, "Представленные документы").fill("Транскрипт")
     page.get_by_role("button", name="Выполнить").click()
     page.wait_for_url(re.compile(r"/app/(cases|tasks)/"))
-    assert page.get_by_text("Выполнено: «Доработка заявления (повторная подача)»").is_visible()
+    expect(page.get_by_text("Выполнено: «Доработка заявления (повторная подача)»")).to_be_visible()
     page.context.close()
