@@ -72,6 +72,9 @@ def collect_task_meta(
                 "instructions": ext.get("instructionsForEndUser") if isinstance(ext, dict) else None,
                 # e.g. "returned" on a return-for-correction step: the case shows that status
                 "case_status": props.get("caseStatus"),
+                # e.g. "issued" on the step that follows the signed order: the service is
+                # rendered (decided) when this step opens, though the case goes on
+                "case_decision": props.get("caseDecision"),
                 "documentation": getattr(task_spec, "documentation", None),
             }
     return meta, forms, issues

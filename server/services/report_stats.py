@@ -20,7 +20,7 @@ from server.db import utcnow
 from server.models import Case, Document, Faculty, Student
 from server.models.case import OPEN_STATUSES
 from server.services.context import AppContext
-from server.services.reports import RENDERED, Period, check_reader, on_time_expr
+from server.services.reports import Period, check_reader, on_time_expr, rendered_clause
 
 # The dashboard's average processing time covers the cases decided in this many days [assumed].
 PROCESSING_WINDOW_DAYS = 90
@@ -78,7 +78,7 @@ def _processing_time(ctx: AppContext, session: Session, now: datetime) -> list[d
     received, decided = local_date(ctx, Case.received_at), local_date(ctx, Case.decided_at)
     stmt = (select(Case.process_id, received, decided, func.count())
             .where(Case.decided_at >= now - timedelta(days=PROCESSING_WINDOW_DAYS),
-                   Case.decided_at < now, Case.status.in_(RENDERED))
+                   Case.decided_at < now, rendered_clause())
             .group_by(Case.process_id, received, decided))
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cache: dict[tuple[date, date], int] = {}
@@ -103,7 +103,7 @@ def _trend(ctx: AppContext, session: Session, today: date) -> list[dict[str, Any
     start = datetime.combine(first, datetime.min.time(), tzinfo=ctx.tz)
     day = local_date(ctx, Case.decided_at)
     stmt = (select(day, func.count(), func.sum(on_time_expr()))
-            .where(Case.decided_at >= start, Case.status.in_(RENDERED)).group_by(day))
+            .where(Case.decided_at >= start, rendered_clause()).group_by(day))
     months = {_month_start(today, back).strftime("%Y-%m"): [0, 0] for back in range(TREND_MONTHS)}
     for d, n, met in session.execute(stmt):
         key = _as_date(d).strftime("%Y-%m")

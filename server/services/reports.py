@@ -50,7 +50,16 @@ log = logging.getLogger(__name__)
 
 READERS = frozenset({"registrar_head", "vice_rector", "admin"})
 PUBLIC_SERVICES = "public_services"
-RENDERED = ("completed", "rejected")
+# A decision is the outcome recorded with the case's `decided_at`: the refusal, or the order
+# issued (a step marked `caseDecision` in the model), even when the case goes on afterwards
+# (the personal file is requested, the student returns from leave). Cancelled and withdrawn
+# applications are not decisions.
+NOT_RENDERED = ("cancelled", "withdrawn")
+REFUSED = ("refused", "rejected")
+
+
+def rendered_clause() -> Any:
+    return and_(Case.decided_at.is_not(None), Case.status.notin_(NOT_RENDERED))
 NOTIFY_ROLE = "registrar_head"
 DEFINITIONS = (
     "Поступило — дата регистрации заявления (received_at) приходится на отчётный период "
@@ -135,16 +144,17 @@ def _received(session: Session, rows: dict[str, dict[str, Any]], start: datetime
 
 
 def _rendered(session: Session, rows: dict[str, dict[str, Any]], start: datetime, end: datetime) -> None:
-    in_period = and_(Case.decided_at >= start, Case.decided_at < end, Case.status.in_(RENDERED),
+    in_period = and_(Case.decided_at >= start, Case.decided_at < end, rendered_clause(),
                      Case.process_id.in_(rows))
     on_time = on_time_expr()
-    stmt = (select(Case.process_id, Case.status, Case.refusal_ground, on_time, func.count())
-            .where(in_period).group_by(Case.process_id, Case.status, Case.refusal_ground, on_time))
-    for process_id, status, ground, met, n in session.execute(stmt):
+    refused = Case.outcome.in_(REFUSED)
+    stmt = (select(Case.process_id, refused, Case.refusal_ground, on_time, func.count())
+            .where(in_period).group_by(Case.process_id, refused, Case.refusal_ground, on_time))
+    for process_id, was_refused, ground, met, n in session.execute(stmt):
         row = rows[process_id]
         row["rendered"] += n
         row["on_time" if met else "late"] += n
-        if status == "completed":
+        if not was_refused:
             row["positive"] += n
         else:
             row["refused"] += n
@@ -156,7 +166,7 @@ def _overdue(ctx: AppContext, session: Session, rows: dict[str, dict[str, Any]],
              start: datetime, end: datetime) -> None:
     """Working days overdue of the late decisions (few rows: computed here, per day pair)."""
     stmt = (select(Case.process_id, Case.deadline_at, Case.decided_at)
-            .where(Case.decided_at >= start, Case.decided_at < end, Case.status.in_(RENDERED),
+            .where(Case.decided_at >= start, Case.decided_at < end, rendered_clause(),
                    Case.process_id.in_(rows), Case.deadline_at.is_not(None),
                    Case.decided_at > Case.deadline_at))
     cache: dict[tuple[date, date], int] = {}

@@ -54,6 +54,9 @@ def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instan
         _handle_call(ctx, session, case, call, actor)
     if case.status in CLOSED_BY_PERSON:
         return rows  # cancel_case records the outcome and the audit event itself
+    decision = next((t["case_decision"] for t in open_tasks if t.get("case_decision")), None)
+    if decision and case.decided_at is None:
+        _decide(session, case, str(decision), actor)
     if instance.completed:
         _finish(session, case, instance, actor)
     elif case.status in ("in_progress", "returned"):
@@ -164,6 +167,15 @@ def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCal
         from server.services.cases import start_triggered_case  # cases imports this module
 
         start_triggered_case(ctx, session, case, actor, call.params)
+
+
+def _decide(session: Session, case: Case, outcome: str, actor: Actor) -> None:
+    """The service is rendered (the order issued) while the case goes on: the decision's time
+    and outcome are what the ministry's report counts (server/services/reports.py)."""
+    case.decided_at = utcnow()
+    case.outcome = outcome
+    case.summary = {**(case.summary or {}), "outcome": outcome}
+    audit(session, case, actor, "case_decided", {"outcome": outcome})
 
 
 def _finish(session: Session, case: Case, instance: Instance, actor: Actor) -> None:

@@ -96,6 +96,16 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
               {"signed": True, "signed_date": utcnow().date().isoformat()})
     view = case_view(client, env["h"], cid)
     assert [t["spec_name"] for t in view["open_tasks"]] == ["leave_return_control"]
+    # the service is rendered when the order is signed, though the case waits for the return:
+    # the ministry's report counts the decision now (not months later at the return)
+    assert view["status"] == "in_progress" and view["outcome"] == "issued" and view["decided_at"]
+    decided_at = view["decided_at"]
+    assert [e["kind"] for e in view["history"]].count("case_decided") == 1
+    month = datetime.fromisoformat(decided_at).astimezone(ctx.tz).strftime("%Y-%m")
+    report = client.get(f"/api/v1/reports/public-services?month={month}&live=true",
+                        headers=env["h"]["admin"]).json
+    row = next(r for r in report["rows"] if r["service"] == "academic_leave")
+    assert (row["rendered"], row["positive"], row["in_progress"]) == (1, 1, 0)
     assert len(view["timers"]) == 1  # the reminder before the end of the leave
     # 09:00 (local) of the 10th working day before the end of the leave (31.08.2027)
     due = datetime.fromisoformat(view["timers"][0]["due_at"]).astimezone(ctx.tz)
@@ -111,6 +121,7 @@ def test_academic_leave_granted_end_to_end(client, ctx, env):
               {"return_application": True, "health_certificate": True, "return_date": "2027-09-01"})
     view = case_view(client, env["h"], cid)
     assert view["status"] == "completed" and view["outcome"] == "issued"
+    assert view["decided_at"] == decided_at  # the decision's time stays the order's
     assert view["open_tasks"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
