@@ -25,7 +25,7 @@ ASYNC_OPERATORS = frozenset({"document/render"})
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
                                 "deadline_at", "working_days", "working_days_before",
                                 "working_days_after", "add_working_days", "migration_rules",
-                                "rank_applicants"})
+                                "rank_applicants", "step_deadline", "step_days"})
 
 
 @dataclass
@@ -79,7 +79,22 @@ class AppContext:
         return ScriptFunctions({"working_days": self._working_days_duration,
                                 "working_days_before": self._working_days_before_duration,
                                 "working_days_after": self._working_days_after_duration,
+                                "step_deadline": self._step_deadline_duration,
+                                "step_days": self.step_days,
                                 **procedure_functions(self)})
+
+    def step_days(self, service_code: str, step: str) -> int:
+        """Working days a step may take, from the service catalog (config/catalog.yaml,
+        step_deadlines): the office changes a deadline there, not in the model."""
+        days = self.catalog.service(str(service_code)).step_deadlines.get(str(step))
+        if days is None:
+            raise KeyError(f"config/catalog.yaml: у услуги {service_code} нет срока шага {step} "
+                           "(step_deadlines)")
+        return int(days)
+
+    def _step_deadline_duration(self, service_code: str, step: str) -> str:
+        """ISO-8601 duration to the end of the step's last working day (step_days)."""
+        return self._working_days_duration(self.step_days(service_code, step))
 
     def _working_days_duration(self, days: int) -> str:
         """ISO-8601 duration from now to the end of the n-th working day (local time)."""
