@@ -178,3 +178,42 @@ def test_check_escalates_once_after_three_working_days(client, ctx, env):
     assert [t["spec_name"] for t in view["open_tasks"]] == ["check_documents"]
     complete(client, env["h"], "registrar", cid, "check_documents", CHECKED)
     assert (cid, "dean_approval") in group_inbox(client, env["h"], "dean_it")
+
+
+def _to_signed_order(client, ctx, env, cid):
+    complete(client, env["h"], "registrar", cid, "check_documents", CHECKED)
+    complete(client, env["h"], "dean_it", cid, "dean_approval", {"dean_decision": "approve"})
+    assert drain(ctx) >= 1
+    complete(client, env["h"], "rector", cid, "sign_order",
+             {"signed": True, "signed_date": utcnow().date().isoformat()})
+
+
+def test_a_foreign_students_leave_opens_the_deregistration(client, ctx, env):
+    """The study visa is cancelled for the leave: the signed order opens a foreign_registration
+    deregistration case for the same student, in the same step, linked both ways."""
+    from sqlalchemy import update
+
+    from server.models import Student
+
+    with ctx.db.unit_of_work() as session:
+        session.execute(update(Student).where(Student.id == env["student_id"]).values(citizenship="KOR"))
+    cid = _start(client, env)["id"]
+    _to_signed_order(client, ctx, env, cid)
+    view = case_view(client, env["h"], cid)
+    triggered = [e for e in view["history"] if e["kind"] == "case_triggered"]
+    assert len(triggered) == 1 and triggered[0]["payload"]["process_id"] == "foreign_registration"
+    child = case_view(client, env["h"], triggered[0]["payload"]["case_id"])
+    assert child["process_id"] == "foreign_registration" and child["student_id"] == env["student_id"]
+    assert child["data"]["registration_kind"] == "deregistration"
+    assert child["data"]["deregistration_reason"] == "academic_leave"
+    assert child["data"]["departure_date"] == START_DATA["leave_start"]
+    assert child["data"]["parent_case_id"] == cid and child["data"]["order_number"] == "1-у"
+    assert [t["spec_name"] for t in view["open_tasks"]] == ["leave_return_control"]
+
+
+def test_a_citizens_leave_opens_no_deregistration(client, ctx, env):
+    cid = _start(client, env)["id"]
+    _to_signed_order(client, ctx, env, cid)
+    view = case_view(client, env["h"], cid)
+    assert not [e for e in view["history"] if e["kind"] == "case_triggered"]
+    assert [t["spec_name"] for t in view["open_tasks"]] == ["leave_return_control"]

@@ -45,6 +45,8 @@ _STUDENT = {"iin": "040309300127", "full_name": "Ли Вэй", "last_name": "Л�
             "year": 2, "group": "ПИ-24-1", "programme_code": "6B06102", "funding": "grant",
             "citizenship": "CHN"}
 MODEL_INPUTS.update({
+    "academic_leave": {"positive": {"student": _STUDENT},
+                       "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
     "expulsion": {"positive": {"student": _STUDENT},
                   "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
     "foreign_registration": {
