@@ -5,6 +5,7 @@ Idempotent: running it again on the same database adds nothing twice.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Any
 
@@ -72,7 +73,7 @@ def seed(ctx: AppContext) -> dict[str, Any]:
                 latin_name=f"{last} {first}" if last == "Kim" else None,
             ))
     return {"created": True, "cases": _demo_cases(ctx) + _certificate_demo_cases(ctx)
-            + _demo_student_cases(ctx)}
+            + _demo_student_cases(ctx) + _remaining_procedure_cases(ctx)}
 
 
 APPLICANTS = [
@@ -226,12 +227,59 @@ def _demo_student_cases(ctx: AppContext) -> list[int]:
             "grant_count": 1, "vacancy_reason": "отчисление обладателя гранта",
             "application_deadline": (today + timedelta(days=14)).isoformat()}),
     ]
+    created = _start_all(ctx, registrar, requests, deployed)
+    return created
+
+
+def _remaining_procedure_cases(ctx: AppContext) -> list[int]:
+    """One open case of each procedure not shown above, so every procedure has one in
+    progress: a certificate, academic leave, reinstatement, transfers out and within the
+    university, academic mobility, and a course-promotion order for a list of students."""
+    from datetime import timedelta
+
+    from server.services.contingent import ContingentList, start_contingent_order
+    from server.services.deployments import list_definitions
+
+    deployed = {d.process_id for d in list_definitions(ctx)}
+    registrar = _actor(ctx, "registrar")
+    today = date.today()
+    with ctx.db.read() as session:
+        students = {s.last_name: s for s in session.scalars(select(Student))}
+    leave_start = today + timedelta(days=14)
+    requests = [
+        cases.StartRequest("cert_study", student_id=students["Иванов"].id,
+                           data={"purpose": "по месту требования"}),
+        cases.StartRequest("academic_leave", student_id=students["Ахметова"].id, channel="egov",
+                           data={"leave_ground": "medical", "leave_start": leave_start.isoformat(),
+                                 "leave_end": (leave_start + timedelta(days=240)).isoformat()}),
+        cases.StartRequest("transfer_out", student_id=students["Ли"].id),
+        cases.StartRequest("transfer_internal", student_id=students["Сидорова"].id),
+        cases.StartRequest("mobility", student_id=students["Жаксылыков"].id),
+        cases.StartRequest("reinstatement", channel="state_corporation", data={"applicant": {
+            "iin": make_iin(date(2002, 11, 5), "F", 2468), "last_name": "Абдрахманова",
+            "first_name": "Камила", "middle_name": "Ержановна", "programme_code": "6B04101",
+            "programme_name": "Экономика", "year": 3, "level": "bachelor", "form": "full_time",
+            "language": "ru", "funding": "paid", "faculty_code": "ECON",
+            "expelled_order_number": "112-у", "expelled_date": "2025-02-03",
+            "first_period_completed": True}}),
+    ]
+    created = _start_all(ctx, registrar, requests, deployed)
+    if "contingent_order" in deployed:
+        rows = ["iin,last_name,first_name,faculty_code,programme_code,programme_name,year"] + [
+            f"{st.iin},{st.last_name},{st.first_name},IT,{st.programme_code},{st.programme_name},{st.year}"
+            for st in students.values() if st.faculty_id == students["Нурланов"].faculty_id]
+        with contextlib.suppress(DomainError):
+            created.append(start_contingent_order(ctx, registrar, ContingentList(
+                "promotion", date(today.year, 9, 1), "perevod_IT.csv", "\n".join(rows).encode())))
+    return created
+
+
+def _start_all(ctx: AppContext, actor: Actor, requests: list[cases.StartRequest],
+               deployed: set[str]) -> list[int]:
+    """Start the demo cases of the deployed procedures (a demo never stops on one)."""
     created = []
     for req in requests:
-        if req.process_id not in deployed:
-            continue
-        try:
-            created.append(cases.start_case(ctx, registrar, req))
-        except DomainError:
-            continue
+        if req.process_id in deployed:
+            with contextlib.suppress(DomainError):
+                created.append(cases.start_case(ctx, actor, req))
     return created

@@ -101,8 +101,12 @@ def test_demo_prepares_users_and_cases_in_every_state(env, ctx):
     assert roles >= {"registrar", "registrar_head", "dean", "vice_rector", "rector",
                      "international", "accountant", "admin", "lawyer"}
     assert statuses == ["completed", "in_progress", "in_progress", "rejected", "returned"]
-    assert others == ["cert_incomplete", "duplicate", "expulsion", "foreign_registration", "military",
-                      "recognition", "vacant_grant"]
+    assert others == ["academic_leave", "cert_incomplete", "cert_study", "contingent_order", "duplicate",
+                      "expulsion", "foreign_registration", "military", "mobility", "recognition",
+                      "reinstatement", "transfer_internal", "transfer_out", "vacant_grant"]
+    with ctx.db.read() as s:  # every procedure has a case in progress
+        in_progress = {c.process_id for c in s.scalars(select(Case)) if c.status == "in_progress"}
+    assert in_progress >= set(others) | {"transfer_in"}
     assert numbers == {"1-у"}
     code, out = run("demo", "--no-serve")  # idempotent: nothing created twice
     with ctx.db.read() as s:
