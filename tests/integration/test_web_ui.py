@@ -408,3 +408,25 @@ def test_reports_page_for_the_head_of_the_office(app, ctx, client, deployed):
     assert head.client.get("/app/reports/contingent.xlsx?from=x&to=y").status_code == 422
     head.get("/app/lang/kk", status=302)
     assert "Мемлекеттік көрсетілетін қызметтер" in head.get(f"/app/reports/?month={month}")
+
+
+def test_every_procedures_case_and_task_pages_render(app, ctx):
+    """The demo has a case of every procedure: each case page (with its map) and each open
+    task's form renders, in Russian and in Kazakh."""
+    from server import demo
+    from server.models import Case
+
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    demo.seed(ctx)
+    with ctx.db.read() as session:
+        case_ids = {c.process_id: c.id for c in session.scalars(select(Case))}
+        open_tasks = list(session.scalars(select(HumanTask.id).where(HumanTask.status == "open")))
+    assert len(case_ids) == 15
+    for lang in ("ru", "kk"):
+        head = Staff(app, "head", password=demo.DEMO_PASSWORD, lang=lang)
+        for process_id, case_id in case_ids.items():
+            page = head.get(f"/app/cases/{case_id}")
+            assert "<svg" in page and 'class="bpmn' in page, process_id
+        for task_id in open_tasks:
+            page = head.get(f"/app/tasks/{task_id}")
+            assert "<h1>" in page and "Traceback" not in page
