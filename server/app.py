@@ -36,6 +36,7 @@ STATUS = {
     domain.Forbidden: 403,
     domain.Conflict: 409,
     domain.Invalid: 422,
+    domain.Unavailable: 503,
 }
 
 

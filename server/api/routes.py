@@ -171,3 +171,17 @@ def download_document(document_id: int):  # type: ignore[no-untyped-def]
 
     return send_file(BytesIO(doc.content), mimetype=doc.media_type, as_attachment=True,
                      download_name=doc.filename, etag=doc.sha256)
+
+
+@api_bp.get("/documents/<int:document_id>/pdf")
+@api_bp.auth_required(token_auth)
+@api_bp.doc(summary="The document as PDF, converted by LibreOffice; 503 with a message where "
+            "LibreOffice is not installed",
+            responses={200: {"description": "The PDF", "content": {"application/pdf": {}}},
+                       **_auth_doc(503)["responses"]})
+def download_document_pdf(document_id: int):  # type: ignore[no-untyped-def]
+    doc, pdf = documents_read.get_document_pdf(ctx(), current_actor(), document_id)
+    from io import BytesIO
+
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=doc.filename.rsplit(".", 1)[0] + ".pdf")

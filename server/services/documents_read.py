@@ -8,7 +8,7 @@ from server.auth import Actor
 from server.models import Case, Document
 from server.services.cases import check_case_visible
 from server.services.context import AppContext
-from server.services.errors import NotFound
+from server.services.errors import NotFound, Unavailable
 
 
 def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
@@ -24,3 +24,17 @@ def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
                 except NotFound:
                     raise NotFound("Документ не найден") from None
         return doc
+
+
+def get_document_pdf(ctx: AppContext, actor: Actor, document_id: int) -> tuple[Document, bytes]:
+    """The document converted to PDF (the stored .docx stays the document of record)."""
+    from server.documents.pdf import PdfFailed, PdfUnavailable, docx_to_pdf
+
+    doc = get_document(ctx, actor, document_id)
+    try:
+        return doc, docx_to_pdf(doc.content)
+    except PdfUnavailable:
+        raise Unavailable("PDF недоступен: на сервере не установлен LibreOffice (пакет "
+                          "libreoffice-writer-nogui). Скачайте документ в формате .docx.") from None
+    except PdfFailed as exc:
+        raise Unavailable(f"Не удалось преобразовать документ в PDF: {exc}. Скачайте .docx.") from None

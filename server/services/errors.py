@@ -37,3 +37,9 @@ class Invalid(DomainError):
 
 class ModelRejected(Invalid):
     code = "model_invalid"
+
+
+class Unavailable(DomainError):
+    """A capability this installation lacks (a program not installed); nothing changed."""
+
+    code = "unavailable"

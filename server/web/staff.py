@@ -322,6 +322,14 @@ def attachment(attachment_id: int):  # type: ignore[no-untyped-def]
     return _download(row.content, row.content_type, row.filename, row.sha256)
 
 
+@staff_bp.get("/documents/<int:document_id>/pdf")
+@login_required
+def document_pdf(document_id: int):  # type: ignore[no-untyped-def]
+    doc, pdf = documents_read.get_document_pdf(ctx(), actor(), document_id)
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=doc.filename.rsplit(".", 1)[0] + ".pdf")
+
+
 @staff_bp.get("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):  # type: ignore[no-untyped-def]

@@ -455,7 +455,7 @@ ROUTES = [
     ("get", "/processes"), ("post", "/processes"), ("get", "/cases"), ("post", "/cases"),
     ("get", "/cases/1"), ("post", "/cases/1/cancel"), ("get", "/tasks"), ("get", "/tasks/x"),
     ("post", "/tasks/x/claim"), ("post", "/tasks/x/unclaim"), ("post", "/tasks/x/delegate"),
-    ("post", "/tasks/x/complete"), ("get", "/documents/1"),
+    ("post", "/tasks/x/complete"), ("get", "/documents/1"), ("get", "/documents/1/pdf"),
     ("get", "/admin/status"), ("get", "/admin/incidents"), ("post", "/admin/jobs/1/retry"),
     ("post", "/admin/jobs/1/skip"), ("get", "/registers/documents"),
     ("get", "/reports/public-services"), ("get", "/reports/public-services/chart.svg"),
