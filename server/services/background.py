@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
-from server.models import AuditEvent, Case, OutboxJob, Timer
+from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer
+from server.models.case import OPEN_STATUSES
 from server.services.cases import lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
@@ -233,6 +234,25 @@ def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id
         return False
     persist_step(ctx, session, case, instance, calls, Actor.system())
     return True
+
+
+@handler("case/escalate_next")
+def _escalate_next(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+    """The next level of the escalation chain, if the escalated step is still open."""
+    from server.services.steps import enqueue, schedule_next_escalation
+
+    case = lock_case(ctx, session, int(job.payload["case_id"]))
+    still_open = session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.id.in_(job.payload.get("tasks") or []), HumanTask.status == "open")) or 0
+    if case.status not in OPEN_STATUSES or not still_open:
+        return  # done in time after the first escalation: nobody else is bothered
+    role, element = str(job.payload["to_role"]), str(job.payload.get("element") or "")
+    audit(session, case, Actor.system(), "escalated",
+          {"to_role": role, "element": element, "reason": "still_overdue"})
+    key = f"esc:{job.idempotency_key}"
+    enqueue(session, "notify/escalation", key, case,
+            {"case_id": case.id, "to_role": role, "element": element})
+    schedule_next_escalation(ctx, session, case, role, element, key)
 
 
 @handler("notify/escalation")

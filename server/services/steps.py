@@ -3,6 +3,7 @@ calls (audit + outbox), case status. Always inside the caller's transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -159,6 +160,8 @@ def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCal
         enqueue(session, "notify/escalation", key, case,
                 {"case_id": case.id, "to_role": call.params.get("to_role"),
                  "element": call.spec_name})
+        schedule_next_escalation(ctx, session, case, str(call.params.get("to_role") or ""),
+                                 call.spec_name, key)
     elif call.operator == "notify/send":
         enqueue(session, "notify/send", key, case, {"case_id": case.id, **call.params})
     elif call.operator == "case/set_status":
@@ -167,6 +170,28 @@ def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCal
         from server.services.cases import start_triggered_case  # cases imports this module
 
         start_triggered_case(ctx, session, case, actor, call.params)
+
+
+ESCALATION_STEP_DAYS = 1  # [assumed] working days before the next level of the catalog's chain
+
+
+def schedule_next_escalation(ctx: AppContext, session: Session, case: Case, level_role: str,
+                             element: str, key: str) -> None:
+    """The catalog's escalation chain (e.g. registrar head, then vice-rector): when a step that
+    was escalated to `level_role` is still not done a working day later, the next role in the
+    chain is told (background job `case/escalate_next`, server/services/background.py)."""
+    try:
+        chain = list(ctx.catalog.service(case.process_id).escalation)
+    except KeyError:
+        return
+    if level_role not in chain or chain.index(level_role) + 1 >= len(chain):
+        return
+    last_day = ctx.calendar.add_working_days(utcnow().astimezone(ctx.tz).date(), ESCALATION_STEP_DAYS)
+    due = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+    open_tasks = list((case.summary or {}).get("open_tasks") or [])
+    enqueue(session, "case/escalate_next", f"{key}:after:{level_role}", case,
+            {"case_id": case.id, "to_role": chain[chain.index(level_role) + 1], "element": element,
+             "tasks": open_tasks}, available_at=due)
 
 
 def _decide(session: Session, case: Case, outcome: str, actor: Actor) -> None:
