@@ -145,27 +145,43 @@ def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest
 
 
 def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor: Actor,
-                         params: dict[str, Any]) -> Case:
+                         params: dict[str, Any]) -> list[Case]:
     """The `case/start` service operator: a model opens a case of another procedure for the
-    same student (an expulsion opens the foreign student's deregistration), in the same
-    transaction as the step that reached it. The model was checked at deploy (admins only), so
-    the person whose step triggered it needs no right to register applications."""
+    same student (an expulsion opens the foreign student's deregistration) — or, with
+    `student_iins`, one for each listed student of the registry (a graduation order's foreign
+    graduates) — in the same transaction as the step that reached it. The model was checked
+    at deploy (admins only), so the person whose step triggered it needs no right to register
+    applications. A listed student missing from the registry is noted in the audit trail."""
     depth = session.info.get("triggered_depth", 0)
     if depth >= MAX_TRIGGER_DEPTH:  # models that start each other in a loop
         raise Invalid(f"Процедура «{parent.process_id}» открывает дела по цепочке глубже "
                       f"{MAX_TRIGGER_DEPTH}: проверьте операторы case/start в моделях")
     data = params.get("data") or {}
-    req = StartRequest(process_id=str(params.get("process_id") or ""), student_id=parent.student_id,
-                       channel=parent.channel, data={**data, "parent_case_id": parent.id})
-    _validate_start(req)
-    session.info["triggered_depth"] = depth + 1
-    try:
-        child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})
-    finally:
-        session.info["triggered_depth"] = depth
-    audit(session, parent, actor, "case_triggered",
-          {"process_id": req.process_id, "case_id": child.id})
-    return child
+    process_id = str(params.get("process_id") or "")
+    if "student_iins" in params:  # a batch order: one case per listed student (e.g. graduates)
+        iins = [str(i) for i in params.get("student_iins") or []]
+        found = dict(session.execute(select(Student.iin, Student.id).where(Student.iin.in_(iins))).all())
+        for iin in iins:
+            if iin not in found:
+                audit(session, parent, actor, "case_trigger_skipped",
+                      {"process_id": process_id, "iin": iin, "reason": "student_not_registered"})
+        student_ids = [found[i] for i in iins if i in found]
+    else:
+        student_ids = [parent.student_id]
+    children = []
+    for student_id in student_ids:
+        req = StartRequest(process_id=process_id, student_id=student_id, channel=parent.channel,
+                           data={**data, "parent_case_id": parent.id})
+        _validate_start(req)
+        session.info["triggered_depth"] = depth + 1
+        try:
+            child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})
+        finally:
+            session.info["triggered_depth"] = depth
+        audit(session, parent, actor, "case_triggered",
+              {"process_id": req.process_id, "case_id": child.id})
+        children.append(child)
+    return children
 
 
 def _full_name(subject: Any) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.auth.roles import CASE_STARTERS
 from server.domain.iin import iin_sex
-from server.models import Faculty
+from server.models import Faculty, Student
 from server.services.cases import StartRequest, start_case
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid
@@ -64,6 +64,16 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
         first = next(iter(errors.values()))
         raise Invalid(f"Список не принят, ничего не сохранено: {first}"
                       + (f" (всего ошибок: {len(errors)})" if len(errors) > 1 else ""), errors)
+    # Citizenship the list leaves out is taken from the registry (foreign graduates are
+    # deregistered when the order is signed: workflows/contingent_order.bpmn).
+    missing = [r["iin"] for r in cleaned if "citizenship" not in r]
+    if missing:
+        with ctx.db.read() as session:
+            known = dict(session.execute(select(Student.iin, Student.citizenship)
+                                         .where(Student.iin.in_(missing))).all())
+        for row in cleaned:
+            if "citizenship" not in row and known.get(row["iin"]):
+                row["citizenship"] = known[row["iin"]]
     return cleaned
 
 

@@ -169,3 +169,50 @@ def test_overdue_approval_escalates_once(client, ctx, env, step, to_role):
     view = case_view(client, people, cid)
     escalations = [e["payload"]["to_role"] for e in view["history"] if e["kind"] == "escalated"]
     assert escalations == [to_role] and open_tasks(view) == [step]
+
+
+def test_graduation_deregisters_the_foreign_graduates(client, ctx, env):
+    """Signing a graduation order opens a foreign_registration deregistration case for each
+    foreign graduate of the registry (citizenship from the list, or from the registry when the
+    list has none); citizens, and listed students whose citizenship nobody knows, open none."""
+    from sqlalchemy import select
+
+    from server.models import Student
+    from tests.integration.procs import add_student
+
+    people = env
+    rows = _rows(4)
+    add_student(ctx, iin=rows[0][0], last_name="Ким", first_name="Мин", citizenship="KOR")
+    add_student(ctx, iin=rows[1][0], last_name="Ли", first_name="Вэй", citizenship="CHN", sex="F")
+    add_student(ctx, iin=rows[2][0], last_name="Абенов", first_name="Алмас")  # a citizen
+    case = _upload(client, people, _csv(rows), kind="graduation")  # rows[3]: not in the registry
+    cid = case["id"]
+    assert [s.get("citizenship") for s in case["data"]["students"]] == ["KOR", "CHN", "KAZ", None]
+    complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    view = sign_order(client, people, cid, completed_tasks=3)
+    triggered = [e["payload"] for e in view["history"] if e["kind"] == "case_triggered"]
+    assert len(triggered) == 2 and {t["process_id"] for t in triggered} == {"foreign_registration"}
+    with ctx.db.read() as session:
+        ids = dict(session.execute(select(Student.iin, Student.id)).all())
+    children = [case_view(client, people, t["case_id"]) for t in triggered]
+    assert sorted(c["student_id"] for c in children) == sorted([ids[rows[0][0]], ids[rows[1][0]]])
+    for child in children:
+        assert child["data"]["registration_kind"] == "deregistration"
+        assert child["data"]["deregistration_reason"] == "graduation"
+        assert child["data"]["parent_case_id"] == cid and child["data"]["departure_date"] == "2026-09-01"
+
+
+def test_a_promotion_deregisters_nobody(client, ctx, env):
+    from tests.integration.procs import add_student
+
+    people = env
+    rows = _rows(2)
+    add_student(ctx, iin=rows[0][0], last_name="Ким", first_name="Мин", citizenship="KOR")
+    cid = _upload(client, people, _csv(rows), kind="promotion")["id"]
+    complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    view = sign_order(client, people, cid, completed_tasks=3)
+    assert not [e for e in view["history"] if e["kind"] in ("case_triggered", "case_trigger_skipped")]
