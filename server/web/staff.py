@@ -4,6 +4,7 @@ application, case pages with the process map. Views only translate HTTP to the s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -15,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS, ROLES, TASK_SUPERVISORS
 from server.db import utcnow
-from server.services import attachments, cases, documents_read, inbox, staff, students, tasks
+from server.services import attachments, cases, documents_read, inbox, registers, staff, students, tasks
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
 from server.services.logins import SignInFailed, sign_in
@@ -375,3 +376,25 @@ def register():  # type: ignore[no-untyped-def]
     return render_template("staff/register.html", processes=_process_choices(), process_id=process_id,
                            channel=channel, q=q, found=found, fields=fields, message=message,
                            errors=errors, student_id=form.get("student_id", "")), status
+
+
+
+# --- registers of issued documents --------------------------------------------------------------
+@staff_bp.get("/registers")
+@login_required
+def register_page():  # type: ignore[no-untyped-def]
+    """The order register and the journals of certificates and duplicates, with filters and
+    the XLSX export (the same rows as GET /api/v1/registers/documents)."""
+    page = _page_arg()
+    year = _int_arg("year")
+    query = registers.RegisterQuery(
+        register=request.args.get("register") or None, year=year, q=request.args.get("q", "").strip() or None,
+        date_from=_date_arg("from"), date_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
+    if request.args.get("format") == "xlsx":
+        data = registers.export_xlsx(ctx(), actor(), replace(query, limit=100_000, offset=0))
+        return send_file(BytesIO(data), mimetype=registers.XLSX, as_attachment=True,
+                         download_name=f"register_{query.register or 'all'}_{year or 'all'}.xlsx")
+    rows, total = registers.list_register(ctx(), actor(), query)
+    return render_template("staff/registers.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PAGE)), args=request.args,
+                           names=registers.REGISTER_NAMES)

@@ -134,6 +134,7 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff.register", "POST"): [Rule("/app/cases/new", STARTERS, body={"process": "transfer_in"})],
     ("staff.attachment", "GET"): [Rule("/app/attachments/{att}", SEES_CASE, hides=True)],
     ("staff.document", "GET"): [Rule("/app/documents/{doc}", SEES_CASE, hides=True)],
+    ("staff.register_page", "GET"): [Rule("/app/registers?register=orders", READERS)],
     ("staff.document_pdf", "GET"): [Rule("/app/documents/{doc}/pdf", SEES_CASE, hides=True)],
     ("staff_reports.index", "GET"): [Rule("/app/reports/?month=2026-03", REPORT_READERS)],
     ("staff_reports.public_services_file", "GET"): [Rule("/app/reports/public-services.xlsx?month=2026-03",

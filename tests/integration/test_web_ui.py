@@ -221,6 +221,13 @@ def test_register_a_transfer_and_take_it_to_the_order_in_the_ui(app, ctx, deploy
     r = registrar.client.get(f"/app/documents/{links[0][0]}")
     assert r.status_code == 200 and r.data[:2] == b"PK"
     assert "заявление.pdf" in page
+    # the order register: the number, the student, who signed; and its XLSX
+    register = text(registrar.get("/app/registers?register=orders"))
+    assert "Реестры выданных документов" in register and "Иванов Пётр Сергеевич" in register
+    assert "Rector" in register  # who signed: the people fixture names the rector "Rector"
+    r = registrar.client.get("/app/registers?register=orders&format=xlsx")
+    assert r.status_code == 200 and r.data[:2] == b"PK"
+    Staff(app, "dean_it").get("/app/registers", status=403)
     for label in ("Заявление зарегистрировано", "Шаг выполнен", "Документ выпущен", "Прикреплён файл"):
         assert label in body
     # the map: the steps done, the one the case is at, the path taken
