@@ -1,0 +1,181 @@
+#!/usr/bin/env python
+"""How fast are documents produced? Compares, on the same template and context:
+
+  raw       docxtpl alone: DocxTemplate(path).render(context) and save (the baseline);
+  render    our renderer (server.documents.render_docx: strict variables, escaping, cleaning);
+  service   the whole issue through the services: transfer cases brought to their order step,
+            then the background jobs run (gap-free number in the transaction, the context built
+            from the case with declined names, Russian + Kazakh files, QR code, stored, audited,
+            the case resumed) — reported per document;
+  batch     a course-promotion order of 500 students (order_contingent, one table row each),
+            Russian + Kazakh, built by the service's context builder and rendered.
+
+    python bench/documents.py [--runs 30] [--cases 20] [--batch 500]
+
+Targets (issue "Documents"): render ≥ 0.8 × raw documents/s; the 500-student order under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+logging.basicConfig(level=logging.ERROR)
+
+from docxtpl import DocxTemplate  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from server.auth import Actor  # noqa: E402
+from server.config import ROOT, Settings  # noqa: E402
+from server.documents import render_docx  # noqa: E402
+from server.domain.iin import make_iin  # noqa: E402
+from server.migrate import upgrade  # noqa: E402
+from server.models import Document, HumanTask, User  # noqa: E402
+from server.services import cases, deployments, tasks  # noqa: E402
+from server.services.context import AppContext  # noqa: E402
+from server.services.document_context import BUILDERS, university  # noqa: E402
+from server.services.users import NewUser, create_user  # noqa: E402
+
+TEMPLATE = ROOT / "templates" / "order_transfer_in_ru.docx"
+
+
+def _example_context() -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "templates"))
+    import build  # templates/build.py: the example context every template is checked with
+
+    return dict(build.EXAMPLE_CONTEXT)
+
+
+def _rate(fn: Any, runs: int) -> float:
+    """Documents per second (median of per-document times over `runs`)."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1 / statistics.median(times)
+
+
+def raw_docxtpl(context: dict[str, Any]) -> None:
+    template = DocxTemplate(str(TEMPLATE))
+    template.render(context, autoescape=True)
+    template.save(io.BytesIO())
+
+
+def our_render(context: dict[str, Any]) -> None:
+    render_docx(TEMPLATE, context)
+
+
+def _context_for_service(folder: Path) -> AppContext:
+    url = f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    settings = replace(Settings.from_env(), instance_dir=folder / "instance", database_url=url,
+                       secret_key="bench", workflows_dir=ROOT / "workflows", forms_dir=ROOT / "forms",
+                       templates_dir=ROOT / "templates", config_dir=ROOT / "config", background="none",
+                       celery_broker_url=None)
+    ctx = AppContext.create(settings)
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    from server.models import Faculty
+
+    with ctx.db.unit_of_work() as session:
+        session.add(Faculty(code="IT", name_ru="ИТ", name_kk="АТ"))
+    create_user(ctx, NewUser("bench", "Bench", ("admin",), None))
+    return ctx
+
+
+ANSWERS = {
+    "check_documents": {"doc_application": True, "doc_sending_consent": True, "doc_transcript": True,
+                        "doc_unt_certificate": True, "doc_identity": True, "documents_complete": True},
+    "determine_difference": {"final_year": False, "difference": [], "difference_credits": 0,
+                             "dean_decision": "approve"},
+    "paid_contract": {"contract_number": "Д-1", "contract_date": "2026-08-12", "prepayment_received": True},
+    "vr_approval": {"vr_decision": "approve"},
+}
+
+
+def service_rate(cases_n: int) -> float:
+    """Documents per second through the document/render jobs of `cases_n` transfer cases."""
+    from server.jobs.inprocess import drain
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = _context_for_service(Path(tmp))
+        with ctx.db.read() as session:
+            user_id = session.scalar(select(User.id))
+        actor = Actor(user_id, "bench", frozenset({"registrar", "dean", "accountant", "vice_rector",
+                                                  "admin"}), None)
+        for i in range(cases_n):
+            applicant = {"iin": make_iin(date(2004, 3, 9), "M", 2000 + i), "last_name": "Иванов",
+                         "first_name": "Пётр", "middle_name": "Сергеевич", "sending_university": "КарУ",
+                         "programme_code": "6B06102", "programme_name": "Программная инженерия", "year": 2,
+                         "level": "bachelor", "form": "full_time", "language": "ru", "funding": "paid",
+                         "faculty_code": "IT"}
+            case_id = cases.start_case(ctx, actor, cases.StartRequest(
+                "transfer_in", data={"applicant": applicant}))
+            for spec, answer in ANSWERS.items():
+                with ctx.db.read() as session:
+                    task_id = session.scalar(select(HumanTask.id).where(
+                        HumanTask.case_id == case_id, HumanTask.spec_name == spec,
+                        HumanTask.status == "open"))
+                tasks.complete_task(ctx, Actor.system(), task_id, answer)
+        start = time.perf_counter()
+        while drain(ctx):
+            pass
+        elapsed = time.perf_counter() - start
+        with ctx.db.read() as session:
+            documents = len(session.scalars(select(Document.id)).all())
+        ctx.db.dispose()
+    return documents / elapsed
+
+
+def batch_order_seconds(students: int) -> float:
+    rows = [{"iin": make_iin(date(2005, 1 + i % 12, 1 + i % 27), "M" if i % 2 else "F", 1000 + i),
+             "last_name": "Абенов" if i % 2 else "Абенова", "first_name": "Алмас" if i % 2 else "Айгерим",
+             "sex": "M" if i % 2 else "F", "faculty_code": "IT", "programme_code": "6B06102",
+             "programme_name": "Программная инженерия", "year": 2, "group": "ПИ-24-1", "form": "full_time",
+             "language": "ru", "funding": "grant"} for i in range(students)]
+    data = {"order_kind": "promotion", "effective_date": "2026-09-01", "students": rows}
+    start = time.perf_counter()
+    context = BUILDERS["order_contingent"](data, university(ROOT / "config"), "1-у", date(2026, 8, 25))
+    for lang in ("ru", "kk"):
+        render_docx(ROOT / "templates" / f"order_contingent_{lang}.docx", context)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
+    context = _example_context()
+    raw_docxtpl(context)
+    our_render(context)  # warm up both
+    raw = _rate(lambda: raw_docxtpl(context), args.runs)
+    ours = _rate(lambda: our_render(context), args.runs)
+    print(f"raw docxtpl        {raw:7.1f} documents/s   ({TEMPLATE.name}, median of {args.runs})")
+    print(f"our renderer       {ours:7.1f} documents/s   ratio {ours / raw:.2f} (target >= 0.8)")
+    service = service_rate(args.cases)
+    print(f"through services   {service:7.1f} documents/s   ratio {service / raw:.2f} "
+          f"({args.cases} cases, ru + kk each, numbered, stored, case resumed)")
+    seconds = batch_order_seconds(args.batch)
+    print(f"batch order        {seconds * 1000:7.0f} ms for {args.batch} students, ru + kk (target < 1 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
