@@ -216,3 +216,23 @@ def test_a_promotion_deregisters_nobody(client, ctx, env):
     assert drain(ctx) >= 1
     view = sign_order(client, people, cid, completed_tasks=3)
     assert not [e for e in view["history"] if e["kind"] in ("case_triggered", "case_trigger_skipped")]
+
+
+def test_a_foreign_graduate_missing_from_the_registry_is_noted(client, ctx, env):
+    """A graduate the list marks as foreign but the registry does not know opens no case (the
+    deregistration needs the student's record): the order's case notes it in its audit trail."""
+    people = env
+    row = _rows(1)[0]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([*HEADER, "citizenship"])
+    writer.writerow([*row, "UZB"])
+    cid = _upload(client, people, out.getvalue().encode("utf-8"), kind="graduation")["id"]
+    complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    view = sign_order(client, people, cid, completed_tasks=3)
+    skipped = [e["payload"] for e in view["history"] if e["kind"] == "case_trigger_skipped"]
+    assert skipped == [{"process_id": "foreign_registration", "iin": row[0],
+                        "reason": "student_not_registered"}]
+    assert not [e for e in view["history"] if e["kind"] == "case_triggered"]
