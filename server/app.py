@@ -17,6 +17,7 @@ from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
 from server.config import Settings
+from server.db import DB_INT_MAX
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.web import html_error, init_web, is_staff_page, public_bp
@@ -28,7 +29,7 @@ class BoundedInt(IntegerConverter):
     """`<int:…>` in routes: a non-negative 32-bit integer, as the ids in the database."""
 
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
-                 max: int | None = 2**31 - 1, signed: bool = False) -> None:
+                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 STATUS = {

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import send_file
 
 from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.db import utcnow
+from server.downloads import send_bytes
 from server.services import military, registers
 
 registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
@@ -32,9 +31,8 @@ def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     fmt = query.pop("format")
     q = registers.RegisterQuery(**query)
     if fmt == "xlsx":
-        data = registers.export_xlsx(ctx(), current_actor(), q)
-        name = f"register_{q.register or 'all'}_{q.year or 'all'}.xlsx"
-        return send_file(BytesIO(data), mimetype=registers.XLSX, as_attachment=True, download_name=name)
+        return send_bytes(registers.export_xlsx(ctx(), current_actor(), q), registers.XLSX,
+                          registers.export_filename(q))
     rows, total = registers.list_register(ctx(), current_actor(), q)
     return {"items": [r.to_dict() for r in rows], "total": total,
             "limit": q.limit, "offset": q.offset}

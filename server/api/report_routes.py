@@ -4,15 +4,15 @@ movement statistics, the dashboard and its SVG charts (registrar head, vice-rect
 from __future__ import annotations
 
 from dataclasses import asdict
-from io import BytesIO
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, send_file
+from flask import Response
 
 from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
+from server.downloads import send_bytes
 from server.services import charts, report_stats, reports, reports_export
 from server.services.errors import Invalid, NotFound
 
@@ -33,8 +33,7 @@ def _svg_doc(*extra: int) -> dict[str, Any]:
 
 
 def _send(data: bytes, fmt: str, name: str) -> Response:
-    return send_file(BytesIO(data), mimetype=FILES[fmt], as_attachment=True,
-                     download_name=f"{name}.{fmt}")
+    return send_bytes(data, FILES[fmt], f"{name}.{fmt}")
 
 
 def _period(query: dict[str, Any]) -> reports.Period:

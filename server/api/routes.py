@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app, send_file
+from flask import current_app
 
 from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.serialize import case_detail, case_out, process_out, task_detail, task_out
+from server.downloads import send_bytes
 from server.services import cases, contingent, deployments, documents_read, inbox, tasks
 from server.services.context import AppContext
 
@@ -167,10 +168,7 @@ def complete_task(task_id: str, body: dict[str, Any]):  # type: ignore[no-untype
                 **_auth_doc()["responses"]})
 def download_document(document_id: int):  # type: ignore[no-untyped-def]
     doc = documents_read.get_document(ctx(), current_actor(), document_id)
-    from io import BytesIO
-
-    return send_file(BytesIO(doc.content), mimetype=doc.media_type, as_attachment=True,
-                     download_name=doc.filename, etag=doc.sha256)
+    return send_bytes(doc.content, doc.media_type, doc.filename, doc.sha256)
 
 
 @api_bp.get("/documents/<int:document_id>/pdf")
@@ -180,8 +178,5 @@ def download_document(document_id: int):  # type: ignore[no-untyped-def]
             responses={200: {"description": "The PDF", "content": {"application/pdf": {}}},
                        **_auth_doc(503)["responses"]})
 def download_document_pdf(document_id: int):  # type: ignore[no-untyped-def]
-    doc, pdf = documents_read.get_document_pdf(ctx(), current_actor(), document_id)
-    from io import BytesIO
-
-    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=doc.filename.rsplit(".", 1)[0] + ".pdf")
+    filename, pdf = documents_read.get_document_pdf(ctx(), current_actor(), document_id)
+    return send_bytes(pdf, "application/pdf", filename)

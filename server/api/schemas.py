@@ -8,11 +8,12 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-# Ids and offsets are 32-bit integers in the database: larger values are refused as invalid.
-DB_INT_MAX = 2**31 - 1
+from server.db import DB_INT_MAX
+from server.domain.calendar import CHANNELS
+from server.services.filters import FIRST_YEAR, LAST_YEAR
+
 # Dates a query may name (a typo like 0001-01-01 is refused instead of overflowing).
-DATE_RANGE = Range(date(1900, 1, 1), date(2999, 12, 31))
-CHANNELS = ("direct", "egov", "state_corporation")
+DATE_RANGE = Range(date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
 
 
 class ErrorOut(Schema):

@@ -44,8 +44,8 @@ def attach(ctx: AppContext, actor: Actor, case_id: int, uploads: list[Upload], *
     if len(uploads) > MAX_FILES:
         raise Invalid(f"Не больше {MAX_FILES} файлов за раз", {"attachments": "Слишком много файлов"})
     limit = ctx.settings.max_upload_bytes
-    for upload in uploads:
-        kind = upload.content_type or mimetypes.guess_type(upload.filename)[0] or ""
+    kinds = [u.content_type or mimetypes.guess_type(u.filename)[0] or "" for u in uploads]
+    for upload, kind in zip(uploads, kinds, strict=True):
         if kind not in ALLOWED_TYPES:
             raise Invalid(f"Файл «{_clean_name(upload.filename)}»: допустимы PDF, JPEG, PNG, TIFF",
                           {"attachments": "Недопустимый тип файла"})
@@ -58,8 +58,7 @@ def attach(ctx: AppContext, actor: Actor, case_id: int, uploads: list[Upload], *
         case = lock_case(ctx, session, case_id)
         check_case_visible(actor, case)
         ids = []
-        for upload in uploads:
-            kind = upload.content_type or mimetypes.guess_type(upload.filename)[0] or ""
+        for upload, kind in zip(uploads, kinds, strict=True):
             row = Attachment(case_id=case.id, task_id=task_id, filename=_clean_name(upload.filename),
                              content_type=kind, size=len(upload.content),
                              sha256=hashlib.sha256(upload.content).hexdigest(),

@@ -23,7 +23,7 @@ from server.models.case import OPEN_STATUSES
 from server.services.cases import lock_case
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
-from server.services.steps import audit, persist_step
+from server.services.steps import audit, enqueue, persist_step, schedule_next_escalation
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -239,8 +239,6 @@ def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id
 @handler("case/escalate_next")
 def _escalate_next(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     """The next level of the escalation chain, if the escalated step is still open."""
-    from server.services.steps import enqueue, schedule_next_escalation
-
     case = lock_case(ctx, session, int(job.payload["case_id"]))
     still_open = session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.id.in_(job.payload.get("tasks") or []), HumanTask.status == "open")) or 0

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
+from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
@@ -21,7 +22,6 @@ from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.filters import name_or_iin, within_days
 from server.services.steps import audit, persist_step
 
-CHANNELS = ("direct", "egov", "state_corporation")
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
 

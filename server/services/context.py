@@ -100,11 +100,15 @@ class AppContext:
         """ISO-8601 duration from now to the end of the n-th working day (local time)."""
         return self._end_of_working_day(utcnow().astimezone(self.tz).date(), int(days))
 
+    def end_of_working_day(self, start: date, days: int) -> datetime:
+        """The end (local midnight) of the n-th working day after `start`."""
+        last_day = self.calendar.add_working_days(start, days)
+        return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.tz)
+
     def _end_of_working_day(self, start: Any, days: int) -> str:
         """ISO-8601 duration from now to the end (local midnight) of the n-th working day after
         `start`; at least one second, so a moment already past fires at the next sweep."""
-        last_day = self.calendar.add_working_days(start, days)
-        end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=self.tz)
+        end = self.end_of_working_day(start, days)
         seconds = max(1, math.ceil((end - utcnow()).total_seconds()))
         return f"PT{seconds}S"
 

@@ -26,13 +26,14 @@ def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
         return doc
 
 
-def get_document_pdf(ctx: AppContext, actor: Actor, document_id: int) -> tuple[Document, bytes]:
-    """The document converted to PDF (the stored .docx stays the document of record)."""
+def get_document_pdf(ctx: AppContext, actor: Actor, document_id: int) -> tuple[str, bytes]:
+    """The document converted to PDF (the stored .docx stays the document of record): its
+    file name and content."""
     from server.documents.pdf import PdfFailed, PdfUnavailable, docx_to_pdf
 
     doc = get_document(ctx, actor, document_id)
     try:
-        return doc, docx_to_pdf(doc.content)
+        return doc.filename.rsplit(".", 1)[0] + ".pdf", docx_to_pdf(doc.content)
     except PdfUnavailable:
         raise Unavailable("PDF недоступен: на сервере не установлен LibreOffice (пакет "
                           "libreoffice-writer-nogui). Скачайте документ в формате .docx.") from None

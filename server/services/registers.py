@@ -135,6 +135,10 @@ HEADERS = ("Номер", "Дата", "Реестр", "Вид документа"
            "Статус заявки", "Подписал")
 
 
+def export_filename(query: RegisterQuery) -> str:
+    return f"register_{query.register or 'all'}_{query.year or 'all'}.xlsx"
+
+
 def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
     """Every matching row (no paging), one per issued number, with Russian column headers."""
     from openpyxl import Workbook

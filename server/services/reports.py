@@ -44,7 +44,7 @@ from server.models import Case, ReportSnapshot
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, NotFound
 from server.services.filters import local_day_start
-from server.services.steps import audit, enqueue
+from server.services.steps import REFUSED_OUTCOMES, audit, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ PUBLIC_SERVICES = "public_services"
 # (the personal file is requested, the student returns from leave). Cancelled and withdrawn
 # applications are not decisions.
 NOT_RENDERED = ("cancelled", "withdrawn")
-REFUSED = ("refused", "rejected")
 
 
 def rendered_clause() -> Any:
@@ -147,7 +146,7 @@ def _rendered(session: Session, rows: dict[str, dict[str, Any]], start: datetime
     in_period = and_(Case.decided_at >= start, Case.decided_at < end, rendered_clause(),
                      Case.process_id.in_(rows))
     on_time = on_time_expr()
-    refused = Case.outcome.in_(REFUSED)
+    refused = Case.outcome.in_(REFUSED_OUTCOMES)
     stmt = (select(Case.process_id, refused, Case.refusal_ground, on_time, func.count())
             .where(in_period).group_by(Case.process_id, refused, Case.refusal_ground, on_time))
     for process_id, was_refused, ground, met, n in session.execute(stmt):

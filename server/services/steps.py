@@ -3,7 +3,6 @@ calls (audit + outbox), case status. Always inside the caller's transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -186,8 +185,7 @@ def schedule_next_escalation(ctx: AppContext, session: Session, case: Case, leve
         return
     if level_role not in chain or chain.index(level_role) + 1 >= len(chain):
         return
-    last_day = ctx.calendar.add_working_days(utcnow().astimezone(ctx.tz).date(), ESCALATION_STEP_DAYS)
-    due = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+    due = ctx.end_of_working_day(ctx.local_today(), ESCALATION_STEP_DAYS)
     open_tasks = list((case.summary or {}).get("open_tasks") or [])
     enqueue(session, "case/escalate_next", f"{key}:after:{level_role}", case,
             {"case_id": case.id, "to_role": chain[chain.index(level_role) + 1], "element": element,

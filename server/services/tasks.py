@@ -78,6 +78,7 @@ class TaskView:
     ui_schema: dict[str, Any] | None
     data: dict[str, Any]
     can_act: bool
+    case: Case | None = None
 
 
 def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[str, Any] | None, Any]:
@@ -90,6 +91,15 @@ def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[s
     return ctx.forms.load(task.form_key)
 
 
+def task_form(ctx: AppContext, actor: Actor, task_id: str) -> tuple[HumanTask, dict[str, Any] | None]:
+    """The task and its form's schema, for whoever may see it — without restoring the case's
+    workflow (what a form submission needs before `complete_task`)."""
+    with ctx.db.read() as session:
+        task = _load_task(session, task_id)
+        _check_visible(session, actor, task)
+        return task, form_for(ctx, session, task)[0]
+
+
 def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
     with ctx.db.read() as session:
         task = _load_task(session, task_id)
@@ -99,15 +109,15 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
         if task.form_key and not task.form_key.startswith("camunda:"):
             ui = ctx.forms.ui_schema(task.form_key)
         data: dict[str, Any] = {}
+        case = session.get(Case, task.case_id)
         if task.status == "open":
-            case = session.get(Case, task.case_id)
             bundle = definition_info(ctx, session, case.definition_id).bundle
             instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
             try:
                 data = instance.task_data(task.id)
             except TaskNotReady:
                 data = {}
-        return TaskView(task, candidates, schema, ui, data, may_act(actor, task, candidates))
+        return TaskView(task, candidates, schema, ui, data, may_act(actor, task, candidates), case)
 
 
 def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
@@ -250,9 +260,7 @@ def approve_many(ctx: AppContext, actor: Actor, task_ids: list[str]) -> list[Bul
     results = []
     for task_id in dict.fromkeys(task_ids):
         try:
-            with ctx.db.read() as session:
-                task = _load_task(session, task_id)
-                schema, _ = form_for(ctx, session, task)
+            _task, schema = task_form(ctx, actor, task_id)
             name = decision_field(schema)
             if name is None:
                 raise Invalid("У этой задачи нет решения «Согласовать»: откройте её и заполните форму")

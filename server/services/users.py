@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth import ROLES, Actor
-from server.auth.passwords import hash_password, new_token, token_digest, verify_password
+from server.auth.passwords import hash_password, new_token, token_digest
 from server.models import ApiToken, Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, NotFound
@@ -106,14 +106,6 @@ def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
 def forget_tokens() -> None:
     """Drop cached token lookups (after a user or token changes)."""
     _TOKEN_CACHE.clear()
-
-
-def authenticate(ctx: AppContext, username: str, password: str) -> Actor | None:
-    with ctx.db.read() as session:
-        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-        if user is None or not verify_password(user.password_hash, password):
-            return None
-        return _actor(session, user, ctx.local_today())
 
 
 def actor_for_user(ctx: AppContext, user_id: int) -> Actor | None:

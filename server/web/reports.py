@@ -6,12 +6,12 @@ the same as the API's."""
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import render_template, request, send_file
+from flask import render_template, request
 
+from server.downloads import send_bytes
 from server.services import charts, report_stats, reports, reports_export
 from server.services.errors import Invalid
 from server.web.session import actor, check_csrf, ctx, login_required
@@ -63,8 +63,7 @@ def public_services_file(fmt: str):  # type: ignore[no-untyped-def]
     report = reports.public_services(ctx(), actor(), reports.month_period(_month()),
                                      live=request.args.get("live") == "1")
     build: Any = reports_export.public_services_xlsx if fmt == "xlsx" else reports_export.public_services_docx
-    return send_file(BytesIO(build(ctx(), report)), mimetype=FILES[fmt], as_attachment=True,
-                     download_name=f"gosuslugi_{report['period']}.{fmt}")
+    return send_bytes(build(ctx(), report), FILES[fmt], f"gosuslugi_{report['period']}.{fmt}")
 
 
 @reports_ui_bp.get("/contingent.xlsx")
@@ -72,5 +71,5 @@ def public_services_file(fmt: str):  # type: ignore[no-untyped-def]
 def contingent_file():  # type: ignore[no-untyped-def]
     period = reports.range_period(_date("from"), _date("to"))
     report = report_stats.contingent(ctx(), actor(), period)
-    return send_file(BytesIO(reports_export.contingent_xlsx(ctx(), report)), mimetype=reports_export.XLSX,
-                     as_attachment=True, download_name=f"contingent_{period.label}.xlsx")
+    return send_bytes(reports_export.contingent_xlsx(ctx(), report), reports_export.XLSX,
+                      f"contingent_{period.label}.xlsx")

@@ -4,18 +4,16 @@ application, case pages with the process map. Views only translate HTTP to the s
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
 
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS, ROLES, TASK_SUPERVISORS
 from server.db import utcnow
+from server.downloads import send_bytes
 from server.services import attachments, cases, documents_read, inbox, registers, staff, students, tasks
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
@@ -48,7 +46,12 @@ def _protect() -> None:
 @staff_bp.app_context_processor
 def _globals() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "me": current_actor, "ROLES": ROLES, "now": utcnow,
-            "service_name": _service_name, "task_title": _task_title}
+            "service_name": _service_name, "task_title": _task_title, "channel_names": _channel_names}
+
+
+def _channel_names() -> dict[str, str]:
+    """How an application reached the office (cases.channel), in the UI language."""
+    return {"direct": _("directly"), "egov": _("e-gov portal"), "state_corporation": _("State Corporation")}
 
 
 def _task_title(task: Any) -> str:
@@ -197,7 +200,6 @@ def approve_selected():  # type: ignore[no-untyped-def]
 def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                message: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     view = tasks.get_task(ctx(), actor(), task_id)
-    case_view = cases.get_case(ctx(), actor(), view.task.case_id, with_data=False)
     schema = view.form or {}
     values = data if data is not None else view.data
     fields = formfields.fields_for(schema, values, lang(), errors)
@@ -205,7 +207,7 @@ def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict
     field_names = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row}
     other_errors = {k: v for k, v in (errors or {}).items() if k not in field_names}
     return render_template(
-        "staff/task.html", view=view, task=view.task, case=case_view.case, schema=schema,
+        "staff/task.html", view=view, task=view.task, case=view.case, schema=schema,
         fields=fields, names=names, message=message, other_errors=other_errors,
         attachments=attachments.list_attachments(ctx(), actor(), view.task.case_id)), status
 
@@ -240,16 +242,15 @@ def _uploads(name: str) -> list[attachments.Upload]:
 @staff_bp.post("/tasks/<task_id>")
 @login_required
 def complete(task_id: str):  # type: ignore[no-untyped-def]
-    view = tasks.get_task(ctx(), actor(), task_id)
-    schema = view.form or {}
-    data = formfields.parse(schema, request.form)
+    task, schema = tasks.task_form(ctx(), actor(), task_id)
+    data = formfields.parse(schema or {}, request.form)
     try:
         # Scans first, in their own transaction: a form returned with errors keeps them.
-        attachments.attach(ctx(), actor(), view.task.case_id, _uploads("attachments"), task_id=task_id)
+        attachments.attach(ctx(), actor(), task.case_id, _uploads("attachments"), task_id=task_id)
         step = tasks.complete_task(ctx(), actor(), task_id, data)
     except Invalid as exc:
         return _task_page(task_id, data=data, errors=exc.fields, message=exc.message, status=422)
-    flash(_("Done: «%(name)s».", name=view.task.name), "info")
+    flash(_("Done: «%(name)s».", name=task.name), "info")
     following = [t for t in step.open_tasks if tasks.may_act(actor(), t, tasks._candidates(t))]
     if following:  # the next step is the same person's (e.g. the registrar's next check)
         return redirect(url_for("staff.task_page", task_id=following[0].id))
@@ -275,7 +276,7 @@ def case_list():  # type: ignore[no-untyped-def]
 @login_required
 def case_page(case_id: int):  # type: ignore[no-untyped-def]
     me = actor()
-    view = cases.get_case(ctx(), me, case_id, with_data=True)
+    view = cases.get_case(ctx(), me, case_id, with_data=False)  # the page shows no case data
     process_map = cases.case_map(ctx(), me, case_id)
     names = display_names(ctx(), {e.actor_id for e in view.history} | {t.assignee_id for t in view.open_tasks}
                           | {view.case.created_by})
@@ -311,31 +312,25 @@ def cancel(case_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("staff.case_page", case_id=case_id))
 
 
-def _download(content: bytes, media_type: str, filename: str, sha256: str):  # type: ignore[no-untyped-def]
-    return send_file(BytesIO(content), mimetype=media_type, as_attachment=True, download_name=filename,
-                     etag=sha256)
-
-
 @staff_bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):  # type: ignore[no-untyped-def]
     row = attachments.get_attachment(ctx(), actor(), attachment_id)
-    return _download(row.content, row.content_type, row.filename, row.sha256)
+    return send_bytes(row.content, row.content_type, row.filename, row.sha256)
 
 
 @staff_bp.get("/documents/<int:document_id>/pdf")
 @login_required
 def document_pdf(document_id: int):  # type: ignore[no-untyped-def]
-    doc, pdf = documents_read.get_document_pdf(ctx(), actor(), document_id)
-    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                     download_name=doc.filename.rsplit(".", 1)[0] + ".pdf")
+    filename, pdf = documents_read.get_document_pdf(ctx(), actor(), document_id)
+    return send_bytes(pdf, "application/pdf", filename)
 
 
 @staff_bp.get("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):  # type: ignore[no-untyped-def]
     doc = documents_read.get_document(ctx(), actor(), document_id)
-    return _download(doc.content, doc.media_type, doc.filename, doc.sha256)
+    return send_bytes(doc.content, doc.media_type, doc.filename, doc.sha256)
 
 
 # --- registering an application ---------------------------------------------------------------
@@ -358,7 +353,7 @@ def register():  # type: ignore[no-untyped-def]
     if request.method == "POST" and process_id:
         student_id = form.get("student_id", "").strip()
         if schema is not None and not student_id:
-            applicant = formfields.parse(schema, MultiDict(request.form))
+            applicant = formfields.parse(schema, request.form)
         try:
             case_id = cases.start_case(ctx(), me, cases.StartRequest(
                 process_id=process_id, channel=channel,
@@ -391,9 +386,8 @@ def register_page():  # type: ignore[no-untyped-def]
         register=request.args.get("register") or None, year=year, q=request.args.get("q", "").strip() or None,
         date_from=_date_arg("from"), date_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
     if request.args.get("format") == "xlsx":
-        data = registers.export_xlsx(ctx(), actor(), replace(query, limit=100_000, offset=0))
-        return send_file(BytesIO(data), mimetype=registers.XLSX, as_attachment=True,
-                         download_name=f"register_{query.register or 'all'}_{year or 'all'}.xlsx")
+        return send_bytes(registers.export_xlsx(ctx(), actor(), query), registers.XLSX,
+                          registers.export_filename(query))
     rows, total = registers.list_register(ctx(), actor(), query)
     return render_template("staff/registers.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PAGE)), args=request.args,

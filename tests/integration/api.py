@@ -60,19 +60,25 @@ def start_case(client: Any, headers: Headers, process_id: str, student_id: int,
     return r.json
 
 
-def document_text(client: Any, headers: Headers, view: dict, language: str, kind: str | None = None) -> str:
-    """Paragraphs and table cells of the case's document in `language` (the newest one, of
-    template `kind` if given)."""
+def document_parts(client: Any, headers: Headers, doc: dict) -> tuple[list[str], list[str]]:
+    """The paragraphs and the table cells of a case's document (a `documents` entry)."""
     import io
 
     import docx
 
-    doc = [d for d in view["documents"] if d["language"] == language and kind in (None, d["kind"])][-1]
     r = client.get(f"/api/v1/documents/{doc['id']}", headers=headers["registrar"])
     assert r.status_code == 200
     document = docx.Document(io.BytesIO(r.data))
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
+    return ([p.text for p in document.paragraphs],
+            [c.text for t in document.tables for row in t.rows for c in row.cells])
+
+
+def document_text(client: Any, headers: Headers, view: dict, language: str, kind: str | None = None) -> str:
+    """Paragraphs and table cells of the case's document in `language` (the newest one, of
+    template `kind` if given)."""
+    doc = [d for d in view["documents"] if d["language"] == language and kind in (None, d["kind"])][-1]
+    paragraphs, cells = document_parts(client, headers, doc)
+    return "\n".join(paragraphs + cells)
 
 
 def spec_names(view: dict) -> list[str]:

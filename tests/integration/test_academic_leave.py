@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 import docx
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from server.auth import Actor
 from server.db import utcnow
@@ -20,7 +19,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
-from tests.integration.api import case_view, complete, group_inbox
+from tests.integration.api import add_student, case_view, complete, group_inbox
 
 START_DATA = {"leave_ground": "medical", "leave_start": "2026-12-01", "leave_end": "2027-08-31"}
 CHECKED = {**START_DATA, "doc_application": True, "doc_medical_conclusion": True,
@@ -30,18 +29,8 @@ IIN = make_iin(date(2004, 3, 9), "M", 4321)
 
 @pytest.fixture
 def env(ctx, people):
-    from server.models import Faculty, Student
-
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
-    with ctx.db.unit_of_work() as session:
-        faculty_id = session.scalar(select(Faculty.id).where(Faculty.code == "IT"))
-        student = Student(iin=IIN, last_name="Иванов", first_name="Пётр", middle_name="Сергеевич",
-                          faculty_id=faculty_id, programme_code="6B06102",
-                          programme_name="Программная инженерия", year=2, form="full_time",
-                          language="ru", funding="grant", sex="M")
-        session.add(student)
-        session.flush()
-        student_id = student.id
+    student_id = add_student(ctx, IIN, group=None)
     return {"h": people, "student_id": student_id}
 
 

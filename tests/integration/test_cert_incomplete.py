@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 import docx
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from server.auth import Actor
 from server.db import utcnow
@@ -20,7 +19,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
-from tests.integration.api import case_view, complete, group_inbox
+from tests.integration.api import add_student, case_view, complete, group_inbox
 
 IIN = make_iin(date(2003, 11, 4), "F", 2468)
 START_DATA = {"reason": "transfer", "purpose": "по месту требования"}
@@ -37,18 +36,9 @@ DISCIPLINES = {"disciplines": [
 
 @pytest.fixture
 def env(ctx, people):
-    from server.models import Faculty, Student
-
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
-    with ctx.db.unit_of_work() as session:
-        faculty_id = session.scalar(select(Faculty.id).where(Faculty.code == "IT"))
-        student = Student(iin=IIN, last_name="Петрова", first_name="Анна", middle_name="Игоревна",
-                          faculty_id=faculty_id, programme_code="6B06102",
-                          programme_name="Программная инженерия", year=2, form="full_time",
-                          language="ru", funding="paid", sex="F", status="expelled")
-        session.add(student)
-        session.flush()
-        student_id = student.id
+    student_id = add_student(ctx, IIN, group=None, last_name="Петрова", first_name="Анна",
+                             middle_name="Игоревна", funding="paid", sex="F", status="expelled")
     return {"h": people, "student_id": student_id}
 
 

@@ -20,14 +20,12 @@ from server.models import OutboxJob
 from server.services import deployments
 from server.services.background import fire_due_timers
 from server.services.errors import ModelRejected
-from tests.integration.api import case_view, complete, group_inbox
+from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
 from tests.integration.procs import (
     add_student,
     add_user,
     deploy_all,
     document_text,
-    history,
-    open_tasks,
     sign_order,
 )
 
@@ -72,7 +70,7 @@ def test_foreign_student_expelled_and_deregistration_opened(client, ctx, env):
                       latin_name="KARIMOV BAKHTIYOR", citizenship="UZB", funding="paid")
     case = _start(client, people, sid)
     cid = case["id"]
-    assert open_tasks(case) == ["dean_submission"]
+    assert spec_names(case) == ["dean_submission"]
     # the submission belongs to the dean of the student's faculty only
     assert (cid, "dean_submission") in group_inbox(client, people, "dean_it")
     assert (cid, "dean_submission") not in group_inbox(client, people, "dean_econ")
@@ -86,7 +84,7 @@ def test_foreign_student_expelled_and_deregistration_opened(client, ctx, env):
     complete(client, people, "lawyer", cid, "lawyer_visa",
              {"lawyer_decision": "return", "lawyer_comment": "Уточните дату по представлению"})
     view = case_view(client, people, cid)
-    assert open_tasks(view) == ["registrar_draft"]
+    assert spec_names(view) == ["registrar_draft"]
     assert view["data"]["lawyer_comment"] == "Уточните дату по представлению"
     complete(client, people, "registrar", cid, "registrar_draft", DRAFT)
     complete(client, people, "lawyer", cid, "lawyer_visa", VISA)
@@ -94,7 +92,7 @@ def test_foreign_student_expelled_and_deregistration_opened(client, ctx, env):
     complete(client, people, "accountant", cid, "accounting_visa", ACCOUNTING)
 
     # the order is rendered in the background; no deregistration before the signature
-    assert open_tasks(case_view(client, people, cid)) == []
+    assert spec_names(case_view(client, people, cid)) == []
     assert drain(ctx) >= 1
     view = case_view(client, people, cid)
     assert {d["number"] for d in view["documents"]} == {"1-у"}
@@ -107,7 +105,7 @@ def test_foreign_student_expelled_and_deregistration_opened(client, ctx, env):
     children = _foreign_cases(client, people)
     assert [c["id"] for c in children] == [triggered[0]["payload"]["case_id"]]
     child = case_view(client, people, children[0]["id"])
-    assert child["status"] == "in_progress" and open_tasks(child) == ["deregister"]
+    assert child["status"] == "in_progress" and spec_names(child) == ["deregister"]
     assert child["data"]["registration_kind"] == "deregistration"
     assert child["data"]["order_number"] == "1-у" and child["data"]["parent_case_id"] == cid
     assert child["data"]["student"]["iin"] == view["data"]["student"]["iin"]
@@ -137,7 +135,7 @@ def test_citizen_expelled_without_deregistration(client, ctx, env):
     _to_order(client, people, cid)
     assert drain(ctx) >= 1
     view = sign_order(client, people, cid, completed_tasks=5)
-    assert "case_triggered" not in history(view) and _foreign_cases(client, people) == []
+    assert "case_triggered" not in history_kinds(view) and _foreign_cases(client, people) == []
     _, cells = document_text(client, people, view, "ru")
     assert "Иванова Петра Сергеевича" in cells and "грант" in cells
 
@@ -150,7 +148,7 @@ def test_unsigned_order_goes_back_to_the_draft(client, ctx, env):
     complete(client, people, "rector", cid, "rector_sign",
              {"signed": False, "rector_comment": "Проверьте дату"})
     view = case_view(client, people, cid)
-    assert open_tasks(view) == ["registrar_draft"] and view["data"]["rector_comment"] == "Проверьте дату"
+    assert spec_names(view) == ["registrar_draft"] and view["data"]["rector_comment"] == "Проверьте дату"
 
 
 @pytest.mark.parametrize("step", ["dean", "lawyer"])
@@ -170,7 +168,7 @@ def test_expulsion_refused(client, ctx, env, step):
     assert view["refusal_ground"] == "not_confirmed"
     assert ctx.catalog.service("expulsion").refusal_ground("not_confirmed")
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
-    assert history(view)[-1] == "case_completed" and drain(ctx) == 0
+    assert history_kinds(view)[-1] == "case_completed" and drain(ctx) == 0
 
 
 def test_submission_form_requires_ground_and_date(client, env, ctx):
@@ -192,14 +190,14 @@ def test_overdue_step_escalates_once(client, ctx, env, step, days):
         _to_order(client, people, cid)
         drain(ctx)
     view = case_view(client, people, cid)
-    assert open_tasks(view) == [step] and len(view["timers"]) == 1
+    assert spec_names(view) == [step] and len(view["timers"]) == 1
     with time_machine.travel(utcnow() + timedelta(days=days + 6), tick=False):
         assert fire_due_timers(ctx) == 1
         assert fire_due_timers(ctx) == 0
     view = case_view(client, people, cid)
     escalations = [e for e in view["history"] if e["kind"] == "escalated"]
     assert len(escalations) == 1 and escalations[0]["payload"]["to_role"] == "registrar_head"
-    assert open_tasks(view) == [step]  # non-interrupting: the step stays with its owner
+    assert spec_names(view) == [step]  # non-interrupting: the step stays with its owner
 
 
 def test_case_start_operator_is_checked_at_deploy(ctx, people):

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from server.db import utcnow
 from server.models import OutboxJob
 from server.services.background import fire_due_timers
-from tests.integration.api import case_view, complete, group_inbox
-from tests.integration.procs import add_student, deploy_all, history, open_tasks
+from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
+from tests.integration.procs import add_student, deploy_all
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_arrival_in_time_then_extension_tracked(client, ctx, env):
     today = _today(ctx)
     case = _start(client, env, registration_kind="arrival", arrival_date=today.isoformat())
     cid = case["id"]
-    assert open_tasks(case) == ["notify_migration"]
+    assert spec_names(case) == ["notify_migration"]
     assert (cid, "notify_migration") in group_inbox(client, h, "intl")
     assert (cid, "notify_migration") not in group_inbox(client, h, "registrar")
     view = case_view(client, h, cid)
@@ -73,13 +73,13 @@ def test_arrival_in_time_then_extension_tracked(client, ctx, env):
               "registration_expiry": expiry.isoformat()})
     view = case_view(client, h, cid)
     assert view["data"]["late_notice"] is False and view["data"]["offence_risk"] is False
-    assert open_tasks(view) == [] and view["status"] == "in_progress"
+    assert spec_names(view) == [] and view["status"] == "in_progress"
     # the visa extension starts 15 working days before the registration expires
     remind = datetime.fromisoformat(view["timers"][0]["due_at"])
     assert remind.astimezone(ctx.tz).date() == ctx.calendar.add_working_days(expiry, -15)
     assert _fire_at(ctx, remind + timedelta(minutes=1)) == 1
     view = case_view(client, h, cid)
-    assert open_tasks(view) == ["visa_extension"]
+    assert spec_names(view) == ["visa_extension"]
     assert any(j["to_role"] == "international" and expiry.isoformat() in j["message"]
                for j in _jobs(ctx, cid))
 
@@ -88,7 +88,7 @@ def test_arrival_in_time_then_extension_tracked(client, ctx, env):
     complete(client, h, "intl", cid, "visa_extension",
              {"extended": True, "registration_expiry": new_expiry.isoformat(), "certificate_number": "45"})
     view = case_view(client, h, cid)
-    assert open_tasks(view) == [] and len(view["timers"]) == 1
+    assert spec_names(view) == [] and len(view["timers"]) == 1
     remind = datetime.fromisoformat(view["timers"][0]["due_at"])
     assert remind.astimezone(ctx.tz).date() == ctx.calendar.add_working_days(new_expiry, -15)
     assert _fire_at(ctx, remind + timedelta(minutes=1)) == 1
@@ -96,7 +96,7 @@ def test_arrival_in_time_then_extension_tracked(client, ctx, env):
              {"extended": False, "extension_comment": "Обучающийся завершил обучение"})
     view = case_view(client, h, cid)
     assert view["status"] == "completed" and view["outcome"] == "registered"
-    kinds = history(view)
+    kinds = history_kinds(view)
     assert kinds.count("timer_fired") == 2 and "escalated" not in kinds
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
 
@@ -113,7 +113,7 @@ def test_late_notice_escalates_and_is_flagged_as_offence_risk(client, ctx, env):
     escalations = [e["payload"] for e in view["history"] if e["kind"] == "escalated"]
     assert escalations == [{"to_role": "registrar_head", "element": "escalate_late",
                             "reason": "offence_risk"}]
-    assert open_tasks(view) == ["notify_migration"]  # the notice is still due
+    assert spec_names(view) == ["notify_migration"]  # the notice is still due
 
     today = _today(ctx)
     complete(client, h, "intl", cid, "notify_migration",
@@ -132,11 +132,11 @@ def test_deregistration_with_deadline(client, ctx, env):
     case = _start(client, env, registration_kind="deregistration", departure_date=today.isoformat(),
                   deregistration_reason="graduation", order_number="200-у")
     cid = case["id"]
-    assert open_tasks(case) == ["deregister"]
+    assert spec_names(case) == ["deregister"]
     view = case_view(client, h, cid)
     due = datetime.fromisoformat(view["timers"][0]["due_at"])
     assert _fire_at(ctx, due + timedelta(minutes=1)) == 1
-    assert history(case_view(client, h, cid)).count("escalated") == 1
+    assert history_kinds(case_view(client, h, cid)).count("escalated") == 1
     complete(client, h, "intl", cid, "deregister",
              {"deregistered_date": today.isoformat(), "notification_number": "MVD-OUT-1"})
     view = case_view(client, h, cid)

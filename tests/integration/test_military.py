@@ -20,7 +20,7 @@ from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services import deployments
 from server.services.background import fire_due_timers
-from tests.integration.api import case_view, complete, group_inbox
+from tests.integration.api import add_student, case_view, complete, group_inbox
 
 IIN = make_iin(date(2006, 3, 9), "M", 4321)
 OFFICE = "Управление по делам обороны Бостандыкского района г. Алматы"
@@ -37,18 +37,9 @@ LETTER = {"letter_number": "01-12/345", "letter_date": "2026-09-03", "sent_via":
 
 @pytest.fixture
 def env(ctx, people):
-    from server.models import Faculty, Student
-
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
-    with ctx.db.unit_of_work() as session:
-        faculty_id = session.scalar(select(Faculty.id).where(Faculty.code == "IT"))
-        student = Student(iin=IIN, last_name="Сапаров", first_name="Ерлан", middle_name="Маратович",
-                          faculty_id=faculty_id, programme_code="6B06102",
-                          programme_name="Программная инженерия", year=2, form="full_time",
-                          language="kk", funding="grant", sex="M")
-        session.add(student)
-        session.flush()
-        student_id = student.id
+    student_id = add_student(ctx, IIN, group=None, last_name="Сапаров", first_name="Ерлан",
+                             middle_name="Маратович", language="kk")
     return {"h": people, "student_id": student_id}
 
 

@@ -14,8 +14,8 @@ from server.db import utcnow
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.services.background import fire_due_timers
-from tests.integration.api import case_view, complete, group_inbox
-from tests.integration.procs import deploy_all, document_text, history, open_tasks, sign_order
+from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
+from tests.integration.procs import deploy_all, document_text, sign_order
 
 
 def _applicant(serial, last, first, gpa, *, group="B057", funding="paid", unt=100, sex="M"):
@@ -108,7 +108,7 @@ def test_commission_refuses(client, ctx, env):
              {"commission_decision": "reject", "commission_refusal_ground": "not_selected"})
     view = case_view(client, people, cid)
     assert view["status"] == "rejected" and view["refusal_ground"] == "not_selected"
-    assert view["documents"] == [] and view["timers"] == [] and history(view)[-1] == "case_completed"
+    assert view["documents"] == [] and view["timers"] == [] and history_kinds(view)[-1] == "case_completed"
 
 
 def test_applicant_list_is_validated(client, env):
@@ -125,11 +125,11 @@ def test_overdue_steps_escalate(client, ctx, env):
     cid = _start(client, people, deadline=date.today().isoformat())["id"]
     with time_machine.travel(utcnow() + timedelta(days=5), tick=False):
         assert fire_due_timers(ctx) == 1 and fire_due_timers(ctx) == 0
-    assert open_tasks(case_view(client, people, cid)) == ["collect_applications"]
+    assert spec_names(case_view(client, people, cid)) == ["collect_applications"]
     complete(client, people, "registrar", cid, "collect_applications", {"applicants": APPLICANTS})
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
         assert fire_due_timers(ctx) == 1 and fire_due_timers(ctx) == 0
     view = case_view(client, people, cid)
     escalations = [e["payload"]["element"] for e in view["history"] if e["kind"] == "escalated"]
     assert escalations == ["escalate_applications", "escalate_commission"]
-    assert open_tasks(view) == ["commission_decision"]
+    assert spec_names(view) == ["commission_decision"]
