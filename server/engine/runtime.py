@@ -26,11 +26,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 
+from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady
 from server.engine.loader import ProcessBundle
 from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ServiceCall
 
 SERIALIZER_VERSION = VERSION
+# The pruned history's key in the stored state, beside SpiffWorkflow's own keys (it ignores it).
+HISTORY_KEY = "regoffice_history"
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -58,16 +61,20 @@ class _Codec:
         self.converter = _SpeclessWorkflowConverter(BpmnWorkflow, self.registry)
         self.encoder = create_encoder(self.registry, None)
 
-    def dumps(self, workflow: BpmnWorkflow) -> str:
+    def dumps(self, workflow: BpmnWorkflow, history: History) -> str:
         self.registry._encoder_mode = True
         try:
             dct = self.converter.to_dict(workflow)
+            if (pruned := history.to_dict()) is not None:
+                dct[HISTORY_KEY] = pruned
             return json.dumps(dct, cls=self.encoder, ensure_ascii=False, separators=(",", ":"))
         finally:
             self.registry._encoder_mode = False
 
-    def loads(self, state: str, bundle: ProcessBundle) -> BpmnWorkflow:
-        return self.converter.restore_with_spec(json.loads(state), bundle)
+    def loads(self, state: str, bundle: ProcessBundle) -> tuple[BpmnWorkflow, History]:
+        dct = json.loads(state)
+        history = History.from_dict(dct.pop(HISTORY_KEY, None))
+        return self.converter.restore_with_spec(dct, bundle), history
 
 
 _CODECS = {"spiff": _Codec(SPIFF_CONFIG), "camunda": _Codec(CAMUNDA_CONFIG)}
@@ -98,10 +105,12 @@ def _wrap(exc: Exception) -> EngineError:
 class Instance:
     """One workflow instance bound to its process bundle."""
 
-    def __init__(self, bundle: ProcessBundle, workflow: BpmnWorkflow, engine: CaseScriptEngine) -> None:
+    def __init__(self, bundle: ProcessBundle, workflow: BpmnWorkflow, engine: CaseScriptEngine,
+                 history: History | None = None) -> None:
         self.bundle = bundle
         self.workflow = workflow
         self.script_engine = engine
+        self.history = history or History()
 
     @classmethod
     def start(cls, bundle: ProcessBundle, data: dict[str, Any], functions: ScriptFunctions,
@@ -117,12 +126,12 @@ class Instance:
     def restore(cls, bundle: ProcessBundle, state: str, functions: ScriptFunctions,
                 async_operators: frozenset[str]) -> Instance:
         engine = CaseScriptEngine(functions, async_operators)
-        workflow = _CODECS[bundle.dialect].loads(state, bundle)
+        workflow, history = _CODECS[bundle.dialect].loads(state, bundle)
         workflow.script_engine = engine
-        return cls(bundle, workflow, engine)
+        return cls(bundle, workflow, engine, history)
 
     def dump(self) -> str:
-        return _CODECS[self.bundle.dialect].dumps(self.workflow)
+        return _CODECS[self.bundle.dialect].dumps(self.workflow, self.history)
 
     # --- stepping -------------------------------------------------------------------
     def run(self) -> list[ServiceCall]:
@@ -132,6 +141,7 @@ class Instance:
             self.workflow.do_engine_steps()
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _wrap(exc) from exc
+        compact(self.workflow, self.history)
         return list(self.script_engine.calls)
 
     def _task(self, task_id: str) -> Any:
@@ -221,8 +231,10 @@ class Instance:
             if getattr(t.task_spec, "bpmn_id", None)))
 
     def completed_path(self) -> list[str]:
-        """BPMN ids of completed tasks, in order (for the process map)."""
+        """BPMN ids of completed tasks, in order (for the process map): the part pruned from
+        the tree by history compaction first, then the completed tasks still in it."""
+        listed = self.history.kept
         done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
-                if getattr(t.task_spec, "bpmn_id", None)]
+                if getattr(t.task_spec, "bpmn_id", None) and str(t.id) not in listed]
         done.sort(key=lambda t: t.last_state_change)
-        return [t.task_spec.bpmn_id for t in done]
+        return self.history.path + [t.task_spec.bpmn_id for t in done]

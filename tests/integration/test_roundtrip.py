@@ -16,7 +16,7 @@ import pytest
 import time_machine
 
 from server.config import ROOT, Settings
-from server.engine import Instance, ModelError, TaskNotReady, compile_model, load_bundle
+from server.engine import Instance, ModelError, TaskNotReady, compaction, compile_model, load_bundle
 from server.engine.loader import CompiledModel, ProcessBundle
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.form_samples import POSITIVE, sample_object
@@ -180,6 +180,34 @@ def _round_trip(instance: Instance, model: CompiledModel, pid: str, step: int, c
     return restored
 
 
+def _advance(instance: Instance, model: CompiledModel, variant: str, visits: dict[str, int], *,
+             may_fire: bool) -> str | None:
+    """Take the next step of the walk: complete the first ready user task (its spec name is
+    returned), else finish a started service task ("service"), else fire the timers ("timer");
+    None when only waits remain."""
+    ready = instance.ready_user_tasks()
+    started = instance.started_service_tasks()
+    if ready:
+        task = ready[0]
+        visits[task.spec_name] = visits.get(task.spec_name, 0) + 1
+        negative = variant == "negative" and visits[task.spec_name] == 1
+        schema, validator = _schema_for(model, task.meta.get("form_key"))
+        instance.complete_user_task(task.id, _answer(schema, validator, negative))
+        return task.spec_name
+    if started:
+        instance.complete_service_task(started[0], DOCUMENT_RESULT)
+        with pytest.raises(TaskNotReady):  # finished: a re-run of the job is refused
+            instance.complete_service_task(started[0], DOCUMENT_RESULT)
+        return "service"
+    if instance.waiting_timers() and may_fire:
+        # Only timers remain: move the clock past them and fire (restored state, too).
+        due = max(t.due_at for t in instance.waiting_timers())
+        with time_machine.travel(due + timedelta(seconds=1), tick=False):
+            instance.fire_due_timers()
+        return "timer"
+    return None
+
+
 @pytest.mark.parametrize(("path", "pid", "variant"), _cases())
 def test_model_round_trips_at_every_step(tmp_path, path, pid, variant):
     ctx = _context(tmp_path)
@@ -196,27 +224,13 @@ def test_model_round_trips_at_every_step(tmp_path, path, pid, variant):
         instance = _round_trip(instance, model, pid, step, ctx)
         if instance.completed:
             break
-        ready = instance.ready_user_tasks()
-        started = instance.started_service_tasks()
-        if ready:
-            task = ready[0]
-            visits[task.spec_name] = visits.get(task.spec_name, 0) + 1
-            negative = variant == "negative" and visits[task.spec_name] == 1
-            schema, validator = _schema_for(model, task.meta.get("form_key"))
-            instance.complete_user_task(task.id, _answer(schema, validator, negative))
-            done_user_tasks.append(task.spec_name)
-        elif started:
-            instance.complete_service_task(started[0], DOCUMENT_RESULT)
-            with pytest.raises(TaskNotReady):  # finished: a re-run of the job is refused
-                instance.complete_service_task(started[0], DOCUMENT_RESULT)
-        elif instance.waiting_timers() and fired < MAX_TIMER_FIRES:
-            # Only timers remain: move the clock past them and fire (restored state, too).
-            due = max(t.due_at for t in instance.waiting_timers())
-            with time_machine.travel(due + timedelta(seconds=1), tick=False):
-                instance.fire_due_timers()
-            fired += 1
-        else:
+        action = _advance(instance, model, variant, visits, may_fire=fired < MAX_TIMER_FIRES)
+        if action is None:
             break  # only waits remain
+        if action == "timer":
+            fired += 1
+        elif action != "service":
+            done_user_tasks.append(action)
     else:
         pytest.fail(f"{pid} ({variant}) did not finish in {MAX_STEPS} steps: {done_user_tasks}")
 
@@ -234,12 +248,14 @@ def test_model_round_trips_at_every_step(tmp_path, path, pid, variant):
 
 def test_transfer_in_paths_reach_their_outcomes(tmp_path):
     """The generic driver really walks the procedure: issued on the positive path (order
-    rendered through the async service task), refused by the dean on the negative one."""
+    rendered through the async service task), issued through a batch order when the registrar
+    ticks «В сводный приказ» (the case waits at `order/await_batch` instead), refused by the
+    dean on the negative one."""
     ctx = _context(tmp_path)
     path = WORKFLOWS / "transfer_in.bpmn"
     model = _compile(path, ctx)
     outcomes = {}
-    for variant in ("positive", "negative"):
+    for variant in ("positive", "batch", "negative"):
         bundle = load_bundle(0, "transfer_in", model.dialect, model.bundles["transfer_in"],
                              model.task_meta["transfer_in"], model.hashes["transfer_in"])
         instance = Instance.start(bundle, _start_data("transfer_in", variant), ctx.script_functions,
@@ -252,25 +268,76 @@ def test_transfer_in_paths_reach_their_outcomes(tmp_path):
             if instance.completed:
                 break
             if instance.started_service_tasks():
-                assert [c.operator for c in calls] == ["document/render"]
-                assert calls[0].params == {"template": "order_transfer_in", "register": "orders"}
+                if variant == "batch":
+                    assert [c.operator for c in calls] == ["order/await_batch"] and calls[0].params == {}
+                    seen.append("await_batch_order")
+                else:
+                    assert [c.operator for c in calls] == ["document/render"]
+                    assert calls[0].params == {"template": "order_transfer_in", "register": "orders"}
+                    seen.append("generate_order")
                 calls = instance.complete_service_task(instance.started_service_tasks()[0], DOCUMENT_RESULT)
-                seen.append("generate_order")
                 continue
             task = instance.ready_user_tasks()[0]
             visits[task.spec_name] = visits.get(task.spec_name, 0) + 1
             schema, validator = _schema_for(model, task.meta["form_key"])
             answer = _answer(schema, validator, variant == "negative" and visits[task.spec_name] == 1)
+            if task.spec_name == "check_documents":
+                answer["batch_order"] = variant == "batch"
             calls = instance.complete_user_task(task.id, answer)
             seen.append(task.spec_name)
         assert instance.completed
         outcomes[variant] = (instance.data.get("outcome"), seen)
-    outcome, seen = outcomes["positive"]
-    assert outcome == "issued"
     # final_year=True makes the DMN limit 0, so 1 credit of difference means a lower year.
-    assert seen == ["check_documents", "determine_difference", "enrol_lower_year", "check_grant",
-                    "vr_approval", "generate_order", "sign_order", "request_personal_file"]
+    before = ["check_documents", "determine_difference", "enrol_lower_year", "check_grant", "vr_approval"]
+    single = [*before, "generate_order", "sign_order", "request_personal_file"]
+    assert outcomes["positive"] == ("issued", single)
+    assert outcomes["batch"] == ("issued", [*before, "await_batch_order", "request_personal_file"])
     outcome, seen = outcomes["negative"]
     assert outcome == "refused"
     assert seen[:3] == ["check_documents", "resubmit_application", "check_documents"]
     assert seen[-1] == "determine_difference"
+
+
+def _observed(instance: Instance) -> dict[str, Any]:
+    """What a run shows at a step, without task ids and due times (they differ between runs)."""
+    return {
+        "ready": [(t.spec_name, t.lane) for t in instance.ready_user_tasks()],
+        "data": instance.data,
+        "workflow_data": dict(instance.workflow.data),
+        "started": len(instance.started_service_tasks()),
+        "timers": [t.spec_name for t in instance.waiting_timers()],
+        "completed": instance.completed,
+        # As a multiset: the walk fires timers by moving the clock forward and back, so the
+        # completion times the path is sorted by are not monotonic here.
+        "path": sorted(instance.completed_path()),
+    }
+
+
+@pytest.mark.parametrize(("path", "pid", "variant"), _cases())
+def test_history_compaction_changes_nothing_a_model_does(tmp_path, monkeypatch, path, pid, variant):
+    """Every model walked twice, saved and restored at each step: never compacted, and compacted
+    after every step (server/engine/compaction.py, threshold 0). Each step shows the same."""
+    ctx = _context(tmp_path)
+    model = _compile(path, ctx)
+    runs = []
+    for threshold in (10**9, 0):
+        monkeypatch.setattr(compaction, "COMPACT_AFTER", threshold)
+        bundle = load_bundle(0, pid, model.dialect, model.bundles[pid], model.task_meta[pid],
+                             model.hashes[pid])
+        instance = Instance.start(bundle, _start_data(pid, variant), ctx.script_functions, ASYNC_OPERATORS)
+        instance.run()
+        seen, visits, fired = [], {}, 0
+        for _ in range(MAX_STEPS):
+            instance = Instance.restore(bundle, instance.dump(), ctx.script_functions, ASYNC_OPERATORS)
+            seen.append(_observed(instance))
+            if instance.completed:
+                break
+            action = _advance(instance, model, variant, visits, may_fire=fired < MAX_TIMER_FIRES)
+            if action is None:
+                break
+            fired += action == "timer"
+        runs.append((seen, instance.history.pruned))
+    (plain, never_pruned), (compacted, _pruned) = runs
+    assert never_pruned == 0
+    for step, (expected, got) in enumerate(zip(plain, compacted, strict=True)):
+        assert got == expected, f"step {step} differs when compacted"
