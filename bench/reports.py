@@ -4,7 +4,7 @@ of its own, dropped at the end) and times the monthly public-service report, its
 files, the dashboard and the contingent statistics (median of several runs), then prints the
 plan of each report query (EXPLAIN ANALYZE: top node, indexes used, execution time).
 
-    python bench/reports.py [--cases 1000000] [--runs 5] [--pg-url URL] [--keep]
+    python bench/reports.py [--cases 1000000] [--runs 5] [--pg-url URL] [--keep] [--json FILE]
 
 The cases are spread evenly over four years (2022-2025), 8 procedures, 3 channels, 10
 faculties; 97 % decided 0-20 days after receipt (90 % issued, 10 % refused with a ground), the
@@ -16,7 +16,6 @@ Nothing under server/ is changed.
 from __future__ import annotations
 
 import argparse
-import secrets
 import statistics
 import sys
 import time
@@ -28,11 +27,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg
-from sqlalchemy import event, text
+from _common import (
+    captured_sql,
+    create_pg_database,
+    drop_pg_database,
+    pg_arguments,
+    skipped_without_pg,
+    write_json,
+)
+from sqlalchemy import text
 
 from server.auth import Actor
-from server.config import ROOT, Settings, normalize_database_url
+from server.config import ROOT, Settings
 from server.migrate import upgrade
 from server.services import deployments, report_stats, reports, reports_export
 from server.services.context import AppContext
@@ -69,13 +75,6 @@ def _median_ms(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def _create_db(admin: str) -> str:
-    name = f"regoffice_bench_reports_{secrets.token_hex(4)}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
-
-
 def _fill(ctx: AppContext, n: int) -> None:
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
     with ctx.db.engine.begin() as conn:
@@ -96,17 +95,9 @@ def _fill(ctx: AppContext, n: int) -> None:
 
 def _explain(ctx: AppContext, fn: Callable[[], Any]) -> list[str]:
     """EXPLAIN ANALYZE every SELECT `fn` runs: top plan node, indexes, execution time."""
-    captured: list[tuple[str, Any]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and "FROM cases" in statement:
-            captured.append((statement, parameters))
-
-    event.listen(ctx.db.engine, "before_cursor_execute", capture)
-    try:
+    with captured_sql(ctx.db.engine, lambda s: s.lstrip().upper().startswith("SELECT")
+                      and "FROM cases" in s) as captured:
         fn()
-    finally:
-        event.remove(ctx.db.engine, "before_cursor_execute", capture)
     lines = []
     with ctx.db.engine.connect() as conn:
         for statement, params in captured:
@@ -119,17 +110,17 @@ def _explain(ctx: AppContext, fn: Callable[[], Any]) -> list[str]:
     return lines
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--month", default="2024-06", help="the reported month (YYYY-MM)")
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--keep", action="store_true", help="keep the database (name printed)")
-    args = parser.parse_args()
-    admin = args.pg_url.replace("postgresql+psycopg://", "postgresql://")
-    name = _create_db(admin)
-    url = normalize_database_url(admin.rsplit("/", 1)[0] + "/" + name)
+    pg_arguments(parser)
+    args = parser.parse_args(argv)
+    if skipped_without_pg(args):
+        return 0
+    name, url = create_pg_database(args.pg_url, "regoffice_bench_reports_")
+    figures: dict[str, Any] = {"cases": args.cases, "month": args.month, "runs": args.runs, "median_ms": {}}
     settings = replace(Settings.from_env(), database_url=url, workflows_dir=ROOT / "workflows",
                        config_dir=ROOT / "config", background="none")
     ctx = AppContext.create(settings)
@@ -150,13 +141,15 @@ def main() -> None:
         for label, fn in rows:
             fn()  # warm the caches (calendar, catalog, connection pool)
             ms, results[label] = _median_ms(fn, args.runs)
+            figures["median_ms"][label] = round(ms, 2)
             print(f"  {label:<34} {ms:9.1f} ms")
         report = results["monthly report (JSON figures)"]
         for label, render in (("  + XLSX file", reports_export.public_services_xlsx),
                               ("  + DOCX file", reports_export.public_services_docx)):
             ms, _ = _median_ms(lambda render=render: render(ctx, report), args.runs)
+            figures["median_ms"][label.strip("+ ")] = round(ms, 2)
             print(f"  {label:<34} {ms:9.1f} ms")
-        totals = report["totals"]
+        totals = figures["totals"] = report["totals"]
         print(f"\n  month totals: received {totals['received']:,}, rendered {totals['rendered']:,}, "
               f"late {totals['late']:,}, in progress at the end {totals['in_progress']:,}")
         for label, fn in rows[:2]:
@@ -167,9 +160,10 @@ def main() -> None:
         if args.keep:
             print(f"\nkept: {url}", file=sys.stderr)
         else:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_pg_database(args.pg_url, name)
+    write_json(args.json, figures)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

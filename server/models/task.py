@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, UTCDateTime, utcnow
+
+# The inbox reads open tasks only; closed ones pile up for ever (a million cases leave millions of
+# rows). Partial indexes over the open rows stay as small as the inboxes themselves.
+OPEN = "status = 'open'"
+OPEN_MULTI_ROLE = "status = 'open' AND candidate_roles LIKE '%,%'"
+
+
+def _open_index(name: str, *columns: str, where: str = OPEN) -> Index:
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
 
 class HumanTask(Base):
@@ -20,6 +29,18 @@ class HumanTask(Base):
         Index("ix_tasks_status_due", "status", "due_at"),
         Index("ix_tasks_case_status", "case_id", "status"),
         Index("ix_tasks_status_process", "status", "process_id"),
+        # the group and overdue tabs and their counts, read from the index alone (inbox.py): by the
+        # first candidate role, and the few tasks with several candidate roles
+        _open_index("ix_tasks_open_role", "role", "faculty_id", "due_at", "assignee_id"),
+        _open_index("ix_tasks_open_multi_role", "role", "faculty_id", "due_at", "assignee_id",
+                    "candidate_roles", where=OPEN_MULTI_ROLE),
+        # "mine" in due order; a dean's tabs in due order (the faculty's open tasks)
+        _open_index("ix_tasks_open_assignee", "assignee_id", "due_at"),
+        _open_index("ix_tasks_open_faculty", "faculty_id", "due_at"),
+        # name search in the inbox (lower(name) LIKE '%...%'): trigrams, PostgreSQL only
+        Index("ix_tasks_open_name_trgm", func.lower(literal_column("subject_name")).label("name_lower"),
+              postgresql_using="gin", postgresql_ops={"name_lower": "gin_trgm_ops"},
+              postgresql_where=text(OPEN)).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine task id
