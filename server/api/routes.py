@@ -11,7 +11,7 @@ from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.serialize import case_detail, case_out, process_out, task_detail, task_out
 from server.downloads import send_bytes
-from server.services import cases, contingent, deployments, documents_read, inbox, tasks
+from server.services import batch_orders, cases, contingent, deployments, documents_read, inbox, tasks
 from server.services.context import AppContext
 
 api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="regoffice")
@@ -55,9 +55,7 @@ def deploy_process(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
 @api_bp.output(s.CaseDetailOut, status_code=201)
 @api_bp.doc(summary="Register an application (start a case)", **_auth_doc(422))
 def start_case(body: dict[str, Any]):  # type: ignore[no-untyped-def]
-    actor = current_actor()
-    case_id = cases.start_case(ctx(), actor, cases.StartRequest(**body))
-    return case_detail(cases.get_case(ctx(), actor, case_id))
+    return case_detail(cases.register_case(ctx(), current_actor(), cases.StartRequest(**body)))
 
 
 @api_bp.post("/contingent-orders")
@@ -73,6 +71,23 @@ def start_contingent_order(upload: dict[str, Any]):  # type: ignore[no-untyped-d
     case_id = contingent.start_contingent_order(ctx(), actor, contingent.ContingentList(
         upload["order_kind"], upload["effective_date"], file.filename or "list.csv", content,
         upload["channel"]))
+    return case_detail(cases.get_case(ctx(), actor, case_id))
+
+
+@api_bp.post("/contingent-orders/transfers")
+@api_bp.auth_required(token_auth)
+@api_bp.input(s.TransferBatchIn, arg_name="body")
+@api_bp.output(s.CaseDetailOut, status_code=201)
+@api_bp.doc(summary="Collect every transfer case waiting for a batch order into one contingent order",
+            description="The transfer cases the registrar marked «В сводный приказ» wait after the "
+            "vice-rector's approval; this opens one contingent_order case (order_kind transfer, or "
+            "transfer_internal when any moves inside the university) listing "
+            "all of them (optionally of one process and one faculty), approved and numbered once. When "
+            "the rector signs it, each case goes on with the order's number; a refused order puts them "
+            "back to waiting. 422 when no case is waiting.", **_auth_doc(409, 422))
+def collect_transfers(body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    case_id = batch_orders.collect_transfers(ctx(), actor, batch_orders.BatchRequest(**body))
     return case_detail(cases.get_case(ctx(), actor, case_id))
 
 

@@ -38,6 +38,17 @@ class ContingentOrderIn(Schema):
     channel = String(load_default="direct", validate=OneOf(CHANNELS))
 
 
+class TransferBatchIn(Schema):
+    # checked by the service after the permission check (a non-starter gets 403, not 422)
+    process_id = String(load_default=None, metadata={
+        "description": "collect only this process's cases (transfer_in); all when absent"})
+    faculty_code = String(load_default=None, validate=Length(max=20), metadata={
+        "description": "collect only this faculty's cases; all when absent"})
+    effective_date = Date(load_default=None, validate=DATE_RANGE, metadata={
+        "description": "the order's effective date; today when absent"})
+    channel = String(load_default="direct", validate=OneOf(CHANNELS))
+
+
 class CaseQueryIn(Schema):
     status = String(load_default=None)
     process_id = String(load_default=None)

@@ -2,6 +2,7 @@
 
 from server.models.attachment import Attachment
 from server.models.audit import AuditEvent
+from server.models.batch import BatchOrderItem
 from server.models.case import Case
 from server.models.document import Document, RegisterCounter
 from server.models.ops import Heartbeat
@@ -16,6 +17,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "BatchOrderItem",
     "Case",
     "Document",
     "Faculty",

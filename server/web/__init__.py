@@ -45,7 +45,7 @@ def verify_file(code: str):  # type: ignore[no-untyped-def]
     return _page(code, result=f"match_{lang}" if lang else "mismatch")
 
 
-STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports")
+STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports", "staff_batch")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; object-src 'none'; form-action 'self'; "
@@ -70,6 +70,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     from server.web.admin import admin_ui_bp
+    from server.web.batch import batch_ui_bp
     from server.web.i18n import init_babel
     from server.web.reports import reports_ui_bp
     from server.web.staff import staff_bp
@@ -81,6 +82,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_ui_bp)
     app.register_blueprint(reports_ui_bp)
+    app.register_blueprint(batch_ui_bp)
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]

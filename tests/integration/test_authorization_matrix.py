@@ -82,6 +82,7 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("api.download_document_pdf", "GET"): [Rule("/api/v1/documents/{doc}/pdf", SEES_CASE, hides=True)],
     ("registers.list_documents", "GET"): [Rule("/api/v1/registers/documents", READERS)],
     ("api.start_contingent_order", "POST"): [Rule("/api/v1/contingent-orders", STARTERS, files=True)],
+    ("api.collect_transfers", "POST"): [Rule("/api/v1/contingent-orders/transfers", STARTERS)],
     # a dean gets the list of the dean's own faculty
     ("registers.list_conscripts", "GET"): [Rule("/api/v1/registers/military",
                                                 READERS | {"dean_it", "dean_econ"})],
@@ -141,6 +142,8 @@ RULES: dict[tuple[str, str], list[Rule]] = {
                                                          REPORT_READERS)],
     ("staff_reports.contingent_file", "GET"): [
         Rule("/app/reports/contingent.xlsx?from=2026-03-01&to=2026-03-31", REPORT_READERS)],
+    ("staff_batch.index", "GET"): [Rule("/app/batch-transfers/", STARTERS)],
+    ("staff_batch.index", "POST"): [Rule("/app/batch-transfers/", STARTERS, body={"effective_date": ""})],
     ("staff_admin.index", "GET"): [Rule("/app/admin/", SIGNED_IN)],  # a redirect to what one may see
     ("staff_admin.users", "GET"): [Rule("/app/admin/users", ADMINS)],
     ("staff_admin.user_form", "GET"): [Rule("/app/admin/users/new", ADMINS),

@@ -119,6 +119,26 @@ def test_start_gives_one_open_task_in_the_registrar_group(client, people, deploy
     assert r.status_code == 403
 
 
+@pytest.mark.parametrize("model, process", [("approval.bpmn", PROCESS), ("short_timer.bpmn", "short_timer")])
+def test_registration_answers_with_the_same_case_view_as_reading_it(client, people, deployed, model, process):
+    """POST /cases builds its answer in the registering transaction: it must say exactly what
+    GET /cases/<id> says afterwards (open tasks, audit trail, waiting timers, data)."""
+    with open(FIXTURES / model, "rb") as fh:
+        assert client.post(f"{API}/processes", headers=people["admin"],
+                           data={"file": (io.BytesIO(fh.read()), model)},
+                           content_type="multipart/form-data").status_code == 201
+    created = client.post(f"{API}/cases", headers=people["registrar"],
+                          json={"process_id": process, "data": {"amount": 5}})
+    assert created.status_code == 201, created.json
+    read = get_case(client, people["registrar"], created.json["id"])
+    assert created.json == read
+    assert read["history"][0]["kind"] == "case_started"
+    if process == "short_timer":  # the case starts by waiting on its timer
+        assert len(read["timers"]) == 1 and read["open_tasks"] == []
+    else:
+        assert [t["spec_name"] for t in read["open_tasks"]] == ["task_a"]
+
+
 def test_task_detail_shows_data_and_who_may_act(client, people, deployed):
     task = only_task(start(client, people["registrar"]))
     r = client.get(f"{API}/tasks/{task['id']}", headers=people["registrar"])
@@ -462,7 +482,7 @@ ROUTES = [
     ("get", "/reports/public-services/snapshots"), ("post", "/reports/public-services/snapshots"),
     ("get", "/reports/public-services/snapshots/1"), ("get", "/reports/contingent"),
     ("get", "/reports/dashboard"), ("get", "/reports/dashboard/x.svg"),
-    ("post", "/contingent-orders"), ("get", "/registers/military"),
+    ("post", "/contingent-orders"), ("post", "/contingent-orders/transfers"), ("get", "/registers/military"),
 ]
 
 
