@@ -10,12 +10,16 @@ from sqlalchemy import ColumnElement, func
 from server.services.context import AppContext
 from server.services.errors import Invalid
 
+IIN_LENGTH = 12
+
 
 def name_or_iin(name_col: Any, iin_col: Any, text: str) -> ColumnElement[bool]:
-    """Digits search the ИИН by prefix (index-friendly); anything else the name, any case."""
+    """Digits search the ИИН by prefix; anything else the name, any case. A whole ИИН is
+    compared for equality: the same rows (the column holds 12 characters), and a plain B-tree
+    index answers it under any collation (LIKE 'x%' needs the C collation for that)."""
     text = text.strip()
     if text.isdigit():
-        return iin_col.startswith(text)
+        return iin_col == text if len(text) == IIN_LENGTH else iin_col.startswith(text)
     return func.lower(name_col).contains(text.lower())
 
 

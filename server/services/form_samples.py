@@ -5,17 +5,32 @@ Decisions default to the positive choice ("approve"), booleans to true.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from server.services.context import AppContext
 
 POSITIVE = ("approve", "approved", "yes", "issued", "complete")
+# A free-text string's value instead of the sample, given the field's schema and name (None
+# keeps the sample): tests fill every free-text field with hostile input this way.
+TextHook = Callable[[dict[str, Any], str], "str | None"]
 
 
-def sample_value(prop: dict[str, Any], name: str = "") -> Any:
+def is_free_text(prop: dict[str, Any]) -> bool:
+    """A string field a person types freely: no choice, pattern, format or constant."""
+    kind = prop.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return "string" in kinds and not any(k in prop for k in ("enum", "const", "pattern", "format"))
+
+
+def sample_value(prop: dict[str, Any], name: str = "", text: TextHook | None = None) -> Any:
     if "const" in prop:
         return prop["const"]
+    if text is not None and is_free_text(prop):
+        value = text(prop, name)
+        if value is not None:
+            return value
     if "default" in prop:
         return prop["default"]
     if "enum" in prop:
@@ -31,9 +46,9 @@ def sample_value(prop: dict[str, Any], name: str = "") -> Any:
         return prop.get("minimum", 0) if prop.get("minimum", 0) > 0 else (1 if kind == "integer" else 1.0)
     if kind == "array":
         items = prop.get("items") or {}
-        return [sample_value(items, name) for _ in range(max(1, prop.get("minItems", 1)))]
+        return [sample_value(items, name, text) for _ in range(max(1, prop.get("minItems", 1)))]
     if kind == "object":
-        return sample_object(prop)
+        return sample_object(prop, text)
     if prop.get("format") == "date":
         return date.today().isoformat()
     if prop.get("format") == "iin":
@@ -48,14 +63,14 @@ def sample_value(prop: dict[str, Any], name: str = "") -> Any:
     return text[: prop.get("maxLength", 200)]
 
 
-def sample_object(schema: dict[str, Any]) -> dict[str, Any]:
+def sample_object(schema: dict[str, Any], text: TextHook | None = None) -> dict[str, Any]:
     props = schema.get("properties") or {}
-    return {name: sample_value(prop, name) for name, prop in props.items()
+    return {name: sample_value(prop, name, text) for name, prop in props.items()
             if not prop.get("readOnly")}
 
 
-def answer_for(ctx: AppContext, form_key: str | None) -> dict[str, Any]:
+def answer_for(ctx: AppContext, form_key: str | None, text: TextHook | None = None) -> dict[str, Any]:
     if not form_key or form_key.startswith("camunda:"):
         return {}
     schema, _ = ctx.forms.load(form_key)
-    return sample_object(schema)
+    return sample_object(schema, text)

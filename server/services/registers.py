@@ -144,6 +144,8 @@ def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from server.services.xlsx_cells import append_row
+
     _check(actor, query)
     rows = _rows(ctx, query)
     book = Workbook()
@@ -153,9 +155,9 @@ def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        sheet.append([r.number, r.date, REGISTER_NAMES.get(r.register, r.register), r.kind_name,
-                      r.subject or ", ".join(r.holders), ", ".join(r.languages), r.case_id,
-                      STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.signed_by or ""])
+        append_row(sheet, [r.number, r.date, REGISTER_NAMES.get(r.register, r.register), r.kind_name,
+                           r.subject or ", ".join(r.holders), ", ".join(r.languages), r.case_id,
+                           STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.signed_by or ""])
         sheet.cell(row=sheet.max_row, column=2).number_format = "DD.MM.YYYY"
     for column, width in zip("ABCDEFGHI", (12, 12, 12, 40, 36, 8, 10, 14, 28), strict=True):
         sheet.column_dimensions[column].width = width

@@ -12,6 +12,7 @@ from typing import Any
 from server.services.context import AppContext
 from server.services.document_context import university
 from server.services.report_stats import CATEGORIES, DIMENSIONS
+from server.services.xlsx_cells import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -88,7 +89,7 @@ def public_services_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for i, row in enumerate(report["rows"], 1):
-        sheet.append([i, *(_cell(row, key) for key, _ru, _kk in COLUMNS)])
+        append_row(sheet, [i, *(_cell(row, key) for key, _ru, _kk in COLUMNS)])
     totals = report["totals"]
     sheet.append(["", "", "Итого / Барлығы", "", *(totals[key] for key in NUMERIC)])
     last_row = sheet.max_row
@@ -160,7 +161,7 @@ def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
         cell.font = Font(bold=True)
     for row in report["rows"]:
         grounds = "; ".join(f"{g}: {n}" for g, n in row["expelled_by_ground"].items())
-        sheet.append([*(row[d] for d in DIMENSIONS), *(row[c] for c in CATEGORIES), grounds])
+        append_row(sheet, [*(row[d] for d in DIMENSIONS), *(row[c] for c in CATEGORIES), grounds])
     totals = report["totals"]
     sheet.append(["Итого", "", "", "", "", "", *(totals[c] for c in CATEGORIES),
                   "; ".join(f"{g}: {n}" for g, n in totals["expelled_by_ground"].items())])
