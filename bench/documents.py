@@ -10,7 +10,7 @@
   batch     a course-promotion order of 500 students (order_contingent, one table row each),
             Russian + Kazakh, built by the service's context builder and rendered.
 
-    python bench/documents.py [--runs 30] [--cases 20] [--batch 500]
+    python bench/documents.py [--runs 30] [--cases 20] [--batch 500] [--json FILE]
 
 Targets (issue "Documents"): render ≥ 0.8 × raw documents/s; the 500-student order under 1 s.
 """
@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -36,6 +34,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 logging.basicConfig(level=logging.ERROR)
 
+from _common import machine, machine_line, write_json  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
@@ -155,13 +154,14 @@ def batch_order_seconds(students: int) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--batch", type=int, default=500)
-    args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    print(machine_line())
     context = _example_context()
     raw_docxtpl(context)
     our_render(context)  # warm up both
@@ -174,6 +174,11 @@ def main() -> int:
           f"({args.cases} cases, ru + kk each, numbered, stored, case resumed)")
     seconds = batch_order_seconds(args.batch)
     print(f"batch order        {seconds * 1000:7.0f} ms for {args.batch} students, ru + kk (target < 1 s)")
+    write_json(args.json, {"machine": machine(), "runs": args.runs, "cases": args.cases, "batch": args.batch,
+                           "raw_per_s": round(raw, 2), "render_per_s": round(ours, 2),
+                           "render_ratio": round(ours / raw, 3), "service_per_s": round(service, 2),
+                           "service_ratio": round(service / raw, 3), "batch_ms": round(seconds * 1000, 1),
+                           "targets": {"render_ratio": 0.8, "batch_ms": 1000}})
     return 0
 
 

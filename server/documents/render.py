@@ -71,8 +71,30 @@ _MISSING_ATTR = re.compile(r"has no attribute '([^']+)'")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+class _CompilingEnvironment(Environment):
+    """Compiles each distinct template source once.
+
+    docxtpl hands every part of the document (body, headers, footers) to ``from_string`` on
+    every render, and compiling that XML is about a third of a render. The source of a part is
+    the same for every render of the same template file, so the compiled template is kept,
+    keyed by the source itself: an edited .docx gives a different source and is compiled anew.
+    Compiled templates are immutable and safe to share between threads."""
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        return self._compiled(source)
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one module-level environment lives as long as the process
+    def _compiled(self, source: str) -> Any:
+        return super().from_string(source)
+
+
+_ENVIRONMENT = _CompilingEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
 def _environment() -> Environment:
-    return Environment(undefined=StrictUndefined, autoescape=True)
+    return _ENVIRONMENT
 
 
 def _clean(value: Any) -> Any:

@@ -593,10 +593,21 @@ CONTINGENT_KINDS = {
                    "шығару туралы", "Отчислить в связи с окончанием обучения (выпуском)",
                    "оқуды аяқтауына байланысты оқудан шығарылсын", "решение итоговой аттестационной "
                    "комиссии", "қорытынды аттестаттау комиссиясының шешімі"),
+    # approved transfers collected into one order (server/services/batch_orders.py)
+    "transfer": ("О зачислении в порядке перевода", "Ауыстыру тәртібімен қабылдау туралы",
+                 "Зачислить в порядке перевода", "ауыстыру тәртібімен қабылдансын",
+                 "личные заявления обучающихся, согласия вузов-отправителей и транскрипты",
+                 "білім алушылардың жеке өтініштері, жіберуші ЖОО-лардың келісімдері және транскрипттер"),
+    # ... when any of them moves inside the university (transfer_internal)
+    "transfer_internal": ("О переводе обучающихся", "Білім алушыларды ауыстыру туралы", "Перевести",
+                          "ауыстырылсын", "личные заявления обучающихся",
+                          "білім алушылардың жеке өтініштері"),
 }
 
 
 def _contingent_note(kind: str, person: dict[str, Any]) -> tuple[str, str]:
+    if person.get("note_ru"):  # a collected transfer says where the student comes from
+        return str(person["note_ru"]), str(person.get("note_kk") or person["note_ru"])
     if kind == "promotion" and str(person.get("year") or "").isdigit():
         course = int(person["year"]) + 1
         return f"на {course} курс", f"{course} курсқа"

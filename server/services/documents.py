@@ -25,6 +25,7 @@ from server.services.verification import QR_WIDTH_MM, new_code, qr_png, verifica
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGES = ("ru", "kk")
+BLANK_REGISTERS = frozenset({"duplicates"})
 
 
 def next_number(ctx: AppContext, session: Session, register: str, year: int) -> int:
@@ -40,6 +41,25 @@ def next_number(ctx: AppContext, session: Session, register: str, year: int) -> 
     counter.last_number += 1
     session.flush()
     return counter.last_number
+
+
+def _number_for(ctx: AppContext, session: Session, case_id: int, template: str, register: str,
+                year: int) -> tuple[int, int, str, int]:
+    """(year, seq, number, version) of the document about to be issued. A case that already has
+    this document (the rector returned the draft, it was corrected and is rendered again) keeps
+    its number in the register: the new files are the next version of the same entry, and the
+    earlier ones stay stored as they were. Otherwise the register's next number — always so in
+    the journal of duplicates, where every entry stands for a printed blank (a spoiled blank
+    stays in the journal under its own number)."""
+    previous = None if register in BLANK_REGISTERS else session.execute(
+        select(Document.year, Document.seq, Document.number, Document.version)
+        .where(Document.case_id == case_id, Document.kind == template, Document.register == register,
+               Document.seq.is_not(None))
+        .order_by(Document.version.desc()).limit(1)).first()
+    if previous is not None:
+        return previous.year, previous.seq, previous.number, previous.version + 1
+    seq = next_number(ctx, session, register, year)
+    return year, seq, format_number(register, year, seq), 1
 
 
 @handler("document/render")
@@ -58,8 +78,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
         return  # already done by an earlier run of this job
     data = instance.task_data(task_id)
     today = utcnow().astimezone(ctx.tz).date()
-    seq = next_number(ctx, session, register, today.year)
-    number = format_number(register, today.year, seq)
+    year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
     context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
     code = new_code(ctx.settings.secret_key)
@@ -73,8 +92,9 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
         doc = Document(
             case_id=case.id, kind=template, template=path.name,
             template_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), language=lang,
-            register=register, year=today.year, seq=seq, number=number,
-            filename=f"{template}_{number}_{lang}.docx".replace("/", "-"), media_type=DOCX,
+            register=register, year=year, seq=seq, number=number, version=version,
+            filename=f"{template}_{number}{f'_v{version}' if version > 1 else ''}_{lang}.docx"
+            .replace("/", "-"), media_type=DOCX,
             content=content, sha256=hashlib.sha256(content).hexdigest(), context=context,
             verification_code=code,
         )
@@ -82,6 +102,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
         session.flush()
         ids.append(doc.id)
     audit(session, case, Actor.system(), "document_issued",
-          {"template": template, "number": number, "documents": ids})
+          {"template": template, "number": number, "documents": ids,
+           **({"version": version} if version > 1 else {})})
     finish_service_task(ctx, session, case.id, task_id,
-                        {"document_id": ids[0], "documents": ids, "number": number})
+                        {"document_id": ids[0], "documents": ids, "number": number}, instance)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.models import Document
 from server.services.context import AppContext
@@ -100,6 +100,9 @@ class Verified:
     issued_at: datetime  # local time zone
     holder_initials: list[str]
     sha256: dict[str, str]  # language -> SHA-256 of the file
+    # A later version of the same register entry was issued (the draft was returned and
+    # rendered again): this one is genuine but no longer the valid text.
+    superseded_at: datetime | None = None
 
 
 def find(ctx: AppContext, code: str) -> Verified | None:
@@ -113,11 +116,15 @@ def find(ctx: AppContext, code: str) -> Verified | None:
             return None
         first = next((d for d in docs if d.language == "ru"), docs[0])
         name_ru, name_kk = kind_names(first.kind)
+        newer = session.scalar(select(func.min(Document.created_at)).where(
+            Document.register == first.register, Document.year == first.year,
+            Document.seq == first.seq, Document.version > first.version)) if first.seq else None
         return Verified(
             code=code, kind=first.kind, name_ru=name_ru, name_kk=name_kk,
             number=first.number or "", issued_at=first.created_at.astimezone(ctx.tz),
             holder_initials=[initials(n) for n in holder_names(first.context or {})],
             sha256={d.language: d.sha256 for d in docs},
+            superseded_at=newer.astimezone(ctx.tz) if newer else None,
         )
 
 

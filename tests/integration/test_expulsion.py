@@ -16,7 +16,7 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.db import utcnow
 from server.jobs.inprocess import drain
-from server.models import OutboxJob
+from server.models import Document, OutboxJob
 from server.services import deployments
 from server.services.background import fire_due_timers
 from server.services.errors import ModelRejected
@@ -149,6 +149,36 @@ def test_unsigned_order_goes_back_to_the_draft(client, ctx, env):
              {"signed": False, "rector_comment": "Проверьте дату"})
     view = case_view(client, people, cid)
     assert spec_names(view) == ["registrar_draft"] and view["data"]["rector_comment"] == "Проверьте дату"
+
+
+def test_corrected_order_keeps_its_number_as_a_new_version(client, ctx, env):
+    """A returned draft rendered again is the next version of the same register entry: no new
+    number, the first files stay stored, and the first version's code says it was replaced."""
+    people = env
+    cid = _start(client, people, add_student(ctx))["id"]
+    _to_order(client, people, cid)
+    drain(ctx)
+    complete(client, people, "rector", cid, "rector_sign", {"signed": False, "rector_comment": "Дата"})
+    complete(client, people, "registrar", cid, "registrar_draft", {**DRAFT, "expulsion_date": "2026-09-05"})
+    complete(client, people, "lawyer", cid, "lawyer_visa", VISA)
+    complete(client, people, "accountant", cid, "accounting_visa", ACCOUNTING)
+    assert drain(ctx) >= 1
+    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-09-06"})
+    view = case_view(client, people, cid)
+    assert view["status"] == "completed"
+    docs = sorted((d["version"], d["language"], d["number"]) for d in view["documents"])
+    assert docs == [(1, "kk", "1-у"), (1, "ru", "1-у"), (2, "kk", "1-у"), (2, "ru", "1-у")]
+    issued = [e["payload"] for e in view["history"] if e["kind"] == "document_issued"]
+    assert [p["number"] for p in issued] == ["1-у", "1-у"] and issued[1]["version"] == 2
+    register = client.get("/api/v1/registers/documents?register=orders",
+                          headers=people["head"]).json["items"]
+    assert [(r["number"], r["version"]) for r in register] == [("1-у", 2)]
+    with ctx.db.read() as session:
+        codes = dict(session.execute(select(Document.version, Document.verification_code)
+                                     .where(Document.case_id == cid)).all())
+    old, new = client.get(f"/verify/{codes[1]}"), client.get(f"/verify/{codes[2]}")
+    assert old.status_code == new.status_code == 200
+    assert "заменена новой редакцией" in old.text and "заменена новой редакцией" not in new.text
 
 
 @pytest.mark.parametrize("step", ["dean", "lawyer"])

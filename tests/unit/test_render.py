@@ -245,6 +245,25 @@ def test_missing_or_broken_template(tmp_path):
         template_variables(path)
 
 
+def test_compiled_template_is_reused_only_for_the_same_source(tmp_path):
+    """Renders share the compiled parts of a template; an edited file is compiled anew, and
+    one render's values never leak into the next."""
+    path = tmp_path / "letter.docx"
+    for text, values, expected in (
+        ("Уважаемый {{ name }}!", [{"name": "Асан"}, {"name": "Бекзат"}],
+         ["Уважаемый Асан!", "Уважаемый Бекзат!"]),
+        ("Справка № {{ name }}", [{"name": "7-с"}], ["Справка № 7-с"]),
+    ):
+        template = docx.Document()
+        template.add_paragraph(text)
+        template.save(path)
+        for context, line in zip(values, expected, strict=True):
+            rendered = docx.Document(io.BytesIO(render_docx(path, context)))
+            assert [p.text for p in rendered.paragraphs if p.text] == [line]
+    with pytest.raises(TemplateRenderError, match="'name'"):
+        render_docx(path, {})
+
+
 def test_template_variables():
     common = {
         "university",
