@@ -39,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -55,6 +54,14 @@ import logging  # noqa: E402
 
 logging.basicConfig(level=logging.ERROR)
 
+from _common import (  # noqa: E402
+    PG_DEFAULT,
+    create_pg_database,
+    drop_pg_database,
+    machine,
+    pg_unreachable,
+    write_json,
+)
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
@@ -64,7 +71,7 @@ from SpiffWorkflow.task import TaskState  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
-from server.config import Settings, normalize_database_url  # noqa: E402
+from server.config import Settings  # noqa: E402
 from server.engine import Instance, compile_model, load_bundle  # noqa: E402
 from server.engine.loader import RegofficeSpiffParser  # noqa: E402
 from server.engine.scripting import CaseScriptEngine, RegofficeServiceTask  # noqa: E402
@@ -72,7 +79,6 @@ from server.migrate import upgrade  # noqa: E402
 from server.services.context import ASYNC_OPERATORS, AppContext  # noqa: E402
 from server.services.forms import FormRegistry  # noqa: E402
 
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 SHARED_APPROVAL = REPO.parent / "shared" / "bench" / "approval.bpmn"
 FIXTURE_APPROVAL = REPO / "tests" / "fixtures" / "approval.bpmn"
 FINAL_STATUSES = ("completed", "rejected", "cancelled", "withdrawn")
@@ -478,25 +484,7 @@ class Env:
         return None
 
 
-def pg_admin_conninfo(url: str) -> str:
-    return normalize_database_url(url).replace("postgresql+psycopg://", "postgresql://")
-
-
-def pg_unreachable(url: str) -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(pg_admin_conninfo(url), connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:
-        detail = " ".join(str(exc).split())
-        return f"PostgreSQL not reachable at {url.split('@')[-1]}: {type(exc).__name__}: {detail}"
-    return None
-
-
 def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "server") -> Env:
-    import psycopg
-
     from server.models import Faculty
     from server.services.deployments import deploy_file
     from server.services.users import NewUser, actor_for_user, create_token, create_user
@@ -506,19 +494,12 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
     if db == "sqlite":
         url = f"sqlite:///{tmp / 'regoffice.db'}"
     else:
-        import psycopg
+        db_name, url = create_pg_database(pg_url, "regoffice_bench_")
 
-        admin = pg_admin_conninfo(pg_url)
-        db_name = f"regoffice_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{db_name}"')
-
-        def drop(admin: str = admin, db_name: str = db_name) -> None:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        def drop(pg_url: str = pg_url, db_name: str = db_name) -> None:
+            drop_pg_database(pg_url, db_name)
 
         _CLEANUP.append(drop)
-        url = normalize_database_url(admin.rsplit("/", 1)[0] + "/" + db_name)
     upgrade(url)
     ctx = AppContext.create(make_settings(tmp, url))
     if db == "sqlite" and sqlite_synchronous != "server":
@@ -863,21 +844,11 @@ signal.signal(signal.SIGTERM, _on_signal)
 def machine_info() -> list[str]:
     from importlib.metadata import version
 
-    mem = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = platform.processor() or "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    m = machine()
     libs = ", ".join(f"{p} {version(p)}" for p in ("SpiffWorkflow", "SQLAlchemy", "Flask", "APIFlask",
                                                     "gunicorn", "psycopg"))
-    return [f"machine: nproc={affinity} (cpu_count={os.cpu_count()}), RAM {mem}, CPU {cpu}",
+    return [f"machine: nproc={m['cpus']} (cpu_count={m['cpu_count']}), RAM {m['ram_gib']} GiB, "
+            f"CPU {m['cpu_model']}",
             f"python {platform.python_version()} ({platform.python_implementation()}), "
             f"{platform.system()} {platform.release()}",
             f"libraries: {libs}"]
@@ -1096,11 +1067,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.profile:
         profile_c(model, args)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"model": args.model, "cases": n, "machine": machine_info(),
-                                         "results": [r.as_dict() for r in results], "notes": notes},
-                                        ensure_ascii=False, indent=2))
+    write_json(args.json, {"model": args.model, "cases": n, "machine": machine_info(),
+                           "results": [r.as_dict() for r in results], "notes": notes})
     return 0
 
 

@@ -59,7 +59,8 @@ def pg_database() -> Iterator[str]:
     import psycopg
 
     admin = _pg_admin_url().replace("postgresql+psycopg://", "postgresql://")
-    name = f"regoffice_test_{uuid.uuid4().hex[:10]}"
+    # REGOFFICE_TEST_DB_PREFIX lets parallel sessions on one server keep their databases apart.
+    name = f"{os.environ.get('REGOFFICE_TEST_DB_PREFIX', 'regoffice_test_')}{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = normalize_database_url(admin.rsplit("/", 1)[0] + "/" + name)

@@ -223,11 +223,13 @@ def _instance(ctx: AppContext, session: Session, case: Case) -> Instance:
 
 
 def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id: str,
-                        result: dict[str, Any]) -> bool:
+                        result: dict[str, Any], instance: Instance | None = None) -> bool:
     """Complete a waiting asynchronous service task and run on (in the job's transaction).
-    Returns False when the task was already finished (a re-run of the same job)."""
+    Returns False when the task was already finished (a re-run of the same job).
+    `instance` is the case's workflow when the caller restored it already under the same lock
+    (and has not changed it): restoring is a good part of a short job."""
     case = lock_case(ctx, session, case_id)
-    instance = _instance(ctx, session, case)
+    instance = instance or _instance(ctx, session, case)
     try:
         calls = instance.complete_service_task(task_id, result)
     except TaskNotReady:

@@ -17,7 +17,7 @@ from server.engine import EngineError, Instance
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
-from server.services.deployments import bundle_for, definition_info, latest_definition
+from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.filters import name_or_iin, within_days
 from server.services.steps import audit, persist_step
@@ -102,10 +102,30 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
         return open_case(ctx, session, actor, req).id
 
 
+def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
+    """`start_case` answering with the new case's view, read in the same transaction (what
+    the API returns): no second transaction, no second restore of the workflow."""
+    if not actor.has_any(CASE_STARTERS):
+        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
+    _validate_start(req)
+    _validate_registration(ctx, req)
+    with ctx.db.unit_of_work() as session:
+        case, instance, open_tasks, version = _open_case(ctx, session, actor, req)
+        check_case_visible(actor, case)
+        session.flush()  # the step's timers are pending in the session
+        return CaseView(case, instance.data, open_tasks, *_case_records(session, case.id), version)
+
+
 def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest,
               audit_extra: dict[str, Any] | None = None) -> Case:
     """Create the case row and run its process, inside the caller's transaction."""
-    definition = latest_definition(session, req.process_id)
+    return _open_case(ctx, session, actor, req, audit_extra)[0]
+
+
+def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest,
+               audit_extra: dict[str, Any] | None = None) -> tuple[Case, Instance, list[HumanTask], int]:
+    definition_id = latest_definition_id(session, req.process_id)
+    definition = definition_info(ctx, session, definition_id)
     student = None
     if req.student_id is not None:
         student = session.get(Student, req.student_id)
@@ -118,7 +138,7 @@ def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest
         data["student"] = student_context(student)
     subject = data.get("student") or data.get("applicant") or {}
     case = Case(
-        definition_id=definition.id, process_id=req.process_id,
+        definition_id=definition_id, process_id=req.process_id,
         student_id=student.id if student else None,
         faculty_id=student.faculty_id if student else _faculty_id(session, subject),
         subject_name=_full_name(subject),
@@ -130,8 +150,7 @@ def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest
     session.add(case)
     session.flush()
     data["case_id"] = case.id
-    bundle = bundle_for(definition)
-    instance = Instance.start(bundle, data, ctx.script_functions, ASYNC_OPERATORS)
+    instance = Instance.start(definition.bundle, data, ctx.script_functions, ASYNC_OPERATORS)
     audit(session, case, actor, "case_started",
           {"process_id": req.process_id, "version": definition.version,
            "channel": req.channel, "data": req.data, **(audit_extra or {})})
@@ -140,8 +159,8 @@ def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest
     except EngineError as exc:
         raise Invalid(f"Процесс остановился с ошибкой: {exc}",
                       {"data": str(exc)}) from None
-    persist_step(ctx, session, case, instance, calls, actor)
-    return case
+    open_tasks = persist_step(ctx, session, case, instance, calls, actor)
+    return case, instance, open_tasks, definition.version
 
 
 def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor: Actor,
@@ -235,16 +254,22 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
                                     ASYNC_OPERATORS).data
         tasks = session.scalars(select(HumanTask).where(
             HumanTask.case_id == case_id, HumanTask.status == "open")).all()
-        history = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
-                                  .order_by(AuditEvent.id)).all()
-        docs = session.scalars(select(Document).where(Document.case_id == case_id)
-                               .order_by(Document.id)).all()
-        timers = session.scalars(select(Timer).where(Timer.case_id == case_id,
-                                                     Timer.status == "waiting")).all()
+        history, docs, timers = _case_records(session, case_id)
         incidents = session.scalars(select(OutboxJob).where(
             OutboxJob.case_id == case_id, OutboxJob.status == "failed").order_by(OutboxJob.id)).all()
-        return CaseView(case, data, list(tasks), list(history), list(docs), list(timers),
-                        definition.version, list(incidents))
+        return CaseView(case, data, list(tasks), history, docs, timers, definition.version,
+                        list(incidents))
+
+
+def _case_records(session: Session, case_id: int) -> tuple[list[AuditEvent], list[Document], list[Timer]]:
+    """The case's audit trail, documents and waiting timers, oldest first."""
+    history = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                              .order_by(AuditEvent.id)).all()
+    docs = session.scalars(select(Document).where(Document.case_id == case_id)
+                           .order_by(Document.id)).all()
+    timers = session.scalars(select(Timer).where(Timer.case_id == case_id,
+                                                 Timer.status == "waiting")).all()
+    return list(history), list(docs), list(timers)
 
 
 @dataclass

@@ -21,7 +21,10 @@ from server.engine import ScriptFunctions
 # case/start opens a case of another procedure (params: process_id, a literal; data) in the
 # same transaction: checked at deploy by server/services/deployments.py.
 SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status", "case/start"})
-ASYNC_OPERATORS = frozenset({"document/render"})
+ASYNC_OPERATORS = frozenset({"document/render", "order/await_batch"})
+# Async operators with no background job: the task waits until a use case releases it.
+# order/await_batch: the case waits to be collected into a batch order (server/services/batch_orders.py).
+WAITING_OPERATORS = frozenset({"order/await_batch"})
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
                                 "deadline_at", "working_days", "working_days_before",
                                 "working_days_after", "add_working_days", "migration_rules",

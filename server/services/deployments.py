@@ -206,13 +206,15 @@ def _bpmn_in_call_order(paths: list[Path]) -> list[Path]:
     return ordered
 
 
-def latest_definition(session: Session, process_id: str) -> ProcessDefinition:
-    row = session.scalar(select(ProcessDefinition).where(
+def latest_definition_id(session: Session, process_id: str) -> int:
+    """The id of the version new cases start on (only the id: the sources are read once per
+    version, by `definition_info`)."""
+    found = session.scalar(select(ProcessDefinition.id).where(
         ProcessDefinition.process_id == process_id, ProcessDefinition.is_latest,
         ProcessDefinition.kind == "bpmn"))
-    if row is None:
+    if found is None:
         raise NotFound(f"Процесс «{process_id}» не развёрнут", {"process_id": "Неизвестный процесс"})
-    return row
+    return found
 
 
 def bundle_for(definition: ProcessDefinition) -> ProcessBundle:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, TaskCandidate, Timer, User
-from server.services.context import AppContext
+from server.services.context import WAITING_OPERATORS, AppContext
 from server.services.instructions import render_instructions
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
@@ -22,10 +22,13 @@ DEFAULT_TASK_ROLE = "registrar"
 CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 
 
-def audit(session: Session, case: Case | None, actor: Actor, kind: str,
+def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
           payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
-    session.add(AuditEvent(case_id=case.id if case else None, task_id=task_id,
-                           actor_id=actor.user_id, kind=kind, payload=payload or {}))
+    """Append an audit event at once (a Core INSERT: no unit-of-work bookkeeping on the hot
+    path; the case row exists already, and the ids keep the order of the calls)."""
+    session.execute(insert(AuditEvent.__table__), [{
+        "case_id": case.id if case else None, "task_id": task_id,
+        "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}}])
 
 
 def enqueue(session: Session, kind: str, key: str, case: Case | None,
@@ -51,7 +54,11 @@ def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instan
     open_tasks, rows = _project_tasks(ctx, session, case, instance)
     _sync_timers(session, case, instance)
     for call in calls:
-        _handle_call(ctx, session, case, call, actor)
+        _handle_call(ctx, session, case, call, actor, instance)
+    if (case.summary or {}).get("batch_items") and (instance.completed or case.status in CLOSED_BY_PERSON):
+        from server.services.batch_orders import settle_batch  # it imports this module
+
+        settle_batch(ctx, session, case, instance.data)
     if case.status in CLOSED_BY_PERSON:
         return rows  # cancel_case records the outcome and the audit event itself
     decision = next((t["case_decision"] for t in open_tasks if t.get("case_decision")), None)
@@ -87,34 +94,42 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             row.completed_at = row.completed_at or now
     case.summary = {**summary, "open_tasks": sorted(ready)}
     new: dict[str, HumanTask] = {}
+    candidates: list[dict[str, str]] = []
     for task in ready.values():
         if task.id in known:
             continue
         meta = task.meta
-        roles = list(meta.get("roles") or [])
-        lane_role = ctx.role_for_lane(task.lane)
-        if not roles:
-            roles = [lane_role or DEFAULT_TASK_ROLE]
-        row = HumanTask(
+        roles = list(dict.fromkeys(meta.get("roles") or [])) or [ctx.role_for_lane(task.lane)
+                                                                  or DEFAULT_TASK_ROLE]
+        assignee = meta.get("assignee")
+        new[task.id] = HumanTask(
             id=task.id, case_id=case.id, process_id=case.process_id, spec_name=task.spec_name,
-            name=task.name, lane=task.lane, role=roles[0] if roles else None,
-            candidate_roles=",".join(dict.fromkeys(roles)) or None,
-            faculty_id=case.faculty_id, form_key=meta.get("form_key"),
+            name=task.name, lane=task.lane, role=roles[0], candidate_roles=",".join(roles),
+            faculty_id=case.faculty_id, form_key=meta.get("form_key"), status="open",
             subject_name=case.subject_name, subject_iin=case.subject_iin,
-            due_at=case.deadline_at, created_at=now,
+            due_at=case.deadline_at, created_at=now, lock_version=1,
+            assignee_id=(session.scalar(select(User.id).where(User.username == assignee))
+                         if assignee else None),
             instructions=render_instructions(meta.get("instructions"), instance.task_data(task.id)),
         )
-        assignee = meta.get("assignee")
-        if assignee:
-            row.assignee_id = session.scalar(select(User.id).where(User.username == assignee))
-        session.add(row)
-        new[task.id] = row
         if ctx.settings.smtp_host:
             enqueue(session, "notify/task", f"notify:task:{task.id}", case, {"task_id": task.id})
-        for role in dict.fromkeys(roles):
-            session.add(TaskCandidate(task_id=task.id, role=role))
+        candidates.extend({"task_id": task.id, "role": role} for role in roles)
+    if new:
+        # Core INSERTs: the rows are written now and the objects returned stay out of the
+        # session (nothing changes them later in this transaction), which spares the
+        # unit of work most of a step's bookkeeping.
+        session.execute(insert(HumanTask.__table__), [_row_values(row) for row in new.values()])
+        session.execute(insert(TaskCandidate.__table__), candidates)
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
+
+
+_TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.columns)
+
+
+def _row_values(row: HumanTask) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in _TASK_COLUMNS}
 
 
 def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
@@ -134,9 +149,8 @@ def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
         elif row.due_at <= now:
             row.status = "fired"
             row.fired_at = now
-            session.add(AuditEvent(case_id=case.id, kind="timer_fired",
-                                   payload={"element": row.spec_name,
-                                            "due_at": row.due_at.isoformat()}))
+            audit(session, case, None, "timer_fired",
+                  {"element": row.spec_name, "due_at": row.due_at.isoformat()})
         else:
             row.status = "cancelled"
     for task_id, timer in waiting.items():
@@ -145,9 +159,14 @@ def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
                               due_at=timer.due_at))
 
 
-def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCall, actor: Actor) -> None:
+def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCall, actor: Actor,
+                 instance: Instance) -> None:
     key = f"svc:{case.id}:{call.task_id}"
-    if call.is_async:
+    if call.operator in WAITING_OPERATORS:
+        from server.services.batch_orders import await_batch  # it imports this module
+
+        await_batch(session, case, call, instance.task_data(call.task_id), actor)
+    elif call.is_async:
         enqueue(session, call.operator, key, case,
                 {"case_id": case.id, "task_id": call.task_id, "params": call.params})
         audit(session, case, actor, "service_requested",

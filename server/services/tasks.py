@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth import Actor
@@ -14,7 +15,7 @@ from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
 from server.models import Case, HumanTask, User
-from server.services.cases import check_case_visible, lock_case
+from server.services.cases import check_case_visible
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -47,9 +48,13 @@ def _lock_task(ctx: AppContext, session: Session, task_id: str) -> tuple[HumanTa
     (complete, claim, cancel, timers, jobs) takes the case lock first, so they wait for
     each other instead of deadlocking, and the task row needs no lock of its own."""
     if not ctx.db.is_postgres:
-        # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
-        task = _load_task(session, task_id)
-        return task, lock_case(ctx, session, task.case_id)
+        # SQLite: BEGIN IMMEDIATE already made this transaction the only writer, so the
+        # task and its case come in one statement.
+        found = session.execute(select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
+                                .where(HumanTask.id == task_id)).first()
+        if found is None:
+            raise NotFound("Задача не найдена")
+        return found[0], found[1]
     # PostgreSQL: lock the case row found through the task in one statement, then read
     # the task (after the lock, so it reflects any writer that committed before us).
     owner = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
@@ -199,10 +204,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Com
             raise Conflict("Задача уже выполнена или отменена") from None
         except EngineError as exc:
             raise Invalid(f"Процесс не может продолжиться: {exc}", {"_form": str(exc)}) from None
-        task.status = "completed"
-        task.completed_at = utcnow()
-        task.completed_by = actor.user_id
-        task.assignee_id = task.assignee_id or actor.user_id
+        _close_task(session, task, actor)
         audit(session, case, actor, "task_completed",
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
         following = persist_step(ctx, session, case, instance, calls, actor)
@@ -216,6 +218,21 @@ class CompletedStep:
 
     case: Case
     open_tasks: list[HumanTask]
+
+
+def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
+    """Mark the task completed with one Core UPDATE guarded by its version (a concurrent
+    writer that got there first makes it match no row), then tell the session the new
+    values as already stored, so the step's projection sees them and no flush repeats them."""
+    values = {"status": "completed", "completed_at": utcnow(), "completed_by": actor.user_id,
+              "assignee_id": task.assignee_id or actor.user_id, "lock_version": task.lock_version + 1}
+    table = HumanTask.__table__
+    done = session.execute(update(table).where(table.c.id == task.id,
+                                               table.c.lock_version == task.lock_version).values(values))
+    if done.rowcount != 1:
+        raise Conflict("Задачу только что изменил другой пользователь: обновите страницу")
+    for key, value in values.items():
+        set_committed_value(task, key, value)
 
 
 def _require_open(task: HumanTask) -> None:

@@ -20,7 +20,7 @@ from server.domain.iin import make_iin
 from server.models import AuditEvent, Case, Document, Faculty, OutboxJob, ReportSnapshot, Student
 from server.services import deployments, reports
 from server.services.cases import _deadline
-from server.services.deployments import latest_definition
+from server.services.deployments import latest_definition_id
 from tests.integration.api import complete
 
 URL = "/api/v1/reports"
@@ -59,10 +59,10 @@ def at(ctx, day: str, hh_mm: str = "10:00") -> datetime:
 def add_case(ctx, session, process_id, channel, received, decided=None, status=None,
              ground=None, outcome=None, **extra):
     """A case row with the deadline the case service computes (catalog + calendar)."""
-    definition = latest_definition(session, "academic_leave")
+    definition_id = latest_definition_id(session, "academic_leave")
     if status is None:
         status = "completed" if decided else "in_progress"
-    case = Case(definition_id=definition.id, process_id=process_id, channel=channel, status=status,
+    case = Case(definition_id=definition_id, process_id=process_id, channel=channel, status=status,
                 outcome=outcome or {"completed": "issued", "rejected": "refused"}.get(status),
                 refusal_ground=ground, received_at=received, decided_at=decided,
                 deadline_at=_deadline(ctx, process_id, received, channel), state="{}",
