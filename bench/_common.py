@@ -1,5 +1,6 @@
 """Helpers shared by the bench scripts: scratch PostgreSQL databases, the machine's size,
-percentiles, capturing the SQL a service call runs, and the --json output."""
+percentiles, capturing the SQL a service call runs, the --json output, the people who complete
+tasks (one user per role) and the models the benches run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import platform
 import statistics
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,86 @@ from sqlalchemy import event
 from server.config import normalize_database_url
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+REPO = Path(__file__).resolve().parent.parent
+SHARED_APPROVAL = REPO.parent / "shared" / "bench" / "approval.bpmn"
+FIXTURE_APPROVAL = REPO / "tests" / "fixtures" / "approval.bpmn"
+# username, roles, faculty: the same people as tests/conftest.py `people`.
+PEOPLE = [
+    ("admin", ("admin",), None), ("registrar", ("registrar",), None),
+    ("registrar2", ("registrar",), None), ("head", ("registrar_head",), None),
+    ("dean_it", ("dean",), "IT"), ("dean_econ", ("dean",), "ECON"),
+    ("vicerector", ("vice_rector",), None), ("rector", ("rector",), None),
+    ("accountant", ("accountant",), None), ("intl", ("international",), None),
+]
+USER_BY_ROLE = {"registrar": "registrar", "registrar_head": "head", "vice_rector": "vicerector",
+                "rector": "rector", "accountant": "accountant", "international": "intl",
+                "admin": "admin"}
+
+
+def user_for(roles: list[str], faculty_code: str | None) -> str | None:
+    """The PEOPLE user who may complete a task with these candidate roles (a dean's task: the dean
+    of the case's faculty), or None when nobody holds one of them."""
+    for role in roles:
+        if role == "dean":
+            if faculty_code:
+                return f"dean_{faculty_code.lower()}"
+        elif role in USER_BY_ROLE:
+            return USER_BY_ROLE[role]
+    return None
+
+
+@dataclass
+class Model:
+    """A model a bench runs: what to deploy, how to start a case and how to answer its tasks."""
+
+    key: str
+    process_id: str
+    files: list[tuple[str, bytes]]  # in deploy order (DMN first)
+    start_data: dict[str, Any]
+    answers: dict[str, dict[str, Any]]  # by form key
+    default_answer: dict[str, Any]
+    source_note: str = ""
+    needs_student: bool = False  # the case is for a registered student (`student_id`)
+
+    def answer(self, form_key: str | None) -> dict[str, Any]:
+        return dict(self.answers.get(form_key or "", self.default_answer))
+
+
+def _form_answers(ctx: Any, folder: str) -> dict[str, dict[str, Any]]:
+    from server.services.form_samples import answer_for
+    from server.services.forms import FormRegistry
+
+    registry = FormRegistry(ctx.settings.forms_dir)
+    answers = {}
+    for schema in sorted((ctx.settings.forms_dir / folder).glob("*.schema.json")):
+        form_key = f"{folder}/{schema.name[: -len('.schema.json')]}"
+        if registry.exists(form_key):
+            answers[form_key] = answer_for(ctx, form_key)
+    return answers
+
+
+def load_model(key: str, ctx: Any) -> Model:
+    """`approval` (the peer's model), `transfer_in` (6 user tasks, an asynchronous order) or
+    `cert_study` (a registered student's certificate, numbered in the certificates register)."""
+    wf = REPO / "workflows"
+    if key == "approval":
+        path = SHARED_APPROVAL if SHARED_APPROVAL.is_file() else FIXTURE_APPROVAL
+        return Model("approval", "Process_approval", [("approval.bpmn", path.read_bytes())],
+                     {"amount": 5}, {}, {"approved": True}, source_note=str(path))
+    if key == "cert_study":
+        return Model("cert_study", "cert_study",
+                     [("cert_study.bpmn", (wf / "cert_study.bpmn").read_bytes())],
+                     {"purpose": "по месту требования", "copies": 1}, _form_answers(ctx, "cert_study"), {},
+                     source_note=str(wf / "cert_study.bpmn"), needs_student=True)
+    if key != "transfer_in":
+        raise ValueError(f"unknown model {key!r}")
+    answers = _form_answers(ctx, "transfer_in")
+    applicant = answers.pop("transfer_in/register")
+    applicant["faculty_code"] = "IT"
+    return Model("transfer_in", "transfer_in",
+                 [("transfer_rules.dmn", (wf / "transfer_rules.dmn").read_bytes()),
+                  ("transfer_in.bpmn", (wf / "transfer_in.bpmn").read_bytes())],
+                 {"applicant": applicant}, answers, {}, source_note=str(wf / "transfer_in.bpmn"))
 
 
 def pg_admin_conninfo(url: str) -> str:

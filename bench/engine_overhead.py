@@ -55,11 +55,15 @@ import logging  # noqa: E402
 logging.basicConfig(level=logging.ERROR)
 
 from _common import (  # noqa: E402
+    PEOPLE,
     PG_DEFAULT,
+    Model,
     create_pg_database,
     drop_pg_database,
+    load_model,
     machine,
     pg_unreachable,
+    user_for,
     write_json,
 )
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
@@ -79,22 +83,12 @@ from server.migrate import upgrade  # noqa: E402
 from server.services.context import ASYNC_OPERATORS, AppContext  # noqa: E402
 from server.services.forms import FormRegistry  # noqa: E402
 
-SHARED_APPROVAL = REPO.parent / "shared" / "bench" / "approval.bpmn"
-FIXTURE_APPROVAL = REPO / "tests" / "fixtures" / "approval.bpmn"
 FINAL_STATUSES = ("completed", "rejected", "cancelled", "withdrawn")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 FLOW_NODES = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
               "boundaryEvent", "task", "userTask", "manualTask", "scriptTask", "serviceTask",
               "businessRuleTask", "sendTask", "receiveTask", "callActivity", "subProcess",
               "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway"}
-# username, roles, faculty: the same people as tests/conftest.py `people`.
-PEOPLE = [
-    ("admin", ("admin",), None), ("registrar", ("registrar",), None),
-    ("registrar2", ("registrar",), None), ("head", ("registrar_head",), None),
-    ("dean_it", ("dean",), "IT"), ("dean_econ", ("dean",), "ECON"),
-    ("vicerector", ("vice_rector",), None), ("rector", ("rector",), None),
-    ("accountant", ("accountant",), None), ("intl", ("international",), None),
-]
 DOCUMENT_RESULT = {"document_id": 1, "number": "1-у"}
 
 
@@ -107,42 +101,6 @@ class NoActor(RuntimeError):
 
 
 # --------------------------------------------------------------------------- the model
-@dataclass
-class Model:
-    key: str
-    process_id: str
-    files: list[tuple[str, bytes]]  # in deploy order (DMN first)
-    start_data: dict[str, Any]
-    answers: dict[str, dict[str, Any]]  # by form key
-    default_answer: dict[str, Any]
-    source_note: str = ""
-
-    def answer(self, form_key: str | None) -> dict[str, Any]:
-        return dict(self.answers.get(form_key or "", self.default_answer))
-
-
-def load_model(key: str, ctx: AppContext) -> Model:
-    if key == "approval":
-        path = SHARED_APPROVAL if SHARED_APPROVAL.is_file() else FIXTURE_APPROVAL
-        return Model("approval", "Process_approval", [("approval.bpmn", path.read_bytes())],
-                     {"amount": 5}, {}, {"approved": True}, source_note=str(path))
-    from server.services.form_samples import answer_for
-
-    registry = FormRegistry(ctx.settings.forms_dir)
-    answers = {}
-    for schema in sorted((ctx.settings.forms_dir / "transfer_in").glob("*.schema.json")):
-        form_key = f"transfer_in/{schema.name[: -len('.schema.json')]}"
-        if registry.exists(form_key):
-            answers[form_key] = answer_for(ctx, form_key)
-    applicant = answers.pop("transfer_in/register")
-    applicant["faculty_code"] = "IT"
-    wf = REPO / "workflows"
-    return Model("transfer_in", "transfer_in",
-                 [("transfer_rules.dmn", (wf / "transfer_rules.dmn").read_bytes()),
-                  ("transfer_in.bpmn", (wf / "transfer_in.bpmn").read_bytes())],
-                 {"applicant": applicant}, answers, {}, source_note=str(wf / "transfer_in.bpmn"))
-
-
 def with_single_lane(xml: bytes, lane_name: str = "Registrar") -> bytes:
     """The same process with one lane around every flow node (lanes.yaml: Registrar -> registrar),
     so that a person may complete its tasks over HTTP."""
@@ -471,17 +429,7 @@ class Env:
     info: str = ""
 
     def user_for(self, roles: list[str], faculty_id: int | None) -> str | None:
-        by_role = {"registrar": "registrar", "registrar_head": "head", "vice_rector": "vicerector",
-                   "rector": "rector", "accountant": "accountant", "international": "intl",
-                   "admin": "admin"}
-        for role in roles:
-            if role == "dean":
-                code = self.faculties.get(faculty_id or -1)
-                if code:
-                    return f"dean_{code.lower()}"
-            elif role in by_role:
-                return by_role[role]
-        return None
+        return user_for(roles, self.faculties.get(faculty_id or -1))
 
 
 def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "server") -> Env:
