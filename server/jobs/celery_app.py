@@ -18,6 +18,10 @@ from server.services.context import AppContext
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = float(os.environ.get("REGOFFICE_TICK_SECONDS", "2"))
+# A pool process grows as it renders documents; once its resident memory passes this cap it
+# finishes its current job and is replaced by a fresh one. MiB; 0 turns the cap off. Celery
+# takes the value in KiB.
+MAX_MEMORY_MB = int(os.environ.get("REGOFFICE_WORKER_MAX_MEMORY_MB", "200"))
 
 celery = Celery("regoffice")
 celery.conf.update(
@@ -25,6 +29,7 @@ celery.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
+    worker_max_memory_per_child=MAX_MEMORY_MB * 1024 if MAX_MEMORY_MB > 0 else None,
     task_default_queue="regoffice",
     broker_connection_retry_on_startup=True,
     # A tick nobody ran within a few periods (the worker was down) is dropped, not piled up.
