@@ -99,7 +99,8 @@ def print_memory(rows: list[MemoryRow], window_note: str) -> None:
 
 
 def profile_web(cluster: Cluster, seconds: float, out_dir: Path) -> dict[str, Any] | None:
-    """py-spy record of the first web worker (raw collapsed stacks), summarised: where CPU goes."""
+    """py-spy record of the first web worker (raw collapsed stacks, only threads holding the GIL:
+    Python CPU, not threads waiting for PostgreSQL or a socket), summarised: where CPU goes."""
     exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(exe).exists():
         print("profile: py-spy is not installed (pip install py-spy)")
@@ -109,7 +110,7 @@ def profile_web(cluster: Cluster, seconds: float, out_dir: Path) -> dict[str, An
         return None
     out = out_dir / "web-worker.txt"
     proc = subprocess.run([exe, "record", "-d", str(int(seconds)), "-p", str(workers[0]), "-o", str(out),
-                           "-f", "raw", "--nonblocking"], capture_output=True, text=True)
+                           "-f", "raw", "--gil", "--nonblocking"], capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():
         print(f"profile: py-spy failed: {proc.stderr.strip()[-500:]}")
         return None
@@ -117,10 +118,12 @@ def profile_web(cluster: Cluster, seconds: float, out_dir: Path) -> dict[str, An
 
 
 def summarise_stacks(raw: str, top: int = 20) -> dict[str, Any]:
-    """Collapsed stacks (`frame;frame;... count`) -> share of samples per leaf function (self)
-    and per function anywhere on the stack (inclusive), by `function (file)`."""
+    """Collapsed stacks (`frame;frame;... count`) -> share of samples per leaf function (self),
+    per function anywhere on the stack (inclusive) and per function of server/ (project), by
+    `function (file)`."""
     self_c: Counter[str] = Counter()
     incl: Counter[str] = Counter()
+    project: Counter[str] = Counter()
     total = 0
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
@@ -134,18 +137,21 @@ def summarise_stacks(raw: str, top: int = 20) -> dict[str, Any]:
         self_c[frames[-1]] += n
         for f in set(frames):
             incl[f] += n
+            if "(server/" in f:
+                project[f] += n
+
     def share(c: Counter[str]) -> list[tuple[str, float]]:
         return [(k, round(v / total, 4)) for k, v in c.most_common(top)] if total else []
-    return {"samples": total, "self": share(self_c), "inclusive": share(incl)}
+    return {"samples": total, "self": share(self_c), "inclusive": share(incl), "project": share(project)}
 
 
 def _frame(frame: str) -> str:
     """`func (path/to/module.py:123)` -> `func (module.py)`; path prefixes dropped."""
     name, _, where = frame.partition(" (")
     where = where.rstrip(")").rsplit(":", 1)[0]
-    for marker in ("site-packages/", "/server/", "/lib/python"):
+    for marker, prefix in (("site-packages/", ""), ("/server/", "server/"), ("/lib/python", "")):
         if marker in where:
-            where = where.split(marker, 1)[1]
+            where = prefix + where.split(marker, 1)[1]
             break
     return f"{name} ({where})" if where else name
 
@@ -276,14 +282,19 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float, cpu: dict[str
     if cpu["seconds"]["postgres"] == 0:
         print("  (PostgreSQL backends' CPU was not readable from /proc)")
     print_memory(rows, window)
+    children = sum(1 for r in rows if r.label.startswith("celery child"))
     print(f"  memory: {'≤ target' if mem['rss_ok'] else 'OVER target: ' + ', '.join(mem['over_target'])}; "
-          f"{'flat' if mem['flat'] else 'GROWING: ' + ', '.join(mem['growing'])}")
+          f"{'flat' if mem['flat'] else 'GROWING: ' + ', '.join(mem['growing'])}; "
+          f"{children} Celery pool processes seen (a child over the memory cap is replaced)")
     if profile:
         print(f"\nweb worker profile (py-spy, {profile['samples']} samples): self")
         for name, share in profile["self"][:15]:
             print(f"  {share:6.1%}  {name}")
         print("inclusive")
         for name, share in profile["inclusive"][:25]:
+            print(f"  {share:6.1%}  {name}")
+        print("inclusive, functions of server/")
+        for name, share in profile["project"][:20]:
             print(f"  {share:6.1%}  {name}")
     for e in errors:
         print(f"ERROR: {e}")
@@ -300,7 +311,7 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float, cpu: dict[str
                        "max": round(lat_max, 2) if lat_max is not None else None},
         "start_latency_ms": {k: round(v, 2) for k, v in create.items()},
         "statuses": dict(stats.statuses), "five_xx": five, "cpu": cpu,
-        "memory": [r.as_dict() for r in rows], "memory_verdict": mem,
+        "memory": [r.as_dict() for r in rows], "memory_verdict": mem, "pool_children_seen": children,
         "targets": {"completions_per_s": TARGET_RATE, "p99_ms": TARGET_P99_MS, "rss_mib": TARGET_RSS_MIB,
                     "growth": TARGET_GROWTH},
         "targets_met": {"rate": rate >= TARGET_RATE,
