@@ -25,6 +25,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady
@@ -75,6 +76,36 @@ class _Codec:
         dct = json.loads(state)
         history = History.from_dict(dct.pop(HISTORY_KEY, None))
         return self.converter.restore_with_spec(dct, bundle), history
+
+    def data(self, state: str) -> dict[str, Any]:
+        """`Instance.data` of the stored state without restoring the workflow: the data of
+        the last completed task, rebuilt as the task converter's `from_dict` does it (a task
+        whose parent was restored before it takes the parent's data plus its delta; any other
+        its own stored data), along that task's ancestors only; the workflow's data when there
+        is no last task."""
+        dct = json.loads(state)
+        tasks = dct["tasks"]
+        last = dct["last_task"]
+        if not isinstance(last, str) or last not in tasks:
+            return dict(self.registry.restore(dct.get("data", {})))
+        order = {tid: i for i, tid in enumerate(tasks)}
+        chain, tid = [], last
+        while True:
+            task = tasks[tid]
+            parent = task["parent"]
+            if task.get("delta") and parent is not None and order.get(parent, len(order)) < order[tid]:
+                chain.append(task["delta"])
+                tid = parent
+                continue
+            data = self.registry.restore(task["data"])
+            break
+        for delta in reversed(chain):
+            data = DeepMerge.merge({}, data)
+            data.update(self.registry.restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                if key in data:
+                    del data[key]
+        return dict(data)
 
 
 _CODECS = {"spiff": _Codec(SPIFF_CONFIG), "camunda": _Codec(CAMUNDA_CONFIG)}
@@ -129,6 +160,12 @@ class Instance:
         workflow, history = _CODECS[bundle.dialect].loads(state, bundle)
         workflow.script_engine = engine
         return cls(bundle, workflow, engine, history)
+
+    @staticmethod
+    def stored_data(bundle: ProcessBundle, state: str) -> dict[str, Any]:
+        """`Instance.restore(bundle, state, ...).data`, read from the stored state without
+        restoring the workflow (what a view of the case needs)."""
+        return _CODECS[bundle.dialect].data(state)
 
     def dump(self) -> str:
         return _CODECS[self.bundle.dialect].dumps(self.workflow, self.history)

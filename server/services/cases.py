@@ -249,9 +249,8 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
         check_case_visible(actor, case)
         data: dict[str, Any] = {}
         definition = definition_info(ctx, session, case.definition_id)
-        if with_data:
-            data = Instance.restore(definition.bundle, case.state, ctx.script_functions,
-                                    ASYNC_OPERATORS).data
+        if with_data:  # read from the stored state: a view needs no running workflow
+            data = Instance.stored_data(definition.bundle, case.state)
         tasks = session.scalars(select(HumanTask).where(
             HumanTask.case_id == case_id, HumanTask.status == "open")).all()
         history, docs, timers = _case_records(session, case_id)

@@ -176,6 +176,9 @@ def _round_trip(instance: Instance, model: CompiledModel, pid: str, step: int, c
                                 ctx.script_functions, ASYNC_OPERATORS)
     assert _snapshot(restored) == _snapshot(instance), f"step {step}: restored instance differs"
     assert restored.dump() == state, f"step {step}: dump of the restored instance differs"
+    # the case view reads the data from the stored state without restoring the workflow
+    assert Instance.stored_data(instance.bundle, state) == restored.data == instance.data, \
+        f"step {step}: data read from the stored state differs"
     assert restored.workflow.script_engine is restored.script_engine  # trap 1: engine re-attached
     return restored
 
@@ -328,7 +331,9 @@ def test_history_compaction_changes_nothing_a_model_does(tmp_path, monkeypatch, 
         instance.run()
         seen, visits, fired = [], {}, 0
         for _ in range(MAX_STEPS):
-            instance = Instance.restore(bundle, instance.dump(), ctx.script_functions, ASYNC_OPERATORS)
+            state = instance.dump()
+            instance = Instance.restore(bundle, state, ctx.script_functions, ASYNC_OPERATORS)
+            assert Instance.stored_data(bundle, state) == instance.data  # compacted state, too
             seen.append(_observed(instance))
             if instance.completed:
                 break
