@@ -11,7 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from server.auth import passwords
 from server.config import ROOT, Settings, normalize_database_url
 from server.migrate import upgrade
 from server.services.context import AppContext
@@ -41,6 +43,15 @@ def _pg_reason() -> str | None:
 
 
 PG_SKIP = _pg_reason()
+# argon2 at its lowest cost: still the real hash and verify, so signing in works everywhere, but
+# creating a test's ten users takes milliseconds instead of 2.5 s (its production cost, 64 MiB and
+# three passes, is kept by the server; tests running servers in subprocesses use that one).
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "_HASHER", _TEST_HASHER)
 
 
 @pytest.fixture(scope="session")

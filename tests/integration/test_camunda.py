@@ -21,12 +21,6 @@ VALID_CHECK = {"student_iin": "040301600123", "leave_ground": "medical", "leave_
                "start_date": "2026-09-01", "documents_ok": True}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    """`people` creates ten users; these tests authenticate with bearer tokens only."""
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 @pytest.fixture
 def env(client, people, ctx) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The model deployed, `registrar1` (the model's assignee) created, an IT student."""

@@ -17,12 +17,6 @@ API = "/api/v1"
 PROCESS = "Process_approval"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    """`people` creates ten users; these tests authenticate with bearer tokens only."""
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 @pytest.fixture
 def deployed(client, people) -> None:  # type: ignore[no-untyped-def]
     with open(FIXTURES / "approval.bpmn", "rb") as fh:

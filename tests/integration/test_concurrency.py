@@ -20,12 +20,6 @@ PROCESS = "Process_approval"
 ROUNDS = 3
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    """`people` creates ten users; these tests authenticate with bearer tokens only."""
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 @pytest.fixture
 def deployed(client, people) -> None:  # type: ignore[no-untyped-def]
     r = client.post(f"{API}/processes", headers=people["admin"],

@@ -155,13 +155,6 @@ REJECTED = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    """`people` creates ten users; argon2 would spend most of each test hashing their
-    passwords. These tests authenticate with bearer tokens only."""
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 def deploy(client, headers, filename: str, content: bytes | str):  # type: ignore[no-untyped-def]
     raw = content.encode() if isinstance(content, str) else content
     return client.post(f"{API}/processes", headers=headers,

@@ -249,15 +249,6 @@ class Walk:
 
 
 # --- setup -----------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _cheap_passwords(monkeypatch):
-    """The sweep signs in a dozen people per procedure: argon2 at its production cost would be
-    most of the run (passwords are not what this file tests)."""
-    from argon2 import PasswordHasher
-
-    from server.auth import passwords
-
-    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

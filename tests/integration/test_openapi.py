@@ -18,12 +18,6 @@ SPEC_URL = f"{API}/openapi.json"
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    """`people` creates ten users; these tests authenticate with bearer tokens only."""
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 @pytest.fixture
 def spec(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     r = client.get(SPEC_URL)

@@ -29,11 +29,6 @@ API = "/api/v1"
 ANSWERS = TO_ORDER
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 @pytest.fixture
 def deployed(ctx, people):  # type: ignore[no-untyped-def]
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)

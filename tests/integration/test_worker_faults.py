@@ -41,11 +41,6 @@ def database_url(pg_database: str) -> str:
     return pg_database
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("server.services.users.hash_password", lambda password: "test$" + password)
-
-
 @pytest.fixture
 def procs(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     """An unstarted worker (concurrency 2) and beat with a short lease and fast retries."""
