@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import http.client
 import itertools
 import os
 import secrets
@@ -39,7 +38,14 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from _common import PEOPLE, Model, create_pg_database, drop_pg_database, load_model  # noqa: E402
+from _common import (  # noqa: E402
+    PEOPLE,
+    Model,
+    create_pg_database,
+    drop_pg_database,
+    healthz_ok,
+    load_model,
+)
 
 REDIS_URL = os.environ.get("REGOFFICE_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 # Redis databases the benches may take; reserved with the same keys as the tests'
@@ -387,15 +393,7 @@ class Cluster:
         raise RuntimeError(f"gunicorn not ready after {timeout:.0f}s: {self.web.log_tail()}")
 
     def healthy(self) -> bool:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            conn.request("GET", "/healthz")
-            resp = conn.getresponse()
-            resp.read()
-            conn.close()
-            return resp.status == 200
-        except OSError:
-            return False
+        return healthz_ok(self.port)
 
     def restart_web(self, hard: bool = True) -> float:
         """Kill (SIGKILL the group) or stop (SIGTERM, graceful) gunicorn and start it again on the
@@ -423,6 +421,16 @@ class Cluster:
 
     def worker_ready(self) -> bool:
         return self.worker is not None and "ready." in self.worker.log_tail(100_000)
+
+    def start_all(self, worker_timeout: float = 60) -> None:
+        """gunicorn (until healthy), the Celery worker and beat; then wait (bounded) for the
+        worker to say it is ready, so the first jobs are not timed waiting for its start."""
+        self.start_web()
+        self.start_worker()
+        self.start_beat()
+        deadline = time.monotonic() + worker_timeout
+        while not self.worker_ready() and time.monotonic() < deadline:
+            time.sleep(0.2)
 
     def close(self) -> None:
         self._stop.set()

@@ -60,6 +60,7 @@ from _common import (  # noqa: E402
     Model,
     create_pg_database,
     drop_pg_database,
+    healthz_ok,
     load_model,
     machine,
     pg_unreachable,
@@ -723,16 +724,8 @@ class Gunicorn:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                resp = conn.getresponse()
-                resp.read()
-                conn.close()
-                if resp.status == 200:
-                    return
-            except OSError:
-                pass
+            if healthz_ok(self.port):
+                return
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn not ready after {timeout:.0f}s: {self.log_tail()}")
 

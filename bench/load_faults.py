@@ -97,12 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
 
     with Cluster(opts) as cluster:
-        cluster.start_web()
-        cluster.start_worker()
-        cluster.start_beat()
-        deadline = time.monotonic() + 60
-        while not cluster.worker_ready() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        cluster.start_all()
         setup = ClientSetup(port=cluster.port, tokens=cluster.tokens, faculties=cluster.faculties,
                             models=[cluster.models[m] for m in models], students=cluster.students,
                             applicant_iins=iin_stream(1980), clients=args.clients, resilient=True)
