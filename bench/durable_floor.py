@@ -3,8 +3,8 @@
 database driver and nothing else — no engine, no SQLAlchemy, no services.
 
 A step of the server writes, in one transaction: it reads the task with its case, updates the
-case (its ~4 KB state), closes the task, appends an audit event, inserts the next task and its
-candidate role, and commits. This script issues exactly those statements (same row sizes, the
+case (its ~4 KB state), closes the task, appends an audit event, inserts the next task, and
+commits. This script issues exactly those statements (same row sizes, the
 same kind of indexes) with sqlite3 and psycopg, so the figure is the least any server that
 persists after every step can pay on this machine. Compare it with mode b of engine_overhead.py
 (the raw engine with a state round trip per step): when 5 × floor is close to 2 × b, the c/b ≤ 2
@@ -53,7 +53,6 @@ TABLES = (
     "CREATE INDEX ix_tasks_status_role ON human_tasks (status, role)",
     "CREATE TABLE audit_events (id {serial} PRIMARY KEY, case_id INT, kind TEXT, payload TEXT, at TEXT)",
     "CREATE INDEX ix_audit_case ON audit_events (case_id, id)",
-    "CREATE TABLE task_candidates (task_id VARCHAR(36), role TEXT, PRIMARY KEY (task_id, role))",
 )
 
 
@@ -75,7 +74,6 @@ def _steps(conn: Any, mark: str, steps: int) -> list[float]:
                     f"{mark}, {mark})", ('{"data": {"approved": true}}', "2026-11-23T12:00:00"))
         cur.execute(f"INSERT INTO human_tasks VALUES ({mark}, 1, 'open', 'Шаг', 'registrar', NULL, "
                     f"{mark}, 1)", (f"t{i + 1}", "2026-11-23T12:00:00"))
-        cur.execute(f"INSERT INTO task_candidates VALUES ({mark}, 'registrar')", (f"t{i + 1}",))
         conn.commit()
         times.append(time.perf_counter() - start)
     return times
@@ -122,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     args = parser.parse_args(argv)
     print(machine_line())
-    print(f"one durable step with the raw driver (7 statements + commit), median of {args.steps}")
+    print(f"one durable step with the raw driver (5 statements + commit), median of {args.steps}")
     figures: dict[str, Any] = {"machine": machine(), "steps": args.steps, "results": {}}
     runs: list[tuple[str, list[float]]] = [("SQLite (WAL, synchronous=NORMAL)", sqlite_floor(args.steps))]
     reason = pg_unreachable(args.pg_url)

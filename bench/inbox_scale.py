@@ -141,12 +141,6 @@ JOIN bench_staff u ON u.role = x.role AND u.slot = CASE WHEN x.role = 'dean' THE
                                                         ELSE y.slot END
 WHERE c.id BETWEEN :first AND :last
 """
-CANDIDATES_SQL = """
-INSERT INTO task_candidates (task_id, role)
-SELECT t.id, r.role FROM human_tasks t
-CROSS JOIN LATERAL unnest(string_to_array(t.candidate_roles, ',')) AS r(role)
-WHERE t.case_id BETWEEN :first AND :last
-"""
 
 
 def _log(message: str, end: str = "\n") -> None:
@@ -214,7 +208,7 @@ def generate(ctx: AppContext, n_open: int, n_closed: int, n_students: int) -> di
     for first in range(1, total + 1, BATCH):
         last = min(total, first + BATCH - 1)
         with ctx.db.engine.begin() as conn:
-            for sql in (CASES_SQL, TASKS_SQL, CANDIDATES_SQL):
+            for sql in (CASES_SQL, TASKS_SQL):
                 conn.execute(text(sql), {**params, "first": first, "last": last})
         _log(f"\r  cases: {last:,} / {total:,}  ({time.perf_counter() - started:.0f} s)", end="")
     with ctx.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -235,7 +229,8 @@ def table_rows(ctx: AppContext) -> dict[str, int]:
             "open_tasks": conn.scalar(text("SELECT count(*) FROM human_tasks WHERE status = 'open'")),
             "overdue_open": conn.scalar(text("SELECT count(*) FROM human_tasks "
                                              "WHERE status = 'open' AND due_at < now()")),
-            "task_candidates": conn.scalar(text("SELECT count(*) FROM task_candidates")),
+            "multi_role_tasks": conn.scalar(text("SELECT count(*) FROM human_tasks "
+                                                 "WHERE candidate_roles LIKE '%,%'")),
             "students": conn.scalar(text("SELECT count(*) FROM students")),
         }
 

@@ -10,7 +10,7 @@ from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
 from server.models.report import ReportSnapshot
 from server.models.student import Faculty, Student
-from server.models.task import HumanTask, TaskCandidate
+from server.models.task import HumanTask
 from server.models.user import ApiToken, Substitution, User, UserRole
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "ReportSnapshot",
     "Student",
     "Substitution",
-    "TaskCandidate",
     "Timer",
     "User",
     "UserRole",

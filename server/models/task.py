@@ -66,15 +66,3 @@ class HumanTask(Base):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
-
-
-class TaskCandidate(Base):
-    """One row per role that may take an open task (lane role plus candidateGroups)."""
-
-    __tablename__ = "task_candidates"
-    __table_args__ = (Index("ix_task_candidates_role", "role", "task_id"),)
-
-    task_id: Mapped[str] = mapped_column(
-        ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True
-    )
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
@@ -206,12 +206,15 @@ def _bpmn_in_call_order(paths: list[Path]) -> list[Path]:
     return ordered
 
 
+_LATEST_ID = select(ProcessDefinition.id).where(
+    ProcessDefinition.process_id == bindparam("process_id"), ProcessDefinition.is_latest,
+    ProcessDefinition.kind == "bpmn")
+
+
 def latest_definition_id(session: Session, process_id: str) -> int:
     """The id of the version new cases start on (only the id: the sources are read once per
     version, by `definition_info`)."""
-    found = session.scalar(select(ProcessDefinition.id).where(
-        ProcessDefinition.process_id == process_id, ProcessDefinition.is_latest,
-        ProcessDefinition.kind == "bpmn"))
+    found = session.scalar(_LATEST_ID, {"process_id": process_id})
     if found is None:
         raise NotFound(f"Процесс «{process_id}» не развёрнут", {"process_id": "Неизвестный процесс"})
     return found

@@ -65,10 +65,10 @@ def _group_arms(actor: Actor) -> list[ColumnElement[bool]]:
     have several.
 
     A task's candidate roles are written once, when it opens (server/services/steps.py): as
-    `task_candidates` rows, as the comma-separated `candidate_roles` and, the first of them, as
-    `role`. Closed tasks keep their candidate rows, so a join with task_candidates reads millions
-    of them at scale; the columns answer from partial indexes over the open tasks (one for the
-    first role, one for the rare tasks with several). The result is the same set of tasks."""
+    the comma-separated `candidate_roles` and, the first of them, as `role`. Partial indexes
+    over the open tasks answer from them (one for the first role, one for the rare tasks with
+    several); a table of (task, role) rows, which closed tasks kept too, read millions of rows
+    at scale and was dropped (migration 0008)."""
     first = _role_filter(actor, HumanTask.role.in_)
     if not first:
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +24,7 @@ from server.services.steps import audit, persist_step
 
 
 def _candidates(task: HumanTask) -> list[str]:
-    """Roles that may take the task (kept on the row too; task_candidates indexes them)."""
+    """Roles that may take the task (comma-separated on the row; the first is also `role`)."""
     return task.candidate_roles.split(",") if task.candidate_roles else []
 
 
@@ -36,6 +36,19 @@ def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
     return any(actor.may_take_role(role, task.faculty_id) for role in candidates)
 
 
+# The hot path's statements are built once: constructing a statement and computing its cache
+# key cost about as much as executing it (bench/engine_overhead.py, mode c).
+_TASK_WITH_CASE = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
+                   .where(HumanTask.id == bindparam("task_id")))
+_TASK_WITH_LOCKED_CASE = (_TASK_WITH_CASE.with_for_update(of=Case.__table__)
+                          .execution_options(populate_existing=True))
+_TASKS = HumanTask.__table__
+_CLOSE_TASK = (update(_TASKS)
+               .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.lock_version == bindparam("seen_version"))
+               .values(status="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
+                       assignee_id=bindparam("assignee"), lock_version=bindparam("new_version")))
+
+
 def _load_task(session: Session, task_id: str) -> HumanTask:
     task = session.get(HumanTask, task_id)
     if task is None:
@@ -44,25 +57,22 @@ def _load_task(session: Session, task_id: str) -> HumanTask:
 
 
 def _lock_task(ctx: AppContext, session: Session, task_id: str) -> tuple[HumanTask, Case]:
-    """Lock the task's case and read the task. Every writer of a case or its task rows
-    (complete, claim, cancel, timers, jobs) takes the case lock first, so they wait for
-    each other instead of deadlocking, and the task row needs no lock of its own."""
-    if not ctx.db.is_postgres:
-        # SQLite: BEGIN IMMEDIATE already made this transaction the only writer, so the
-        # task and its case come in one statement.
-        found = session.execute(select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
-                                .where(HumanTask.id == task_id)).first()
-        if found is None:
-            raise NotFound("Задача не найдена")
-        return found[0], found[1]
-    # PostgreSQL: lock the case row found through the task in one statement, then read
-    # the task (after the lock, so it reflects any writer that committed before us).
-    owner = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
-    case = session.scalars(select(Case).where(Case.id == owner).with_for_update()
-                           .execution_options(populate_existing=True)).first()
-    if case is None:
+    """Lock the task's case and read the task, in one statement. Every writer of a case or its
+    task rows (complete, claim, cancel, timers, jobs) takes the case lock first, so they wait
+    for each other instead of deadlocking, and the task row needs no lock of its own.
+
+    On SQLite, BEGIN IMMEDIATE already made this transaction the only writer. On PostgreSQL,
+    `FOR UPDATE OF cases` waits for a writer holding the case, then returns the case as that
+    writer left it; the task row, though, may be the one read before the wait (READ COMMITTED
+    re-reads only the locked row). Such a stale task cannot be acted on: every change to it is
+    guarded by its version (`_close_task`, the ORM's version counter), and the engine, restored
+    from the fresh case, no longer has a task that was completed meanwhile — either way the
+    later writer gets a conflict (409) and the case is not touched twice."""
+    found = session.execute(_TASK_WITH_LOCKED_CASE if ctx.db.is_postgres else _TASK_WITH_CASE,
+                            {"task_id": task_id}).first()
+    if found is None:
         raise NotFound("Задача не найдена")
-    return _load_task(session, task_id), case
+    return found[0], found[1]
 
 
 def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:
@@ -226,9 +236,10 @@ def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
     values as already stored, so the step's projection sees them and no flush repeats them."""
     values = {"status": "completed", "completed_at": utcnow(), "completed_by": actor.user_id,
               "assignee_id": task.assignee_id or actor.user_id, "lock_version": task.lock_version + 1}
-    table = HumanTask.__table__
-    done = session.execute(update(table).where(table.c.id == task.id,
-                                               table.c.lock_version == task.lock_version).values(values))
+    done = session.execute(_CLOSE_TASK, {
+        "task_id": task.id, "seen_version": task.lock_version, "at": values["completed_at"],
+        "by": values["completed_by"], "assignee": values["assignee_id"],
+        "new_version": values["lock_version"]})
     if done.rowcount != 1:
         raise Conflict("Задачу только что изменил другой пользователь: обновите страницу")
     for key, value in values.items():

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.auth import Actor
-from server.models import AuditEvent, Case, HumanTask, OutboxJob, TaskCandidate, Timer, User
+from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
 from server.services import cases, deployments, steps, tasks
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
 
@@ -26,7 +26,6 @@ def _snapshot(ctx) -> dict[str, Any]:  # type: ignore[no-untyped-def]
                       for c in session.scalars(select(Case).order_by(Case.id))],
             "tasks": [(t.id, t.status, t.assignee_id, t.completed_at, t.lock_version)
                       for t in session.scalars(select(HumanTask).order_by(HumanTask.id))],
-            "candidates": session.scalar(select(func.count()).select_from(TaskCandidate)),
             "audit": [(a.id, a.kind) for a in session.scalars(select(AuditEvent).order_by(AuditEvent.id))],
             "outbox": session.scalar(select(func.count()).select_from(OutboxJob)),
             "timers": [(t.id, t.status) for t in session.scalars(select(Timer).order_by(Timer.id))],
