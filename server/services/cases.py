@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
@@ -251,24 +251,27 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
         definition = definition_info(ctx, session, case.definition_id)
         if with_data:  # read from the stored state: a view needs no running workflow
             data = Instance.stored_data(definition.bundle, case.state)
-        tasks = session.scalars(select(HumanTask).where(
-            HumanTask.case_id == case_id, HumanTask.status == "open")).all()
+        tasks = session.scalars(_OPEN_TASKS, {"case_id": case_id}).all()
         history, docs, timers = _case_records(session, case_id)
-        incidents = session.scalars(select(OutboxJob).where(
-            OutboxJob.case_id == case_id, OutboxJob.status == "failed").order_by(OutboxJob.id)).all()
+        incidents = session.scalars(_INCIDENTS, {"case_id": case_id}).all()
         return CaseView(case, data, list(tasks), history, docs, timers, definition.version,
                         list(incidents))
 
 
+# Built once: every case view (GET /cases/<id>, and POST /cases's answer) runs them.
+_OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.status == "open")
+_HISTORY = select(AuditEvent).where(AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id)
+_DOCUMENTS = select(Document).where(Document.case_id == bindparam("case_id")).order_by(Document.id)
+_WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
+_INCIDENTS = (select(OutboxJob).where(OutboxJob.case_id == bindparam("case_id"), OutboxJob.status == "failed")
+              .order_by(OutboxJob.id))
+
+
 def _case_records(session: Session, case_id: int) -> tuple[list[AuditEvent], list[Document], list[Timer]]:
     """The case's audit trail, documents and waiting timers, oldest first."""
-    history = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
-                              .order_by(AuditEvent.id)).all()
-    docs = session.scalars(select(Document).where(Document.case_id == case_id)
-                           .order_by(Document.id)).all()
-    timers = session.scalars(select(Timer).where(Timer.case_id == case_id,
-                                                 Timer.status == "waiting")).all()
-    return list(history), list(docs), list(timers)
+    key = {"case_id": case_id}
+    return (list(session.scalars(_HISTORY, key)), list(session.scalars(_DOCUMENTS, key)),
+            list(session.scalars(_WAITING_TIMERS, key)))
 
 
 @dataclass

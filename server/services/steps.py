@@ -34,7 +34,7 @@ def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
           payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
     """Append an audit event at once (a Core INSERT: no unit-of-work bookkeeping on the hot
     path; the case row exists already, and the ids keep the order of the calls)."""
-    session.execute(_INSERT_AUDIT, [{
+    session.connection().execute(_INSERT_AUDIT, [{
         "case_id": case.id if case else None, "task_id": task_id,
         "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}}])
 
@@ -72,21 +72,18 @@ def write_case(session: Session, case: Case) -> None:
     state = inspect(case)
     if state.transient or state.pending:
         return  # not in the database yet: the session inserts it
-    changed: dict[str, Any] = {}
-    others = False  # a change this UPDATE does not write (a relationship): left to the flush
-    for attr in state.attrs:
-        if attr.history.has_changes():
-            if attr.key in _CASE_COLUMNS:
-                changed[attr.key] = attr.value
-            else:
-                others = True
+    # The attributes set since the case was read or last written (possibly to an equal value,
+    # which the UPDATE then writes again: cheaper than comparing a 4 KB state).
+    modified = state.manager.keys() - state.unmodified
+    changed = {key: state.dict[key] for key in modified if key in _CASE_COLUMNS}
     if not changed:
         return
+    others = len(changed) < len(modified)  # e.g. a relationship: left to the flush
     seen = case.lock_version
     changed["lock_version"] = seen + 1
     params = {f"new_{key}": value for key, value in changed.items()}
     params.update(case_id=case.id, seen_version=seen)
-    done = session.execute(_case_update(tuple(sorted(changed))), params)
+    done = session.connection().execute(_case_update(tuple(sorted(changed))), params)
     if done.rowcount != 1:
         raise StaleDataError(f"case {case.id} was changed by another writer (version {seen})")
     for key, value in changed.items():
@@ -180,7 +177,7 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         # Core INSERTs: the rows are written now and the objects returned stay out of the
         # session (nothing changes them later in this transaction), which spares the
         # unit of work most of a step's bookkeeping.
-        session.execute(_INSERT_TASKS, [_row_values(row) for row in new.values()])
+        session.connection().execute(_INSERT_TASKS, [_row_values(row) for row in new.values()])
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
 

@@ -236,7 +236,7 @@ def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
     values as already stored, so the step's projection sees them and no flush repeats them."""
     values = {"status": "completed", "completed_at": utcnow(), "completed_by": actor.user_id,
               "assignee_id": task.assignee_id or actor.user_id, "lock_version": task.lock_version + 1}
-    done = session.execute(_CLOSE_TASK, {
+    done = session.connection().execute(_CLOSE_TASK, {
         "task_id": task.id, "seen_version": task.lock_version, "at": values["completed_at"],
         "by": values["completed_by"], "assignee": values["assignee_id"],
         "new_version": values["lock_version"]})
