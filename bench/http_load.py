@@ -50,7 +50,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=("approval", "transfer_in"), default="approval")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    ap.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="threads per gunicorn worker (default 2: on 2 cores, 4 threads per worker cost "
+                         "about 10%% more CPU per request in GIL hand-offs; docs/performance.md)")
     ap.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     ap.add_argument("--duration", type=float, default=60, help="measured seconds (default 60)")
     ap.add_argument("--warmup", type=float, default=10, help="unmeasured seconds first (default 10)")

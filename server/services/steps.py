@@ -28,6 +28,7 @@ CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 _INSERT_AUDIT = insert(AuditEvent.__table__)
 _INSERT_TASKS = insert(HumanTask.__table__)
 _JOB_BY_KEY = select(OutboxJob.id).where(OutboxJob.idempotency_key == bindparam("key"))
+_WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
 
 
 def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
@@ -195,13 +196,14 @@ def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
     if not waiting and not summary.get("waiting_timers"):
         return  # no timer now and none recorded: nothing to read or write
     case.summary = {**summary, "waiting_timers": len(waiting)}
-    rows = session.scalars(select(Timer).where(Timer.case_id == case.id,
-                                               Timer.status == "waiting")).all()
+    rows = session.scalars(_WAITING_TIMERS, {"case_id": case.id}).all()
     seen = set()
     now = utcnow()
     for row in rows:
         if row.engine_task_id in waiting:
-            row.due_at = waiting[row.engine_task_id].due_at
+            due = waiting[row.engine_task_id].due_at
+            if row.due_at != due:  # unchanged rows stay clean: the flush skips them
+                row.due_at = due
             seen.add(row.engine_task_id)
         elif row.due_at <= now:
             row.status = "fired"
