@@ -531,6 +531,13 @@ class ServiceDriver:
             raise LookupError(f"case {case_id} not found")
         return [r for r in rows if r.id is not None], str(rows[0].status)
 
+    @staticmethod
+    def next_tasks(step: Any) -> tuple[list[Any], str]:
+        """The open tasks a service call returned (`start_case_step`, `complete_task`) and the
+        case's status."""
+        return ([SimpleNamespace(id=t.id, form_key=t.form_key, candidate_roles=t.candidate_roles,
+                                 faculty_id=t.faculty_id) for t in step.open_tasks], str(step.case.status))
+
     def stuck_reason(self, case_id: int, status: str) -> str:
         from server.models import OutboxJob
 
@@ -546,10 +553,13 @@ class ServiceDriver:
         from server.services import cases, tasks
 
         ctx, env = self.ctx, self.env
-        case_id = cases.start_case(ctx, env.actors["registrar"],
-                                   cases.StartRequest(self.model.process_id, data=self.model.start_data))
+        started = cases.start_case_step(ctx, env.actors["registrar"],
+                                        cases.StartRequest(self.model.process_id, data=self.model.start_data))
+        case_id = started.case.id
         drained = False
-        known: tuple[list[Any], str] | None = None  # what the last service call said comes next
+        # What the last service call said comes next (the start and every completion name the
+        # tasks now open); the driver reads the database only when none is named.
+        known: tuple[list[Any], str] | None = self.next_tasks(started)
         while True:
             if known is not None and (known[0] or known[1] in FINAL_STATUSES):
                 rows, status = known
@@ -579,10 +589,7 @@ class ServiceDriver:
                 actor = env.actors[username]
             data = self.model.answer(row.form_key)
             step = timed(rec, env.counter, tasks.complete_task, ctx, actor, row.id, data)
-            following = getattr(step, "open_tasks", None)  # complete_task returns the next tasks
-            if following is not None:
-                known = ([SimpleNamespace(id=t.id, form_key=t.form_key, candidate_roles=t.candidate_roles,
-                                          faculty_id=t.faculty_id) for t in following], str(step.case.status))
+            known = self.next_tasks(step)
         if status != "completed":
             raise AssertionError(f"case {case_id} ended with status {status}")
 

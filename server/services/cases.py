@@ -94,12 +94,27 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
 
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
     """Register an application and run the process until it needs a person or waits."""
+    return start_case_step(ctx, actor, req).case.id
+
+
+@dataclass
+class StartedCase:
+    """A new case and the tasks open in it (its first steps)."""
+
+    case: Case
+    open_tasks: list[HumanTask]
+
+
+def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> StartedCase:
+    """`start_case` answering with the tasks the case now waits for, as `complete_task` does:
+    a caller that goes on to the first task needs no second read."""
     if not actor.has_any(CASE_STARTERS):
         raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
     _validate_start(req)
     _validate_registration(ctx, req)
     with ctx.db.unit_of_work() as session:
-        return open_case(ctx, session, actor, req).id
+        case, _instance, open_tasks, _version = _open_case(ctx, session, actor, req)
+        return StartedCase(case, open_tasks)
 
 
 def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
