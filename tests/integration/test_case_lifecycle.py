@@ -133,6 +133,29 @@ def test_registration_answers_with_the_same_case_view_as_reading_it(client, peop
         assert [t["spec_name"] for t in read["open_tasks"]] == ["task_a"]
 
 
+def test_start_case_step_names_the_tasks_the_case_waits_for(ctx, deployed, uid):
+    """The service behind registration answers with the new case and its open tasks, as
+    complete_task does: the same rows a later read finds, and nothing for a wrong start."""
+    from server.auth import Actor
+    from server.models import HumanTask
+    from server.services import cases
+    from server.services.errors import Forbidden, NotFound
+
+    registrar = Actor(uid["registrar"], "registrar", frozenset({"registrar"}))
+    started = cases.start_case_step(ctx, registrar, cases.StartRequest(PROCESS, data={"amount": 5}))
+    assert started.case.status == "in_progress" and started.case.process_id == PROCESS
+    with ctx.db.read() as session:
+        stored = session.scalars(select(HumanTask).where(HumanTask.case_id == started.case.id,
+                                                         HumanTask.status == "open")).all()
+    assert [(t.id, t.spec_name, t.candidate_roles) for t in started.open_tasks] == \
+        [(t.id, t.spec_name, t.candidate_roles) for t in stored] == [(stored[0].id, "task_a", "registrar")]
+    with pytest.raises(NotFound):
+        cases.start_case_step(ctx, registrar, cases.StartRequest("no_such_process"))
+    dean = Actor(uid["dean_it"], "dean_it", frozenset({"dean"}))
+    with pytest.raises(Forbidden):
+        cases.start_case_step(ctx, dean, cases.StartRequest(PROCESS, data={"amount": 5}))
+
+
 def test_task_detail_shows_data_and_who_may_act(client, people, deployed):
     task = only_task(start(client, people["registrar"]))
     r = client.get(f"{API}/tasks/{task['id']}", headers=people["registrar"])
