@@ -337,6 +337,7 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
         check_case_visible(actor, case)
         if case.status not in OPEN_STATUSES:
             raise Conflict(f"Дело уже завершено (статус: {case.status}); отменить его нельзя")
+        _refuse_if_in_batch_order(session, case)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
         instance.cancel()
@@ -347,6 +348,21 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
         persist_step(ctx, session, case, instance, [], actor)
         audit(session, case, actor, "case_" + case.status, {"reason": case.cancel_reason})
         return case
+
+
+def _refuse_if_in_batch_order(session: Session, case: Case) -> None:
+    """A case collected into a batch order that is not yet signed stays until that order ends:
+    the draft already lists the student, and a signed order must not name someone whose case
+    was closed. The office returns or cancels the batch order (its cases go back to waiting),
+    then cancels this case and collects the others again."""
+    from server.models import BatchOrderItem
+
+    batch_id = session.scalar(select(BatchOrderItem.batch_case_id).where(
+        BatchOrderItem.case_id == case.id, BatchOrderItem.status == "collected"))
+    if batch_id is not None:
+        raise Conflict(f"Студент включён в проект сводного приказа (дело № {batch_id}). Сначала "
+                       "отмените сводный приказ или верните его на доработку, затем отмените это дело",
+                       {"case_id": f"В сводном приказе, дело № {batch_id}"})
 
 
 def lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:

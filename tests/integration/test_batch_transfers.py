@@ -254,3 +254,32 @@ def test_internal_and_incoming_transfers_in_one_order(client, ctx, deployed):
     assert moved["data"]["order"]["number"] == view["documents"][0]["number"]
     assert "batch_order_included" in history_kinds(moved)
     assert spec_names(case_view(client, people, incoming)) == ["request_personal_file"]
+
+
+def test_a_case_in_a_draft_batch_order_is_not_cancelled_until_the_order_ends(client, ctx, deployed):
+    """The draft order already names the student: cancelling the case is refused (409, nothing
+    changes) while the batch order is open; once the office cancels the batch order, the case
+    can be withdrawn and the order collected again without it."""
+    people = deployed
+    leaving, staying = (_approved(client, people, n, *row) for n, row in enumerate(WAITING[:2]))
+    batch = _collect(client, people)["id"]
+    before = case_view(client, people, leaving)
+
+    r = client.post(f"/api/v1/cases/{leaving}/cancel", headers=people["registrar"],
+                    json={"reason": "Заявление отозвано студентом"})
+    assert r.status_code == 409, r.json
+    assert f"сводного приказа (дело № {batch})" in r.json["message"]
+    assert r.json["fields"] == {"case_id": f"В сводном приказе, дело № {batch}"}
+    after = case_view(client, people, leaving)
+    assert (after["status"], after["history"]) == (before["status"], before["history"])
+    assert [(i.case_id, i.status, i.batch_case_id) for i in _items(ctx)] == \
+        [(leaving, "collected", batch), (staying, "collected", batch)]
+
+    r = client.post(f"/api/v1/cases/{batch}/cancel", headers=people["registrar"],
+                    json={"reason": "Студент отозвал заявление: приказ будет сформирован заново"})
+    assert r.status_code == 200, r.json
+    r = client.post(f"/api/v1/cases/{leaving}/cancel", headers=people["registrar"],
+                    json={"reason": "Заявление отозвано студентом"})
+    assert r.status_code == 200 and r.json["status"] == "cancelled", r.json
+    again = _collect(client, people)
+    assert [s["case_id"] for s in again["data"]["students"]] == [staying]
