@@ -14,13 +14,13 @@ from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
 from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
-from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob, Student, Timer
+from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.filters import name_or_iin, within_days
-from server.services.steps import audit, persist_step
+from server.services.steps import CaseStep, audit, persist_step
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
@@ -92,38 +92,31 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
         raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
 
 
+def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> None:
+    if not actor.has_any(CASE_STARTERS):
+        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
+    _validate_start(req)
+    _validate_registration(ctx, req)
+
+
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
     """Register an application and run the process until it needs a person or waits."""
     return start_case_step(ctx, actor, req).case.id
 
 
-@dataclass
-class StartedCase:
-    """A new case and the tasks open in it (its first steps)."""
-
-    case: Case
-    open_tasks: list[HumanTask]
-
-
-def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> StartedCase:
+def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseStep:
     """`start_case` answering with the tasks the case now waits for, as `complete_task` does:
     a caller that goes on to the first task needs no second read."""
-    if not actor.has_any(CASE_STARTERS):
-        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
-    _validate_start(req)
-    _validate_registration(ctx, req)
+    _check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
         case, _instance, open_tasks, _version = _open_case(ctx, session, actor, req)
-        return StartedCase(case, open_tasks)
+        return CaseStep(case, open_tasks)
 
 
 def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
     """`start_case` answering with the new case's view, read in the same transaction (what
     the API returns): no second transaction, no second restore of the workflow."""
-    if not actor.has_any(CASE_STARTERS):
-        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
-    _validate_start(req)
-    _validate_registration(ctx, req)
+    _check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
         case, instance, open_tasks, version = _open_case(ctx, session, actor, req)
         check_case_visible(actor, case)
@@ -355,8 +348,6 @@ def _refuse_if_in_batch_order(session: Session, case: Case) -> None:
     the draft already lists the student, and a signed order must not name someone whose case
     was closed. The office returns or cancels the batch order (its cases go back to waiting),
     then cancels this case and collects the others again."""
-    from server.models import BatchOrderItem
-
     batch_id = session.scalar(select(BatchOrderItem.batch_case_id).where(
         BatchOrderItem.case_id == case.id, BatchOrderItem.status == "collected"))
     if batch_id is not None:

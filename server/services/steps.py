@@ -3,16 +3,14 @@ calls (audit + outbox), case status. Always inside the caller's transaction."""
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Update, bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth import Actor
-from server.db import utcnow
+from server.db import utcnow, write_versioned
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
 from server.services.context import WAITING_OPERATORS, AppContext
@@ -53,54 +51,20 @@ def enqueue(session: Session, kind: str, key: str, case: Case | None,
     session.info["jobs_written"] = True
 
 
+@dataclass
+class CaseStep:
+    """The case after a step (its start, a completion) and the tasks now open in it."""
+
+    case: Case
+    open_tasks: list[HumanTask]
+
+
 def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instance,
                  calls: list[ServiceCall], actor: Actor) -> list[HumanTask]:
     """Write the step; return the task rows now open in the case (the next steps)."""
     rows = _apply_step(ctx, session, case, instance, calls, actor)
-    write_case(session, case)
+    write_versioned(session, case)
     return rows
-
-
-_CASES = Case.__table__
-_CASE_COLUMNS = {column.key: column for column in _CASES.columns}
-
-
-def write_case(session: Session, case: Case) -> None:
-    """UPDATE the case's changed columns now, guarded by its version, and tell the session
-    the values are stored. The same statement the unit of work would issue at flush, without
-    its bookkeeping (a third of a step's database time on the hot path). A writer that
-    changed the case since it was read makes it match no row: StaleDataError, as at flush."""
-    state = inspect(case)
-    if state.transient or state.pending:
-        return  # not in the database yet: the session inserts it
-    # The attributes set since the case was read or last written (possibly to an equal value,
-    # which the UPDATE then writes again: cheaper than comparing a 4 KB state).
-    modified = state.manager.keys() - state.unmodified
-    changed = {key: state.dict[key] for key in modified if key in _CASE_COLUMNS}
-    if not changed:
-        return
-    others = len(changed) < len(modified)  # e.g. a relationship: left to the flush
-    seen = case.lock_version
-    changed["lock_version"] = seen + 1
-    params = {f"new_{key}": value for key, value in changed.items()}
-    params.update(case_id=case.id, seen_version=seen)
-    done = session.connection().execute(_case_update(tuple(sorted(changed))), params)
-    if done.rowcount != 1:
-        raise StaleDataError(f"case {case.id} was changed by another writer (version {seen})")
-    for key, value in changed.items():
-        set_committed_value(case, key, value)
-    if not others:
-        # Nothing is left to flush: clear the object's "modified" mark as a flush would, or
-        # the session visits it again at flush and at commit for nothing.
-        state._commit_all(state.dict, session.identity_map)
-
-
-@functools.lru_cache(maxsize=64)
-def _case_update(keys: tuple[str, ...]) -> Update:
-    """The version-guarded UPDATE of these columns, built once per set of columns."""
-    return (update(_CASES).where(_CASES.c.id == bindparam("case_id"),
-                                 _CASES.c.lock_version == bindparam("seen_version"))
-            .values({key: bindparam(f"new_{key}", type_=_CASE_COLUMNS[key].type) for key in keys}))
 
 
 def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instance,

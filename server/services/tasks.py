@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
-from server.db import utcnow
+from server.db import utcnow, write_versioned
 from server.engine import EngineError, Instance, TaskNotReady
 from server.models import Case, HumanTask, User
 from server.services.cases import check_case_visible
@@ -20,7 +19,7 @@ from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from server.services.forms import camunda_validator, validate_submission
-from server.services.steps import audit, persist_step
+from server.services.steps import CaseStep, audit, persist_step
 
 
 def _candidates(task: HumanTask) -> list[str]:
@@ -42,12 +41,6 @@ _TASK_WITH_CASE = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_
                    .where(HumanTask.id == bindparam("task_id")))
 _TASK_WITH_LOCKED_CASE = (_TASK_WITH_CASE.with_for_update(of=Case.__table__)
                           .execution_options(populate_existing=True))
-_TASKS = HumanTask.__table__
-_CLOSE_TASK = (update(_TASKS)
-               .where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.lock_version == bindparam("seen_version"))
-               .values(status="completed", completed_at=bindparam("at"), completed_by=bindparam("by"),
-                       assignee_id=bindparam("assignee"), lock_version=bindparam("new_version")))
-
 
 def _load_task(session: Session, task_id: str) -> HumanTask:
     task = session.get(HumanTask, task_id)
@@ -194,7 +187,7 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
         return task
 
 
-def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> CompletedStep:
+def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> CaseStep:
     """Validate the form, complete the task in the engine and run on; one transaction."""
     with ctx.db.unit_of_work() as session:
         task, case = _lock_task(ctx, session, task_id)
@@ -219,31 +212,21 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Com
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
         following = persist_step(ctx, session, case, instance, calls, actor)
         _flush(session)
-        return CompletedStep(case, following)
-
-
-@dataclass
-class CompletedStep:
-    """The case after a completion and the tasks now open in it (the next steps)."""
-
-    case: Case
-    open_tasks: list[HumanTask]
+        return CaseStep(case, following)
 
 
 def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
-    """Mark the task completed with one Core UPDATE guarded by its version (a concurrent
-    writer that got there first makes it match no row), then tell the session the new
-    values as already stored, so the step's projection sees them and no flush repeats them."""
-    values = {"status": "completed", "completed_at": utcnow(), "completed_by": actor.user_id,
-              "assignee_id": task.assignee_id or actor.user_id, "lock_version": task.lock_version + 1}
-    done = session.connection().execute(_CLOSE_TASK, {
-        "task_id": task.id, "seen_version": task.lock_version, "at": values["completed_at"],
-        "by": values["completed_by"], "assignee": values["assignee_id"],
-        "new_version": values["lock_version"]})
-    if done.rowcount != 1:
-        raise Conflict("Задачу только что изменил другой пользователь: обновите страницу")
-    for key, value in values.items():
-        set_committed_value(task, key, value)
+    """Mark the task completed and write it at once, guarded by its version (a concurrent
+    writer that got there first makes it match no row), so the step's projection sees it
+    closed and no flush repeats it."""
+    task.status = "completed"
+    task.completed_at = utcnow()
+    task.completed_by = actor.user_id
+    task.assignee_id = task.assignee_id or actor.user_id
+    try:
+        write_versioned(session, task)
+    except StaleDataError:
+        raise Conflict("Задачу только что изменил другой пользователь: обновите страницу") from None
 
 
 def _require_open(task: HumanTask) -> None:
