@@ -37,4 +37,4 @@ USER regoffice
 EXPOSE 8000
 
 # The web process; docker-compose.yml overrides the command for worker, beat and migrate.
-CMD ["gunicorn", "server.wsgi:app", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "60", "--graceful-timeout", "30", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "python:server.gunicorn_conf", "server.wsgi:app", "--bind", "0.0.0.0:8000"]

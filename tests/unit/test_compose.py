@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import json
 import re
 import shlex
@@ -176,6 +177,16 @@ def _check_command(argv: list[str], where: str) -> None:
             bind = _option(args, "--bind") or _option(args, "-b")
             assert bind and bind.startswith("0.0.0.0:"), \
                 f"{where}: gunicorn must bind 0.0.0.0:<port> inside the container, got {bind}"
+            config = _option(args, "--config") or _option(args, "-c")
+            if config is not None:
+                assert config.startswith("python:"), \
+                    f"{where}: gunicorn's config must be a module of the package (python:...), got {config}"
+                module = importlib.util.find_spec(config.removeprefix("python:"))
+                assert module is not None, f"{where}: gunicorn config module {config} does not exist"
+            # On the command line these override the config file, and so the environment too.
+            fixed = [o for o in ("--workers", "-w", "--threads", "--timeout", "-t") if _option(args, o)]
+            assert not fixed, (f"{where}: {fixed} on the command line would override WEB_WORKERS/"
+                               "WEB_THREADS/WEB_TIMEOUT (server/gunicorn_conf.py)")
         else:
             pytest.fail(f"{where}: `{program}` is neither `regoffice` nor `gunicorn`; "
                         "the test cannot check it against the code")
