@@ -93,6 +93,7 @@ browser:
 # After changing a user-visible string of the staff UI: extract, merge into ru/kk/en, translate
 # the new entries in server/web/translations/*/LC_MESSAGES/messages.po, then compile.
 i18n: $(STAMP_TEST)
+	@mkdir -p build
 	$(VENV)/bin/pybabel extract -F server/web/babel.cfg -k _ -k gettext --no-location --omit-header \
 	  -o build/messages.pot .
 	$(VENV)/bin/pybabel update -i build/messages.pot -d server/web/translations --ignore-pot-creation-date --no-fuzzy-matching

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
+from server.services.applications import complete_application
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -92,11 +93,14 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
         raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
 
 
-def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> None:
+def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> StartRequest:
+    """The request as it will be started (the application's defaults filled in), or the
+    reason it cannot be: nothing is written before these checks pass."""
     if not actor.has_any(CASE_STARTERS):
         raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
     _validate_start(req)
     _validate_registration(ctx, req)
+    return replace(req, data=complete_application(ctx, req.process_id, req.data))
 
 
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
@@ -107,7 +111,7 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
 def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseStep:
     """`start_case` answering with the tasks the case now waits for, as `complete_task` does:
     a caller that goes on to the first task needs no second read."""
-    _check_start(ctx, actor, req)
+    req = _check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
         case, _instance, open_tasks, _version = _open_case(ctx, session, actor, req)
         return CaseStep(case, open_tasks)
@@ -116,7 +120,7 @@ def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseSte
 def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
     """`start_case` answering with the new case's view, read in the same transaction (what
     the API returns): no second transaction, no second restore of the workflow."""
-    _check_start(ctx, actor, req)
+    req = _check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
         case, instance, open_tasks, version = _open_case(ctx, session, actor, req)
         check_case_visible(actor, case)

@@ -10,11 +10,22 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS, ROLES, TASK_SUPERVISORS
 from server.db import utcnow
 from server.downloads import send_bytes
-from server.services import attachments, cases, documents_read, inbox, registers, staff, students, tasks
+from server.services import (
+    applications,
+    attachments,
+    cases,
+    documents_read,
+    inbox,
+    registers,
+    staff,
+    students,
+    tasks,
+)
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
 from server.services.logins import SignInFailed, sign_in
@@ -334,6 +345,15 @@ def document(document_id: int):  # type: ignore[no-untyped-def]
 
 
 # --- registering an application ---------------------------------------------------------------
+# The application's fields (forms/<process>/application.schema.json) share the page's form with
+# the applicant's: their inputs are named "app.<field>" so the two can never collide.
+APPLICATION_PREFIX = "app."
+
+
+def _prefixed(form: MultiDict[str, str], prefix: str) -> MultiDict[str, str]:
+    return MultiDict([(k.removeprefix(prefix), v) for k, v in form.items(multi=True) if k.startswith(prefix)])
+
+
 @staff_bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def register():  # type: ignore[no-untyped-def]
@@ -347,29 +367,47 @@ def register():  # type: ignore[no-untyped-def]
     found = students.search_students(ctx(), me, q) if q else []
     key = f"{process_id}/register"
     schema = ctx().forms.load(key)[0] if process_id and ctx().forms.exists(key) else None
+    app_form = applications.application_form(ctx(), process_id)
+    app_schema = app_form[0] if app_form else None
     errors: dict[str, str] = {}
+    app_errors: dict[str, str] = {}
     message = None
     applicant: dict[str, Any] = {}
+    application: dict[str, Any] = {}
     if request.method == "POST" and process_id:
         student_id = form.get("student_id", "").strip()
         if schema is not None and not student_id:
             applicant = formfields.parse(schema, request.form)
+        if app_schema is not None:
+            application = formfields.parse(app_schema, _prefixed(request.form, APPLICATION_PREFIX))
+        data: dict[str, Any] = dict(application)
+        if applicant or (schema and not student_id):
+            data["applicant"] = applicant
         try:
             case_id = cases.start_case(ctx(), me, cases.StartRequest(
                 process_id=process_id, channel=channel,
-                student_id=int(student_id) if student_id.isdigit() else None,
-                data={"applicant": applicant} if applicant or (schema and not student_id) else {}))
+                student_id=int(student_id) if student_id.isdigit() else None, data=data))
         except Invalid as exc:
             message = exc.message
-            errors = {k.removeprefix("data.applicant."): v for k, v in exc.fields.items()}
+            for name, reason in exc.fields.items():
+                if name.startswith("data.applicant."):
+                    errors[name.removeprefix("data.applicant.")] = reason
+                elif app_schema is not None and name.removeprefix("data.") in app_schema["properties"]:
+                    app_errors[name.removeprefix("data.")] = reason
+                else:
+                    errors[name] = reason
         else:
             attachments.attach(ctx(), me, case_id, _uploads("attachments"))
             flash(_("The application is registered: case № %(id)d.", id=case_id), "info")
             return redirect(url_for("staff.case_page", case_id=case_id))
     fields = formfields.fields_for(schema, applicant, lang(), errors) if schema else []
+    app_fields = formfields.fields_for(app_schema, application, lang(), app_errors) if app_schema else []
+    for f in app_fields:
+        f.name = APPLICATION_PREFIX + f.name
     status = 422 if message else 200
     return render_template("staff/register.html", processes=_process_choices(), process_id=process_id,
-                           channel=channel, q=q, found=found, fields=fields, message=message,
+                           channel=channel, q=q, found=found, fields=fields, app_fields=app_fields,
+                           needs_student=applications.needs_student(app_schema), message=message,
                            errors=errors, student_id=form.get("student_id", "")), status
 
 

@@ -1,0 +1,59 @@
+"""What an application says besides who it is about: a procedure's application form.
+
+`forms/<process_id>/application.schema.json` declares the fields a registrar takes from the
+application when registering it — a certificate's purpose and number of copies, the dates of
+an academic leave, a foreign student's arrival date. They become top-level variables of the
+case, which the model's instructions, gateways and documents read. The form is checked when
+the case is started (over the API and in the staff UI alike): a missing or malformed field is
+refused with its name and reason before anything is written, instead of the process stopping
+later on a variable it does not have. Fields left out take the form's defaults.
+
+Keys of the start data the form does not declare pass through unchanged (`applicant`, the
+rows of a batch order): other checks own them. A procedure without the file takes its start
+data as given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from server.services.context import AppContext
+from server.services.errors import Invalid
+from server.services.forms import validate_submission
+
+REFUSED = "Заявление не зарегистрировано: исправьте отмеченные поля"
+
+
+def form_key(process_id: str) -> str:
+    return f"{process_id}/application"
+
+
+def application_form(ctx: AppContext, process_id: str) -> tuple[dict[str, Any], Draft202012Validator] | None:
+    """The procedure's application form (schema, validator), or None when it has none."""
+    key = form_key(process_id)
+    if not process_id or not ctx.forms.exists(key):
+        return None
+    return ctx.forms.load(key)
+
+
+def needs_student(schema: dict[str, Any] | None) -> bool:
+    """False for a procedure about no particular student (a vacant-grant announcement)."""
+    return not (schema or {}).get("x-no-student", False)
+
+
+def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The start data with the application's fields checked and their defaults filled in;
+    `Invalid` naming each bad field as `data.<name>` otherwise."""
+    form = application_form(ctx, process_id)
+    if form is None:
+        return data
+    schema, validator = form
+    declared = (schema.get("properties") or {}).keys()
+    given = {key: value for key, value in data.items() if key in declared}
+    try:
+        clean = validate_submission(schema, validator, given)
+    except Invalid as exc:
+        raise Invalid(REFUSED, {f"data.{name}": reason for name, reason in exc.fields.items()}) from None
+    return {**data, **clean}

@@ -1,0 +1,139 @@
+"""Application forms (forms/<process>/application.schema.json): what the registrar takes from
+an application besides who it is about, checked when the case is started — over the API and
+in the staff UI — with the form's defaults filled in, and nothing written when it is refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from server.auth import Actor
+from server.domain.iin import make_iin
+from server.models import Case
+from server.services import deployments
+from tests.integration.api import add_student, case_view
+from tests.integration.web import Staff, field_error, text
+
+IIN = make_iin(date(2004, 5, 17), "F", 2468)
+
+
+@pytest.fixture
+def env(ctx, people):
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    return {"h": people, "student_id": add_student(ctx, IIN, group=None)}
+
+
+def _cases(ctx) -> int:
+    with ctx.db.read() as session:
+        return session.scalar(select(func.count(Case.id)))
+
+
+def _start(client, env, process_id: str, data: dict, student: bool = True):
+    return client.post("/api/v1/cases", headers=env["h"]["registrar"], json={
+        "process_id": process_id, "data": data,
+        **({"student_id": env["student_id"]} if student else {})})
+
+
+def test_defaults_fill_what_the_application_left_out(client, ctx, env):
+    r = _start(client, env, "cert_study", {})
+    assert r.status_code == 201, r.json
+    view = case_view(client, env["h"], r.json["id"])
+    assert view["data"]["purpose"] == "по месту требования" and view["data"]["copies"] == 1
+    (task,) = view["open_tasks"]
+    # The instructions read the application's fields: no blanks where they used to be.
+    assert "Цель справки: по месту требования; экземпляров: 1." in task["instructions"]
+
+
+def test_the_application_given_is_kept(client, ctx, env):
+    r = _start(client, env, "cert_study", {"purpose": "в военный комиссариат", "copies": 3})
+    assert r.status_code == 201, r.json
+    data = case_view(client, env["h"], r.json["id"])["data"]
+    assert (data["purpose"], data["copies"]) == ("в военный комиссариат", 3)
+
+
+@pytest.mark.parametrize(("process_id", "data", "student", "fields"), [
+    ("cert_study", {"copies": 0}, True, {"data.copies": "Значение меньше допустимого (1)"}),
+    ("cert_study", {"copies": "два"}, True, {"data.copies": "Неверный тип значения"}),
+    ("cert_study", {"purpose": ""}, True, {"data.purpose": "Слишком короткое значение (1)"}),
+    ("academic_leave", {"leave_start": "2026-09-01"}, True,
+     {"data.leave_ground": "Обязательное поле", "data.leave_end": "Обязательное поле"}),
+    ("academic_leave", {"leave_ground": "vacation", "leave_start": "2026-09-01", "leave_end": "2027-06-30"},
+     True, {"data.leave_ground": "Выберите значение из списка: medical, tuberculosis, military, childcare"}),
+    # The arrival is what a registrar registers; its date is what the deadline counts from.
+    ("foreign_registration", {}, True, {"data.arrival_date": "Обязательное поле"}),
+    ("foreign_registration", {"registration_kind": "deregistration"}, True,
+     {"data.departure_date": "Обязательное поле"}),
+    ("foreign_registration", {"arrival_date": "15.06.2026"}, True, {"data.arrival_date": "Неверный формат"}),
+    ("military", {}, True, {"data.request": "Обязательное поле"}),
+    ("vacant_grant", {"programme_group_code": "b57", "programme_group_name": "ИТ", "grant_count": 1,
+                      "vacancy_reason": "отчисление", "application_deadline": "2026-12-20"}, False,
+     {"data.programme_group_code": "Неверный формат"}),
+])
+def test_a_bad_application_is_refused_naming_the_field(client, ctx, env, process_id, data, student, fields):
+    before = _cases(ctx)
+    r = _start(client, env, process_id, data, student)
+    assert r.status_code == 422, r.json
+    assert r.json["message"] == "Заявление не зарегистрировано: исправьте отмеченные поля"
+    for name, reason in fields.items():
+        assert r.json["fields"].get(name, "").startswith(reason), r.json["fields"]
+    assert _cases(ctx) == before  # nothing registered
+
+
+def test_start_data_the_form_does_not_declare_passes_through(client, ctx, env):
+    r = _start(client, env, "cert_study", {"copies": 2, "note_from_portal": "заявка №77"})
+    assert r.status_code == 201, r.json
+    assert case_view(client, env["h"], r.json["id"])["data"]["note_from_portal"] == "заявка №77"
+
+
+def test_a_triggered_deregistration_needs_no_application(client, ctx, env):
+    """Cases that models open themselves (case/start) carry their own data: the form is for
+    what a registrar registers."""
+    from server.services.cases import StartRequest, open_case
+
+    with ctx.db.unit_of_work() as session:
+        case = open_case(ctx, session, Actor.system(), StartRequest(
+            "foreign_registration", student_id=env["student_id"],
+            data={"registration_kind": "deregistration", "departure_date": "2026-09-01",
+                  "deregistration_reason": "expulsion", "order_number": "12-у"}))
+        assert case.status == "in_progress"
+
+
+# --- the staff UI ------------------------------------------------------------------------------
+def test_registering_in_the_ui_asks_for_the_application(app, ctx, env):
+    registrar = Staff(app, "registrar")
+    page = registrar.get(f"/app/cases/new?process=cert_study&q={IIN}")
+    assert 'name="app.purpose"' in page and 'name="app.copies"' in page
+    assert "Цель справки (куда представляется)" in text(page)
+    form = {"process": "cert_study", "q": IIN, "channel": "direct", "student_id": str(env["student_id"]),
+            "app.purpose": "по месту работы родителей", "app.copies": "0"}
+    r = registrar.post("/app/cases/new", form, status=422)
+    page = r.get_data(as_text=True)
+    assert field_error(page, "app.copies") == "Значение меньше допустимого (1)"
+    assert 'value="по месту работы родителей"' in page  # the input is kept
+    assert _cases(ctx) == 0
+    r = registrar.post("/app/cases/new", {**form, "app.copies": "2"})
+    case_id = int(r.headers["Location"].rsplit("/", 1)[-1])
+    data = case_view(app.test_client(), env["h"], case_id)["data"]
+    assert (data["purpose"], data["copies"]) == ("по месту работы родителей", 2)
+
+
+def test_the_application_form_speaks_kazakh(app, ctx, env):
+    page = Staff(app, "registrar", lang="kk").get("/app/cases/new?process=academic_leave")
+    assert "Өтініш" in text(page) and "Академиялық демалыс негізі" in text(page)
+    assert "Дәрігерлік-консультациялық комиссияның қорытындысы (6–12 ай)" in text(page)
+
+
+def test_an_announcement_is_registered_without_a_student(app, ctx, env):
+    registrar = Staff(app, "registrar")
+    page = registrar.get("/app/cases/new?process=vacant_grant")
+    assert 'id="q"' not in page and "find the student" not in page
+    assert "найдите" not in text(page).lower()
+    r = registrar.post("/app/cases/new", {
+        "process": "vacant_grant", "channel": "direct", "app.programme_group_code": "B057",
+        "app.programme_group_name": "Информационные технологии", "app.grant_count": "2",
+        "app.vacancy_reason": "отчисление обладателя гранта", "app.application_deadline": "2026-12-20"})
+    case_id = int(r.headers["Location"].rsplit("/", 1)[-1])
+    data = case_view(app.test_client(), env["h"], case_id)["data"]
+    assert data["grant_count"] == 2 and data["programme_group_code"] == "B057"
