@@ -11,7 +11,16 @@ from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.serialize import case_detail, case_out, process_out, task_detail, task_out
 from server.downloads import send_bytes
-from server.services import batch_orders, cases, contingent, deployments, documents_read, inbox, tasks
+from server.services import (
+    applications,
+    batch_orders,
+    cases,
+    contingent,
+    deployments,
+    documents_read,
+    inbox,
+    tasks,
+)
 from server.services.context import AppContext
 
 api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="regoffice")
@@ -34,7 +43,9 @@ def _auth_doc(*extra: int) -> dict[str, Any]:
 @api_bp.doc(summary="List deployed processes (latest versions)", **_auth_doc())
 def list_processes():  # type: ignore[no-untyped-def]
     current_actor()
-    return {"items": [process_out(d) for d in deployments.list_definitions(ctx())]}
+    app = ctx()
+    return {"items": [process_out(d, (applications.application_form(app, d.process_id) or (None,))[0])
+                      for d in deployments.list_definitions(app)]}
 
 
 @api_bp.post("/processes")

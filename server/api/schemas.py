@@ -205,6 +205,9 @@ class ProcessOut(Schema):
     is_latest = Boolean()
     deployed_at = DateTime()
     user_tasks = List(Dict())
+    application_form = Dict(allow_none=True, metadata={"description": (
+        "JSON Schema of what POST /cases takes in `data` for this procedure "
+        "(forms/<process_id>/application.schema.json), null when it has none")})
 
 
 class ProcessListOut(Schema):

@@ -51,11 +51,12 @@ def case_detail(view: CaseView) -> dict[str, Any]:
     return out
 
 
-def process_out(d: ProcessDefinition) -> dict[str, Any]:
+def process_out(d: ProcessDefinition, application_form: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": d.id, "process_id": d.process_id, "version": d.version, "name": d.name,
         "kind": d.kind, "dialect": d.dialect, "filename": d.filename,
         "content_hash": d.content_hash, "is_latest": d.is_latest, "deployed_at": d.deployed_at,
         "user_tasks": [{"id": m.get("bpmn_id"), "name": m.get("name"), "lane": m.get("lane"),
                         "form_key": m.get("form_key")} for m in (d.task_meta or {}).values()],
+        "application_form": application_form,
     }

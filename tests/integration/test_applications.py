@@ -137,3 +137,10 @@ def test_an_announcement_is_registered_without_a_student(app, ctx, env):
     case_id = int(r.headers["Location"].rsplit("/", 1)[-1])
     data = case_view(app.test_client(), env["h"], case_id)["data"]
     assert data["grant_count"] == 2 and data["programme_group_code"] == "B057"
+
+
+def test_the_process_list_shows_each_application_form(client, env):
+    r = client.get("/api/v1/processes", headers=env["h"]["registrar"])
+    forms = {p["process_id"]: p["application_form"] for p in r.json["items"]}
+    assert forms["cert_study"]["properties"]["copies"]["default"] == 1
+    assert forms["transfer_in"] is None  # its applicant is the registration form
