@@ -90,14 +90,26 @@ browser:
 	fi
 
 # --- the rest -------------------------------------------------------------------------------
-# After changing a user-visible string of the staff UI: extract, merge into ru/kk/en, translate
-# the new entries in server/web/translations/*/LC_MESSAGES/messages.po, then compile.
+# After changing a user-visible string: extract, merge, translate the new entries, then compile.
+# Two catalogs (gettext domains) in server/web/translations/<lang>/LC_MESSAGES:
+#   messages.po  the staff UI's own texts: English msgids (gettext/_), translated to ru, kk, en;
+#   errors.po    the services' messages: Russian msgids (the error classes and tr() of
+#                server/services/errors.py are the keywords), translated to kk and en.
+# tests/integration/test_error_messages.py reads ERROR_KEYWORDS from here.
+ERROR_KEYWORDS := tr DomainError NotFound Forbidden Conflict Invalid ModelRejected Unavailable SignInFailed InvalidIIN:2
+ERROR_LOCALES := kk en
 i18n: $(STAMP_TEST)
 	@mkdir -p build
 	$(VENV)/bin/pybabel extract -F server/web/babel.cfg -k _ -k gettext --no-location --omit-header \
 	  -o build/messages.pot .
 	$(VENV)/bin/pybabel update -i build/messages.pot -d server/web/translations --ignore-pot-creation-date --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d server/web/translations
+	$(VENV)/bin/pybabel extract -F server/web/babel_errors.cfg --no-default-keywords \
+	  $(addprefix -k ,$(ERROR_KEYWORDS)) --no-location --omit-header -o build/errors.pot .
+	for lang in $(ERROR_LOCALES); do \
+	  $(VENV)/bin/pybabel update -D errors -l $$lang --init-missing -i build/errors.pot -d server/web/translations \
+	    --ignore-pot-creation-date --no-fuzzy-matching; \
+	done
+	$(VENV)/bin/pybabel compile -D "messages errors" -d server/web/translations
 
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check .

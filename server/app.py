@@ -20,7 +20,9 @@ from server.config import Settings
 from server.db import DB_INT_MAX
 from server.services import errors as domain
 from server.services.context import AppContext
+from server.services.errors import tr
 from server.web import html_error, init_web, is_staff_page, public_bp
+from server.web.i18n import api_locale, localized, localized_fields, localized_message
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +89,17 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
 
 def _error(code: str, message: str, status: int, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    return jsonify({"error": code, "message": message, "fields": fields or {}}), status
+    """A JSON error: Russian, or the language the client asks for in Accept-Language."""
+    locale = api_locale()
+    return jsonify({"error": code, "message": localized(message, locale),
+                    "fields": localized_fields(fields or {}, locale)}), status
 
 
 def _register_errors(app: APIFlask) -> None:
     @app.errorhandler(domain.DomainError)
     def _domain(exc: domain.DomainError):  # type: ignore[no-untyped-def]
         if is_staff_page():
-            return html_error(exc.message, _status_of(exc))
+            return html_error(localized_message(exc), _status_of(exc))
         return _error(exc.code, exc.message, _status_of(exc), exc.fields)
 
     @app.error_processor
@@ -108,18 +113,22 @@ def _register_errors(app: APIFlask) -> None:
         code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 413: "too_large", 422: "invalid"}.get(
                     error.status_code, "error")
-        message = "Запрос содержит ошибки: исправьте отмеченные поля" if fields else error.message
-        return {"error": code, "message": message, "fields": fields}, error.status_code, error.headers
+        message = tr("Запрос содержит ошибки: исправьте отмеченные поля") if fields else error.message
+        return ({"error": code, "message": localized(message, api_locale()), "fields": fields},
+                error.status_code, error.headers)
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]
-        return _error("conflict", "Данные только что изменил другой пользователь: обновите страницу "
-                      "и повторите действие", 409)
+        message = tr("Данные только что изменил другой пользователь: обновите страницу и повторите "
+                     "действие")
+        if is_staff_page():
+            return html_error(localized(message), 409)
+        return _error("conflict", message, 409)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
-        messages = {404: "Адрес не найден", 405: "Метод не поддерживается",
-                    413: "Файл слишком большой"}
+        messages = {404: tr("Адрес не найден"), 405: tr("Метод не поддерживается"),
+                    413: tr("Файл слишком большой")}
         if is_staff_page():
             from flask_babel import gettext
 
@@ -139,8 +148,8 @@ def _register_errors(app: APIFlask) -> None:
 
             return html_error(gettext("Internal server error: nothing was changed. Tell the administrator."),
                               500)
-        return _error("internal", "Внутренняя ошибка сервера; запрос не выполнен, данные не изменены. "
-                      "Сообщите администратору.", 500)
+        return _error("internal", tr("Внутренняя ошибка сервера; запрос не выполнен, данные не "
+                                     "изменены. Сообщите администратору."), 500)
 
 
 def _register_health(app: APIFlask, ctx: AppContext) -> None:

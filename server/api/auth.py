@@ -6,7 +6,9 @@ from apiflask import HTTPTokenAuth
 from flask import current_app
 
 from server.auth import Actor
+from server.services.errors import tr
 from server.services.users import actor_for_token
+from server.web.i18n import api_locale, localized
 
 token_auth = HTTPTokenAuth(scheme="Bearer", description="API token created by `regoffice users token`")
 
@@ -22,7 +24,8 @@ def _verify(token: str) -> Actor | None:
 def _auth_error(error):  # type: ignore[no-untyped-def]
     return {
         "error": "unauthorized",
-        "message": "Нужна авторизация: передайте заголовок Authorization: Bearer <токен>",
+        "message": localized(tr("Нужна авторизация: передайте заголовок Authorization: Bearer <токен>"),
+                             api_locale()),
         "fields": {},
     }, 401, {"WWW-Authenticate": 'Bearer realm="regoffice"'}
 

@@ -14,7 +14,7 @@ from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.downloads import send_bytes
 from server.services import charts, report_stats, reports, reports_export
-from server.services.errors import Invalid, NotFound
+from server.services.errors import Invalid, NotFound, tr
 
 reports_bp = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports", tag="reports")
 FILES = {"xlsx": reports_export.XLSX, "docx": reports_export.DOCX}
@@ -41,7 +41,7 @@ def _period(query: dict[str, Any]) -> reports.Period:
         return reports.month_period(query["month"])
     if query.get("date_from") and query.get("date_to"):
         return reports.range_period(query["date_from"], query["date_to"])
-    raise Invalid("Укажите месяц (month=ГГГГ-ММ) или период (from и to)", {"month": "Обязательное поле"})
+    raise Invalid("Укажите месяц (month=ГГГГ-ММ) или период (from и to)", {"month": tr("Обязательное поле")})
 
 
 @reports_bp.get("/public-services")
@@ -127,5 +127,5 @@ def dashboard():  # type: ignore[no-untyped-def]
 def dashboard_chart(chart: str):  # type: ignore[no-untyped-def]
     draw = charts.DASHBOARD_CHARTS.get(chart)
     if draw is None:
-        raise NotFound(f"Нет такой диаграммы; есть: {', '.join(charts.DASHBOARD_CHARTS)}")
+        raise NotFound("Нет такой диаграммы; есть: %(charts)s", charts=", ".join(charts.DASHBOARD_CHARTS))
     return Response(draw(report_stats.dashboard(ctx(), current_actor())), mimetype=SVG)

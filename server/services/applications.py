@@ -23,8 +23,6 @@ from server.services.context import AppContext
 from server.services.errors import Invalid
 from server.services.forms import validate_submission
 
-REFUSED = "Заявление не зарегистрировано: исправьте отмеченные поля"
-
 
 def form_key(process_id: str) -> str:
     return f"{process_id}/application"
@@ -55,5 +53,6 @@ def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any])
     try:
         clean = validate_submission(schema, validator, given)
     except Invalid as exc:
-        raise Invalid(REFUSED, {f"data.{name}": reason for name, reason in exc.fields.items()}) from None
+        raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля",
+                      {f"data.{name}": reason for name, reason in exc.fields.items()}) from None
     return {**data, **clean}

@@ -14,7 +14,7 @@ from server.auth import Actor
 from server.models import Attachment, Case
 from server.services.cases import check_case_visible, lock_case
 from server.services.context import AppContext
-from server.services.errors import Invalid, NotFound
+from server.services.errors import Invalid, NotFound, tr
 from server.services.steps import audit
 
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/tiff"}
@@ -42,18 +42,21 @@ def attach(ctx: AppContext, actor: Actor, case_id: int, uploads: list[Upload], *
         _visible_case(ctx, actor, case_id)
         return []
     if len(uploads) > MAX_FILES:
-        raise Invalid(f"Не больше {MAX_FILES} файлов за раз", {"attachments": "Слишком много файлов"})
+        raise Invalid("Не больше %(limit)s файлов за раз", {"attachments": tr("Слишком много файлов")},
+                      limit=MAX_FILES)
     limit = ctx.settings.max_upload_bytes
     kinds = [u.content_type or mimetypes.guess_type(u.filename)[0] or "" for u in uploads]
     for upload, kind in zip(uploads, kinds, strict=True):
         if kind not in ALLOWED_TYPES:
-            raise Invalid(f"Файл «{_clean_name(upload.filename)}»: допустимы PDF, JPEG, PNG, TIFF",
-                          {"attachments": "Недопустимый тип файла"})
+            raise Invalid("Файл «%(name)s»: допустимы PDF, JPEG, PNG, TIFF",
+                          {"attachments": tr("Недопустимый тип файла")}, name=_clean_name(upload.filename))
         if not upload.content:
-            raise Invalid(f"Файл «{_clean_name(upload.filename)}» пуст", {"attachments": "Пустой файл"})
+            raise Invalid("Файл «%(name)s» пуст", {"attachments": tr("Пустой файл")},
+                          name=_clean_name(upload.filename))
         if len(upload.content) > limit:
-            raise Invalid(f"Файл «{_clean_name(upload.filename)}» больше {limit // (1024 * 1024)} МБ",
-                          {"attachments": "Файл слишком большой"})
+            raise Invalid("Файл «%(name)s» больше %(megabytes)s МБ",
+                          {"attachments": tr("Файл слишком большой")},
+                          name=_clean_name(upload.filename), megabytes=limit // (1024 * 1024))
     with ctx.db.unit_of_work() as session:
         case = lock_case(ctx, session, case_id)
         check_case_visible(actor, case)

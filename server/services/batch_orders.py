@@ -28,7 +28,7 @@ from server.models.case import OPEN_STATUSES
 from server.services.cases import StartRequest, lock_case, open_case
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
-from server.services.errors import Conflict, Forbidden, Invalid
+from server.services.errors import Conflict, Forbidden, Invalid, tr
 from server.services.steps import audit, persist_step
 
 # The order's wording (document_context.CONTINGENT_KINDS): «О зачислении в порядке перевода» when
@@ -121,14 +121,15 @@ def _faculty_id(session: Session, code: str | None) -> int | None:
         return None
     faculty_id = session.scalar(select(Faculty.id).where(Faculty.code == code))
     if faculty_id is None:
-        raise Invalid("Факультет не найден", {"faculty_code": f"Нет факультета с кодом {code}"})
+        raise Invalid("Факультет не найден",
+                      {"faculty_code": tr("Нет факультета с кодом %(code)s", code=code)})
     return faculty_id
 
 
 def _waiting_query(session: Session, process_id: str | None, faculty_code: str | None) -> Any:
     if process_id is not None and process_id not in BATCH_PROCESSES:
         raise Invalid("Эта процедура не ждёт сводного приказа",
-                      {"process_id": f"Допустимо: {', '.join(BATCH_PROCESSES)}"})
+                      {"process_id": tr("Допустимо: %(values)s", values=", ".join(BATCH_PROCESSES))})
     stmt = (select(BatchOrderItem).join(Case, Case.id == BatchOrderItem.case_id)
             .where(BatchOrderItem.status == "waiting", Case.status.in_(OPEN_STATUSES))
             .order_by(BatchOrderItem.id))
@@ -173,7 +174,7 @@ def collect_transfers(ctx: AppContext, actor: Actor, req: BatchRequest) -> int:
         if not items:
             raise Invalid("Нет дел, ожидающих сводного приказа: согласованные переводы с отметкой "
                           "«В сводный приказ» появятся здесь после согласования проректором",
-                          {"cases": "Нет ожидающих дел"})
+                          {"cases": tr("Нет ожидающих дел")})
         effective = req.effective_date or ctx.local_today()
         students = [{**item.student, "case_id": item.case_id} for item in items]
         batch = open_case(ctx, session, actor, StartRequest(

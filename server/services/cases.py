@@ -19,7 +19,7 @@ from server.models.case import OPEN_STATUSES
 from server.services.applications import complete_application
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
-from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
 from server.services.steps import CaseStep, audit, persist_step
 
@@ -63,13 +63,13 @@ class StartRequest:
 def _validate_start(req: StartRequest) -> None:
     fields: dict[str, str] = {}
     if req.channel not in CHANNELS:
-        fields["channel"] = f"Допустимые каналы: {', '.join(CHANNELS)}"
+        fields["channel"] = tr("Допустимые каналы: %(values)s", values=", ".join(CHANNELS))
     if not isinstance(req.data, dict):
-        fields["data"] = "Ожидается объект JSON"
+        fields["data"] = tr("Ожидается объект JSON")
     else:
         for key in req.data:
             if key in RESERVED_DATA_KEYS or not str(key).isidentifier() or str(key).startswith("_"):
-                fields[f"data.{key}"] = "Недопустимое имя переменной"
+                fields[f"data.{key}"] = tr("Недопустимое имя переменной")
     if fields:
         raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля", fields)
 
@@ -86,7 +86,7 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
     schema, validator = forms.load(key)
     applicant = req.data.get("applicant")
     if not isinstance(applicant, dict):
-        raise Invalid("Укажите данные заявителя", {"data.applicant": "Обязательное поле"})
+        raise Invalid("Укажите данные заявителя", {"data.applicant": tr("Обязательное поле")})
     try:
         validate_submission(schema, validator, applicant)
     except Invalid as exc:
@@ -142,7 +142,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     if req.student_id is not None:
         student = session.get(Student, req.student_id)
         if student is None:
-            raise NotFound("Студент не найден", {"student_id": "Нет студента с таким id"})
+            raise NotFound("Студент не найден", {"student_id": tr("Нет студента с таким id")})
     received = req.received_at or utcnow()
     data = dict(req.data)
     data.update(service_code=req.process_id, channel=req.channel)
@@ -169,8 +169,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     try:
         calls = instance.run()
     except EngineError as exc:
-        raise Invalid(f"Процесс остановился с ошибкой: {exc}",
-                      {"data": str(exc)}) from None
+        raise Invalid("Процесс остановился с ошибкой: %(error)s", {"data": str(exc)}, error=exc) from None
     open_tasks = persist_step(ctx, session, case, instance, calls, actor)
     return case, instance, open_tasks, definition.version
 
@@ -185,8 +184,8 @@ def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor:
     applications. A listed student missing from the registry is noted in the audit trail."""
     depth = session.info.get("triggered_depth", 0)
     if depth >= MAX_TRIGGER_DEPTH:  # models that start each other in a loop
-        raise Invalid(f"Процедура «{parent.process_id}» открывает дела по цепочке глубже "
-                      f"{MAX_TRIGGER_DEPTH}: проверьте операторы case/start в моделях")
+        raise Invalid("Процедура «%(process_id)s» открывает дела по цепочке глубже %(depth)s: проверьте "
+                      "операторы case/start в моделях", process_id=parent.process_id, depth=MAX_TRIGGER_DEPTH)
     data = params.get("data") or {}
     process_id = str(params.get("process_id") or "")
     if "student_iins" in params:  # a batch order: one case per listed student (e.g. graduates)
@@ -328,12 +327,12 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
     if not actor.has_any(CASE_CANCELLERS):
         raise Forbidden("Отменять дела может специалист офиса регистратора")
     if not reason or not reason.strip():
-        raise Invalid("Укажите причину", {"reason": "Обязательное поле"})
+        raise Invalid("Укажите причину", {"reason": tr("Обязательное поле")})
     with ctx.db.unit_of_work() as session:
         case = lock_case(ctx, session, case_id)
         check_case_visible(actor, case)
         if case.status not in OPEN_STATUSES:
-            raise Conflict(f"Дело уже завершено (статус: {case.status}); отменить его нельзя")
+            raise Conflict("Дело уже завершено (статус: %(status)s); отменить его нельзя", status=case.status)
         _refuse_if_in_batch_order(session, case)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
@@ -355,9 +354,10 @@ def _refuse_if_in_batch_order(session: Session, case: Case) -> None:
     batch_id = session.scalar(select(BatchOrderItem.batch_case_id).where(
         BatchOrderItem.case_id == case.id, BatchOrderItem.status == "collected"))
     if batch_id is not None:
-        raise Conflict(f"Студент включён в проект сводного приказа (дело № {batch_id}). Сначала "
+        raise Conflict("Студент включён в проект сводного приказа (дело № %(batch_id)s). Сначала "
                        "отмените сводный приказ или верните его на доработку, затем отмените это дело",
-                       {"case_id": f"В сводном приказе, дело № {batch_id}"})
+                       {"case_id": tr("В сводном приказе, дело № %(batch_id)s", batch_id=batch_id)},
+                       batch_id=batch_id)
 
 
 def lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:

@@ -15,7 +15,7 @@ from server.domain.iin import iin_sex
 from server.models import Faculty, Student
 from server.services.cases import StartRequest, start_case
 from server.services.context import AppContext
-from server.services.errors import Forbidden, Invalid
+from server.services.errors import Forbidden, Invalid, tr
 from server.services.students import clean_row, parse_rows
 
 ORDER_KINDS = ("enrolment", "promotion", "graduation")
@@ -40,9 +40,10 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
         raise Invalid("Файл не прочитан: сохраните список как CSV (UTF-8) или XLSX",
                       {"file": str(exc)[:200]}) from None
     if not rows:
-        raise Invalid("Список пуст: нет ни одной строки с обучающимся", {"file": "Нет строк"})
+        raise Invalid("Список пуст: нет ни одной строки с обучающимся", {"file": tr("Нет строк")})
     if len(rows) > MAX_ROWS:
-        raise Invalid(f"В одном приказе не более {MAX_ROWS} обучающихся", {"file": "Слишком много строк"})
+        raise Invalid("В одном приказе не более %(limit)s обучающихся", {"file": tr("Слишком много строк")},
+                      limit=MAX_ROWS)
     with ctx.db.read() as session:
         faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
     errors: dict[str, str] = {}
@@ -50,20 +51,23 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         values, problems = clean_row(row, faculties)
-        for problem in problems:
-            field, _, message = problem.partition(": ")
-            errors.setdefault(f"row {line}.{field}", f"строка {line}, поле {field}: {message}")
+        for field, reason in problems:
+            errors.setdefault(f"row {line}.{field}", tr("строка %(line)s, поле %(field)s: %(reason)s",
+                                                        line=line, field=field, reason=reason))
         iin = values.get("iin")
         if iin and iin in seen:
-            errors[f"row {line}.iin"] = f"строка {line}, поле iin: ИИН повторяет строку {seen[iin]}"
+            errors[f"row {line}.iin"] = tr("строка %(line)s, поле iin: ИИН повторяет строку %(first)s",
+                                           line=line, first=seen[iin])
         elif iin:
             seen[iin] = line
         values["sex"] = iin_sex(iin) if iin and not problems else None
         cleaned.append({k: v for k, v in values.items() if v is not None})
     if errors:
         first = next(iter(errors.values()))
-        raise Invalid(f"Список не принят, ничего не сохранено: {first}"
-                      + (f" (всего ошибок: {len(errors)})" if len(errors) > 1 else ""), errors)
+        if len(errors) > 1:
+            raise Invalid("Список не принят, ничего не сохранено: %(first)s (всего ошибок: %(count)s)",
+                          errors, first=first, count=len(errors))
+        raise Invalid("Список не принят, ничего не сохранено: %(first)s", errors, first=first)
     # Citizenship the list leaves out is taken from the registry (foreign graduates are
     # deregistered when the order is signed: workflows/contingent_order.bpmn).
     missing = [r["iin"] for r in cleaned if "citizenship" not in r]
@@ -83,9 +87,9 @@ def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -
         raise Forbidden("Загружать списки для приказов может специалист офиса регистратора")
     fields = {}
     if req.order_kind not in ORDER_KINDS:
-        fields["order_kind"] = f"Допустимо: {', '.join(ORDER_KINDS)}"
+        fields["order_kind"] = tr("Допустимо: %(values)s", values=", ".join(ORDER_KINDS))
     if req.effective_date is None:
-        fields["effective_date"] = "Обязательное поле: дата, с которой действует приказ"
+        fields["effective_date"] = tr("Обязательное поле: дата, с которой действует приказ")
     if fields:
         raise Invalid("Укажите вид приказа и дату, с которой он действует", fields)
     students = read_order_list(ctx, req.filename, req.content)

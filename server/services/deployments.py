@@ -14,7 +14,7 @@ from server.auth.roles import DEPLOYERS, ROLES
 from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
 from server.models import AuditEvent, ProcessDefinition
 from server.services.context import ASYNC_OPERATORS, SYNC_OPERATORS, AppContext
-from server.services.errors import Forbidden, ModelRejected, NotFound
+from server.services.errors import Forbidden, ModelRejected, NotFound, tr
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,9 @@ def _check_operators(filename: str, bundle_sources: dict[str, str],
             owner = el.getparent().getparent() if el.getparent() is not None else None
             owner_id = owner.get("id") if owner is not None else None
             if el.get("id") not in known:
-                issues.append(ModelIssue(name, owner_id,
-                                         f"неизвестный оператор сервисной задачи «{el.get('id')}»; "
-                                         f"допустимы: {', '.join(sorted(known))}"))
+                issues.append(ModelIssue(name, owner_id, tr(
+                    "неизвестный оператор сервисной задачи «%(operator)s»; допустимы: %(known)s",
+                    operator=el.get("id"), known=", ".join(sorted(known)))))
             elif el.get("id") == "case/start":
                 problem = _case_start_problem(el, SPIFF_NS, known_processes)
                 if problem:
@@ -71,9 +71,10 @@ def _case_start_problem(el: Any, ns: str, known_processes: frozenset[str]) -> st
     except (ValueError, SyntaxError):
         target = None
     if not isinstance(target, str):
-        return "оператор case/start: параметр process_id должен быть строкой в кавычках ('код')"
+        return tr("оператор case/start: параметр process_id должен быть строкой в кавычках ('код')")
     if known_processes and target not in known_processes:
-        return f"оператор case/start: процедуры «{target}» нет в каталоге услуг (config/catalog.yaml)"
+        return tr("оператор case/start: процедуры «%(process_id)s» нет в каталоге услуг "
+                  "(config/catalog.yaml)", process_id=target)
     return None
 
 
@@ -88,12 +89,19 @@ def _check_roles(ctx: AppContext, filename: str, task_meta: dict[str, Any]) -> N
         roles = list(meta.get("roles") or []) or ([ctx.role_for_lane(lane)] if lane else [])
         for role in roles:
             if role not in ROLES:
-                where = f"дорожка «{lane}»" if not meta.get("roles") else "роль задачи"
                 issues.append(ModelIssue(filename, meta.get("bpmn_id"),
-                                         f"{where}: неизвестная роль «{role}»; добавьте дорожку в "
-                                         f"config/lanes.yaml или укажите роль из: {', '.join(ROLES)}"))
+                                         _unknown_role(lane, role, from_lane=not meta.get("roles"))))
     if issues:
         raise ModelError(issues)
+
+
+def _unknown_role(lane: str | None, role: str, *, from_lane: bool) -> str:
+    roles = ", ".join(ROLES)
+    if from_lane:
+        return tr("дорожка «%(lane)s»: неизвестная роль «%(role)s»; добавьте дорожку в config/lanes.yaml "
+                  "или укажите роль из: %(roles)s", lane=lane, role=role, roles=roles)
+    return tr("роль задачи: неизвестная роль «%(role)s»; добавьте дорожку в config/lanes.yaml или "
+              "укажите роль из: %(roles)s", role=role, roles=roles)
 
 
 def _catalog_codes(ctx: AppContext) -> frozenset[str]:
@@ -112,8 +120,9 @@ def deploy_file(ctx: AppContext, actor: Actor, filename: str, content: bytes | s
     try:
         text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     except UnicodeDecodeError:
-        raise ModelRejected(f"Модель {filename} не принята: файл не в кодировке UTF-8",
-                            {filename: "Сохраните модель в кодировке UTF-8"}) from None
+        raise ModelRejected("Модель %(filename)s не принята: файл не в кодировке UTF-8",
+                            {filename: tr("Сохраните модель в кодировке UTF-8")},
+                            filename=filename) from None
     if session is not None:
         return _deploy(ctx, session, actor, filename, text)
     with ctx.db.unit_of_work() as s:
@@ -133,7 +142,8 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])
         fields = {f"{i.file}#{i.element or ''}".rstrip("#"): i.reason for i in issues}
-        raise ModelRejected(f"Модель {filename} не принята: {exc}", fields) from None
+        raise ModelRejected("Модель %(filename)s не принята: %(error)s", fields, filename=filename,
+                            error=exc) from None
     results = []
     for pid in model.ids:
         existing = session.scalar(select(ProcessDefinition).where(
@@ -166,11 +176,11 @@ def deploy_upload(ctx: AppContext, actor: Actor, filename: str, content: bytes) 
         raise Forbidden("Развёртывать модели может только администратор")
     if len(content) > ctx.settings.max_upload_bytes:
         limit = ctx.settings.max_upload_bytes
-        raise ModelRejected("Файл слишком большой", {"file": f"Не более {limit} байт"})
+        raise ModelRejected("Файл слишком большой", {"file": tr("Не более %(limit)s байт", limit=limit)})
     if not filename.lower().endswith((".bpmn", ".dmn", ".xml")):
-        raise ModelRejected("Ожидается файл .bpmn или .dmn", {"file": "Неверное расширение файла"})
+        raise ModelRejected("Ожидается файл .bpmn или .dmn", {"file": tr("Неверное расширение файла")})
     if not content.strip():
-        raise ModelRejected("Файл пуст", {"file": "Пустой файл"})
+        raise ModelRejected("Файл пуст", {"file": tr("Пустой файл")})
     return deploy_file(ctx, actor, filename, content)
 
 
@@ -216,7 +226,8 @@ def latest_definition_id(session: Session, process_id: str) -> int:
     version, by `definition_info`)."""
     found = session.scalar(_LATEST_ID, {"process_id": process_id})
     if found is None:
-        raise NotFound(f"Процесс «{process_id}» не развёрнут", {"process_id": "Неизвестный процесс"})
+        raise NotFound("Процесс «%(process_id)s» не развёрнут", {"process_id": tr("Неизвестный процесс")},
+                       process_id=process_id)
     return found
 
 

@@ -38,4 +38,5 @@ def get_document_pdf(ctx: AppContext, actor: Actor, document_id: int) -> tuple[s
         raise Unavailable("PDF недоступен: на сервере не установлен LibreOffice (пакет "
                           "libreoffice-writer-nogui). Скачайте документ в формате .docx.") from None
     except PdfFailed as exc:
-        raise Unavailable(f"Не удалось преобразовать документ в PDF: {exc}. Скачайте .docx.") from None
+        raise Unavailable("Не удалось преобразовать документ в PDF: %(error)s. Скачайте .docx.",
+                          error=exc) from None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 
 from server.services.context import AppContext
-from server.services.errors import Invalid
+from server.services.errors import Invalid, tr
 
 IIN_LENGTH = 12
 
@@ -29,8 +29,8 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999  # a date outside is a typo, refused before i
 def local_day_start(ctx: AppContext, day: date, plus_days: int = 0) -> datetime:
     """Midnight of a local calendar day (the office's time zone), as an aware datetime."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Invalid(f"Дата {day.isoformat()} вне допустимого периода ({FIRST_YEAR}–{LAST_YEAR} гг.)",
-                      {"date": "Проверьте год"})
+        raise Invalid("Дата %(date)s вне допустимого периода (%(first)s–%(last)s гг.)",
+                      {"date": tr("Проверьте год")}, date=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR)
     return datetime.combine(day + timedelta(days=plus_days), time(0), tzinfo=ctx.tz)
 
 

@@ -13,8 +13,9 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from server.domain.iin import InvalidIIN
 from server.services.context import RESERVED_DATA_KEYS
-from server.services.errors import Invalid
+from server.services.errors import Invalid, iin_reason, tr
 
 _FORMAT_CHECKER = FormatChecker()
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
@@ -30,20 +31,16 @@ def _check_iin(value: object) -> bool:
     return True
 
 
+# The reason shown for each failed JSON Schema keyword; a keyword missing here shows
+# jsonschema's own (English) message.
 _MESSAGES = {
-    "required": "Обязательное поле",
-    "type": "Неверный тип значения",
-    "enum": "Выберите значение из списка",
-    "pattern": "Неверный формат",
-    "format": "Неверный формат",
-    "minimum": "Значение меньше допустимого",
-    "maximum": "Значение больше допустимого",
-    "minLength": "Слишком короткое значение",
-    "maxLength": "Слишком длинное значение",
-    "minItems": "Слишком мало строк",
-    "maxItems": "Слишком много строк",
-    "additionalProperties": "Неизвестное поле",
-    "const": "Недопустимое значение",
+    "required": tr("Обязательное поле"),
+    "type": tr("Неверный тип значения"),
+    "pattern": tr("Неверный формат"),
+    "additionalProperties": tr("Неизвестное поле"),
+    "const": tr("Недопустимое значение"),
+    "minItems": tr("Слишком мало строк"),
+    "maxItems": tr("Слишком много строк"),
 }
 
 
@@ -57,7 +54,7 @@ class FormRegistry:
 
     def path(self, form_key: str) -> Path:
         if ".." in form_key or form_key.startswith("/"):
-            raise Invalid(f"Недопустимый ключ формы: {form_key}")
+            raise Invalid("Недопустимый ключ формы: %(form_key)s", form_key=form_key)
         return self.forms_dir / f"{form_key}.schema.json"
 
     def exists(self, form_key: str) -> bool:
@@ -105,15 +102,30 @@ def _field_of(error: Any) -> str:
 
 
 def _message_of(error: Any) -> str:
-    base = _MESSAGES.get(error.validator, error.message)
-    if error.validator == "format" and error.cause is not None:
-        reason = getattr(error.cause, "reason_ru", None)
-        return reason or f"{base}: {error.cause}"
-    if error.validator == "enum":
-        return f"{base}: {', '.join(map(str, error.validator_value))}"
-    if error.validator in ("minimum", "maximum", "minLength", "maxLength"):
-        return f"{base} ({error.validator_value})"
-    return base
+    """The reason for one failed keyword, in the form's terms."""
+    limit = error.validator_value
+    match error.validator:
+        case "format":
+            return _format_reason(error.cause)
+        case "enum":
+            return tr("Выберите значение из списка: %(values)s", values=", ".join(map(str, limit)))
+        case "minimum":
+            return tr("Значение меньше допустимого (%(limit)s)", limit=limit)
+        case "maximum":
+            return tr("Значение больше допустимого (%(limit)s)", limit=limit)
+        case "minLength":
+            return tr("Слишком короткое значение (%(limit)s)", limit=limit)
+        case "maxLength":
+            return tr("Слишком длинное значение (%(limit)s)", limit=limit)
+    return _MESSAGES.get(error.validator, error.message)
+
+
+def _format_reason(cause: BaseException | None) -> str:
+    if isinstance(cause, InvalidIIN):
+        return iin_reason(cause)
+    if cause is None:
+        return tr("Неверный формат")
+    return tr("Неверный формат: %(detail)s", detail=cause)
 
 
 def validate_submission(schema: dict[str, Any] | None, validator: Draft202012Validator | None,
@@ -126,12 +138,12 @@ def validate_submission(schema: dict[str, Any] | None, validator: Draft202012Val
     defaultValue): gateways and decisions that read it then find a value.
     """
     if not isinstance(data, dict):
-        raise Invalid("Данные формы должны быть объектом JSON", {"_form": "Ожидается объект"})
+        raise Invalid("Данные формы должны быть объектом JSON", {"_form": tr("Ожидается объект")})
     fields: dict[str, str] = {}
     if schema is None or validator is None:
         for key in data:
             if not _IDENT.match(str(key)) or key in RESERVED_DATA_KEYS:
-                fields[str(key)] = "Недопустимое имя поля"
+                fields[str(key)] = tr("Недопустимое имя поля")
     else:
         properties = schema.get("properties") or {}
         defaults = {name: copy.deepcopy(prop["default"]) for name, prop in properties.items()
@@ -140,7 +152,7 @@ def validate_submission(schema: dict[str, Any] | None, validator: Draft202012Val
         declared = set(properties.keys())
         for key in data:
             if key not in declared:
-                fields[str(key)] = "Неизвестное поле: его нет в форме"
+                fields[str(key)] = tr("Неизвестное поле: его нет в форме")
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
             fields.setdefault(_field_of(error), _message_of(error))
     if fields:

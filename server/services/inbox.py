@@ -15,7 +15,7 @@ from server.auth.roles import FACULTY_SCOPED_ROLES, TASK_SUPERVISORS
 from server.db import utcnow
 from server.models import HumanTask
 from server.services.context import AppContext
-from server.services.errors import Forbidden, Invalid
+from server.services.errors import Forbidden, Invalid, tr
 from server.services.filters import name_or_iin, within_days
 
 SCOPES = ("mine", "group", "any", "all")  # any: mine or my groups'
@@ -80,7 +80,7 @@ def _conditions(ctx: AppContext, actor: Actor, query: InboxQuery
                 ) -> tuple[list[ColumnElement[bool]] | None, list[ColumnElement[bool]]]:
     """(the scope's alternatives, None for every open task; the other filters)."""
     if query.scope not in SCOPES:
-        raise Invalid("Неизвестный раздел", {"scope": f"Допустимо: {', '.join(SCOPES)}"})
+        raise Invalid("Неизвестный раздел", {"scope": tr("Допустимо: %(values)s", values=", ".join(SCOPES))})
     arms: list[ColumnElement[bool]] | None = None
     mine = HumanTask.assignee_id.in_(actor.own_ids)
     if query.scope == "mine":

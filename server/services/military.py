@@ -13,7 +13,7 @@ from server.auth import Actor
 from server.domain.iin import InvalidIIN, iin_birth_date, iin_sex
 from server.models import Faculty, Student
 from server.services.context import AppContext
-from server.services.errors import Forbidden, NotFound
+from server.services.errors import Forbidden, NotFound, tr
 
 # [assumed] call-up age of the Law on military service: men from 18 to 27 years inclusive
 CONSCRIPTION_AGE = (18, 27)
@@ -68,7 +68,7 @@ def conscription_lists(ctx: AppContext, actor: Actor, on: date,
                                                              Student.first_name))
         if faculty_code:
             if session.scalar(select(Faculty.id).where(Faculty.code == faculty_code)) is None:
-                raise NotFound("Факультет не найден", {"faculty": "Нет факультета с таким кодом"})
+                raise NotFound("Факультет не найден", {"faculty": tr("Нет факультета с таким кодом")})
             stmt = stmt.where(Faculty.code == faculty_code)
         if not actor.sees_all_cases():
             stmt = stmt.where(Student.faculty_id == actor.faculty_id)

@@ -17,7 +17,7 @@ from server.engine import EngineError
 from server.models import Case, OutboxJob, Timer
 from server.services import background
 from server.services.context import AppContext
-from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.heartbeat import heartbeats, worker_health
 from server.services.steps import audit, enqueue
 
@@ -144,24 +144,27 @@ def list_incidents(ctx: AppContext, actor: Actor | None = None, limit: int = 100
         return [Incident.of(j) for j in _failed_jobs(session, limit=limit)]
 
 
-def _failed_job(ctx: AppContext, session: Session, job_id: int, action: str) -> OutboxJob:
+def _failed_job(ctx: AppContext, session: Session, job_id: int, *, retry: bool) -> OutboxJob:
     stmt = select(OutboxJob).where(OutboxJob.id == job_id)
     if ctx.db.is_postgres:
         stmt = stmt.with_for_update()
     job = session.scalars(stmt).first()
     if job is None:
-        raise NotFound(f"Задание №{job_id} не найдено")
-    if job.status != "failed":
-        raise Conflict(f"{action} можно только задание с ошибкой; задание №{job_id} "
-                       f"в состоянии «{job.status}». Обновите список инцидентов")
-    return job
+        raise NotFound("Задание №%(job_id)s не найдено", job_id=job_id)
+    if job.status == "failed":
+        return job
+    if retry:
+        raise Conflict("Повторить можно только задание с ошибкой; задание №%(job_id)s в состоянии "
+                       "«%(status)s». Обновите список инцидентов", job_id=job_id, status=job.status)
+    raise Conflict("Пропустить можно только задание с ошибкой; задание №%(job_id)s в состоянии "
+                   "«%(status)s». Обновите список инцидентов", job_id=job_id, status=job.status)
 
 
 def retry_job(ctx: AppContext, actor: Actor, job_id: int) -> JobState:
     """Admin action on an incident: run the failed job again, with a fresh set of attempts."""
     _require_operator(actor)
     with ctx.db.unit_of_work() as session:
-        job = _failed_job(ctx, session, job_id, "Повторить")
+        job = _failed_job(ctx, session, job_id, retry=True)
         job.status = "pending"
         job.attempts = 0
         job.available_at = utcnow()
@@ -178,9 +181,9 @@ def skip_job(ctx: AppContext, actor: Actor, job_id: int, reason: str) -> JobStat
     _require_operator(actor)
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("Укажите причину пропуска задания", {"reason": "Обязательное поле"})
+        raise Invalid("Укажите причину пропуска задания", {"reason": tr("Обязательное поле")})
     with ctx.db.unit_of_work() as session:
-        job = _failed_job(ctx, session, job_id, "Пропустить")
+        job = _failed_job(ctx, session, job_id, retry=False)
         job.status = "skipped"
         job.done_at = utcnow()
         case = session.get(Case, job.case_id) if job.case_id else None
@@ -191,8 +194,9 @@ def skip_job(ctx: AppContext, actor: Actor, job_id: int, reason: str) -> JobStat
                 resumed = background.finish_service_task(ctx, session, case.id, str(task_id),
                                                          {"skipped": True, "reason": reason})
             except EngineError as exc:
-                raise Conflict(f"Дело №{case.id} не может продолжиться без этого шага: {exc}. "
-                               "Исправьте причину ошибки и повторите задание") from None
+                raise Conflict("Дело №%(case_id)s не может продолжиться без этого шага: %(error)s. "
+                               "Исправьте причину ошибки и повторите задание", case_id=case.id,
+                               error=exc) from None
         audit(session, case, actor, "incident_skipped",
               {"job_id": job.id, "kind": job.kind, "reason": reason, "error": job.last_error,
                "resumed": resumed}, task_id=str(task_id) if task_id else None)
@@ -204,7 +208,7 @@ def enqueue_probe(ctx: AppContext, actor: Actor | None, fail_times: int) -> int:
     shows retries (and, with fail_times ≥ MAX_ATTEMPTS, an incident) end to end."""
     _require_operator(actor)
     if fail_times < 0:
-        raise Invalid("Число сбоев не может быть отрицательным", {"fail_times": "Не меньше 0"})
+        raise Invalid("Число сбоев не может быть отрицательным", {"fail_times": tr("Не меньше 0")})
     key = f"probe:{uuid.uuid4().hex}"
     with ctx.db.unit_of_work() as session:
         enqueue(session, PROBE, key, None, {"fail_times": fail_times})

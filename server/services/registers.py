@@ -14,7 +14,7 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.models import Case, Document, HumanTask, User
 from server.services.context import AppContext
-from server.services.errors import Forbidden, Invalid
+from server.services.errors import Forbidden, Invalid, tr
 from server.services.filters import within_days
 from server.services.verification import holder_names, kind_names
 
@@ -69,9 +69,10 @@ def _check(actor: Actor, query: RegisterQuery) -> None:
     if not actor.has_any(READERS):
         raise Forbidden("Реестры документов доступны офису регистратора и руководству университета")
     if query.register is not None and query.register not in REGISTERS:
-        raise Invalid("Неизвестный реестр", fields={"register": f"один из: {', '.join(REGISTERS)}"})
+        allowed = tr("один из: %(values)s", values=", ".join(REGISTERS))
+        raise Invalid("Неизвестный реестр", fields={"register": allowed})
     if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise Invalid("Начало периода позже конца", fields={"from": "позже, чем to"})
+        raise Invalid("Начало периода позже конца", fields={"from": tr("позже, чем to")})
 
 
 def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:

@@ -42,7 +42,7 @@ from server.db import utcnow
 from server.domain.calendar import CHANNELS
 from server.models import Case, ReportSnapshot
 from server.services.context import AppContext
-from server.services.errors import Forbidden, Invalid, NotFound
+from server.services.errors import Forbidden, Invalid, NotFound, tr
 from server.services.filters import local_day_start
 from server.services.steps import REFUSED_OUTCOMES, audit, enqueue
 
@@ -96,16 +96,16 @@ def month_period(month: str) -> Period:
     try:
         first = datetime.strptime(month, "%Y-%m").date()
     except (TypeError, ValueError):
-        raise Invalid("Месяц указывается в виде ГГГГ-ММ", {"month": "например, 2026-03"}) from None
+        raise Invalid("Месяц указывается в виде ГГГГ-ММ", {"month": tr("например, 2026-03")}) from None
     last = first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
     return Period(first, last, first.strftime("%Y-%m"))
 
 
 def range_period(first: date, last: date) -> Period:
     if last < first:
-        raise Invalid("Начало периода позже конца", {"from": "позже, чем to"})
+        raise Invalid("Начало периода позже конца", {"from": tr("позже, чем to")})
     if (last - first).days > 3660:
-        raise Invalid("Период длиннее десяти лет", {"to": "сократите период"})
+        raise Invalid("Период длиннее десяти лет", {"to": tr("сократите период")})
     return Period(first, last, f"{first.isoformat()}..{last.isoformat()}")
 
 

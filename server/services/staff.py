@@ -13,7 +13,7 @@ from server.auth.passwords import hash_password
 from server.auth.roles import FACULTY_SCOPED_ROLES
 from server.models import Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
-from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.users import forget_tokens
 
 ADMINS = frozenset({"admin"})
@@ -49,16 +49,16 @@ class UserChange:
 def _check_change(session: Session, change: UserChange) -> dict[str, str]:
     fields: dict[str, str] = {}
     if not change.full_name.strip():
-        fields["full_name"] = "Обязательное поле"
+        fields["full_name"] = tr("Обязательное поле")
     unknown = [r for r in change.roles if r not in ROLES]
     if unknown:
-        fields["roles"] = f"Неизвестные роли: {', '.join(unknown)}"
+        fields["roles"] = tr("Неизвестные роли: %(roles)s", roles=", ".join(unknown))
     if any(r in FACULTY_SCOPED_ROLES for r in change.roles) and change.faculty_id is None:
-        fields["faculty_id"] = "Для декана укажите факультет"
+        fields["faculty_id"] = tr("Для декана укажите факультет")
     if change.faculty_id is not None and session.get(Faculty, change.faculty_id) is None:
-        fields["faculty_id"] = "Факультет не найден"
+        fields["faculty_id"] = tr("Факультет не найден")
     if change.password is not None and len(change.password) < MIN_PASSWORD:
-        fields["password"] = f"Не короче {MIN_PASSWORD} символов"
+        fields["password"] = tr("Не короче %(length)s символов", length=MIN_PASSWORD)
     return fields
 
 
@@ -71,13 +71,14 @@ def save_user(ctx: AppContext, actor: Actor, username: str, change: UserChange, 
         user = session.scalar(select(User).where(User.username == username))
         if create:
             if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-                fields["username"] = "Латинские буквы, цифры, точка, дефис или подчёркивание"
+                fields["username"] = tr("Латинские буквы, цифры, точка, дефис или подчёркивание")
             elif user is not None:
-                raise Conflict(f"Пользователь {username} уже существует", {"username": "Уже занято"})
+                raise Conflict("Пользователь %(username)s уже существует", {"username": tr("Уже занято")},
+                               username=username)
             if change.password is None:
-                fields["password"] = "Обязательное поле для нового пользователя"
+                fields["password"] = tr("Обязательное поле для нового пользователя")
         elif user is None:
-            raise NotFound(f"Пользователь {username} не найден")
+            raise NotFound("Пользователь %(username)s не найден", username=username)
         if fields:
             raise Invalid("Исправьте отмеченные поля", fields)
         if user is None:
@@ -85,7 +86,7 @@ def save_user(ctx: AppContext, actor: Actor, username: str, change: UserChange, 
             session.add(user)
         if user.id == actor.user_id and ("admin" not in change.roles or not change.active):
             raise Invalid("Нельзя снять с себя роль администратора или отключить себя",
-                          {"roles": "Оставьте роль администратора"})
+                          {"roles": tr("Оставьте роль администратора")})
         user.full_name = change.full_name.strip()
         user.email = change.email or None
         user.faculty_id = change.faculty_id
@@ -104,13 +105,13 @@ def save_user(ctx: AppContext, actor: Actor, username: str, change: UserChange, 
 
 def create_faculty(ctx: AppContext, actor: Actor, code: str, name_ru: str, name_kk: str) -> int:
     _require_admin(actor)
-    fields = {k: "Обязательное поле" for k, v in
+    fields = {k: tr("Обязательное поле") for k, v in
               (("code", code), ("name_ru", name_ru), ("name_kk", name_kk)) if not v.strip()}
     if fields:
         raise Invalid("Исправьте отмеченные поля", fields)
     with ctx.db.unit_of_work() as session:
         if session.scalar(select(Faculty.id).where(Faculty.code == code.strip())):
-            raise Conflict(f"Факультет {code} уже есть", {"code": "Уже занято"})
+            raise Conflict("Факультет %(code)s уже есть", {"code": tr("Уже занято")}, code=code)
         faculty = Faculty(code=code.strip(), name_ru=name_ru.strip(), name_kk=name_kk.strip())
         session.add(faculty)
         session.flush()
@@ -145,20 +146,20 @@ def add_substitution(ctx: AppContext, actor: Actor, username: str, substitute: s
     _require_admin(actor)
     fields: dict[str, str] = {}
     if starts_on is None:
-        fields["starts_on"] = "Укажите дату"
+        fields["starts_on"] = tr("Укажите дату")
     if ends_on is None:
-        fields["ends_on"] = "Укажите дату"
+        fields["ends_on"] = tr("Укажите дату")
     if starts_on and ends_on and ends_on < starts_on:
-        fields["ends_on"] = "Окончание раньше начала"
+        fields["ends_on"] = tr("Окончание раньше начала")
     if username == substitute:
-        fields["substitute"] = "Сотрудник не может замещать сам себя"
+        fields["substitute"] = tr("Сотрудник не может замещать сам себя")
     with ctx.db.unit_of_work() as session:
         ids = dict(session.execute(select(User.username, User.id)
                                    .where(User.username.in_([username, substitute]))).all())
         if username not in ids:
-            fields["user"] = "Пользователь не найден"
+            fields["user"] = tr("Пользователь не найден")
         if substitute not in ids:
-            fields["substitute"] = "Пользователь не найден"
+            fields["substitute"] = tr("Пользователь не найден")
         if fields:
             raise Invalid("Исправьте отмеченные поля", fields)
         row = Substitution(user_id=ids[username], substitute_id=ids[substitute], starts_on=starts_on,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from server.domain.iin import InvalidIIN, iin_sex, validate_iin
 from server.models import Faculty, Student
 from server.services.context import AppContext
-from server.services.errors import Invalid
+from server.services.errors import Invalid, iin_reason, tr
 
 COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "faculty_code",
            "programme_code", "programme_name", "level", "year", "group", "form", "language",
@@ -54,23 +54,24 @@ def parse_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
 
 
-def clean_row(row: dict[str, Any], faculties: dict[str, int]) -> tuple[dict[str, Any], list[str]]:
+def clean_row(row: dict[str, Any], faculties: dict[str, int]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The row's values, and its problems as (column, reason)."""
     values = {k: (str(row.get(k)).strip() if row.get(k) not in (None, "") else None) for k in COLUMNS}
-    problems = [f"{k}: обязательное поле" for k in REQUIRED if not values.get(k)]
+    problems = [(k, tr("обязательное поле")) for k in REQUIRED if not values.get(k)]
     if values.get("iin"):
         try:
             values["iin"] = validate_iin(values["iin"])
         except InvalidIIN as exc:
-            problems.append(f"iin: {exc.reason_ru}")
+            problems.append(("iin", iin_reason(exc)))
     if values.get("faculty_code") and values["faculty_code"] not in faculties:
-        problems.append(f"faculty_code: неизвестный факультет {values['faculty_code']}")
+        problems.append(("faculty_code", tr("неизвестный факультет %(code)s", code=values["faculty_code"])))
     try:
         values["year"] = int(float(values["year"])) if values.get("year") else None
     except ValueError:
-        problems.append("year: ожидается число")
+        problems.append(("year", tr("ожидается число")))
     for key, allowed in CHOICES.items():
         if values.get(key) and values[key] not in allowed:
-            problems.append(f"{key}: допустимо {', '.join(allowed)}")
+            problems.append((key, tr("допустимо %(values)s", values=", ".join(allowed))))
     return values, problems
 
 
@@ -83,7 +84,8 @@ def import_students(ctx: AppContext, path: Path, *, dry_run: bool = False) -> Im
         cleaned = []
         for line, row in enumerate(rows, start=2):
             values, problems = clean_row(row, faculties)
-            result.errors += [f"строка {line}: {p}" for p in problems]
+            result.errors += [tr("строка %(line)s: %(field)s: %(reason)s", line=line, field=field,
+                                 reason=reason) for field, reason in problems]
             cleaned.append(values)
         if result.errors:
             raise Invalid("Импорт не выполнен: исправьте ошибки в файле",

@@ -17,7 +17,7 @@ from server.models import Case, HumanTask, User
 from server.services.cases import check_case_visible
 from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info
-from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.forms import camunda_validator, validate_submission
 from server.services.steps import CaseStep, audit, persist_step
 
@@ -136,7 +136,7 @@ def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:
         if not any(actor.may_take_role(r, task.faculty_id) for r in candidates):
             raise Forbidden("Эта задача предназначена другой роли или другому факультету")
         if task.assignee_id not in (None, actor.user_id):
-            raise Conflict(f"Задачу уже взял в работу {_username(session, task.assignee_id)}")
+            raise Conflict("Задачу уже взял в работу %(name)s", name=_username(session, task.assignee_id))
         if task.assignee_id == actor.user_id:
             return task  # already claimed by this user (a second click): nothing to record
         task.assignee_id = actor.user_id
@@ -174,11 +174,11 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
             raise Forbidden("Передать задачу может её исполнитель или руководитель")
         target = session.scalar(select(User).where(User.username == username, User.active))
         if target is None:
-            raise Invalid("Пользователь не найден", {"username": "Нет активного пользователя"})
+            raise Invalid("Пользователь не найден", {"username": tr("Нет активного пользователя")})
         target_actor = Actor(target.id, target.username, target.role_codes, target.faculty_id)
         if not any(target_actor.may_take_role(r, task.faculty_id) for r in candidates):
             raise Invalid("У пользователя нет роли, которой предназначена задача",
-                          {"username": "Нет нужной роли или факультета"})
+                          {"username": tr("Нет нужной роли или факультета")})
         task.assignee_id = target.id
         task.claimed_at = utcnow()
         audit(session, case, actor, "task_delegated",
@@ -196,7 +196,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Cas
         if not may_act(actor, task, candidates):
             raise Forbidden("Эта задача предназначена другой роли или другому факультету")
         if task.assignee_id not in (None, actor.user_id) and not actor.is_system:
-            raise Conflict(f"Задачу выполняет {_username(session, task.assignee_id)}")
+            raise Conflict("Задачу выполняет %(name)s", name=_username(session, task.assignee_id))
         schema, validator = form_for(ctx, session, task)
         clean = validate_submission(schema, validator, data)
         bundle = definition_info(ctx, session, case.definition_id).bundle
@@ -206,7 +206,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Cas
         except TaskNotReady:
             raise Conflict("Задача уже выполнена или отменена") from None
         except EngineError as exc:
-            raise Invalid(f"Процесс не может продолжиться: {exc}", {"_form": str(exc)}) from None
+            raise Invalid("Процесс не может продолжиться: %(error)s", {"_form": str(exc)},
+                          error=exc) from None
         _close_task(session, task, actor)
         audit(session, case, actor, "task_completed",
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
@@ -236,7 +237,7 @@ def _require_open(task: HumanTask) -> None:
 
 def _username(session: Session, user_id: int | None) -> str:
     user = session.get(User, user_id) if user_id else None
-    return user.full_name if user else "другой пользователь"
+    return user.full_name if user else tr("другой пользователь")
 
 
 def _flush(session: Session) -> None:
@@ -261,7 +262,7 @@ def decision_field(schema: dict[str, Any] | None) -> str | None:
 class BulkResult:
     task_id: str
     ok: bool
-    message: str = ""
+    message: str = ""  # why it failed: the error's `Msg`, translatable
 
 
 def approve_many(ctx: AppContext, actor: Actor, task_ids: list[str]) -> list[BulkResult]:

@@ -13,7 +13,7 @@ from server.auth import ROLES, Actor
 from server.auth.passwords import hash_password, new_token, token_digest
 from server.models import ApiToken, Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
-from server.services.errors import Conflict, Invalid, NotFound
+from server.services.errors import Conflict, Invalid, NotFound, tr
 
 
 @dataclass(frozen=True)
@@ -29,18 +29,19 @@ class NewUser:
 def create_user(ctx: AppContext, new: NewUser) -> int:
     unknown = [r for r in new.roles if r not in ROLES]
     if unknown:
-        raise Invalid(f"Неизвестные роли: {', '.join(unknown)}",
-                      {"roles": f"Допустимо: {', '.join(ROLES)}"})
+        allowed = tr("Допустимо: %(values)s", values=", ".join(ROLES))
+        raise Invalid("Неизвестные роли: %(roles)s", {"roles": allowed}, roles=", ".join(unknown))
     if "dean" in new.roles and not new.faculty_code:
-        raise Invalid("Для декана укажите факультет", {"faculty": "Обязательное поле для декана"})
+        raise Invalid("Для декана укажите факультет", {"faculty": tr("Обязательное поле для декана")})
     with ctx.db.unit_of_work() as session:
         if session.scalar(select(User.id).where(User.username == new.username)):
-            raise Conflict(f"Пользователь {new.username} уже существует")
+            raise Conflict("Пользователь %(username)s уже существует", username=new.username)
         faculty_id = None
         if new.faculty_code:
             faculty_id = session.scalar(select(Faculty.id).where(Faculty.code == new.faculty_code))
             if faculty_id is None:
-                raise NotFound(f"Факультет {new.faculty_code} не найден", {"faculty": "Неизвестный код"})
+                raise NotFound("Факультет %(code)s не найден", {"faculty": tr("Неизвестный код")},
+                               code=new.faculty_code)
         user = User(username=new.username, full_name=new.full_name, email=new.email,
                     faculty_id=faculty_id,
                     password_hash=hash_password(new.password) if new.password else None)
@@ -56,7 +57,7 @@ def create_token(ctx: AppContext, username: str, name: str = "cli") -> str:
     with ctx.db.unit_of_work() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"Пользователь {username} не найден")
+            raise NotFound("Пользователь %(username)s не найден", username=username)
         session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token)))
     return token
 
@@ -118,7 +119,7 @@ def set_active(ctx: AppContext, username: str, active: bool) -> None:
     with ctx.db.unit_of_work() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            raise NotFound(f"Пользователь {username} не найден")
+            raise NotFound("Пользователь %(username)s не найден", username=username)
         user.active = active
     forget_tokens()
 

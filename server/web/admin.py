@@ -14,6 +14,7 @@ from server.auth.roles import ROLES
 from server.services import operations, staff
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
+from server.web.i18n import localized_fields, localized_message
 from server.web.session import actor, check_csrf, ctx, login_required
 
 admin_ui_bp = APIBlueprint("staff_admin", __name__, url_prefix="/app/admin", template_folder="templates",
@@ -86,7 +87,7 @@ def user_form(username: str | None = None):  # type: ignore[no-untyped-def]
     try:
         staff.save_user(ctx(), actor(), values["username"], change, create=username is None)
     except Invalid as exc:
-        return _user_form(username, values, exc.fields, exc.message, 422)
+        return _user_form(username, values, localized_fields(exc), localized_message(exc), 422)
     flash(_("Saved: %(name)s.", name=values["username"]), "info")
     return redirect(url_for("staff_admin.users"))
 
@@ -103,7 +104,7 @@ def faculties():  # type: ignore[no-untyped-def]
             staff.create_faculty(ctx(), actor(), form.get("code", ""), form.get("name_ru", ""),
                                  form.get("name_kk", ""))
         except Invalid as exc:
-            errors, message = exc.fields, exc.message
+            errors, message = localized_fields(exc), localized_message(exc)
         else:
             flash(_("Faculty added."), "info")
             return redirect(url_for("staff_admin.faculties"))
@@ -124,7 +125,7 @@ def substitutes():  # type: ignore[no-untyped-def]
                                    _date(form.get("starts_on")), _date(form.get("ends_on")),
                                    form.get("reason", "").strip())
         except Invalid as exc:
-            errors, message = exc.fields, exc.message
+            errors, message = localized_fields(exc), localized_message(exc)
         else:
             flash(_("Substitute assigned."), "info")
             return redirect(url_for("staff_admin.substitutes"))

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from server.auth.roles import CASE_STARTERS
 from server.services import batch_orders, staff
 from server.services.errors import Invalid
+from server.web.i18n import localized_message
 from server.web.session import actor, check_csrf, ctx, login_required
 
 batch_ui_bp = APIBlueprint("staff_batch", __name__, url_prefix="/app/batch-transfers",
@@ -46,14 +47,14 @@ def index():  # type: ignore[no-untyped-def]
         except ValueError:
             message = _("Invalid date: %(value)s (expected YYYY-MM-DD)", value=raw)
         except Invalid as exc:
-            message = exc.message
+            message = localized_message(exc)
         else:
             flash(_("The batch order is formed: case № %(id)d.", id=case_id), "info")
             return redirect(url_for("staff.case_page", case_id=case_id))
     try:
         waiting = batch_orders.list_waiting(ctx(), me, process_id, faculty)
     except Invalid as exc:
-        message, waiting = exc.message, []
+        message, waiting = localized_message(exc), []
     return render_template("staff/batch_transfers.html", waiting=waiting, message=message,
                            process_id=process_id or "", faculty=faculty or "",
                            processes=batch_orders.BATCH_PROCESSES,

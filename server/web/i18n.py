@@ -1,18 +1,30 @@
-"""Languages of the staff UI (Flask-Babel catalogs in server/web/translations) and the
-formatting of dates in the university's time zone."""
+"""Languages of the staff UI (Flask-Babel catalogs in server/web/translations), the
+translation of the services' error messages, and the formatting of dates in the
+university's time zone.
+
+Two gettext domains live in server/web/translations: `messages` (the UI's own texts, English
+msgids, catalogs for ru/kk/en) and `errors` (the services' messages, Russian msgids, catalogs
+for kk/en; see server/services/errors.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
+from gettext import NullTranslations
 from pathlib import Path
 from typing import Any
 
+from babel.support import Translations
 from flask import Flask, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
+
+from server.services.errors import DomainError, translate
 
 LANGUAGES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 DEFAULT = "ru"
 TRANSLATIONS = Path(__file__).parent / "translations"
+ERRORS_DOMAIN = "errors"
 
 
 def _locale() -> str:
@@ -25,6 +37,36 @@ def _locale() -> str:
 
 def lang() -> str:
     return str(get_locale() or DEFAULT)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _error_catalog(locale: str) -> NullTranslations:
+    """The `errors` catalog of a language; an empty one (Russian as written) when there is none."""
+    if locale == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS), [locale], domain=ERRORS_DOMAIN)
+
+
+def localized(text: str, locale: str | None = None) -> str:
+    """A service's text (`Msg`) in `locale`, by default the UI language; Russian where the
+    catalog has no translation. Any other string is returned as it is."""
+    return translate(text, _error_catalog(locale or lang()).gettext)
+
+
+def localized_message(exc: DomainError, locale: str | None = None) -> str:
+    return localized(exc.message, locale)
+
+
+def localized_fields(exc: DomainError | Mapping[str, str], locale: str | None = None) -> dict[str, str]:
+    """The per-field reasons of an error (or a mapping of them) in `locale`."""
+    fields = exc.fields if isinstance(exc, DomainError) else exc
+    return {name: localized(reason, locale) for name, reason in fields.items()}
+
+
+def api_locale() -> str:
+    """The language of the JSON API's messages: Russian unless the client asks for Kazakh or
+    English in Accept-Language (the API ignores the UI's chosen language)."""
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
 
 
 def pick(obj: Any, attr: str) -> str:

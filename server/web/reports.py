@@ -13,7 +13,7 @@ from flask import render_template, request
 
 from server.downloads import send_bytes
 from server.services import charts, report_stats, reports, reports_export
-from server.services.errors import Invalid
+from server.services.errors import Invalid, tr
 from server.web.session import actor, check_csrf, ctx, login_required
 
 reports_ui_bp = APIBlueprint("staff_reports", __name__, url_prefix="/app/reports",
@@ -39,7 +39,7 @@ def _date(name: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise Invalid("Укажите даты периода (ГГГГ-ММ-ДД)", {name: "Неверная дата"}) from None
+        raise Invalid("Укажите даты периода (ГГГГ-ММ-ДД)", {name: tr("Неверная дата")}) from None
 
 
 @reports_ui_bp.get("/")
@@ -59,7 +59,7 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def public_services_file(fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in FILES:
-        raise Invalid("Формат: xlsx или docx", {"format": "Неизвестный формат"})
+        raise Invalid("Формат: xlsx или docx", {"format": tr("Неизвестный формат")})
     report = reports.public_services(ctx(), actor(), reports.month_period(_month()),
                                      live=request.args.get("live") == "1")
     build: Any = reports_export.public_services_xlsx if fmt == "xlsx" else reports_export.public_services_docx

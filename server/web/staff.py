@@ -31,7 +31,7 @@ from server.services.errors import Invalid
 from server.services.logins import SignInFailed, sign_in
 from server.services.users import display_names
 from server.web import formfields
-from server.web.i18n import LANGUAGES, lang, local_datetime
+from server.web.i18n import LANGUAGES, lang, local_datetime, localized, localized_fields, localized_message
 from server.web.session import (
     actor,
     check_csrf,
@@ -203,7 +203,7 @@ def approve_selected():  # type: ignore[no-untyped-def]
           "info" if done == len(results) else "error")
     for r in results:
         if not r.ok:
-            flash(f"{r.task_id[:8]}: {r.message}", "error")
+            flash(f"{r.task_id[:8]}: {localized(r.message)}", "error")
     return redirect(url_for("staff.inbox_page", tab=request.form.get("tab", "group")))
 
 
@@ -260,7 +260,8 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
         attachments.attach(ctx(), actor(), task.case_id, _uploads("attachments"), task_id=task_id)
         step = tasks.complete_task(ctx(), actor(), task_id, data)
     except Invalid as exc:
-        return _task_page(task_id, data=data, errors=exc.fields, message=exc.message, status=422)
+        return _task_page(task_id, data=data, errors=localized_fields(exc), message=localized_message(exc),
+                          status=422)
     flash(_("Done: «%(name)s».", name=task.name), "info")
     following = [t for t in step.open_tasks if tasks.may_act(actor(), t, tasks._candidates(t))]
     if following:  # the next step is the same person's (e.g. the registrar's next check)
@@ -304,7 +305,7 @@ def add_attachments(case_id: int):  # type: ignore[no-untyped-def]
     try:
         added = attachments.attach(ctx(), actor(), case_id, _uploads("attachments"))
     except Invalid as exc:
-        flash(exc.message, "error")
+        flash(localized_message(exc), "error")
     else:
         flash(_("Files attached: %(n)d.", n=len(added)) if added else _("Choose a file to attach."),
               "info" if added else "error")
@@ -388,8 +389,8 @@ def register():  # type: ignore[no-untyped-def]
                 process_id=process_id, channel=channel,
                 student_id=int(student_id) if student_id.isdigit() else None, data=data))
         except Invalid as exc:
-            message = exc.message
-            for name, reason in exc.fields.items():
+            message = localized_message(exc)
+            for name, reason in localized_fields(exc).items():
                 if name.startswith("data.applicant."):
                     errors[name.removeprefix("data.applicant.")] = reason
                 elif app_schema is not None and name.removeprefix("data.") in app_schema["properties"]:
