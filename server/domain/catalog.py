@@ -39,7 +39,8 @@ _TOP_KEYS = frozenset({"channels", "roles", "services"})
 _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
-_SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds"})
+_SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds",
+                               "student_statuses"})
 
 
 class CatalogError(ValueError):
@@ -125,6 +126,9 @@ class Service:
     step_deadlines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     # grounds of a decision other than a refusal (e.g. the grounds for expulsion), same shape
     decision_grounds: tuple[RefusalGround, ...] = ()
+    # registry statuses (server/domain/registry.py) a student must have for a case to open;
+    # empty: any status
+    student_statuses: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -322,7 +326,18 @@ class _Parser:
             step_deadlines=self.step_deadlines(entry.get("step_deadlines") or {}),
             decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
             if "decision_grounds" in entry else (),
+            student_statuses=self.student_statuses(entry.get("student_statuses") or []),
         )
+
+    def student_statuses(self, value: object) -> tuple[str, ...]:
+        from server.domain.registry import STUDENT_STATUSES
+
+        items = self.items(value, "student_statuses", allow_empty=True)
+        for i, status in enumerate(items):
+            if status not in STUDENT_STATUSES:
+                raise self.fail(f"student_statuses[{i}]", f"unknown status {status!r} "
+                                f"(known: {', '.join(STUDENT_STATUSES)})")
+        return tuple(items)
 
     def deadline(self, value: object) -> Deadline | None:
         if value is None:

@@ -8,6 +8,7 @@ from server.models.document import Document, RegisterCounter
 from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
+from server.models.registry import StudentChange
 from server.models.report import ReportSnapshot
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask
@@ -28,6 +29,7 @@ __all__ = [
     "RegisterCounter",
     "ReportSnapshot",
     "Student",
+    "StudentChange",
     "Substitution",
     "Timer",
     "User",

@@ -21,6 +21,7 @@ from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppCont
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
+from server.services.registry import check_student_status
 from server.services.steps import CaseStep, audit, persist_step
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
@@ -37,6 +38,7 @@ def student_context(student: Student) -> dict[str, Any]:
         "programme_name": student.programme_name, "level": student.level, "year": student.year,
         "group": student.group, "form": student.form, "language": student.language,
         "funding": student.funding, "citizenship": student.citizenship, "sex": student.sex,
+        "status": student.status,
     }
 
 
@@ -143,6 +145,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         student = session.get(Student, req.student_id)
         if student is None:
             raise NotFound("Студент не найден", {"student_id": tr("Нет студента с таким id")})
+        check_student_status(ctx, req.process_id, student)
     received = req.received_at or utcnow()
     data = dict(req.data)
     data.update(service_code=req.process_id, channel=req.channel)

@@ -9,6 +9,7 @@ from server.services.forms import FormRegistry
 
 def check_all(settings: Settings) -> list[str]:
     from server.services.context import AppContext
+    from server.services.deployments import catalog_codes, check_operators
 
     problems: list[str] = []
     forms = FormRegistry(settings.forms_dir)
@@ -19,8 +20,10 @@ def check_all(settings: Settings) -> list[str]:
     allowed = ctx.script_functions.names
     for path in files:
         try:
-            compile_model(path.name, sources[path.name], sources, form_exists=forms.exists,
-                          allowed_calls=allowed)
+            model = compile_model(path.name, sources[path.name], sources, form_exists=forms.exists,
+                                  allowed_calls=allowed)
+            for pid in model.ids:  # the same operator checks as at deploy
+                check_operators(path.name, model.bundles[pid], catalog_codes(ctx))
         except ModelError as exc:
             problems += [f"workflows/{issue}" for issue in exc.issues]
     problems += _check_templates(settings, sources)

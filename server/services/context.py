@@ -20,7 +20,10 @@ from server.engine import ScriptFunctions
 # Operators a model's service tasks may name; the async ones wait for a background job.
 # case/start opens a case of another procedure (params: process_id, a literal; data) in the
 # same transaction: checked at deploy by server/services/deployments.py.
-SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status", "case/start"})
+# student/update and student/enrol change the student registry as a signed order says
+# (server/services/registry.py; parameters checked by server/domain/registry.py).
+SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status", "case/start",
+                            "student/update", "student/enrol"})
 ASYNC_OPERATORS = frozenset({"document/render", "order/await_batch"})
 # Async operators with no background job: the task waits until a use case releases it.
 # order/await_batch: the case waits to be collected into a batch order (server/services/batch_orders.py).

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.auth.roles import DEPLOYERS, ROLES
+from server.domain.registry import OPERATORS as REGISTRY_OPERATORS
+from server.domain.registry import literal_problems
 from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
 from server.models import AuditEvent, ProcessDefinition
 from server.services.context import ASYNC_OPERATORS, SYNC_OPERATORS, AppContext
@@ -36,10 +38,11 @@ def _available_sources(session: Session, exclude: str) -> dict[str, str]:
     return sources
 
 
-def _check_operators(filename: str, bundle_sources: dict[str, str],
-                     known_processes: frozenset[str] = frozenset()) -> None:
+def check_operators(filename: str, bundle_sources: dict[str, str],
+                    known_processes: frozenset[str] = frozenset()) -> None:
     """Every service task names an operator the server runs; `case/start` names, as a quoted
-    literal, a procedure of the service catalog."""
+    literal, a procedure of the service catalog; the registry operators' literal parameters
+    are ones they can apply (a known status, fields an order changes)."""
     from server.engine.errors import ModelIssue
     from server.engine.loader import SPIFF_NS
     from server.engine.xmlsafe import parse_untrusted
@@ -58,6 +61,11 @@ def _check_operators(filename: str, bundle_sources: dict[str, str],
                 problem = _case_start_problem(el, SPIFF_NS, known_processes)
                 if problem:
                     issues.append(ModelIssue(name, owner_id, problem))
+            elif el.get("id") in REGISTRY_OPERATORS:
+                params = {p.get("id"): p.get("value") for p in el.iter(f"{{{SPIFF_NS}}}parameter")}
+                problems = literal_problems(el.get("id"), params)
+                if problems:  # one issue per element: the API answers one reason per element
+                    issues.append(ModelIssue(name, owner_id, "; ".join(problems)))
     if issues:
         raise ModelError(issues)
 
@@ -104,7 +112,7 @@ def _unknown_role(lane: str | None, role: str, *, from_lane: bool) -> str:
               "укажите роль из: %(roles)s", role=role, roles=roles)
 
 
-def _catalog_codes(ctx: AppContext) -> frozenset[str]:
+def catalog_codes(ctx: AppContext) -> frozenset[str]:
     try:
         return frozenset(service.code for service in ctx.catalog)
     except (FileNotFoundError, ImportError, ValueError):  # no catalog: any literal code
@@ -137,7 +145,7 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
             form_exists=forms.exists, allowed_calls=ctx.script_functions.names,
         )
         for pid in model.ids:
-            _check_operators(filename, model.bundles[pid], _catalog_codes(ctx))
+            check_operators(filename, model.bundles[pid], catalog_codes(ctx))
             _check_roles(ctx, filename, model.task_meta.get(pid, {}))
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])

@@ -211,6 +211,10 @@ def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCal
         from server.services.cases import start_triggered_case  # cases imports this module
 
         start_triggered_case(ctx, session, case, actor, call.params)
+    elif call.operator in ("student/update", "student/enrol"):
+        from server.services.registry import apply_registry_call  # the registry follows the order
+
+        apply_registry_call(ctx, session, case, call, actor)
 
 
 ESCALATION_STEP_DAYS = 1  # [assumed] working days before the next level of the catalog's chain

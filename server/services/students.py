@@ -144,3 +144,32 @@ def search_students(ctx: AppContext, actor: Any, q: str, limit: int = 20) -> lis
         stmt = stmt.where(Student.faculty_id == actor.faculty_id)
     with ctx.db.read() as session:
         return list(session.scalars(stmt.order_by(Student.last_name, Student.first_name).limit(limit)))
+
+
+@dataclass
+class StudentCard:
+    """A student's registry record with what the signed orders changed in it, and the cases."""
+
+    student: Student
+    changes: list[Any]
+    cases: list[Any]
+
+
+def get_student_card(ctx: AppContext, actor: Any, student_id: int, limit: int = 50) -> StudentCard:
+    """The record as the staff see it; a dean only the dean's faculty's students (404 otherwise,
+    as for cases: existence is not disclosed)."""
+    from server.models import Case, StudentChange
+    from server.services.errors import NotFound
+
+    with ctx.db.read() as session:
+        student = session.get(Student, student_id)
+        visible = student is not None and (actor.sees_all_cases() or (
+            "dean" in actor.roles and student.faculty_id == actor.faculty_id))
+        if not visible:
+            raise NotFound("Обучающийся не найден или недоступен вам",
+                           {"student_id": tr("Нет такого обучающегося")})
+        changes = list(session.scalars(select(StudentChange).where(StudentChange.student_id == student_id)
+                                       .order_by(StudentChange.id.desc()).limit(limit)))
+        cases = list(session.scalars(select(Case).where(Case.student_id == student_id)
+                                     .order_by(Case.received_at.desc()).limit(limit)))
+        return StudentCard(student, changes, cases)

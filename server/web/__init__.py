@@ -45,7 +45,7 @@ def verify_file(code: str):  # type: ignore[no-untyped-def]
     return _page(code, result=f"match_{lang}" if lang else "mismatch")
 
 
-STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports", "staff_batch")
+STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports", "staff_batch", "staff_students")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; object-src 'none'; form-action 'self'; "
@@ -74,6 +74,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     from server.web.i18n import init_babel
     from server.web.reports import reports_ui_bp
     from server.web.staff import staff_bp
+    from server.web.students import students_ui_bp
 
     ctx = app.extensions["regoffice"]
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
@@ -83,6 +84,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     app.register_blueprint(admin_ui_bp)
     app.register_blueprint(reports_ui_bp)
     app.register_blueprint(batch_ui_bp)
+    app.register_blueprint(students_ui_bp)
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]

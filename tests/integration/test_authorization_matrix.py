@@ -136,6 +136,7 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff.attachment", "GET"): [Rule("/app/attachments/{att}", SEES_CASE, hides=True)],
     ("staff.document", "GET"): [Rule("/app/documents/{doc}", SEES_CASE, hides=True)],
     ("staff.register_page", "GET"): [Rule("/app/registers?register=orders", READERS)],
+    ("staff_students.student_page", "GET"): [Rule("/app/students/{student}", SEES_CASE, hides=True)],
     ("staff.document_pdf", "GET"): [Rule("/app/documents/{doc}/pdf", SEES_CASE, hides=True)],
     ("staff_reports.index", "GET"): [Rule("/app/reports/?month=2026-03", REPORT_READERS)],
     ("staff_reports.public_services_file", "GET"): [Rule("/app/reports/public-services.xlsx?month=2026-03",
@@ -227,10 +228,17 @@ def world(app, ctx, client, people) -> dict[str, Any]:
     from server.services import reports
 
     stored = reports.store_public_services(ctx, Actor.system(), reports.month_period("2026-02"))
+    from datetime import date
+
+    from server.domain.iin import make_iin
+    from tests.integration.api import add_student
+
+    student_id = add_student(ctx, make_iin(date(2004, 3, 9), "M", 4399), "IT")
     return {"values": {"snapshot": stored.snapshot_id, "case": case_id, "task": task_id, "doc": doc.id,
                        "att": attachment_id,
                        "job": jobs[0], "job2": jobs[1], "sub": substitution_id,
-                       "cancel": _start(client, people)["id"], "code": doc.verification_code or "none"},
+                       "cancel": _start(client, people)["id"], "code": doc.verification_code or "none",
+                       "student": student_id},
             "headers": headers, "sessions": sessions}
 
 

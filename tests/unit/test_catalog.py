@@ -161,6 +161,12 @@ def test_minimal_catalog_loads(tmp_path: Path) -> None:
     assert catalog.service("cert_study").deadline == Deadline(1, "working")
 
 
+def test_a_certificate_of_study_is_for_active_students_only() -> None:
+    catalog = load_catalog(REPO_CATALOG)
+    assert catalog.service("cert_study").student_statuses == ("active",)
+    assert catalog.service("cert_incomplete").student_statuses == ()
+
+
 @pytest.mark.parametrize(
     ("change", "field", "text"),
     [
@@ -197,6 +203,11 @@ def test_minimal_catalog_loads(tmp_path: Path) -> None:
             "missing",
         ),
         (lambda d: d["services"].append(d["services"][0]), "code", "duplicate"),
+        (
+            lambda d: d["services"][0].update(student_statuses=["active", "dismissed"]),
+            "student_statuses[1]",
+            "unknown status",
+        ),
     ],
 )
 def test_malformed_service_names_service_and_field(

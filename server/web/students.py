@@ -1,0 +1,22 @@
+"""A student's page in the staff UI (/app/students/<id>): the registry record with its status,
+what each signed order changed in it (before → after, order number) and the student's cases."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import render_template
+
+from server.services import staff, students
+from server.web.session import actor, ctx, login_required
+
+students_ui_bp = APIBlueprint("staff_students", __name__, url_prefix="/app/students",
+                              template_folder="templates", enable_openapi=False)
+
+
+@students_ui_bp.get("/<int:student_id>")
+@login_required
+def student_page(student_id: int):  # type: ignore[no-untyped-def]
+    card = students.get_student_card(ctx(), actor(), student_id)
+    faculties = {f.id: f for f in staff.list_faculties(ctx())}
+    return render_template("staff/student.html", card=card, student=card.student,
+                           faculty=faculties.get(card.student.faculty_id))
