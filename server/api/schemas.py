@@ -85,6 +85,8 @@ class TaskOut(Schema):
     completed_at = DateTime(allow_none=True)
     overdue = Boolean()
     instructions = String(allow_none=True)
+    instructions_kk = String(allow_none=True, metadata={"description": "The instructions in Kazakh, "
+                                                       "where the model has them"})
 
 
 class TaskDetailOut(TaskOut):

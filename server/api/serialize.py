@@ -16,7 +16,7 @@ _CASE_FIELDS = ("id", "process_id", "status", "outcome", "refusal_ground", "chan
                 "decided_at", "cancel_reason")
 _TASK_FIELDS = ("id", "case_id", "process_id", "spec_name", "name", "lane", "role", "faculty_id",
                 "assignee_id", "form_key", "status", "subject_name", "subject_iin", "created_at",
-                "due_at", "completed_at", "instructions")
+                "due_at", "completed_at", "instructions", "instructions_kk")
 
 
 def case_out(case: Case) -> dict[str, Any]:

@@ -70,6 +70,8 @@ def collect_task_meta(
                 "assignee": attrs.get("assignee"),
                 "form_key": form_key,
                 "instructions": ext.get("instructionsForEndUser") if isinstance(ext, dict) else None,
+                # The same in Kazakh (property instructionsKk), shown when the UI speaks Kazakh.
+                "instructions_kk": props.get("instructionsKk"),
                 # e.g. "returned" on a return-for-correction step: the case shows that status
                 "case_status": props.get("caseStatus"),
                 # e.g. "issued" on the step that follows the signed order: the service is

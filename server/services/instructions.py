@@ -5,13 +5,21 @@ render is shown as written rather than losing the instructions."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateError
+from jinja2 import ChainableUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 MAX_LENGTH = 4000
 _ENV = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(template: str) -> Template:
+    """A model's instructions are few and fixed per version: compile each once (compiling
+    cost more than rendering)."""
+    return _ENV.from_string(template)
 
 
 def render_instructions(template: str | None, data: dict[str, Any]) -> str | None:
@@ -20,6 +28,6 @@ def render_instructions(template: str | None, data: dict[str, Any]) -> str | Non
     if "{{" not in template and "{%" not in template:
         return template[:MAX_LENGTH]
     try:
-        return _ENV.from_string(template).render(**data)[:MAX_LENGTH]
+        return _compiled(template).render(**data)[:MAX_LENGTH]
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         return template[:MAX_LENGTH]

@@ -133,8 +133,7 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             due_at=case.deadline_at, created_at=now, lock_version=1,
             assignee_id=(session.scalar(select(User.id).where(User.username == assignee))
                          if assignee else None),
-            instructions=(render_instructions(meta["instructions"], instance.task_data(task.id))
-                          if meta.get("instructions") else None),
+            **_instructions(meta, instance, task.id),
         )
         if ctx.settings.smtp_host:
             enqueue(session, "notify/task", f"notify:task:{task.id}", case, {"task_id": task.id})
@@ -145,6 +144,16 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         session.connection().execute(_INSERT_TASKS, [_row_values(row) for row in new.values()])
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
+
+
+def _instructions(meta: dict[str, Any], instance: Instance, task_id: str) -> dict[str, str | None]:
+    """The task's instructions in Russian and Kazakh, rendered with its data (only when the
+    model has some: most steps of a fast path have none)."""
+    templates = {key: meta.get(key) for key in ("instructions", "instructions_kk")}
+    if not any(templates.values()):
+        return {}
+    data = instance.task_data(task_id)
+    return {key: render_instructions(template, data) for key, template in templates.items()}
 
 
 _TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.columns)
