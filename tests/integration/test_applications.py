@@ -144,3 +144,17 @@ def test_the_process_list_shows_each_application_form(client, env):
     forms = {p["process_id"]: p["application_form"] for p in r.json["items"]}
     assert forms["cert_study"]["properties"]["copies"]["default"] == 1
     assert forms["transfer_in"] is None  # its applicant is the registration form
+
+
+def test_instructions_follow_the_ui_language(app, client, ctx, env):
+    """The model's Kazakh instructions (instructionsKk) are rendered with the case's data like
+    the Russian ones; the API returns both, the staff UI shows the one of its language."""
+    case = _start(client, env, "cert_study", {"copies": 2}).json
+    (task,) = case["open_tasks"]
+    assert "экземпляров: 2." in task["instructions"]
+    assert task["instructions_kk"] and "ЖСН " + IIN in task["instructions_kk"]
+    assert "Проверьте" not in task["instructions_kk"]
+    kazakh = text(Staff(app, "registrar", lang="kk").get(f"/app/tasks/{task['id']}"))
+    russian = text(Staff(app, "registrar", lang="ru").get(f"/app/tasks/{task['id']}"))
+    assert task["instructions_kk"] in kazakh and task["instructions"] not in kazakh
+    assert task["instructions"] in russian and task["instructions_kk"] not in russian

@@ -23,8 +23,14 @@ KK_PROPERTY = ".//spiffworkflow:properties/spiffworkflow:property[@name='instruc
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 
 
+# The Kazakh text may prefer a value's Kazakh variant where the case data has one
+# (`{{ student.faculty_name_kk or student.faculty_name }}` for `{{ student.faculty_name }}`).
+KAZAKH_VARIANT = re.compile(r"\b([\w.]+)_kk or \1\b")
+
+
 def _jinja(text: str) -> Counter[str]:
-    return Counter(re.sub(r"\s+", " ", found).strip() for found in JINJA.findall(text))
+    return Counter(KAZAKH_VARIANT.sub(r"\1", re.sub(r"\s+", " ", found).strip())
+                   for found in JINJA.findall(text))
 
 
 def _tasks() -> list:
