@@ -34,11 +34,12 @@ PERSON_FIELDS = ("last_name", "first_name", "middle_name", "latin_name", "citize
 # Needed to create a record for someone the registry does not know yet.
 ENROL_REQUIRED = ("iin", "last_name", "first_name", "faculty_code", "programme_code", "programme_name",
                   "year")
-# Vocabularies shared with the registry import (server/services/students.py). `form` is not
-# checked here: the registration forms of transfers and reinstatement name more forms of study
-# (extramural, online) than the import does, and an order must not fail on that.
+# The registry's vocabularies: the import (server/services/students.py), the orders and every
+# form that asks for one of these fields use these codes (tests/unit/test_vocabularies.py), and
+# the documents print them (server/services/document_context.py).
 CHOICES: dict[str, tuple[str, ...]] = {
     "level": ("bachelor", "master", "doctoral"),
+    "form": ("full_time", "part_time", "distance", "evening"),
     "language": ("ru", "kk", "en"),
     "funding": ("grant", "paid"),
 }

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.domain.iin import InvalidIIN, iin_sex, validate_iin
+from server.domain.registry import CHOICES
 from server.models import Faculty, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, iin_reason, tr
@@ -20,12 +21,6 @@ COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "facul
            "funding", "citizenship", "email")
 REQUIRED = ("iin", "last_name", "first_name", "faculty_code", "programme_code", "programme_name",
             "year")
-CHOICES = {
-    "level": ("bachelor", "master", "doctoral"),
-    "form": ("full_time", "part_time", "distance", "evening"),
-    "language": ("ru", "kk", "en"),
-    "funding": ("grant", "paid"),
-}
 
 
 @dataclass

@@ -68,13 +68,13 @@ def test_bad_update_parameters(params, words) -> None:
 def test_enrol_one_person_keeps_the_fields_a_record_has() -> None:
     applicant = {"iin": IIN, "last_name": "Иванов", "first_name": "Пётр", "middle_name": "",
                  "faculty_code": "IT", "programme_code": "6B06102", "programme_name": "ПИ", "year": 2,
-                 "form": "extramural", "language": "ru", "funding": "paid", "sending_university": "КарУ",
+                 "form": "part_time", "language": "ru", "funding": "paid", "sending_university": "КарУ",
                  "full_name": "Иванов Пётр"}
     spec = parse_enrol({"student": applicant, "order_number": "3-у"})
     assert spec.single and spec.status == "active" and spec.order_number == "3-у"
     (person,) = spec.persons
     assert "sending_university" not in person and "full_name" not in person
-    assert person["form"] == "extramural" and person["group"] is None and "middle_name" not in person
+    assert person["form"] == "part_time" and person["group"] is None and "middle_name" not in person
     assert missing_for_new(person) == []
     assert missing_for_new({"iin": IIN, "last_name": "Иванов"}) == [
         "first_name", "faculty_code", "programme_code", "programme_name", "year"]
