@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
@@ -162,25 +163,36 @@ def _enrol(step: _Step, spec: EnrolSpec) -> None:
     for person in spec.persons:
         if person["iin"] in done:
             continue
-        student = found.get(person["iin"])
+        iin = person["iin"]
         values = {**person, "status": spec.status}
         values.pop("iin")
-        if student is None:
-            missing = missing_for_new(person)
-            if missing:
-                raise step.invalid(f"для зачисления {person['iin']} не хватает полей: {', '.join(missing)}")
-            student = Student(iin=person["iin"], sex=iin_sex(person["iin"]),
-                              faculty_id=step.faculty_id(str(person["faculty_code"])))
-            step.apply(student, {k: v for k, v in values.items() if k != "faculty_code"})
-            step.session.add(student)
-            step.session.flush()
-            created = {k: {"before": None, "after": v} for k, v in values.items() if v is not None}
-            step.record(student, "created", created)
-        else:
+        student = found.get(iin) or _create(step, person, values)
+        if student is None:  # enrolled by another order at this very moment: re-enrol that record
+            student = found[iin] = step.load([iin])[iin]
+        if iin in found:
             step.record(student, "updated", step.apply(student, values))
         if spec.single and step.case.student_id is None:
             # the case of an applicant now belongs to the enrolled student (student page, search)
             step.case.student_id = student.id
+
+
+def _create(step: _Step, person: dict[str, Any], values: dict[str, Any]) -> Student | None:
+    """A new record for the person; None when another transaction created one with this ИИН
+    since `load` looked (the unique ИИН refused the INSERT; only that INSERT is undone)."""
+    missing = missing_for_new(person)
+    if missing:
+        raise step.invalid(f"для зачисления {person['iin']} не хватает полей: {', '.join(missing)}")
+    student = Student(iin=person["iin"], sex=iin_sex(person["iin"]),
+                      faculty_id=step.faculty_id(str(person["faculty_code"])))
+    step.apply(student, {k: v for k, v in values.items() if k != "faculty_code"})
+    try:
+        with step.session.begin_nested():
+            step.session.add(student)
+    except IntegrityError:
+        return None
+    created = {k: {"before": None, "after": v} for k, v in values.items() if v is not None}
+    step.record(student, "created", created)
+    return student
 
 
 def check_student_status(ctx: AppContext, process_id: str, student: Student) -> None:

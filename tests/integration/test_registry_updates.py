@@ -263,6 +263,33 @@ def test_transfer_in_of_a_former_student_updates_the_record(client, ctx, env):
         assert session.scalars(select(Student.id).where(Student.iin == IIN)).all() == [sid]
 
 
+def test_a_record_created_meanwhile_by_another_order_is_re_enrolled(client, ctx, env, monkeypatch):
+    """Two orders enrolling one new ИИН at the same moment: the step that read "unknown" finds
+    the ИИН taken when it inserts (the unique key), and updates the other order's record instead
+    of failing the signature."""
+    from server.services import registry
+
+    cid = _transfer_in_to_signature(client, ctx, env)
+    sid = add_student(ctx, IIN, status="expelled", year=1)  # committed by "the other order"
+    real_load = registry._Step.load
+    calls = []
+
+    def load_before_the_other_commit(self, iins):
+        calls.append(list(iins))
+        return {} if len(calls) == 1 else real_load(self, iins)
+
+    monkeypatch.setattr(registry._Step, "load", load_before_the_other_commit)
+    complete(client, env, "rector", cid, "sign_order", {"signed": True, "signed_date": "2026-08-14"})
+    assert calls == [[IIN], [IIN]]
+    with ctx.db.read() as session:
+        assert session.scalars(select(Student.id).where(Student.iin == IIN)).all() == [sid]
+    student = _row(ctx)
+    assert student.status == "active" and student.year == 2
+    (event,) = _updates(case_view(client, env, cid))
+    assert event["action"] == "updated" and event["changes"]["status"] == {"before": "expelled",
+                                                                           "after": "active"}
+
+
 def test_refused_transfer_in_creates_no_record(client, ctx, env):
     from tests.integration.test_transfer_in import ALL_DOCS, _start
 
