@@ -64,7 +64,7 @@ def test_the_application_given_is_kept(client, ctx, env):
     # The arrival is what a registrar registers; its date is what the deadline counts from.
     ("foreign_registration", {}, True, {"data.arrival_date": "Обязательное поле"}),
     ("foreign_registration", {"registration_kind": "deregistration"}, True,
-     {"data.departure_date": "Обязательное поле"}),
+     {"data.departure_date": "Обязательное поле", "data.deregistration_reason": "Обязательное поле"}),
     ("foreign_registration", {"arrival_date": "15.06.2026"}, True, {"data.arrival_date": "Неверный формат"}),
     ("military", {}, True, {"data.request": "Обязательное поле"}),
     ("vacant_grant", {"programme_group_code": "b57", "programme_group_name": "ИТ", "grant_count": 1,
