@@ -55,4 +55,20 @@ def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any])
     except Invalid as exc:
         raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля",
                       {f"data.{name}": reason for name, reason in exc.fields.items()}) from None
-    return {**data, **clean}
+    return {**data, **clean, **_kazakh_versions(schema, clean)}
+
+
+def _kazakh_versions(schema: dict[str, Any], clean: dict[str, Any]) -> dict[str, str]:
+    """`<field>_kk` for a free-text field whose value is one of its suggested `examples`: the
+    form's `x-examples-kk` says it in Kazakh, for the Kazakh version of the document (a
+    certificate's purpose). Any other text is kept as written, in one language."""
+    found = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        value = clean.get(name)
+        if not isinstance(prop, dict) or not isinstance(value, str) or not prop.get("x-examples-kk"):
+            continue
+        pairs = {str(ru).strip().lower(): str(kk) for ru, kk in zip(prop.get("examples") or [],
+                                                                       prop["x-examples-kk"], strict=False)}
+        if value.strip().lower() in pairs:
+            found[f"{name}_kk"] = pairs[value.strip().lower()]
+    return found

@@ -153,7 +153,7 @@ def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: da
         "study_period": {"start": _ddmmyyyy(data.get("study_start")),
                          "end": _ddmmyyyy(data.get("study_end"))},
         "purpose_ru": purpose,
-        "purpose_kk": PURPOSES_KK.get(purpose.lower(), purpose),
+        "purpose_kk": str(data.get("purpose_kk") or PURPOSES_KK.get(purpose.lower(), purpose)),
         "valid_until": valid_until.strftime("%d.%m.%Y"),
         "signatory": {"title_ru": signatory["title_ru"], "title_kk": signatory["title_kk"],
                       "name": signatory["name"]},

@@ -26,6 +26,8 @@ class Field:
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)
     help: str = ""
+    # A text field's suggested values (`examples`; labelled in Kazakh by `x-examples-kk`).
+    suggestions: list[tuple[str, str]] = field(default_factory=list)
     error: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
     columns: list[Field] = field(default_factory=list)  # rows: the columns
@@ -43,6 +45,12 @@ def _options(schema: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     titles = (schema.get("x-enum-titles") or {})
     names = titles.get(lang) or titles.get("ru") or values
     return list(zip(values, [str(n) for n in names], strict=False))
+
+
+def _suggestions(schema: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    values = [str(v) for v in schema.get("examples") or []]
+    labels = [str(v) for v in schema.get("x-examples-kk") or []] if lang == "kk" else []
+    return list(zip(values, labels + values[len(labels):], strict=False))
 
 
 def _widget(schema: dict[str, Any]) -> str:
@@ -82,7 +90,8 @@ def _field(name: str, schema: dict[str, Any], value: Any, lang: str, required: b
     widget = _widget(schema)
     f = Field(name=name, label=_label(schema, lang, name), widget=widget, value=value,
               required=required, options=_options(schema, lang), error=errors.get(name),
-              help=str(schema.get("description") or ""), attrs=_attrs(schema))
+              help=str(schema.get("description") or ""), attrs=_attrs(schema),
+              suggestions=_suggestions(schema, lang) if widget == "text" else [])
     if widget == "rows":
         items = schema.get("items") or {}
         props = items.get("properties") or {}

@@ -158,3 +158,21 @@ def test_instructions_follow_the_ui_language(app, client, ctx, env):
     russian = text(Staff(app, "registrar", lang="ru").get(f"/app/tasks/{task['id']}"))
     assert task["instructions_kk"] in kazakh and task["instructions"] not in kazakh
     assert task["instructions"] in russian and task["instructions_kk"] not in russian
+
+
+def test_a_suggested_purpose_reaches_the_kazakh_certificate_in_kazakh(app, client, ctx, env):
+    """The purpose is free text with suggestions (`examples`); a suggested one is kept with
+    its Kazakh version (`x-examples-kk`), which the Kazakh certificate prints."""
+    from server.services.document_context import BUILDERS
+
+    page = Staff(app, "registrar", lang="kk").get("/app/cases/new?process=cert_study")
+    assert '<option value="в военный комиссариат" label="әскери комиссариатқа">' in page
+    data = case_view(client, env["h"], _start(client, env, "cert_study",
+                                              {"purpose": "В военный комиссариат "}).json["id"])["data"]
+    assert data["purpose_kk"] == "әскери комиссариатқа"
+    context = BUILDERS["cert_study"](data, {"signatory": {"title_ru": "", "title_kk": "", "name": ""}},
+                                     "1", date(2026, 12, 4))
+    assert context["purpose_kk"] == "әскери комиссариатқа"
+    other = case_view(client, env["h"], _start(client, env, "cert_study",
+                                               {"purpose": "в спортивную секцию"}).json["id"])["data"]
+    assert "purpose_kk" not in other  # written by hand: printed as written
