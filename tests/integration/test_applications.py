@@ -154,6 +154,7 @@ def test_instructions_follow_the_ui_language(app, client, ctx, env):
     assert "экземпляров: 2." in task["instructions"]
     assert task["instructions_kk"] and "ЖСН " + IIN in task["instructions_kk"]
     assert "Проверьте" not in task["instructions_kk"]
+    assert "талап етілген жерге" in task["instructions_kk"]  # the purpose's Kazakh wording
     kazakh = text(Staff(app, "registrar", lang="kk").get(f"/app/tasks/{task['id']}"))
     russian = text(Staff(app, "registrar", lang="ru").get(f"/app/tasks/{task['id']}"))
     assert task["instructions_kk"] in kazakh and task["instructions"] not in kazakh
