@@ -22,7 +22,7 @@ from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
 from server.web import html_error, init_web, is_staff_page, public_bp
-from server.web.i18n import api_locale, localized, localized_fields, localized_message
+from server.web.i18n import api_error_body, localized, localized_message
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
 def _error(code: str, message: str, status: int, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
     """A JSON error: Russian, or the language the client asks for in Accept-Language."""
-    locale = api_locale()
-    return jsonify({"error": code, "message": localized(message, locale),
-                    "fields": localized_fields(fields or {}, locale)}), status
+    return jsonify(api_error_body(code, message, fields)), status
 
 
 def _register_errors(app: APIFlask) -> None:
@@ -114,8 +112,7 @@ def _register_errors(app: APIFlask) -> None:
                 405: "method_not_allowed", 413: "too_large", 422: "invalid"}.get(
                     error.status_code, "error")
         message = tr("Запрос содержит ошибки: исправьте отмеченные поля") if fields else error.message
-        return ({"error": code, "message": localized(message, api_locale()), "fields": fields},
-                error.status_code, error.headers)
+        return api_error_body(code, message, fields), error.status_code, error.headers
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]

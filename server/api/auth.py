@@ -8,7 +8,7 @@ from flask import current_app
 from server.auth import Actor
 from server.services.errors import tr
 from server.services.users import actor_for_token
-from server.web.i18n import api_locale, localized
+from server.web.i18n import api_error_body
 
 token_auth = HTTPTokenAuth(scheme="Bearer", description="API token created by `regoffice users token`")
 
@@ -22,12 +22,9 @@ def _verify(token: str) -> Actor | None:
 
 @token_auth.error_processor
 def _auth_error(error):  # type: ignore[no-untyped-def]
-    return {
-        "error": "unauthorized",
-        "message": localized(tr("Нужна авторизация: передайте заголовок Authorization: Bearer <токен>"),
-                             api_locale()),
-        "fields": {},
-    }, 401, {"WWW-Authenticate": 'Bearer realm="regoffice"'}
+    return (api_error_body("unauthorized",
+                           tr("Нужна авторизация: передайте заголовок Authorization: Bearer <токен>")),
+            401, {"WWW-Authenticate": 'Bearer realm="regoffice"'})
 
 
 def current_actor() -> Actor:

@@ -44,7 +44,7 @@ def _auth_doc(*extra: int) -> dict[str, Any]:
 def list_processes():  # type: ignore[no-untyped-def]
     current_actor()
     app = ctx()
-    return {"items": [process_out(d, (applications.application_form(app, d.process_id) or (None,))[0])
+    return {"items": [process_out(d, applications.application_schema(app, d.process_id))
                       for d in deployments.list_definitions(app)]}
 
 

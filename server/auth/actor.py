@@ -38,6 +38,12 @@ class Actor:
     def sees_all_cases(self) -> bool:
         return self.is_system or bool(self.roles & GLOBAL_VIEW_ROLES)
 
+    def sees_faculty(self, faculty_id: int | None) -> bool:
+        """Whether cases and students of this faculty are visible: to everyone who sees all,
+        and to the dean of that faculty."""
+        return self.sees_all_cases() or (
+            "dean" in self.roles and faculty_id is not None and faculty_id == self.faculty_id)
+
     def may_take_role(self, role: str, faculty_id: int | None) -> bool:
         """Whether the actor may act in `role` on work of the given faculty."""
         if role not in self.roles:

@@ -10,6 +10,7 @@ Pure functions: no database, no HTTP."""
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,7 +196,8 @@ def parse_enrol(params: Mapping[str, Any]) -> EnrolSpec:
         raise RegistryParamError("параметр students: ожидается список обучающихся")
     persons = [_person(p) for p in raw]
     iins = [p["iin"] for p in persons]
-    repeated = next((iin for iin in iins if iins.count(iin) > 1), None)
+    counts = Counter(iins)
+    repeated = next((iin for iin in iins if counts[iin] > 1), None)
     if repeated:
         raise RegistryParamError(f"параметр students: ИИН {repeated} указан дважды")
     return EnrolSpec(persons, status, single, _order_number(params))

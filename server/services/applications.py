@@ -36,6 +36,12 @@ def application_form(ctx: AppContext, process_id: str) -> tuple[dict[str, Any], 
     return ctx.forms.load(key)
 
 
+def application_schema(ctx: AppContext, process_id: str) -> dict[str, Any] | None:
+    """The JSON Schema of the procedure's application form, or None."""
+    form = application_form(ctx, process_id)
+    return form[0] if form else None
+
+
 def needs_student(schema: dict[str, Any] | None) -> bool:
     """False for a procedure about no particular student (a vacant-grant announcement)."""
     return not (schema or {}).get("x-no-student", False)

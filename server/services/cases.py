@@ -22,7 +22,7 @@ from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
 from server.services.registry import check_student_status
-from server.services.steps import CaseStep, audit, persist_step
+from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
@@ -236,11 +236,8 @@ def _faculty_id(session: Session, subject: Any) -> int | None:
 
 def check_case_visible(actor: Actor, case: Case) -> None:
     """404 rather than 403 for cases outside a dean's faculty: existence is not disclosed."""
-    if actor.sees_all_cases():
-        return
-    if "dean" in actor.roles and case.faculty_id is not None and case.faculty_id == actor.faculty_id:
-        return
-    raise NotFound("Дело не найдено или недоступно вам")
+    if not actor.sees_faculty(case.faculty_id):
+        raise NotFound("Дело не найдено или недоступно вам")
 
 
 @dataclass
@@ -276,7 +273,6 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.status == "open")
 _HISTORY = select(AuditEvent).where(AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id)
 _DOCUMENTS = select(Document).where(Document.case_id == bindparam("case_id")).order_by(Document.id)
-_WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
 _INCIDENTS = (select(OutboxJob).where(OutboxJob.case_id == bindparam("case_id"), OutboxJob.status == "failed")
               .order_by(OutboxJob.id))
 
@@ -285,7 +281,7 @@ def _case_records(session: Session, case_id: int) -> tuple[list[AuditEvent], lis
     """The case's audit trail, documents and waiting timers, oldest first."""
     key = {"case_id": case_id}
     return (list(session.scalars(_HISTORY, key)), list(session.scalars(_DOCUMENTS, key)),
-            list(session.scalars(_WAITING_TIMERS, key)))
+            list(session.scalars(WAITING_TIMERS, key)))
 
 
 @dataclass

@@ -18,12 +18,13 @@ def check_all(settings: Settings) -> list[str]:
     sources = {p.name: p.read_text(encoding="utf-8") for p in files}
     ctx = AppContext(settings, db=None)  # type: ignore[arg-type]
     allowed = ctx.script_functions.names
+    codes = catalog_codes(ctx)
     for path in files:
         try:
             model = compile_model(path.name, sources[path.name], sources, form_exists=forms.exists,
                                   allowed_calls=allowed)
             for pid in model.ids:  # the same operator checks as at deploy
-                check_operators(path.name, model.bundles[pid], catalog_codes(ctx))
+                check_operators(path.name, model.bundles[pid], codes)
         except ModelError as exc:
             problems += [f"workflows/{issue}" for issue in exc.issues]
     problems += _check_templates(settings, sources)

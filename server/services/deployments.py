@@ -144,8 +144,9 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
             filename, text, _available_sources(session, filename),
             form_exists=forms.exists, allowed_calls=ctx.script_functions.names,
         )
+        codes = catalog_codes(ctx)
         for pid in model.ids:
-            check_operators(filename, model.bundles[pid], catalog_codes(ctx))
+            check_operators(filename, model.bundles[pid], codes)
             _check_roles(ctx, filename, model.task_meta.get(pid, {}))
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])

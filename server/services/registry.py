@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,11 +30,10 @@ from server.domain.registry import (
     status_label,
 )
 from server.engine import ServiceCall
-from server.models import AuditEvent, Case, Faculty, Student, StudentChange
+from server.models import Case, Faculty, Student, StudentChange
 from server.services.context import AppContext
 from server.services.errors import Invalid, tr
-
-_INSERT_AUDIT = insert(AuditEvent.__table__)
+from server.services.steps import INSERT_AUDIT
 
 
 class _Step:
@@ -95,7 +94,7 @@ class _Step:
 
     def flush_events(self) -> None:
         if self.events:
-            self.session.connection().execute(_INSERT_AUDIT, self.events)
+            self.session.connection().execute(INSERT_AUDIT, self.events)
 
     def apply(self, student: Student, values: dict[str, Any]) -> dict[str, Any]:
         """Set the values on the record; {field: {before, after}} of those that differ."""

@@ -23,17 +23,17 @@ DEFAULT_TASK_ROLE = "registrar"
 CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 
 # Built once (a statement's construction and cache key cost about as much as its execution).
-_INSERT_AUDIT = insert(AuditEvent.__table__)
+INSERT_AUDIT = insert(AuditEvent.__table__)
 _INSERT_TASKS = insert(HumanTask.__table__)
 _JOB_BY_KEY = select(OutboxJob.id).where(OutboxJob.idempotency_key == bindparam("key"))
-_WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
+WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
 
 
 def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
           payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
     """Append an audit event at once (a Core INSERT: no unit-of-work bookkeeping on the hot
     path; the case row exists already, and the ids keep the order of the calls)."""
-    session.connection().execute(_INSERT_AUDIT, [{
+    session.connection().execute(INSERT_AUDIT, [{
         "case_id": case.id if case else None, "task_id": task_id,
         "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}}])
 
@@ -169,7 +169,7 @@ def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
     if not waiting and not summary.get("waiting_timers"):
         return  # no timer now and none recorded: nothing to read or write
     case.summary = {**summary, "waiting_timers": len(waiting)}
-    rows = session.scalars(_WAITING_TIMERS, {"case_id": case.id}).all()
+    rows = session.scalars(WAITING_TIMERS, {"case_id": case.id}).all()
     seen = set()
     now = utcnow()
     for row in rows:

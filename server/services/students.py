@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from server.domain.iin import InvalidIIN, iin_sex, validate_iin
 from server.domain.registry import CHOICES
+from server.domain.registry import ENROL_REQUIRED as REQUIRED
 from server.models import Faculty, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, iin_reason, tr
@@ -19,8 +20,6 @@ from server.services.errors import Invalid, iin_reason, tr
 COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "faculty_code",
            "programme_code", "programme_name", "level", "year", "group", "form", "language",
            "funding", "citizenship", "email")
-REQUIRED = ("iin", "last_name", "first_name", "faculty_code", "programme_code", "programme_name",
-            "year")
 
 
 @dataclass
@@ -158,9 +157,7 @@ def get_student_card(ctx: AppContext, actor: Any, student_id: int, limit: int = 
 
     with ctx.db.read() as session:
         student = session.get(Student, student_id)
-        visible = student is not None and (actor.sees_all_cases() or (
-            "dean" in actor.roles and student.faculty_id == actor.faculty_id))
-        if not visible:
+        if student is None or not actor.sees_faculty(student.faculty_id):
             raise NotFound("Обучающийся не найден или недоступен вам",
                            {"student_id": tr("Нет такого обучающегося")})
         changes = list(session.scalars(select(StudentChange).where(StudentChange.student_id == student_id)

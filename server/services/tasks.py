@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,10 +226,8 @@ def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
     task.completed_at = utcnow()
     task.completed_by = actor.user_id
     task.assignee_id = task.assignee_id or actor.user_id
-    try:
+    with _conflict_if_stale():
         write_versioned(session, task)
-    except StaleDataError:
-        raise Conflict("Задачу только что изменил другой пользователь: обновите страницу") from None
 
 
 def _require_open(task: HumanTask) -> None:
@@ -241,8 +241,15 @@ def _username(session: Session, user_id: int | None) -> str:
 
 
 def _flush(session: Session) -> None:
-    try:
+    with _conflict_if_stale():
         session.flush()
+
+
+@contextmanager
+def _conflict_if_stale() -> Iterator[None]:
+    """Another writer changed the task since it was read (its version moved): 409."""
+    try:
+        yield
     except StaleDataError:
         raise Conflict("Задачу только что изменил другой пользователь: обновите страницу") from None
 

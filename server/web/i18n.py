@@ -69,6 +69,13 @@ def api_locale() -> str:
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT) or DEFAULT
 
 
+def api_error_body(code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The JSON API's error body, its texts in the client's language (`api_locale`)."""
+    locale = api_locale()
+    return {"error": code, "message": localized(message, locale),
+            "fields": localized_fields(fields or {}, locale)}
+
+
 def pick(obj: Any, attr: str) -> str:
     """A bilingual value (`<attr>_ru` / `<attr>_kk`, attributes or keys) in the UI language;
     Russian where no Kazakh (or English) text exists."""

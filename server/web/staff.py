@@ -368,8 +368,7 @@ def register():  # type: ignore[no-untyped-def]
     found = students.search_students(ctx(), me, q) if q else []
     key = f"{process_id}/register"
     schema = ctx().forms.load(key)[0] if process_id and ctx().forms.exists(key) else None
-    app_form = applications.application_form(ctx(), process_id)
-    app_schema = app_form[0] if app_form else None
+    app_schema = applications.application_schema(ctx(), process_id)
     errors: dict[str, str] = {}
     app_errors: dict[str, str] = {}
     message = None

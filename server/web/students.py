@@ -6,7 +6,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import render_template
 
-from server.services import staff, students
+from server.services import students
 from server.web.session import actor, ctx, login_required
 
 students_ui_bp = APIBlueprint("staff_students", __name__, url_prefix="/app/students",
@@ -17,6 +17,5 @@ students_ui_bp = APIBlueprint("staff_students", __name__, url_prefix="/app/stude
 @login_required
 def student_page(student_id: int):  # type: ignore[no-untyped-def]
     card = students.get_student_card(ctx(), actor(), student_id)
-    faculties = {f.id: f for f in staff.list_faculties(ctx())}
     return render_template("staff/student.html", card=card, student=card.student,
-                           faculty=faculties.get(card.student.faculty_id))
+                           faculty=card.student.faculty)
