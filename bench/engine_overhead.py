@@ -77,6 +77,7 @@ from sqlalchemy import event, select  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
 from server.config import Settings  # noqa: E402
+from server.db import DirectStatement  # noqa: E402
 from server.engine import Instance, compile_model, load_bundle  # noqa: E402
 from server.engine.loader import RegofficeSpiffParser  # noqa: E402
 from server.engine.scripting import CaseScriptEngine, RegofficeServiceTask  # noqa: E402
@@ -189,7 +190,8 @@ class Result:
 
 
 class SqlCounter:
-    """Counts statements and commits on an engine (in-process modes only)."""
+    """Counts statements and commits on an engine (in-process modes only): those SQLAlchemy
+    executes, and the hot path's writes that go to the driver directly (`DirectStatement`)."""
 
     def __init__(self) -> None:
         self.statements = 0
@@ -206,7 +208,7 @@ class SqlCounter:
         self.commits += 1
 
     def snap(self) -> tuple[int, int]:
-        return self.statements, self.commits
+        return self.statements + DirectStatement.executed, self.commits
 
 
 def measure(mode: str, db: str, label: str, run_case: Callable[[CaseRec], None], n: int, warmup: int,

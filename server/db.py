@@ -6,12 +6,28 @@ Repositories and models never commit; a service opens one unit of work per use c
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Update, bindparam, create_engine, event, inspect, update
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    Insert,
+    Update,
+    bindparam,
+    create_engine,
+    event,
+    inspect,
+    update,
+)
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -49,6 +65,76 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_REQUIRED = object()
+
+
+def _bind_value(params: Mapping[str, Any], name: str, processor: Callable[[Any], Any] | None,
+                fixed: Any) -> Any:
+    value = params.get(name, fixed)
+    if value is _REQUIRED:
+        raise KeyError(f"no value for the statement's parameter {name!r}")
+    return processor(value) if processor is not None else value
+
+
+class DirectStatement:
+    """A Core INSERT or UPDATE compiled once per dialect and run straight on the DBAPI
+    connection of the session's transaction.
+
+    On the step's hot path SQLAlchemy's per-execution work (cache key, execution context,
+    result object) cost five to ten times what the driver itself does for a one-row write
+    (bench/engine_overhead.py, mode c). This keeps SQLAlchemy's compiler and its types' bind
+    processors (dates, JSON) and leaves out the rest: no execution events, no result. Every
+    column is given by the caller — a Python-side default would need the execution context,
+    so a statement that relies on one is refused when it is compiled."""
+
+    executed = 0  # statements run this way in this process (the bench counts them as SQL)
+
+    def __init__(self, statement: Insert | Update, keys: Sequence[str] | None = None) -> None:
+        self.statement = statement.inline() if isinstance(statement, Insert) else statement
+        self.keys = list(keys) if keys is not None else None
+        self._by_dialect: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {}
+
+    def _compile(self, dialect: Dialect) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
+        if compiled.insert_prefetch or compiled.update_prefetch or compiled.postfetch:
+            raise ValueError(f"{self.statement}: every column must be given (defaults need SQLAlchemy's "
+                             f"execution)")
+        processors = compiled._bind_processors
+        # (name, bind processor, fixed value): values the caller must give have none
+        plan = {name: (name, processors.get(name),
+                       _REQUIRED if bind.required or bind.callable is not None else bind.value)
+                for bind, name in compiled.bind_names.items()}
+        if compiled.positional:
+            order = tuple(plan[name] for name in compiled.positiontup or ())
+
+            def convert(params: Mapping[str, Any]) -> Any:
+                return tuple(_bind_value(params, *step) for step in order)
+        else:
+            escaped = compiled.escaped_bind_names
+            named = tuple((escaped.get(name, name), step) for name, step in plan.items())
+
+            def convert(params: Mapping[str, Any]) -> Any:
+                return {key: _bind_value(params, *step) for key, step in named}
+        compiled_for = (compiled.string, convert)
+        self._by_dialect[dialect.name] = compiled_for
+        return compiled_for
+
+    def execute(self, session: Session, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
+        """Run with one set of values (or several, as executemany); return the rows matched."""
+        connection = session.connection()
+        sql, convert = self._by_dialect.get(connection.dialect.name) or self._compile(connection.dialect)
+        cursor = connection.connection.cursor()
+        try:
+            if isinstance(params, Mapping):
+                cursor.execute(sql, convert(params))
+            else:
+                cursor.executemany(sql, [convert(row) for row in params])
+            DirectStatement.executed += 1
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
+
 def write_versioned(session: Session, obj: Any) -> None:
     """UPDATE a loaded row's changed columns now, guarded by its version column, and tell the
     session the values are stored: the statement the unit of work would issue at flush, without
@@ -61,42 +147,144 @@ def write_versioned(session: Session, obj: Any) -> None:
     mapper = state.mapper
     # The attributes set since the row was read or last written (possibly to an equal value,
     # which is then written again: cheaper than comparing a 4 KB workflow state).
-    modified = state.manager.keys() - state.unmodified
-    values = {key: state.dict[key] for key in modified if key in mapper.columns}
+    modified = state.committed_state.keys()
+    columns = mapper.columns
+    values = {key: state.dict[key] for key in modified if key in columns}
     if not values:
         return
-    version_key = mapper.get_property_by_column(mapper.version_id_col).key
+    version_key = _version_key(mapper)
     seen = state.dict[version_key]
     values[version_key] = seen + 1
     params = {f"new_{key}": value for key, value in values.items()}
-    params.update(row_id=state.identity[0], seen_version=seen)
-    if session.connection().execute(_versioned_update(mapper, tuple(sorted(values))), params).rowcount != 1:
+    params["row_id"] = state.identity[0]
+    params["seen_version"] = seen
+    if _versioned_update(mapper, tuple(sorted(values))).execute(session, params) != 1:
         raise StaleDataError(f"{mapper.local_table.name} {state.identity[0]} was changed by another "
                              f"writer (version {seen})")
-    for key, value in values.items():
-        set_committed_value(obj, key, value)
-    if all(key in mapper.columns for key in modified):
-        # Nothing is left to flush: clear the object's "modified" mark as a flush would, or
-        # the session visits it again at flush and at commit for nothing.
+    if len(values) == len(modified) + (version_key not in modified):
+        # Nothing is left to flush: mark the object clean as a flush would (its values are
+        # the stored ones now), or the session visits it again at flush and at commit.
+        state.dict[version_key] = seen + 1
         state._commit_all(state.dict, session.identity_map)
+    else:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
+
+
+@functools.lru_cache(maxsize=32)
+def _version_key(mapper: Any) -> str:
+    return str(mapper.get_property_by_column(mapper.version_id_col).key)
 
 
 @functools.lru_cache(maxsize=128)
-def _versioned_update(mapper: Any, keys: tuple[str, ...]) -> Update:
+def _versioned_update(mapper: Any, keys: tuple[str, ...]) -> DirectStatement:
     """The version-guarded UPDATE of these attributes' columns, built once per set of them."""
     (pk,) = mapper.primary_key
     version = mapper.version_id_col
-    return (update(mapper.local_table).where(pk == bindparam("row_id"), version == bindparam("seen_version"))
-            .values({mapper.columns[key]: bindparam(f"new_{key}", type_=mapper.columns[key].type)
-                     for key in keys}))
+    return DirectStatement(
+        update(mapper.local_table).where(pk == bindparam("row_id"), version == bindparam("seen_version"))
+        .values({mapper.columns[key]: bindparam(f"new_{key}", type_=mapper.columns[key].type)
+                 for key in keys}))
 
 
 def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+log = logging.getLogger(__name__)
+
+# A committing connection checkpoints the WAL itself only past this many pages (~40 MB): the
+# background checkpointer (below) normally does it long before, off the request's path.
+WAL_BACKSTOP_PAGES = 10_000
+CHECKPOINT_EVERY_COMMITS = 32
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
+class WalCheckpointer:
+    """Copies a SQLite database's write-ahead log back into the database from a thread of
+    its own, so that no request pays for it.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that pushes the log past 1000 pages:
+    about one transaction in 45 then copies ~4 MB and syncs the file (4-6 ms here, against a
+    median commit of 65 us; bench/engine_overhead.py). Here committing connections leave it to
+    this thread, which wakes after every CHECKPOINT_EVERY_COMMITS commits of its process (or
+    every `idle_seconds`) and runs a PASSIVE checkpoint: it never blocks readers or writers,
+    and the sqlite3 module releases the GIL while it copies and syncs. If the thread falls
+    behind or is gone, commits still checkpoint past WAL_BACKSTOP_PAGES.
+
+    One per process and database file: it starts at the first commit of the process that
+    commits (a forked worker starts its own)."""
+
+    def __init__(self, path: str, idle_seconds: float = 1.0) -> None:
+        self.path = path
+        self.idle_seconds = idle_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._commits = 0
+        self.runs = 0  # checkpoints run by this process's thread
+        self.checkpointed_frames = 0  # frames of the log in the database after the last one
+        self._pid: int | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def committed(self) -> None:
+        """A connection of this process committed (called from the engine's commit event)."""
+        if self._pid != os.getpid():
+            self._start()
+        self._commits += 1  # approximate under threads: it only paces the checkpoints
+        if self._commits >= CHECKPOINT_EVERY_COMMITS:
+            self._commits = 0
+            self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid() or self._stop.is_set():
+                return
+            self._pid = os.getpid()
+            self._wake = threading.Event()
+            self._thread = threading.Thread(target=self._run, name="sqlite-wal-checkpoint", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        except sqlite3.Error as exc:  # the commits' backstop still checkpoints
+            log.warning("WAL checkpointer for %s did not start: %s", self.path, exc)
+            return
+        try:
+            while not self._stop.is_set():
+                self._wake.wait(self.idle_seconds)
+                self._wake.clear()
+                if self._stop.is_set():
+                    break
+                try:
+                    _busy, _log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self.runs += 1
+                    self.checkpointed_frames = copied
+                except sqlite3.Error as exc:  # busy or a file gone in tests: try again later
+                    log.debug("WAL checkpoint of %s: %s", self.path, exc)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._pid == os.getpid():
+            thread.join(timeout=5)
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL, or None for an in-memory database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return database
+
+
+def make_engine(url: str, checkpointer: WalCheckpointer | None = None, **kwargs: object) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and, given a
+    `checkpointer` for its file, checkpoints off the committing thread."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
@@ -110,6 +298,11 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
+            if checkpointer is not None:
+                cur.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
+                # Under steady load the log restarts only at a backstop checkpoint: past this
+                # size the file is truncated then, instead of staying as large as it ever was.
+                cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             cur.close()
             # SQLite's lower() folds ASCII only: searches by Cyrillic names need Unicode.
             dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
@@ -124,6 +317,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             # machinery, which cost a third of an empty transaction.
             conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+        if checkpointer is not None:
+            event.listen(engine, "commit", lambda _conn: checkpointer.committed())
         return engine
     # No pre-ping: it costs a round trip per transaction; a connection found dead is
     # invalidated with its pool and the request fails once, so pool_recycle bounds it.
@@ -138,7 +333,9 @@ class Database:
 
     def __init__(self, url: str, **kwargs: object) -> None:
         self.url = url
-        self.engine = make_engine(url, **kwargs)
+        path = _sqlite_file(url) if url.startswith("sqlite") else None
+        self.checkpointer = WalCheckpointer(path) if path else None
+        self.engine = make_engine(url, self.checkpointer, **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         read_options: dict[str, object] = {"regoffice_read_only": True}
         if self.engine.dialect.name == "postgresql":
@@ -179,4 +376,6 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()

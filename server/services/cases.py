@@ -161,6 +161,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         channel=req.channel, status="in_progress", received_at=received,
         deadline_at=_deadline(ctx, req.process_id, received, req.channel),
         created_by=actor.user_id, state="{}", serializer_version="",
+        summary={"open_tasks": []},  # a new case has no task rows: the step need not look for any
     )
     session.add(case)
     session.flush()

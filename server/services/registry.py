@@ -94,7 +94,7 @@ class _Step:
 
     def flush_events(self) -> None:
         if self.events:
-            self.session.connection().execute(INSERT_AUDIT, self.events)
+            INSERT_AUDIT.execute(self.session, self.events)
 
     def apply(self, student: Student, values: dict[str, Any]) -> dict[str, Any]:
         """Set the values on the record; {field: {before, after}} of those that differ."""

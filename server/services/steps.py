@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.db import utcnow, write_versioned
+from server.db import DirectStatement, utcnow, write_versioned
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
 from server.services.context import WAITING_OPERATORS, AppContext
@@ -23,19 +23,21 @@ DEFAULT_TASK_ROLE = "registrar"
 CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 
 # Built once (a statement's construction and cache key cost about as much as its execution).
-INSERT_AUDIT = insert(AuditEvent.__table__)
-_INSERT_TASKS = insert(HumanTask.__table__)
+AUDIT_COLUMNS = ("case_id", "task_id", "actor_id", "kind", "payload", "at")
+INSERT_AUDIT = DirectStatement(insert(AuditEvent.__table__), AUDIT_COLUMNS)
+_TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.columns)
+_INSERT_TASKS = DirectStatement(insert(HumanTask.__table__), _TASK_COLUMNS)
 _JOB_BY_KEY = select(OutboxJob.id).where(OutboxJob.idempotency_key == bindparam("key"))
 WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
 
 
 def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
           payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
-    """Append an audit event at once (a Core INSERT: no unit-of-work bookkeeping on the hot
+    """Append an audit event at once (a direct INSERT: no unit-of-work bookkeeping on the hot
     path; the case row exists already, and the ids keep the order of the calls)."""
-    session.connection().execute(INSERT_AUDIT, [{
+    INSERT_AUDIT.execute(session, {
         "case_id": case.id if case else None, "task_id": task_id,
-        "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}}])
+        "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}, "at": utcnow()})
 
 
 def enqueue(session: Session, kind: str, key: str, case: Case | None,
@@ -141,7 +143,7 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         # Core INSERTs: the rows are written now and the objects returned stay out of the
         # session (nothing changes them later in this transaction), which spares the
         # unit of work most of a step's bookkeeping.
-        session.connection().execute(_INSERT_TASKS, [_row_values(row) for row in new.values()])
+        _INSERT_TASKS.execute(session, [_row_values(row) for row in new.values()])
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
 
@@ -154,9 +156,6 @@ def _instructions(meta: dict[str, Any], instance: Instance, task_id: str) -> dic
         return {}
     data = instance.task_data(task_id)
     return {key: render_instructions(template, data) for key, template in templates.items()}
-
-
-_TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.columns)
 
 
 def _row_values(row: HumanTask) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""The step's direct writes (`DirectStatement`) on each database, and SQLite's background WAL
+checkpoints. (`write_versioned`'s stale-row conflict is driven through the API in
+test_concurrency.py.)"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert, select
+
+from server.db import WAL_BACKSTOP_PAGES, Base, Database, DirectStatement
+from server.models import AuditEvent, Faculty
+from server.services.context import AppContext
+from server.services.steps import AUDIT_COLUMNS, INSERT_AUDIT
+
+
+def _audit_row(kind: str, payload: dict, at: datetime) -> dict:
+    return {"case_id": None, "task_id": "t-1", "actor_id": None, "kind": kind, "payload": payload, "at": at}
+
+
+def test_a_direct_insert_stores_what_the_orm_reads_back(ctx: AppContext) -> None:
+    at = datetime(2026, 12, 5, 9, 30, 15, 123456, tzinfo=UTC)
+    with ctx.db.unit_of_work() as session:
+        one = _audit_row("one", {"data": {"ФИО": "Әлия", "n": [1, 2]}}, at)
+        assert INSERT_AUDIT.execute(session, one) == 1
+        INSERT_AUDIT.execute(session, [_audit_row("two", {}, at), _audit_row("three", {"x": None}, at)])
+    with ctx.db.read() as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.task_id == "t-1")
+                               .order_by(AuditEvent.id)).all()
+    assert [(r.kind, r.payload, r.at) for r in rows] == [
+        ("one", {"data": {"ФИО": "Әлия", "n": [1, 2]}}, at), ("two", {}, at), ("three", {"x": None}, at)]
+
+
+def test_a_direct_insert_rolls_back_with_its_transaction(ctx: AppContext) -> None:
+    with pytest.raises(RuntimeError), ctx.db.unit_of_work() as session:
+        INSERT_AUDIT.execute(session, _audit_row("lost", {}, datetime.now(UTC)))
+        raise RuntimeError("the step failed after its audit row")
+    with ctx.db.read() as session:
+        assert session.scalar(select(AuditEvent.id).where(AuditEvent.kind == "lost")) is None
+
+
+def test_a_missing_value_is_refused_before_anything_is_written(ctx: AppContext) -> None:
+    row = _audit_row("partial", {}, datetime.now(UTC))
+    del row["actor_id"]
+    with pytest.raises(KeyError, match="actor_id"), ctx.db.unit_of_work() as session:
+        INSERT_AUDIT.execute(session, row)
+
+
+def test_a_statement_that_needs_a_python_default_is_refused(ctx: AppContext) -> None:
+    # AuditEvent.at defaults to utcnow(): SQLAlchemy would compute it, a direct INSERT cannot.
+    without_at = DirectStatement(insert(AuditEvent.__table__), [c for c in AUDIT_COLUMNS if c != "at"])
+    with pytest.raises(ValueError, match="every column must be given"), ctx.db.unit_of_work() as session:
+        without_at.execute(session, {"case_id": None, "task_id": None, "actor_id": None, "kind": "x",
+                                     "payload": {}})
+
+
+def test_sqlite_commits_leave_checkpoints_to_the_background_thread(tmp_path) -> None:
+    path = tmp_path / "wal.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        Base.metadata.create_all(db.engine, tables=[Faculty.__table__])
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == WAL_BACKSTOP_PAGES
+        assert db.checkpointer is not None
+        for i in range(100):
+            with db.unit_of_work() as session:
+                session.add(Faculty(code=f"F{i}", name_ru=f"Факультет {i}", name_kk=f"Факультет {i}"))
+        assert "sqlite-wal-checkpoint" in [t.name for t in threading.enumerate()]
+        deadline = time.monotonic() + 10
+        while db.checkpointer.runs == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert db.checkpointer.runs >= 1
+        assert db.checkpointer.checkpointed_frames > 0  # the log was copied back by the thread
+    finally:
+        db.dispose()
+    assert db.checkpointer._thread is not None and not db.checkpointer._thread.is_alive()
+
+
+def test_an_in_memory_database_has_no_checkpointer() -> None:
+    db = Database("sqlite://")
+    try:
+        assert db.checkpointer is None
+    finally:
+        db.dispose()
