@@ -77,7 +77,7 @@ from sqlalchemy import event, select  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
 from server.config import Settings  # noqa: E402
-from server.db import DirectStatement  # noqa: E402
+from server.db_direct import DirectStatement  # noqa: E402
 from server.engine import Instance, compile_model, load_bundle  # noqa: E402
 from server.engine.loader import RegofficeSpiffParser  # noqa: E402
 from server.engine.scripting import CaseScriptEngine, RegofficeServiceTask  # noqa: E402

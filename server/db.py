@@ -5,32 +5,17 @@ Repositories and models never commit; a service opens one unit of work per use c
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import (
-    DateTime,
-    Dialect,
-    Engine,
-    Insert,
-    Update,
-    bindparam,
-    create_engine,
-    event,
-    inspect,
-    update,
-)
+from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 
@@ -63,128 +48,6 @@ DB_INT_MAX = 2**31 - 1
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-_REQUIRED = object()
-
-
-def _bind_value(params: Mapping[str, Any], name: str, processor: Callable[[Any], Any] | None,
-                fixed: Any) -> Any:
-    value = params.get(name, fixed)
-    if value is _REQUIRED:
-        raise KeyError(f"no value for the statement's parameter {name!r}")
-    return processor(value) if processor is not None else value
-
-
-class DirectStatement:
-    """A Core INSERT or UPDATE compiled once per dialect and run straight on the DBAPI
-    connection of the session's transaction.
-
-    On the step's hot path SQLAlchemy's per-execution work (cache key, execution context,
-    result object) cost five to ten times what the driver itself does for a one-row write
-    (bench/engine_overhead.py, mode c). This keeps SQLAlchemy's compiler and its types' bind
-    processors (dates, JSON) and leaves out the rest: no execution events, no result. Every
-    column is given by the caller — a Python-side default would need the execution context,
-    so a statement that relies on one is refused when it is compiled."""
-
-    executed = 0  # statements run this way in this process (the bench counts them as SQL)
-
-    def __init__(self, statement: Insert | Update, keys: Sequence[str] | None = None) -> None:
-        self.statement = statement.inline() if isinstance(statement, Insert) else statement
-        self.keys = list(keys) if keys is not None else None
-        self._by_dialect: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {}
-
-    def _compile(self, dialect: Dialect) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
-        compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
-        if compiled.insert_prefetch or compiled.update_prefetch or compiled.postfetch:
-            raise ValueError(f"{self.statement}: every column must be given (defaults need SQLAlchemy's "
-                             f"execution)")
-        processors = compiled._bind_processors
-        # (name, bind processor, fixed value): values the caller must give have none
-        plan = {name: (name, processors.get(name),
-                       _REQUIRED if bind.required or bind.callable is not None else bind.value)
-                for bind, name in compiled.bind_names.items()}
-        if compiled.positional:
-            order = tuple(plan[name] for name in compiled.positiontup or ())
-
-            def convert(params: Mapping[str, Any]) -> Any:
-                return tuple(_bind_value(params, *step) for step in order)
-        else:
-            escaped = compiled.escaped_bind_names
-            named = tuple((escaped.get(name, name), step) for name, step in plan.items())
-
-            def convert(params: Mapping[str, Any]) -> Any:
-                return {key: _bind_value(params, *step) for key, step in named}
-        compiled_for = (compiled.string, convert)
-        self._by_dialect[dialect.name] = compiled_for
-        return compiled_for
-
-    def execute(self, session: Session, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> int:
-        """Run with one set of values (or several, as executemany); return the rows matched."""
-        connection = session.connection()
-        sql, convert = self._by_dialect.get(connection.dialect.name) or self._compile(connection.dialect)
-        cursor = connection.connection.cursor()
-        try:
-            if isinstance(params, Mapping):
-                cursor.execute(sql, convert(params))
-            else:
-                cursor.executemany(sql, [convert(row) for row in params])
-            DirectStatement.executed += 1
-            return cursor.rowcount
-        finally:
-            cursor.close()
-
-
-def write_versioned(session: Session, obj: Any) -> None:
-    """UPDATE a loaded row's changed columns now, guarded by its version column, and tell the
-    session the values are stored: the statement the unit of work would issue at flush, without
-    its bookkeeping (on the step's hot path that bookkeeping cost more than the SQL). A writer
-    that changed the row since it was read makes it match no row: StaleDataError, as at flush.
-    Changes this UPDATE does not cover (relationships) are left to the flush."""
-    state = inspect(obj)
-    if state.transient or state.pending:
-        return  # not in the database yet: the session inserts it
-    mapper = state.mapper
-    # The attributes set since the row was read or last written (possibly to an equal value,
-    # which is then written again: cheaper than comparing a 4 KB workflow state).
-    modified = state.committed_state.keys()
-    columns = mapper.columns
-    values = {key: state.dict[key] for key in modified if key in columns}
-    if not values:
-        return
-    version_key = _version_key(mapper)
-    seen = state.dict[version_key]
-    values[version_key] = seen + 1
-    params = {f"new_{key}": value for key, value in values.items()}
-    params["row_id"] = state.identity[0]
-    params["seen_version"] = seen
-    if _versioned_update(mapper, tuple(sorted(values))).execute(session, params) != 1:
-        raise StaleDataError(f"{mapper.local_table.name} {state.identity[0]} was changed by another "
-                             f"writer (version {seen})")
-    if len(values) == len(modified) + (version_key not in modified):
-        # Nothing is left to flush: mark the object clean as a flush would (its values are
-        # the stored ones now), or the session visits it again at flush and at commit.
-        state.dict[version_key] = seen + 1
-        state._commit_all(state.dict, session.identity_map)
-    else:
-        for key, value in values.items():
-            set_committed_value(obj, key, value)
-
-
-@functools.lru_cache(maxsize=32)
-def _version_key(mapper: Any) -> str:
-    return str(mapper.get_property_by_column(mapper.version_id_col).key)
-
-
-@functools.lru_cache(maxsize=128)
-def _versioned_update(mapper: Any, keys: tuple[str, ...]) -> DirectStatement:
-    """The version-guarded UPDATE of these attributes' columns, built once per set of them."""
-    (pk,) = mapper.primary_key
-    version = mapper.version_id_col
-    return DirectStatement(
-        update(mapper.local_table).where(pk == bindparam("row_id"), version == bindparam("seen_version"))
-        .values({mapper.columns[key]: bindparam(f"new_{key}", type_=mapper.columns[key].type)
-                 for key in keys}))
 
 
 def _unicode_lower(value: object) -> object:

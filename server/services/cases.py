@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
+from server.db_direct import insert_loaded
 from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
@@ -163,8 +164,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         created_by=actor.user_id, state="{}", serializer_version="",
         summary={"open_tasks": []},  # a new case has no task rows: the step need not look for any
     )
-    session.add(case)
-    session.flush()
+    insert_loaded(session, case)
     data["case_id"] = case.id
     instance = Instance.start(definition.bundle, data, ctx.script_functions, ASYNC_OPERATORS)
     audit(session, case, actor, "case_started",

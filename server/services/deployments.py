@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.auth.roles import DEPLOYERS, ROLES
+from server.db_direct import DirectStatement
 from server.domain.registry import OPERATORS as REGISTRY_OPERATORS
 from server.domain.registry import literal_problems
 from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
@@ -225,15 +226,17 @@ def _bpmn_in_call_order(paths: list[Path]) -> list[Path]:
     return ordered
 
 
-_LATEST_ID = select(ProcessDefinition.id).where(
+# Read at every start: on the driver (server/db_direct.py).
+_LATEST_ID = DirectStatement(select(ProcessDefinition.id).where(
     ProcessDefinition.process_id == bindparam("process_id"), ProcessDefinition.is_latest,
-    ProcessDefinition.kind == "bpmn")
+    ProcessDefinition.kind == "bpmn"))
 
 
 def latest_definition_id(session: Session, process_id: str) -> int:
     """The id of the version new cases start on (only the id: the sources are read once per
     version, by `definition_info`)."""
-    found = session.scalar(_LATEST_ID, {"process_id": process_id})
+    rows = _LATEST_ID.rows(session, {"process_id": process_id})
+    found = rows[0][0] if rows else None
     if found is None:
         raise NotFound("Процесс «%(process_id)s» не развёрнут", {"process_id": tr("Неизвестный процесс")},
                        process_id=process_id)

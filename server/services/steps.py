@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.db import DirectStatement, utcnow, write_versioned
+from server.db import utcnow
+from server.db_direct import DirectStatement, write_versioned
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
 from server.services.context import WAITING_OPERATORS, AppContext

@@ -13,7 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
-from server.db import utcnow, write_versioned
+from server.db import utcnow
+from server.db_direct import DirectStatement, attach_loaded, column_keys, write_versioned
 from server.engine import EngineError, Instance, TaskNotReady
 from server.models import Case, HumanTask, User
 from server.services.cases import check_case_visible
@@ -37,12 +38,14 @@ def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
     return any(actor.may_take_role(role, task.faculty_id) for role in candidates)
 
 
-# The hot path's statements are built once: constructing a statement and computing its cache
-# key cost about as much as executing it (bench/engine_overhead.py, mode c).
-_TASK_WITH_CASE = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
-                   .where(HumanTask.id == bindparam("task_id")))
-_TASK_WITH_LOCKED_CASE = (_TASK_WITH_CASE.with_for_update(of=Case.__table__)
-                          .execution_options(populate_existing=True))
+_TASK_KEYS = column_keys(HumanTask)
+_CASE_KEYS = column_keys(Case)
+_TASK_AND_CASE = (select(*HumanTask.__table__.columns, *Case.__table__.columns)
+                  .join_from(HumanTask, Case, Case.id == HumanTask.case_id)
+                  .where(HumanTask.id == bindparam("task_id")))
+_READ_TASK_AND_CASE = DirectStatement(_TASK_AND_CASE)
+_READ_TASK_AND_LOCK_CASE = DirectStatement(_TASK_AND_CASE.with_for_update(of=Case.__table__))
+
 
 def _load_task(session: Session, task_id: str) -> HumanTask:
     task = session.get(HumanTask, task_id)
@@ -62,12 +65,18 @@ def _lock_task(ctx: AppContext, session: Session, task_id: str) -> tuple[HumanTa
     re-reads only the locked row). Such a stale task cannot be acted on: every change to it is
     guarded by its version (`_close_task`, the ORM's version counter), and the engine, restored
     from the fresh case, no longer has a task that was completed meanwhile — either way the
-    later writer gets a conflict (409) and the case is not touched twice."""
-    found = session.execute(_TASK_WITH_LOCKED_CASE if ctx.db.is_postgres else _TASK_WITH_CASE,
-                            {"task_id": task_id}).first()
-    if found is None:
+    later writer gets a conflict (409) and the case is not touched twice.
+
+    The row is read on the driver and the two objects put into the session as loaded
+    (server/db_direct.py): the ORM's query machinery cost more than the rest of the read."""
+    statement = _READ_TASK_AND_LOCK_CASE if ctx.db.is_postgres else _READ_TASK_AND_CASE
+    found = statement.rows(session, {"task_id": task_id})
+    if not found:
         raise NotFound("Задача не найдена")
-    return found[0], found[1]
+    row, split = found[0], len(_TASK_KEYS)
+    task = attach_loaded(session, HumanTask, dict(zip(_TASK_KEYS, row[:split], strict=True)))
+    case = attach_loaded(session, Case, dict(zip(_CASE_KEYS, row[split:], strict=True)))
+    return task, case
 
 
 def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:

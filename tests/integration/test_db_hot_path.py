@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
-from server.db import WAL_BACKSTOP_PAGES, Base, Database, DirectStatement
+from server.db import WAL_BACKSTOP_PAGES, Base, Database
+from server.db_direct import DirectStatement
 from server.models import AuditEvent, Faculty
 from server.services.context import AppContext
 from server.services.steps import AUDIT_COLUMNS, INSERT_AUDIT
@@ -85,3 +86,29 @@ def test_an_in_memory_database_has_no_checkpointer() -> None:
         assert db.checkpointer is None
     finally:
         db.dispose()
+
+
+# --------------------------------------------------------------------------- a case's first row
+def test_a_started_case_is_the_row_in_the_database(ctx: AppContext, people: dict) -> None:
+    """`insert_loaded` writes the case without the unit of work: the object the start returns
+    holds what a fresh read finds (defaults included), the session has nothing left to
+    flush, and the next step's version check starts from the stored version."""
+    from server.auth import Actor
+    from server.models import Case
+    from server.services import cases, deployments, tasks
+    from tests.conftest import FIXTURES
+
+    deployments.deploy_file(ctx, Actor.system(), "approval.bpmn", (FIXTURES / "approval.bpmn").read_bytes())
+    with ctx.db.unit_of_work() as session:
+        request = cases.StartRequest("Process_approval", data={"amount": 5})
+        case, _instance, open_tasks, _version = cases._open_case(ctx, session, Actor.system(), request)
+        assert not session.dirty and not session.new
+    columns = [c.key for c in Case.__table__.columns]
+    with ctx.db.read() as session:
+        stored = session.get(Case, case.id)
+        assert {k: getattr(stored, k) for k in columns} == {k: getattr(case, k) for k in columns}
+    assert stored.lock_version == 2  # inserted at 1, written once by the step
+    assert stored.received_at is not None and stored.updated_at is not None
+    assert stored.summary["open_tasks"] == [open_tasks[0].id]
+    step = tasks.complete_task(ctx, Actor.system(), open_tasks[0].id, {"approved": True})
+    assert step.case.lock_version == 3 and step.case.status == "in_progress"
