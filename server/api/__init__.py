@@ -1,5 +1,9 @@
 """The JSON REST API under /api/v1 (OpenAPI generated from the code at /api/v1/openapi.json)."""
 
-from server.api.routes import api_bp
+from server.api.fast_dump import install
+
+install()  # before any route declares its output schema
+
+from server.api.routes import api_bp  # noqa: E402
 
 __all__ = ["api_bp"]

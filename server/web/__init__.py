@@ -73,12 +73,14 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     from server.web.batch import batch_ui_bp
     from server.web.i18n import init_babel
     from server.web.reports import reports_ui_bp
+    from server.web.session import StaffSessionInterface
     from server.web.staff import staff_bp
     from server.web.students import students_ui_bp
 
     ctx = app.extensions["regoffice"]
     app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
                       SESSION_COOKIE_NAME="regoffice_session")
+    app.session_interface = StaffSessionInterface()
     init_babel(app, ctx.settings.timezone)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_ui_bp)
