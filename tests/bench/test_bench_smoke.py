@@ -109,3 +109,11 @@ def test_durable_floor(tmp_path: Path) -> None:
     for figures in data["results"].values():
         assert positive(figures["step_ms"])
         assert figures["case_of_5_steps_ms"] == pytest.approx(5 * figures["step_ms"], rel=0.01)
+
+
+def test_http_floor(tmp_path: Path) -> None:
+    data = run_bench("http_floor.py", tmp_path, "--requests", "50")
+    assert data["requests"] == 50
+    assert set(data["us_per_request"]) == {"gthread", "sync"}
+    for figures in data["us_per_request"].values():
+        assert set(figures) == {"wsgi", "flask", "404"} and all(positive(v) for v in figures.values())
