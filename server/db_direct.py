@@ -15,6 +15,7 @@ so the rest of the service works with them as usual.
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ class DirectStatement:
         self.statement = statement
         self.keys = list(keys) if keys is not None else None
         self._by_dialect: dict[str, _Compiled] = {}
+        self._record: Any = None
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect, column_keys=self.keys)
@@ -114,6 +116,16 @@ class DirectStatement:
         """Run a SELECT (or a statement with RETURNING); its rows, values processed by their
         columns' types as SQLAlchemy would."""
         return self._run(session, params, fetch=True)[1]
+
+    def records(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+        """Run a SELECT; its rows as named tuples, a field per selected column's key (read-only
+        records for views: no ORM objects, no identity map)."""
+        if self._record is None:
+            assert isinstance(self.statement, Select), "records() reads a SELECT"
+            self._record = namedtuple(  # type: ignore[misc]
+                "Record", [c.key for c in self.statement.selected_columns])
+        record = self._record
+        return [record._make(row) for row in self._run(session, params, fetch=True)[1]]
 
 
 # --------------------------------------------------------------------------- ORM objects

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
-from server.db_direct import insert_loaded
+from server.db_direct import DirectStatement, insert_loaded
 from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
@@ -23,7 +23,7 @@ from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
 from server.services.registry import check_student_status
-from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
+from server.services.steps import CaseStep, audit, persist_step
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
@@ -246,9 +246,9 @@ class CaseView:
     case: Case
     data: dict[str, Any]
     open_tasks: list[HumanTask]
-    history: list[AuditEvent]
-    documents: list[Document]
-    timers: list[Timer]
+    history: list[Any]  # records with AuditEvent's columns
+    documents: list[Any]  # Document's columns but the file
+    timers: list[Any]  # Timer's columns
     version: int
     incidents: list[OutboxJob] = field(default_factory=list)  # failed background jobs
 
@@ -272,17 +272,24 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
 
 # Built once: every case view (GET /cases/<id>, and POST /cases's answer) runs them.
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.status == "open")
-_HISTORY = select(AuditEvent).where(AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id)
-_DOCUMENTS = select(Document).where(Document.case_id == bindparam("case_id")).order_by(Document.id)
+# The trail, documents and timers of a view are read-only records read on the driver
+# (server/db_direct.py): ORM objects cost more than the reads themselves.
+_HISTORY = DirectStatement(select(AuditEvent.__table__).where(AuditEvent.case_id == bindparam("case_id"))
+                           .order_by(AuditEvent.id))
+_DOCUMENTS = DirectStatement(select(*(c for c in Document.__table__.columns if c.key != "content"))
+                             .where(Document.case_id == bindparam("case_id")).order_by(Document.id))
+_WAITING_TIMERS = DirectStatement(select(Timer.__table__).where(
+    Timer.case_id == bindparam("case_id"), Timer.status == "waiting").order_by(Timer.id))
 _INCIDENTS = (select(OutboxJob).where(OutboxJob.case_id == bindparam("case_id"), OutboxJob.status == "failed")
               .order_by(OutboxJob.id))
 
 
-def _case_records(session: Session, case_id: int) -> tuple[list[AuditEvent], list[Document], list[Timer]]:
-    """The case's audit trail, documents and waiting timers, oldest first."""
+def _case_records(session: Session, case_id: int) -> tuple[list[Any], list[Any], list[Any]]:
+    """The case's audit trail, documents (without their files) and waiting timers, oldest
+    first, as records with the columns' names."""
     key = {"case_id": case_id}
-    return (list(session.scalars(_HISTORY, key)), list(session.scalars(_DOCUMENTS, key)),
-            list(session.scalars(WAITING_TIMERS, key)))
+    return (_HISTORY.records(session, key), _DOCUMENTS.records(session, key),
+            _WAITING_TIMERS.records(session, key))
 
 
 @dataclass
