@@ -6,7 +6,10 @@ driver itself spends (cache key, execution context, result object, the ORM's loa
 of work; bench/engine_overhead.py, mode c). The statements here keep SQLAlchemy's compiler
 and its types' bind and result processors (dates, JSON), so they write and read exactly what
 the ORM would, and leave out the rest: they run on the DBAPI connection of the session's own
-transaction, fire no execution events and build no result objects.
+transaction, fire no execution events and build no result objects. A driver's error is turned
+into SQLAlchemy's exception as its own execution turns it (IntegrityError, OperationalError...),
+and a connection found dead is invalidated with its pool; the statements are logged at DEBUG by
+this module's logger, since SQLAlchemy's echo does not see them.
 
 The ORM objects they load or insert are put into the session as if a query had loaded them,
 so the rest of the service works with them as usual.
@@ -15,6 +18,7 @@ so the rest of the service works with them as usual.
 from __future__ import annotations
 
 import functools
+import logging
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+log = logging.getLogger(__name__)  # DEBUG: each statement and its parameters (they bypass SQLAlchemy's echo)
 _REQUIRED = object()
 
 
@@ -91,12 +96,16 @@ class DirectStatement:
              fetch: bool) -> tuple[int, list[tuple[Any, ...]]]:
         connection = session.connection()
         compiled = self._by_dialect.get(connection.dialect.name) or self._compile(connection.dialect)
+        driver_params = (compiled.convert(params) if isinstance(params, Mapping)
+                         else [compiled.convert(row) for row in params])
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %r", compiled.sql, driver_params)
         cursor = connection.connection.cursor()
         try:
             if isinstance(params, Mapping):
-                cursor.execute(compiled.sql, compiled.convert(params))
+                cursor.execute(compiled.sql, driver_params)
             else:
-                cursor.executemany(compiled.sql, [compiled.convert(row) for row in params])
+                cursor.executemany(compiled.sql, driver_params)
             DirectStatement.executed += 1
             if not fetch:
                 return cursor.rowcount, []
@@ -105,6 +114,11 @@ class DirectStatement:
                 tuple(value if proc is None or value is None else proc(value)
                       for proc, value in zip(results, row, strict=True))
                 for row in cursor.fetchall()]
+        except connection.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy's own execution does: the driver's error becomes its IntegrityError,
+            # OperationalError..., and a connection found dead is invalidated with its pool.
+            connection._handle_dbapi_exception(exc, compiled.sql, driver_params, cursor, None)
+            raise  # not reached: the call above raises
         finally:
             cursor.close()
 

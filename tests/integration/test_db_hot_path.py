@@ -112,3 +112,40 @@ def test_a_started_case_is_the_row_in_the_database(ctx: AppContext, people: dict
     assert stored.summary["open_tasks"] == [open_tasks[0].id]
     step = tasks.complete_task(ctx, Actor.system(), open_tasks[0].id, {"approved": True})
     assert step.case.lock_version == 3 and step.case.status == "in_progress"
+
+
+# --------------------------------------------------------------------------- driver errors
+def test_a_refused_direct_write_raises_sqlalchemys_error(ctx: AppContext) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    row = _audit_row("orphan", {}, datetime.now(UTC))
+    row["case_id"] = 2_000_000_000  # no such case: the foreign key refuses it
+    with pytest.raises(IntegrityError), ctx.db.unit_of_work() as session:
+        INSERT_AUDIT.execute(session, row)
+    with ctx.db.read() as session:
+        assert session.scalar(select(AuditEvent.id).where(AuditEvent.kind == "orphan")) is None
+
+
+def test_a_dead_connection_is_invalidated_and_the_next_step_runs(ctx: AppContext) -> None:
+    """PostgreSQL restarted (here: the session's backend terminated): the direct statement fails
+    once with SQLAlchemy's OperationalError, the pool drops the dead connection, the next
+    transaction gets a live one."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    if not ctx.db.is_postgres:
+        pytest.skip("a server-side disconnect: PostgreSQL only (SQLite has no server)")
+    with ctx.db.unit_of_work() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    import psycopg
+
+    conninfo = ctx.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as admin:  # not from the pool
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(OperationalError) as failed, ctx.db.unit_of_work() as session:
+        INSERT_AUDIT.execute(session, _audit_row("after-restart", {}, datetime.now(UTC)))
+    assert failed.value.connection_invalidated
+    with ctx.db.unit_of_work() as session:
+        INSERT_AUDIT.execute(session, _audit_row("after-restart", {}, datetime.now(UTC)))
+    with ctx.db.read() as session:
+        assert session.scalar(select(AuditEvent.id).where(AuditEvent.kind == "after-restart")) is not None
