@@ -9,6 +9,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -76,7 +77,8 @@ class WalCheckpointer:
     behind or is gone, commits still checkpoint past WAL_BACKSTOP_PAGES.
 
     One per process and database file: it starts at the first commit of the process that
-    commits (a forked worker starts its own)."""
+    commits. A forked process (a gunicorn or Celery worker) starts its own: its copy of the
+    parent's state is reset at the fork, a lock the parent held included."""
 
     def __init__(self, path: str, idle_seconds: float = 1.0) -> None:
         self.path = path
@@ -89,6 +91,16 @@ class WalCheckpointer:
         self._pid: int | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        _CHECKPOINTERS.add(self)
+
+    def _forked(self) -> None:
+        """In a child process right after fork: no thread of this process runs yet."""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pid = None
+        self._thread = None
+        self._commits = 0
+        self.runs = 0
 
     def committed(self) -> None:
         """A connection of this process committed (called from the engine's commit event)."""
@@ -135,6 +147,17 @@ class WalCheckpointer:
         thread = self._thread
         if thread is not None and thread.is_alive() and self._pid == os.getpid():
             thread.join(timeout=5)
+
+
+_CHECKPOINTERS: weakref.WeakSet[WalCheckpointer] = weakref.WeakSet()
+
+
+def _reset_checkpointers_after_fork() -> None:
+    for checkpointer in list(_CHECKPOINTERS):
+        checkpointer._forked()
+
+
+os.register_at_fork(after_in_child=_reset_checkpointers_after_fork)
 
 
 def _sqlite_file(url: str) -> str | None:

@@ -149,3 +149,44 @@ def test_a_dead_connection_is_invalidated_and_the_next_step_runs(ctx: AppContext
         INSERT_AUDIT.execute(session, _audit_row("after-restart", {}, datetime.now(UTC)))
     with ctx.db.read() as session:
         assert session.scalar(select(AuditEvent.id).where(AuditEvent.kind == "after-restart")) is not None
+
+
+def test_a_forked_process_checkpoints_with_its_own_thread(tmp_path) -> None:
+    """A gunicorn or Celery worker forked from a process whose checkpointer runs (its lock
+    possibly held at that moment) starts a thread of its own at its first commit."""
+    import os
+
+    path = tmp_path / "fork.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        Base.metadata.create_all(db.engine, tables=[Faculty.__table__])
+        with db.unit_of_work() as session:
+            session.add(Faculty(code="P", name_ru="Родитель", name_kk="Ата-ана"))
+        assert db.checkpointer is not None and db.checkpointer._thread is not None
+        db.engine.dispose(close=False)  # the child opens its own connections
+        db.checkpointer._lock.acquire()  # as if the parent's thread held it at the fork
+        pid = os.fork()
+        if pid == 0:  # the child: commit, and report through the exit status
+            code = 1
+            try:
+                for i in range(40):
+                    with db.unit_of_work() as session:
+                        session.add(Faculty(code=f"C{i}", name_ru="Ребёнок", name_kk="Бала"))
+                thread = db.checkpointer._thread
+                deadline = time.monotonic() + 10
+                while db.checkpointer.runs == 0 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                code = 0 if thread is not None and thread.is_alive() and db.checkpointer.runs >= 1 else 2
+            finally:
+                os._exit(code)
+        db.checkpointer._lock.release()
+        deadline = time.monotonic() + 30
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if done[0] == 0:  # the child hangs (on the inherited lock): stop it and fail
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked process did not finish its commits in 30 s")
+        assert os.waitstatus_to_exitcode(done[1]) == 0
+    finally:
+        db.dispose()
