@@ -49,6 +49,8 @@ MODEL_INPUTS.update({
                        "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
     "expulsion": {"positive": {"student": _STUDENT},
                   "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
+    "transfer_out": {"positive": {"student": _STUDENT},
+                     "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
     "foreign_registration": {
         "positive": {"student": _STUDENT, "registration_kind": "arrival", "arrival_date": "2026-09-01"},
         "negative": {"student": _STUDENT, "registration_kind": "deregistration",

@@ -126,6 +126,7 @@ def test_transfer_out_end_to_end(client, ctx, env):
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
     assert kinds.count("task_completed") == 9 and kinds.count("document_issued") == 2
     assert "escalated" not in kinds
+    assert "case_triggered" not in kinds  # a citizen: no migration deregistration
 
     ru = document_text(client, h, view, "ru")
     assert "Об отчислении в связи с переводом в другую организацию высшего образования" in ru
@@ -138,6 +139,52 @@ def test_transfer_out_end_to_end(client, ctx, env):
     assert "Басқа жоғары білім беру ұйымына ауысуына байланысты оқудан шығару туралы" in kk
     assert "Иванов Пётр Сергеевич" in kk and f"«{RECEIVER}»" in kk and "№ 1-у" in kk
     assert "01.07.2026 № 01-12/345 ауысуға келісім" in kk
+
+
+def test_foreign_student_transferred_out_and_deregistration_opened(client, ctx, env):
+    """A foreign student leaving for another university is taken off the migration register
+    as after an expulsion: the signed order opens the deregistration case (reason «transfer»,
+    the order's number, the signing date as the departure date) in the same transaction."""
+    h = env["h"]
+    sid = add_student(ctx, make_iin(date(2003, 2, 14), "M", 2718), last_name="Каримов",
+                      first_name="Бахтиёр", middle_name=None, latin_name="KARIMOV BAKHTIYOR",
+                      citizenship="UZB", funding="paid")
+    cid = start_case(client, h, "transfer_out", sid)["id"]
+    _to_receiving_order(client, env, cid)
+    signed_on = _today(ctx)
+    complete(client, h, "registrar", cid, "receive_order",
+             {"transferred": True, "receiving_order_number": "77-П",
+              "receiving_order_date": signed_on.isoformat()})
+    assert drain(ctx) >= 1
+    foreign = client.get("/api/v1/cases?process_id=foreign_registration", headers=h["head"]).json["items"]
+    assert foreign == []  # nothing before the signature
+    complete(client, h, "rector", cid, "rector_sign", {"signed": True, "signed_date": signed_on.isoformat()})
+
+    view = case_view(client, h, cid)
+    assert spec_names(view) == ["send_personal_file"]
+    triggered = [e for e in view["history"] if e["kind"] == "case_triggered"]
+    assert len(triggered) == 1 and triggered[0]["payload"]["process_id"] == "foreign_registration"
+    child = case_view(client, h, triggered[0]["payload"]["case_id"])
+    assert child["status"] == "in_progress" and spec_names(child) == ["deregister"]
+    assert child["data"]["registration_kind"] == "deregistration"
+    assert child["data"]["deregistration_reason"] == "transfer"
+    assert child["data"]["order_number"] == "1-у" and child["data"]["departure_date"] == signed_on.isoformat()
+    assert child["data"]["parent_case_id"] == cid and child["data"]["student"]["citizenship"] == "UZB"
+    task = group_inbox(client, h, "intl")[(child["id"], "deregister")]
+    assert "№ 1-у" in task["instructions"] and signed_on.isoformat() in task["instructions"]
+
+    complete(client, h, "registrar", cid, "send_personal_file", FILE_SENT)
+    view = case_view(client, h, cid)
+    assert view["status"] == "completed" and view["outcome"] == "issued"
+
+
+def test_a_transfer_without_a_registered_student_is_not_registered(client, env):
+    """The procedure is for a registered student (the order, the registry, the migration
+    register need one): an application without `student_id` is refused and nothing is stored."""
+    h = env["h"]
+    r = client.post("/api/v1/cases", headers=h["registrar"], json={"process_id": "transfer_out", "data": {}})
+    assert r.status_code == 422 and r.json["error"] == "invalid"
+    assert client.get("/api/v1/cases?process_id=transfer_out", headers=h["head"]).json["total"] == 0
 
 
 @pytest.mark.parametrize(("step", "ground"), [("registrar", "first_period_not_completed"),
