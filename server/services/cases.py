@@ -17,7 +17,7 @@ from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
-from server.services.applications import complete_application
+from server.services.applications import application_schema, complete_application, needs_student
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
@@ -103,7 +103,20 @@ def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> StartReque
         raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
     _validate_start(req)
     _validate_registration(ctx, req)
-    return replace(req, data=complete_application(ctx, req.process_id, req.data))
+    # An application form that is not marked `x-no-student` is a registered student's
+    # application: the staff UI asks for the student, and so does the API.
+    schema = application_schema(ctx, req.process_id)
+    missing_student = req.student_id is None and schema is not None and needs_student(schema)
+    try:
+        data = complete_application(ctx, req.process_id, req.data)
+    except Invalid as exc:
+        if missing_student:
+            exc.fields["student_id"] = tr("Обязательное поле")
+        raise
+    if missing_student:
+        raise Invalid("Укажите обучающегося: эта процедура ведётся по зарегистрированному обучающемуся",
+                      {"student_id": tr("Обязательное поле")})
+    return replace(req, data=data)
 
 
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
@@ -173,6 +186,10 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     try:
         calls = instance.run()
     except EngineError as exc:
+        if student is None and "name 'student' is not defined" in str(exc):
+            # the model reads the registered student's data from its first step
+            raise Invalid("Укажите обучающегося: эта процедура ведётся по зарегистрированному обучающемуся",
+                          {"student_id": tr("Обязательное поле")}) from None
         raise Invalid("Процесс остановился с ошибкой: %(error)s", {"data": str(exc)}, error=exc) from None
     open_tasks = persist_step(ctx, session, case, instance, calls, actor)
     return case, instance, open_tasks, definition.version

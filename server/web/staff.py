@@ -394,6 +394,8 @@ def register():  # type: ignore[no-untyped-def]
                     errors[name.removeprefix("data.applicant.")] = reason
                 elif app_schema is not None and name.removeprefix("data.") in app_schema["properties"]:
                     app_errors[name.removeprefix("data.")] = reason
+                elif name == "student_id":
+                    continue  # the message asks for the student, whose list is the field
                 else:
                     errors[name] = reason
         else:

@@ -81,6 +81,33 @@ def test_a_bad_application_is_refused_naming_the_field(client, ctx, env, process
     assert _cases(ctx) == before  # nothing registered
 
 
+@pytest.mark.parametrize("process_id", ["cert_study", "military", "transfer_out", "transfer_internal",
+                                        "expulsion"])
+def test_a_student_procedure_without_a_student_is_refused_naming_the_field(client, ctx, env, process_id):
+    """The UI asks for the student of every application but an announcement's; over the API an
+    application without `student_id` used to be registered (a certificate for nobody) or to fail
+    with the engine's NameError."""
+    before = _cases(ctx)
+    r = _start(client, env, process_id, {"request": "certificate"} if process_id == "military" else {},
+               student=False)
+    assert r.status_code == 422, r.json
+    assert r.json["message"] == ("Укажите обучающегося: эта процедура ведётся по зарегистрированному "
+                                 "обучающемуся")
+    assert r.json["fields"] == {"student_id": "Обязательное поле"}
+    assert "NameError" not in str(r.json)
+    kk = client.post("/api/v1/cases", headers={**env["h"]["registrar"], "Accept-Language": "kk"},
+                     json={"process_id": process_id,
+                           "data": {"request": "certificate"} if process_id == "military" else {}})
+    assert kk.json["message"].startswith("Білім алушыны көрсетіңіз")
+    assert _cases(ctx) == before  # nothing registered
+
+
+def test_a_bad_application_without_a_student_names_both(client, ctx, env):
+    r = _start(client, env, "cert_study", {"copies": 0}, student=False)
+    assert r.status_code == 422
+    assert set(r.json["fields"]) == {"data.copies", "student_id"}
+
+
 def test_start_data_the_form_does_not_declare_passes_through(client, ctx, env):
     r = _start(client, env, "cert_study", {"copies": 2, "note_from_portal": "заявка №77"})
     assert r.status_code == 201, r.json
@@ -112,6 +139,11 @@ def test_registering_in_the_ui_asks_for_the_application(app, ctx, env):
     page = r.get_data(as_text=True)
     assert field_error(page, "app.copies") == "Значение меньше допустимого (1)"
     assert 'value="по месту работы родителей"' in page  # the input is kept
+    assert _cases(ctx) == 0
+    # no student chosen (a search that found nobody): the page asks for one, nothing is stored
+    r = registrar.post("/app/cases/new", {**form, "student_id": "", "q": "", "app.copies": "2"}, status=422)
+    assert "Укажите обучающегося" in text(r.get_data(as_text=True))
+    assert "student_id:" not in text(r.get_data(as_text=True))
     assert _cases(ctx) == 0
     r = registrar.post("/app/cases/new", {**form, "app.copies": "2"})
     case_id = int(r.headers["Location"].rsplit("/", 1)[-1])
