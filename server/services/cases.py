@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from server.services.filters import name_or_iin, within_days
 from server.services.registry import check_student_status
 from server.services.steps import CaseStep, audit, persist_step
 
+_UNDEFINED_NAME = re.compile(r"name '(\w+)' is not defined")
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
 
@@ -186,10 +188,16 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     try:
         calls = instance.run()
     except EngineError as exc:
-        if student is None and "name 'student' is not defined" in str(exc):
+        missing = _UNDEFINED_NAME.search(str(exc))
+        if missing and missing.group(1) == "student" and student is None:
             # the model reads the registered student's data from its first step
             raise Invalid("Укажите обучающегося: эта процедура ведётся по зарегистрированному обучающемуся",
                           {"student_id": tr("Обязательное поле")}) from None
+        if missing and missing.group(1) not in data:
+            # the model's first step reads a value the application did not give
+            name = missing.group(1)
+            raise Invalid("В заявлении нет данных, нужных процедуре: %(name)s",
+                          {f"data.{name}": tr("Обязательное поле")}, name=name) from None
         raise Invalid("Процесс остановился с ошибкой: %(error)s", {"data": str(exc)}, error=exc) from None
     open_tasks = persist_step(ctx, session, case, instance, calls, actor)
     return case, instance, open_tasks, definition.version

@@ -102,6 +102,17 @@ def test_a_student_procedure_without_a_student_is_refused_naming_the_field(clien
     assert _cases(ctx) == before  # nothing registered
 
 
+def test_an_application_lacking_what_the_model_reads_at_start_is_refused_naming_it(client, ctx, env):
+    """A contingent order registered through POST /cases instead of its upload: the model's first
+    step reads `students`; the answer names the field instead of quoting the engine's NameError."""
+    before = _cases(ctx)
+    r = _start(client, env, "contingent_order", {"order_kind": "promotion"}, student=False)
+    assert r.status_code == 422, r.json
+    assert r.json["message"] == "В заявлении нет данных, нужных процедуре: students"
+    assert r.json["fields"] == {"data.students": "Обязательное поле"} and "NameError" not in str(r.json)
+    assert _cases(ctx) == before
+
+
 def test_a_bad_application_without_a_student_names_both(client, ctx, env):
     r = _start(client, env, "cert_study", {"copies": 0}, student=False)
     assert r.status_code == 422
