@@ -33,7 +33,6 @@ import pstats
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,7 @@ import logging  # noqa: E402
 
 logging.basicConfig(level=logging.ERROR)
 
+from _cluster import free_port  # noqa: E402
 from _common import (  # noqa: E402
     PEOPLE,
     PG_DEFAULT,
@@ -701,11 +701,6 @@ class HttpDriver:
         if case["status"] != "completed":
             raise AssertionError(f"case {case_id} ended with status {case['status']}")
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Gunicorn:

@@ -32,6 +32,7 @@ for folder in (REPO, REPO / "bench"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
+from _cluster import free_port  # noqa: E402
 from _common import machine_line, write_json  # noqa: E402
 
 APPS = '''
@@ -53,14 +54,6 @@ def ok():
 '''
 TARGETS = {"wsgi": ("floor_apps:wsgi", "/"), "flask": ("floor_apps:flask", "/ok"),
            "404": ("server.wsgi:app", "/api/v1/no-such-path")}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def measure(port: int, path: str, requests: int) -> float:

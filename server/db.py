@@ -116,7 +116,6 @@ class WalCheckpointer:
             if self._pid == os.getpid() or self._stop.is_set():
                 return
             self._pid = os.getpid()
-            self._wake = threading.Event()
             self._thread = threading.Thread(target=self._run, name="sqlite-wal-checkpoint", daemon=True)
             self._thread.start()
 
@@ -161,7 +160,9 @@ os.register_at_fork(after_in_child=_reset_checkpointers_after_fork)
 
 
 def _sqlite_file(url: str) -> str | None:
-    """The database file of a SQLite URL, or None for an in-memory database."""
+    """The database file of a SQLite URL; None for an in-memory database or another backend."""
+    if not url.startswith("sqlite"):
+        return None
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
@@ -219,7 +220,7 @@ class Database:
 
     def __init__(self, url: str, **kwargs: object) -> None:
         self.url = url
-        path = _sqlite_file(url) if url.startswith("sqlite") else None
+        path = _sqlite_file(url)
         self.checkpointer = WalCheckpointer(path) if path else None
         self.engine = make_engine(url, self.checkpointer, **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)

@@ -18,6 +18,7 @@ schema of the API.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 from apiflask.schema_adapters.marshmallow import MarshmallowAdapter
@@ -143,10 +144,16 @@ class FastMarshmallowAdapter(MarshmallowAdapter):
     """apiflask's marshmallow adapter, dumping output with the compiled function where the
     schema has one."""
 
-    def serialize_output(self, data: Any, many: bool = False) -> Any:
+    @cached_property
+    def _dump(self) -> Dump | None:
+        """The schema's compiled dump (found once per route, not per response)."""
         schema = self.schema
-        dump = compile_dump(type(schema)) if isinstance(schema, Schema) and not (
-            schema.only or schema.exclude or schema.many) else None
+        if not isinstance(schema, Schema) or schema.only or schema.exclude or schema.many:
+            return None
+        return compile_dump(type(schema))
+
+    def serialize_output(self, data: Any, many: bool = False) -> Any:
+        dump = self._dump
         if dump is None:
             return super().serialize_output(data, many=many)
         return [dump(each) for each in data] if many else dump(data)

@@ -27,10 +27,12 @@ class ModelError(Exception):
 
 
 class EngineError(Exception):
-    """A running workflow failed (a script raised, a condition could not be evaluated)."""
+    """A running workflow failed (a script raised, a condition could not be evaluated).
+    `missing_name`: the case variable a script or condition read and the case does not have."""
 
-    def __init__(self, message: str, element: str | None = None) -> None:
+    def __init__(self, message: str, element: str | None = None, missing_name: str | None = None) -> None:
         self.element = element
+        self.missing_name = missing_name
         super().__init__(message)
 
 

@@ -130,7 +130,20 @@ class WaitingTimer:
 def _wrap(exc: Exception) -> EngineError:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
-    return EngineError(str(exc), element)
+    return EngineError(str(exc), element, _missing_name(exc))
+
+
+def _missing_name(exc: BaseException) -> str | None:
+    """The undefined name behind a failed script or expression: SpiffWorkflow raises its own
+    exception while handling the script's NameError, which stays chained to it."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, NameError):
+            return seen.name
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class Instance:

@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from server.services.context import AppContext
-from server.services.errors import Invalid
+from server.services.errors import Invalid, tr
 from server.services.forms import validate_submission
 
 
@@ -47,20 +47,33 @@ def needs_student(schema: dict[str, Any] | None) -> bool:
     return not (schema or {}).get("x-no-student", False)
 
 
-def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def student_missing() -> Invalid:
+    """The answer to a registered student's procedure started without the student."""
+    return Invalid("Укажите обучающегося: эта процедура ведётся по зарегистрированному обучающемуся",
+                   {"student_id": tr("Обязательное поле")})
+
+
+def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any], *,
+                         has_student: bool = True) -> dict[str, Any]:
     """The start data with the application's fields checked and their defaults filled in;
-    `Invalid` naming each bad field as `data.<name>` otherwise."""
+    `Invalid` naming each bad field as `data.<name>` otherwise. An application form not marked
+    `x-no-student` is a registered student's application: the staff UI asks for the student,
+    and so does this (`student_id`, with the data's errors when there are some)."""
     form = application_form(ctx, process_id)
     if form is None:
         return data
     schema, validator = form
+    no_student = {} if has_student or not needs_student(schema) else student_missing().fields
     declared = (schema.get("properties") or {}).keys()
     given = {key: value for key, value in data.items() if key in declared}
     try:
         clean = validate_submission(schema, validator, given)
     except Invalid as exc:
+        fields = {f"data.{name}": reason for name, reason in exc.fields.items()}
         raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля",
-                      {f"data.{name}": reason for name, reason in exc.fields.items()}) from None
+                      {**no_student, **fields}) from None
+    if no_student:
+        raise student_missing()
     return {**data, **clean, **_kazakh_versions(schema, clean)}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -18,15 +17,14 @@ from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
-from server.services.applications import application_schema, complete_application, needs_student
+from server.services.applications import complete_application, student_missing
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
 from server.services.registry import check_student_status
-from server.services.steps import CaseStep, audit, persist_step
+from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
 
-_UNDEFINED_NAME = re.compile(r"name '(\w+)' is not defined")
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
 
@@ -105,20 +103,8 @@ def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> StartReque
         raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
     _validate_start(req)
     _validate_registration(ctx, req)
-    # An application form that is not marked `x-no-student` is a registered student's
-    # application: the staff UI asks for the student, and so does the API.
-    schema = application_schema(ctx, req.process_id)
-    missing_student = req.student_id is None and schema is not None and needs_student(schema)
-    try:
-        data = complete_application(ctx, req.process_id, req.data)
-    except Invalid as exc:
-        if missing_student:
-            exc.fields["student_id"] = tr("Обязательное поле")
-        raise
-    if missing_student:
-        raise Invalid("Укажите обучающегося: эта процедура ведётся по зарегистрированному обучающемуся",
-                      {"student_id": tr("Обязательное поле")})
-    return replace(req, data=data)
+    return replace(req, data=complete_application(ctx, req.process_id, req.data,
+                                                  has_student=req.student_id is not None))
 
 
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
@@ -188,14 +174,11 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     try:
         calls = instance.run()
     except EngineError as exc:
-        missing = _UNDEFINED_NAME.search(str(exc))
-        if missing and missing.group(1) == "student" and student is None:
-            # the model reads the registered student's data from its first step
-            raise Invalid("Укажите обучающегося: эта процедура ведётся по зарегистрированному обучающемуся",
-                          {"student_id": tr("Обязательное поле")}) from None
-        if missing and missing.group(1) not in data:
+        name = exc.missing_name
+        if name == "student" and student is None:
+            raise student_missing() from None  # the model reads the student from its first step
+        if name is not None and name not in data:
             # the model's first step reads a value the application did not give
-            name = missing.group(1)
             raise Invalid("В заявлении нет данных, нужных процедуре: %(name)s",
                           {f"data.{name}": tr("Обязательное поле")}, name=name) from None
         raise Invalid("Процесс остановился с ошибкой: %(error)s", {"data": str(exc)}, error=exc) from None
@@ -303,8 +286,7 @@ _HISTORY = DirectStatement(select(AuditEvent.__table__).where(AuditEvent.case_id
                            .order_by(AuditEvent.id))
 _DOCUMENTS = DirectStatement(select(*(c for c in Document.__table__.columns if c.key != "content"))
                              .where(Document.case_id == bindparam("case_id")).order_by(Document.id))
-_WAITING_TIMERS = DirectStatement(select(Timer.__table__).where(
-    Timer.case_id == bindparam("case_id"), Timer.status == "waiting").order_by(Timer.id))
+_WAITING_TIMERS = DirectStatement(WAITING_TIMERS.order_by(Timer.id))
 _INCIDENTS = (select(OutboxJob).where(OutboxJob.case_id == bindparam("case_id"), OutboxJob.status == "failed")
               .order_by(OutboxJob.id))
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
-from server.db_direct import DirectStatement, write_versioned
+from server.db_direct import DirectStatement, column_keys, write_versioned
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
 from server.services.context import WAITING_OPERATORS, AppContext
@@ -26,7 +26,7 @@ CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 # Built once (a statement's construction and cache key cost about as much as its execution).
 AUDIT_COLUMNS = ("case_id", "task_id", "actor_id", "kind", "payload", "at")
 INSERT_AUDIT = DirectStatement(insert(AuditEvent.__table__), AUDIT_COLUMNS)
-_TASK_COLUMNS = tuple(c.key for c in HumanTask.__table__.columns)
+_TASK_COLUMNS = column_keys(HumanTask)
 _INSERT_TASKS = DirectStatement(insert(HumanTask.__table__), _TASK_COLUMNS)
 _JOB_BY_KEY = select(OutboxJob.id).where(OutboxJob.idempotency_key == bindparam("key"))
 WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
