@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from server.config import Settings
-from server.db import Database, utcnow
+from server.db import Database, DbLimits, utcnow
 from server.engine import ScriptFunctions
 
 # Operators a model's service tasks may name; the async ones wait for a background job.
@@ -42,7 +42,9 @@ class AppContext:
     @classmethod
     def create(cls, settings: Settings, **engine_kwargs: Any) -> AppContext:
         settings.instance_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings, Database(settings.database_url, **engine_kwargs))
+        limits = DbLimits(settings.db_lock_timeout_ms, settings.db_statement_timeout_ms,
+                          settings.db_idle_timeout_ms)
+        return cls(settings, Database(settings.database_url, limits, **engine_kwargs))
 
     @property
     def tz(self) -> ZoneInfo:
