@@ -54,7 +54,7 @@ def running_lease(ctx: AppContext) -> float:
     with its pool process; otherwise job_stale_seconds."""
     settings = ctx.settings
     if settings.background == "celery" and settings.job_time_limit > 0:
-        return min(float(settings.job_stale_seconds), settings.job_time_limit + 10.0)
+        return min(float(settings.job_stale_seconds), settings.job_time_limit + 5.0)
     return float(settings.job_stale_seconds)
 
 
@@ -180,7 +180,7 @@ def _start_attempt(ctx: AppContext, job_id: int) -> str | None:
             return "running"  # a duplicate message: another worker is on it
         if job.attempts >= MAX_ATTEMPTS:
             job.last_error = (f"Задание прерывалось {job.attempts} раз(а): процесс исполнителя "
-                              "завершался, не закончив его (сбой или нехватка памяти)")
+                              "завершался, не закончив его (сбой, нехватка памяти или предел времени)")
             _mark_failed(session, job)
             return "failed"
         job.attempts += 1
