@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from apiflask import APIFlask
 from flask import jsonify, request
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -19,7 +17,7 @@ from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
 from server.config import Settings
-from server.db import DB_INT_MAX, is_busy_error, is_timeout_error
+from server.db import DATABASE_ERRORS, DB_INT_MAX, is_busy_error, is_timeout_error
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
@@ -150,8 +148,6 @@ def _register_errors(app: APIFlask) -> None:
         return _error("internal", tr("Внутренняя ошибка сервера; запрос не выполнен, данные не "
                                      "изменены. Сообщите администратору."), 500)
 
-    @app.errorhandler(DBAPIError)
-    @app.errorhandler(sqlite3.OperationalError)  # SQLite's BEGIN IMMEDIATE runs on the driver
     def _database(exc: Exception):  # type: ignore[no-untyped-def]
         """A lock held too long (lock_timeout, SQLite's busy timeout): 409, try again; a
         statement stopped at statement_timeout: 503. The transaction was rolled back."""
@@ -172,6 +168,9 @@ def _register_errors(app: APIFlask) -> None:
         else:
             response = _error(code, message, status)
         return _with_header(response, "Retry-After", "2")
+
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, _database)
 
 
 def _with_header(response: Any, name: str, value: str) -> Any:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -188,6 +188,11 @@ class DbLimits:
 # deadlock_detected, serialization_failure. The caller may simply try again.
 _BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
 _TIMEOUT_SQLSTATES = frozenset({"57014"})  # query_canceled: statement_timeout
+
+
+# What a database error can be: SQLAlchemy's wrapper, or SQLite's own error from the BEGIN
+# IMMEDIATE that make_engine runs on the driver's connection.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, sqlite3.Error)
 
 
 def _driver_error(exc: BaseException) -> BaseException:

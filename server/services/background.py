@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.db import is_busy_error, utcnow
+from server.db import DATABASE_ERRORS, is_busy_error, utcnow
 from server.engine import EngineError, Instance, TaskNotReady
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer
 from server.models.case import OPEN_STATUSES
@@ -255,7 +254,7 @@ def fire_due_timers(ctx: AppContext) -> int:
     for case_id in due_timer_case_ids(ctx):
         try:
             fired += fire_timers_for_case(ctx, case_id)
-        except DBAPIError as exc:
+        except DATABASE_ERRORS as exc:
             if not is_busy_error(exc):
                 raise
             log.warning("timers of case %s: the case is locked by another transaction, "

@@ -136,6 +136,31 @@ def test_a_job_on_a_locked_case_is_retried_not_hung(case, ctx):
     assert background.run_job(ctx, job_id) == "done"
 
 
+def test_a_locked_case_does_not_stop_the_other_cases_timers(ctx):
+    """Two cases whose timers are due; one case is locked (its step hangs). The timer sweep
+    returns within seconds: on PostgreSQL it fires the other case's timer; on SQLite (one lock
+    for the whole database) it fires nothing this round. Once the lock is gone, all fire."""
+    from server.auth import Actor
+    from server.services import cases, deployments
+
+    deployments.deploy_file(ctx, Actor.system(), "short_timer.bpmn",
+                            (FIXTURES / "short_timer.bpmn").read_bytes())
+    registrar = Actor(None, "registrar", frozenset({"registrar"}))
+    stuck, other = (cases.start_case(ctx, registrar, cases.StartRequest(process_id="short_timer"))
+                    for _ in range(2))
+    time.sleep(2.2)  # the model's timer is 2 s
+    with case_locked(ctx, stuck):
+        fired, took = within(15, lambda: background.fire_due_timers(ctx))
+    assert took < 2 * LOCK_MS / 1000 + 3
+    assert fired == (1 if ctx.db.is_postgres else 0)
+    open_tasks = select(HumanTask.case_id).where(HumanTask.status == "open")
+    with ctx.db.read() as session:
+        assert set(session.scalars(open_tasks)) == ({other} if ctx.db.is_postgres else set())
+    background.fire_due_timers(ctx)
+    with ctx.db.read() as session:
+        assert set(session.scalars(open_tasks)) == {stuck, other}
+
+
 def test_postgresql_connections_carry_the_limits(ctx):
     if not ctx.db.is_postgres:
         pytest.skip("PostgreSQL session settings")
@@ -202,3 +227,15 @@ def test_the_first_request_after_a_database_disconnect_succeeds(client, people, 
                     json={"data": {"approved": True}})
     assert r.status_code == 200, r.json
     assert client.get(f"{API}/cases/{case['id']}", headers=people["head"]).status_code == 200
+
+
+def test_the_staff_ui_says_the_case_is_busy_in_the_users_language(app, case, ctx):
+    from tests.integration.web import Staff, text
+
+    staff = Staff(app, "registrar", lang="kk")
+    with case_locked(ctx, case["id"]):
+        r, took = within(10, lambda: staff.post(f"/app/cases/{case['id']}/cancel",
+                                                {"reason": "тест"}, status=409))
+    assert took < 2 * LOCK_MS / 1000 + 3
+    assert "Іс қазір басқа сұраныспен немесе фондық тапсырмамен өңделіп жатыр" in text(
+        r.get_data(as_text=True))
