@@ -229,9 +229,17 @@ def due_timer_case_ids(ctx: AppContext, limit: int = 100) -> list[int]:
 
 def fire_timers_for_case(ctx: AppContext, case_id: int) -> int:
     """Refresh the engine's timers for one case and run on. Exactly once: the timer rows
-    are re-checked under the case lock, and a fired timer leaves the engine's wait list."""
+    are re-checked under the case lock, and a fired timer leaves the engine's wait list.
+    On PostgreSQL a case another transaction holds is skipped at once (SKIP LOCKED): its
+    timers fire in a later round, and the sweep never waits on a step that runs long."""
     with ctx.db.unit_of_work() as session:
-        case = lock_case(ctx, session, case_id)
+        if ctx.db.is_postgres:
+            case = session.scalars(select(Case).where(Case.id == case_id).with_for_update(
+                skip_locked=True).execution_options(populate_existing=True)).first()
+            if case is None:
+                return 0
+        else:
+            case = lock_case(ctx, session, case_id)
         due = session.scalars(select(Timer).where(
             Timer.case_id == case_id, Timer.status == "waiting", Timer.due_at <= utcnow())).all()
         if not due or case.status not in ("in_progress", "returned"):

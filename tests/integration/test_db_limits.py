@@ -151,7 +151,7 @@ def test_a_locked_case_does_not_stop_the_other_cases_timers(ctx):
     time.sleep(2.2)  # the model's timer is 2 s
     with case_locked(ctx, stuck):
         fired, took = within(15, lambda: background.fire_due_timers(ctx))
-    assert took < 2 * LOCK_MS / 1000 + 3
+    assert took < (1 if ctx.db.is_postgres else LOCK_MS / 1000 + 3)  # PostgreSQL: skipped at once
     assert fired == (1 if ctx.db.is_postgres else 0)
     open_tasks = select(HumanTask.case_id).where(HumanTask.status == "open")
     with ctx.db.read() as session:

@@ -76,7 +76,7 @@ def test_a_hanging_job_is_killed_at_the_hard_limit_and_the_next_job_runs(ctx, cl
 
 def test_a_soft_limit_ends_a_job_cleanly_and_it_is_retried(ctx, cluster):
     hung = operations.enqueue_probe(ctx, None, 0, sleep_seconds=60)
-    _worker, logs = cluster(1, REGOFFICE_JOB_SOFT_TIME_LIMIT="1", REGOFFICE_JOB_TIME_LIMIT="30",
+    _worker, logs = cluster(1, REGOFFICE_JOB_SOFT_TIME_LIMIT="3", REGOFFICE_JOB_TIME_LIMIT="30",
                             REGOFFICE_JOB_RETRY_SECONDS="0.2")
     wait_until(lambda: _job(ctx, hung).attempts >= 2, 30, logs)
     assert "SoftTimeLimitExceeded" in (_job(ctx, hung).last_error or "")
