@@ -65,6 +65,9 @@ def _fresh_cookie() -> None:
 
 def sign_in_session(actor: Actor) -> None:
     assert actor.user_id is not None
+    previous = session.get("sid")
+    if isinstance(previous, str):  # signing in again in this browser replaces its session
+        sessions.end_session(ctx(), previous)
     _fresh_cookie()
     session.permanent = True
     session["sid"] = sessions.open_session(ctx(), actor.user_id)

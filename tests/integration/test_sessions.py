@@ -135,3 +135,13 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(ctx, people):
                              headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 401
     assert staff.client.post("/app/login", data=forwarded,
                              headers={"X-Forwarded-For": "192.0.2.2"}).status_code == 302
+
+
+def test_signing_in_again_replaces_the_browsers_session(app, ctx, people):
+    staff = Staff(app, "registrar")
+    copy = replay(app, staff)
+    assert staff.login("registrar", "secret-pass-1").status_code == 302
+    assert _signed_out(copy.get("/app/inbox"))
+    staff.get("/app/inbox")
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(UserSession)) == 1
