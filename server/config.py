@@ -66,7 +66,7 @@ class Settings:
     # Base address printed in QR codes of issued documents (the public verification page).
     public_url: str = "http://127.0.0.1:8000"
     # Staff UI sessions end after this many idle minutes, and at the latest after this many
-    # hours from sign-in (a working day); sign-out ends them at once (server/services/sessions.py).
+    # hours from sign-in (a working day); sign-out ends them at once (services/signin/sessions.py).
     session_idle_minutes: int = 30
     session_max_hours: int = 9
     # Served over HTTPS by a proxy: the session cookie is marked Secure and HSTS is sent.

@@ -14,8 +14,8 @@ from server.auth.roles import FACULTY_SCOPED_ROLES
 from server.models import Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
-from server.services.logins import forget_failures
-from server.services.sessions import end_user_sessions
+from server.services.signin.sessions import end_user_sessions
+from server.services.signin.throttle import forget_failures
 
 ADMINS = frozenset({"admin"})
 MIN_PASSWORD = 8

@@ -14,7 +14,7 @@ from server.db import utcnow
 from server.models import ApiToken, Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, NotFound, tr
-from server.services.sessions import end_user_sessions, live_session, touch
+from server.services.signin.sessions import end_user_sessions, live_session, touch
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def actor_for_user(ctx: AppContext, user_id: int) -> Actor | None:
 
 def actor_for_session(ctx: AppContext, sid: str) -> Actor | None:
     """The actor of a staff UI session, or None when the session has ended or expired or the
-    user is inactive (server/services/sessions.py)."""
+    user is inactive (server/services/signin/sessions.py)."""
     now = utcnow()
     with ctx.db.read() as session:
         row = live_session(ctx.settings, session, sid, now)

@@ -1,7 +1,7 @@
 """Signed-cookie sessions for the staff UI: which server-side session is signed in, and the
 CSRF token every POST form carries. The session row and the actor are re-read on each request,
 so a sign-out, a password reset, a deactivation or a changed role takes effect at once in every
-process (server/services/sessions.py)."""
+process (server/services/signin/sessions.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from flask import Flask, Request, abort, current_app, g, redirect, request, sess
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from server.auth import Actor
-from server.services import sessions
 from server.services.context import AppContext
+from server.services.signin import sessions
 from server.services.users import actor_for_session
 
 CSRF_FIELD = "csrf_token"

@@ -28,7 +28,7 @@ from server.services import (
 )
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
-from server.services.logins import SignInFailed, sign_in
+from server.services.signin.throttle import SignInFailed, sign_in
 from server.services.users import display_names
 from server.web import formfields
 from server.web.i18n import LANGUAGES, lang, localized, localized_fields, localized_message

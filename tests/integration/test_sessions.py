@@ -1,4 +1,4 @@
-"""Staff UI sessions end on the server (server/services/sessions.py): a cookie copied before
+"""Staff UI sessions end on the server (server/services/signin/sessions.py): a cookie copied before
 sign-out is worthless after it; a password reset ends every session and API token of the user,
 a deactivation every session; idle and absolute lifetimes; Secure cookie and HSTS behind TLS."""
 
@@ -122,12 +122,12 @@ def test_behind_tls_the_cookie_is_secure_and_hsts_is_sent(ctx, people):
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(ctx, people):
     from server.app import create_app
-    from server.services import logins
+    from server.services.signin import throttle
 
     ctx.settings = replace(ctx.settings, trusted_proxies=1)
     app = create_app(ctx=ctx, background=False)
     staff = Staff(app)
-    for i in range(logins.ADDRESS_FREE):
+    for i in range(throttle.ADDRESS_FREE):
         staff.client.post("/app/login", headers={"X-Forwarded-For": "192.0.2.1"},
                           data={"username": f"u{i}", "password": "x", "csrf_token": staff.csrf()})
     forwarded = {"username": "registrar", "password": "secret-pass-1", "csrf_token": staff.csrf()}

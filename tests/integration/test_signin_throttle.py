@@ -1,4 +1,4 @@
-"""Sign-in throttling (server/services/logins.py): failures are counted per username and per
+"""Sign-in throttling (server/services/signin/throttle.py): failures are counted per username and per
 client address with growing waits instead of a lockout a stranger could trigger; unknown
 users cost the same password check and every refusal is the same answer."""
 
@@ -16,18 +16,18 @@ from sqlalchemy import update
 from server.auth import passwords
 from server.db import utcnow
 from server.models import User
-from server.services import logins
+from server.services.signin import throttle
 from tests.integration.web import PASSWORD, Staff
 
 REFUSED = "Неверное имя пользователя или пароль, либо слишком много попыток входа"
 
 
 class Clock:
-    """A frozen clock for the throttle (server.services.logins reads utcnow)."""
+    """A frozen clock for the throttle (server.services.signin.throttle reads utcnow)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = utcnow()
-        monkeypatch.setattr(logins, "utcnow", lambda: self.now)
+        monkeypatch.setattr(throttle, "utcnow", lambda: self.now)
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -44,7 +44,7 @@ def test_unknown_user_wrong_password_and_waiting_answer_alike(app, people, monke
     staff = Staff(app)
     answers = [attempt(staff, "dean_xx", "wrong", "10.1.0.1"),   # no such user
                attempt(staff, "dean_it", "wrong", "10.1.0.1")]   # a wrong password
-    for _ in range(logins.USER_FREE):
+    for _ in range(throttle.USER_FREE):
         attempt(staff, "dean_it", "wrong", "10.1.0.1")
     answers.append(attempt(staff, "dean_it", PASSWORD, "10.1.0.1"))  # right, but must wait
     bodies, headers = set(), set()
@@ -72,7 +72,7 @@ def test_a_stranger_cannot_lock_the_real_user_out(app, people, monkeypatch):
 def test_one_address_waits_after_failures_across_usernames_and_waits_grow(app, people, monkeypatch):
     clock = Clock(monkeypatch)
     staff = Staff(app)
-    for i in range(logins.ADDRESS_FREE):  # one failure per username: no account waits
+    for i in range(throttle.ADDRESS_FREE):  # one failure per username: no account waits
         assert attempt(staff, f"user{i}", "guess", "198.51.100.7").status_code == 401
     assert attempt(staff, "registrar", PASSWORD, "198.51.100.7").status_code == 401
     assert attempt(Staff(app), "registrar", PASSWORD, "198.51.100.8").status_code == 302
@@ -84,13 +84,13 @@ def test_one_address_waits_after_failures_across_usernames_and_waits_grow(app, p
         assert attempt(staff, "nobody", "guess", "198.51.100.7").status_code == 401  # checked, fails
     clock.advance(8.1)
     assert attempt(staff, "registrar", PASSWORD, "198.51.100.7").status_code == 302
-    assert [logins.delay(n, 5) for n in (4, 5, 6, 9, 40)] == [0, 1, 2, 16, logins.MAX_DELAY]
+    assert [throttle.delay(n, 5) for n in (4, 5, 6, 9, 40)] == [0, 1, 2, 16, throttle.MAX_DELAY]
 
 
 def test_unknown_and_inactive_users_cost_a_password_check(app, ctx, people, monkeypatch):
     calls: list[str] = []
     real_dummy = passwords.dummy_verify
-    monkeypatch.setattr(logins, "dummy_verify", lambda pw: calls.append(pw) or real_dummy(pw))
+    monkeypatch.setattr(throttle, "dummy_verify", lambda pw: calls.append(pw) or real_dummy(pw))
     staff = Staff(app)
     attempt(staff, "nobody", "pw-unknown", "10.3.0.1")
     attempt(staff, "registrar", "pw-wrong", "10.3.0.2")
