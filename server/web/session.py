@@ -90,7 +90,7 @@ def current_actor() -> Actor | None:
         sid = session.get("sid")
         g.actor = actor_for_session(ctx(), sid) if isinstance(sid, str) else None
         if sid is not None and g.actor is None:
-            _fresh_cookie()  # signed out, expired, reset, deactivated or deleted
+            session.pop("sid", None)  # signed out, expired, reset, deactivated or deleted
     return g.actor
 
 

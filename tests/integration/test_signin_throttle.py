@@ -87,6 +87,12 @@ def test_one_address_waits_after_failures_across_usernames_and_waits_grow(app, p
     assert [throttle.delay(n, 5) for n in (4, 5, 6, 9, 40)] == [0, 1, 2, 16, throttle.MAX_DELAY]
 
 
+def test_an_ipv6_host_counts_as_its_64_network():
+    key = throttle.address_key
+    assert key("2001:db8:1:2::5") == key("2001:db8:1:2:ffff::9") != key("2001:db8:1:3::5")
+    assert key("::ffff:10.0.0.1") == key("10.0.0.1") == "addr:10.0.0.1" != key("10.0.0.2")
+
+
 def test_unknown_and_inactive_users_cost_a_password_check(app, ctx, people, monkeypatch):
     calls: list[str] = []
     real_dummy = passwords.dummy_verify

@@ -16,6 +16,7 @@ message, so the answer tells nothing about which usernames exist."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select
@@ -52,7 +53,16 @@ def user_key(username: str) -> str:
 
 
 def address_key(address: str) -> str:
-    return "addr:" + address[:100]
+    """IPv4 addresses count one by one; IPv6 ones by their /64 network (one host's range)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "addr:" + address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return "addr:" + str(ip.ipv4_mapped)
+        return "addr:" + str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return "addr:" + str(ip)
 
 
 def delay(failures: int, free: int) -> float:
@@ -82,8 +92,8 @@ def sign_in(ctx: AppContext, username: str, password: str, address: str) -> Acto
     if _waiting(by_address, ADDRESS_FREE, now) or (
             _waiting(by_user, USER_FREE, now) and _failures(by_address, now) > 0):
         raise _refused()  # too early: no password check, nothing stored
-    real = found is not None and found.active and bool(found.password_hash)
-    if not (verify_password(found.password_hash, password) if real else dummy_verify(password)):
+    stored = found.password_hash if found is not None and found.active else None
+    if not (verify_password(stored, password) if stored else dummy_verify(password)):
         _count_failure(ctx, (ukey, akey), now)
         raise _refused()
     with ctx.db.unit_of_work() as session:
