@@ -34,6 +34,8 @@ class BoundedInt(IntegerConverter):
                  max: int | None = DB_INT_MAX, signed: bool = False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
+HSTS = "max-age=31536000"  # a year; this host only (other university sites may lack TLS)
+
 STATUS = {
     domain.NotFound: 404,
     domain.Forbidden: 403,
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.behind_tls,
         INFO={"description": "REST API of regoffice, the Registrar Office workflow server."},
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
     )
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
     init_web(app)
+    _register_transport(app, settings)
     _register_errors(app)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":
@@ -86,6 +90,22 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         dispatcher.start()
         app.extensions["regoffice.dispatcher"] = dispatcher
     return app
+
+
+def _register_transport(app: APIFlask, settings: Settings) -> None:
+    """Behind a TLS proxy: HSTS on every answer (the cookie is Secure, see create_app); the
+    client's address from X-Forwarded-For when proxies are trusted to set it (sign-in
+    throttling counts per address)."""
+    if settings.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    if settings.behind_tls:
+        @app.after_request
+        def _hsts(response):  # type: ignore[no-untyped-def]
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+            return response
 
 
 def _error(code: str, message: str, status: int, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]

@@ -65,6 +65,15 @@ class Settings:
     smtp_from: str = "regoffice@localhost"
     # Base address printed in QR codes of issued documents (the public verification page).
     public_url: str = "http://127.0.0.1:8000"
+    # Staff UI sessions end after this many idle minutes, and at the latest after this many
+    # hours from sign-in (a working day); sign-out ends them at once (services/signin/sessions.py).
+    session_idle_minutes: int = 30
+    session_max_hours: int = 9
+    # Served over HTTPS by a proxy: the session cookie is marked Secure and HSTS is sent.
+    behind_tls: bool = False
+    # How many proxies in front of the app append to X-Forwarded-For (0: none, the peer
+    # address is the client's); sign-in throttling counts failures per client address.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -91,6 +100,10 @@ class Settings:
             smtp_port=_env_int("SMTP_PORT", 25),
             smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",
             public_url=(os.environ.get("REGOFFICE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            session_idle_minutes=_env_int("REGOFFICE_SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_env_int("REGOFFICE_SESSION_MAX_HOURS", 9),
+            behind_tls=_env_bool("REGOFFICE_BEHIND_TLS", False),
+            trusted_proxies=_env_int("REGOFFICE_TRUSTED_PROXIES", 0),
         )
         return replace(settings, **overrides) if overrides else settings
 

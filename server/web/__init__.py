@@ -78,7 +78,8 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     from server.web.students import students_ui_bp
 
     ctx = app.extensions["regoffice"]
-    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+    # The cookie lives as long as a session may (the server ends it sooner: idle, sign-out).
+    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=ctx.settings.session_max_hours),
                       SESSION_COOKIE_NAME="regoffice_session")
     app.session_interface = StaffSessionInterface()
     init_babel(app, ctx.settings.timezone)
