@@ -10,6 +10,7 @@ from flask import jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from server.api import api_bp
@@ -67,6 +68,12 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         INFO={"description": "REST API of regoffice, the Registrar Office workflow server."},
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
     )
+    if not 0 <= settings.proxy_hops <= 5:
+        raise ValueError(f"REGOFFICE_PROXY_HOPS={settings.proxy_hops}: expected 0 to 5 proxies")
+    if settings.proxy_hops:
+        # The client's address and scheme as the nearest `proxy_hops` proxies saw them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops)
     app.url_map.converters["int"] = BoundedInt  # ids beyond a database integer: 404, not 500
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order

@@ -69,6 +69,9 @@ class Settings:
     # Keys of the documents' verification codes, (key id, secret), the first one signs; empty:
     # one key "s" from SECRET_KEY (server/services/verification.py).
     verify_keys: tuple[tuple[str, str], ...] = ()
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (compose:
+    # 1, its nginx); 0: the headers are ignored, a client could forge them.
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -96,6 +99,7 @@ class Settings:
             smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",
             public_url=(os.environ.get("REGOFFICE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             verify_keys=parse_verify_keys(os.environ.get("REGOFFICE_VERIFY_KEYS", "")),
+            proxy_hops=_env_int("REGOFFICE_PROXY_HOPS", 0),
         )
         return replace(settings, **overrides) if overrides else settings
 
