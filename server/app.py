@@ -71,9 +71,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     if not 0 <= settings.proxy_hops <= 5:
         raise ValueError(f"REGOFFICE_PROXY_HOPS={settings.proxy_hops}: expected 0 to 5 proxies")
     if settings.proxy_hops:
-        # The client's address and scheme as the nearest `proxy_hops` proxies saw them.
+        # The client's address as the outermost of `proxy_hops` proxies saw it; the scheme as
+        # the nearest one (nginx) states it.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
-                                x_proto=settings.proxy_hops)
+                                x_proto=1)
     app.url_map.converters["int"] = BoundedInt  # ids beyond a database integer: 404, not 500
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
