@@ -43,22 +43,54 @@ def nginx_binary() -> str | None:
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
 
 
-def free_port() -> int:
+def free_port(avoid: tuple[int, ...] = ()) -> int:
+    """A port nothing listens on now (not one of `avoid`, taken but not yet listened on)."""
     wanted = os.environ.get("REGOFFICE_BENCH_PORTS", "")
-    candidates = range(int(wanted.split("-")[0]), int(wanted.split("-")[1]) + 1) if "-" in wanted else [0]
+    candidates = range(int(wanted.split("-")[0]), int(wanted.split("-")[1]) + 1) if "-" in wanted else [0] * 8
     for port in candidates:
+        if port in avoid:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return int(s.getsockname()[1])
+            if (found := int(s.getsockname()[1])) not in avoid:
+                return found
     raise RuntimeError(f"no free port in REGOFFICE_BENCH_PORTS={wanted}")
 
 
-def render_local(work: Path, *, port: int, upstream: str, source: Path = CONFIG) -> Path:
-    """The config with its container-specific lines pointed at `work` and local addresses."""
+def nginx_version() -> tuple[int, ...]:
+    binary = nginx_binary()
+    assert binary, "nginx is not installed"
+    out = subprocess.run([binary, "-v"], capture_output=True, text=True).stderr
+    found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(x) for x in found.groups()) if found else (0,)
+
+
+def _enable_tls(text: str, *, tls_port: int, cert: Path, key: Path) -> str:
+    """The commented TLS server block, uncommented, on a local port with the given files."""
+    block = re.search(r"^    # server \{\n(?:    #.*\n)+?    # \}\n", text, flags=re.M)
+    if block is None:
+        raise ValueError("the commented TLS server block is missing")
+    lines = [line.replace("    # ", "    ", 1).replace("    #", "", 1) if line.strip() else line
+             for line in block.group(0).splitlines(keepends=True)]
+    enabled = "".join(lines)
+    enabled = re.sub(r"listen 443 ssl", f"listen 127.0.0.1:{tls_port} ssl", enabled)
+    enabled = re.sub(r"ssl_certificate\s+/etc/nginx/certs/\S+;", f"ssl_certificate {cert};", enabled)
+    enabled = re.sub(r"ssl_certificate_key\s+/etc/nginx/certs/\S+;", f"ssl_certificate_key {key};", enabled)
+    if nginx_version() < (1, 25, 1):  # `http2 on;` is newer; the image's nginx has it
+        enabled = re.sub(r"^\s*http2 on;\n", "", enabled, flags=re.M)
+    return text.replace(block.group(0), enabled)
+
+
+def render_local(work: Path, *, port: int, upstream: str, source: Path = CONFIG,
+                 tls: tuple[int, Path, Path] | None = None) -> Path:
+    """The config with its container-specific lines pointed at `work` and local addresses;
+    with `tls` (port, certificate, key) its commented TLS server block enabled."""
     text = source.read_text(encoding="utf-8")
+    if tls is not None:
+        text = _enable_tls(text, tls_port=tls[0], cert=tls[1], key=tls[2])
     user = "user root;" if os.geteuid() == 0 else "# user: not root, the workers run as this user"
     values = {"{work}": str(work), "{upstream}": upstream, "{port}": str(port), "{user}": user}
     for pattern, replacement in _LOCAL:

@@ -128,7 +128,7 @@ def measure(*, sockets: int, workers: int, threads: int, probes: int,
         work = Path(tmp)
         app_port = _nginx.free_port()
         with gunicorn(work, app_port, workers=workers, threads=threads):
-            proxy_port = _nginx.free_port()
+            proxy_port = _nginx.free_port(avoid=(app_port,))
             with _nginx.running(work / "nginx", port=proxy_port, upstream=f"127.0.0.1:{app_port}"):
                 result = {"idle, gunicorn alone": probe_many(app_port, probes, probe_timeout),
                           "idle, through nginx": probe_many(proxy_port, probes, probe_timeout)}

@@ -63,7 +63,7 @@ def test_slow_clients_hold_nginx_not_gunicorn(tmp_path: Path) -> None:
         with slow.slow_sockets(app_port, 6):
             status, _ = slow.probe(app_port, timeout=2)
         assert status is None, "gunicorn answered although every thread should be held"
-        proxy_port = nginx.free_port()
+        proxy_port = nginx.free_port(avoid=(app_port,))
         with nginx.running(tmp_path / "nginx", port=proxy_port, upstream=f"127.0.0.1:{app_port}"), \
                 slow.slow_sockets(proxy_port, 6):
             status, seconds = slow.probe(proxy_port, timeout=10)

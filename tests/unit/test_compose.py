@@ -418,6 +418,24 @@ def test_nginx_config_is_valid(tmp_path: Path) -> None:
     assert result.returncode == 0, f"nginx -t: {result.stderr}"
 
 
+@pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
+                    or not shutil.which("openssl"),
+                    reason="nginx or openssl not installed: the documented TLS block is not checked")
+def test_nginx_tls_block_is_valid(tmp_path: Path) -> None:
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    local = _local_nginx()
+    port = local.free_port()
+    config = local.render_local(tmp_path / "tls", port=port, upstream="127.0.0.1:8000",
+                                tls=(local.free_port(avoid=(port,)), cert, key))
+    text = config.read_text()
+    assert re.search(r"^\s*listen 127\.0\.0\.1:\d+ ssl", text, flags=re.M), "TLS block not enabled"
+    result = local.check(config, tmp_path / "tls")
+    assert result.returncode == 0, f"nginx -t with the TLS block: {result.stderr}"
+
+
 @pytest.mark.skipif(not shutil.which("docker-compose"),
                     reason="docker-compose (v1) not installed: `docker-compose config` not run")
 def test_docker_compose_v1_config_accepts_the_file(tmp_path: Path) -> None:
