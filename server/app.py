@@ -10,6 +10,7 @@ from flask import jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from server.api import api_bp
@@ -70,6 +71,13 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         INFO={"description": "REST API of regoffice, the Registrar Office workflow server."},
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
     )
+    if not 0 <= settings.proxy_hops <= 5:
+        raise ValueError(f"REGOFFICE_PROXY_HOPS={settings.proxy_hops}: expected 0 to 5 proxies")
+    if settings.proxy_hops:
+        # The client's address as the outermost of `proxy_hops` proxies saw it; the scheme as
+        # the nearest one (nginx) states it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=1)
     app.url_map.converters["int"] = BoundedInt  # ids beyond a database integer: 404, not 500
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
@@ -93,14 +101,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
 
 def _register_transport(app: APIFlask, settings: Settings) -> None:
-    """Behind a TLS proxy: HSTS on every answer (the cookie is Secure, see create_app); the
-    client's address from X-Forwarded-For when proxies are trusted to set it (sign-in
-    throttling counts per address)."""
-    if settings.trusted_proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    """Behind a TLS proxy: HSTS on every answer (the cookie is Secure, see create_app)."""
     if settings.behind_tls:
         @app.after_request
         def _hsts(response):  # type: ignore[no-untyped-def]

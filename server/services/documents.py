@@ -81,7 +81,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
     context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
-    code = new_code(ctx.settings.secret_key)
+    code = new_code(ctx.settings)
     url = verification_url(ctx.settings.public_url, code)
     context["verification_url"] = url
     images = {"qr": qr_png(url)}

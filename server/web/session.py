@@ -18,6 +18,7 @@ from server.auth import Actor
 from server.services.context import AppContext
 from server.services.signin import sessions
 from server.services.users import actor_for_session
+from server.web.redirects import same_site_path
 
 CSRF_FIELD = "csrf_token"
 API_PREFIX = "/api/"
@@ -111,7 +112,6 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (never another host) after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("staff.inbox_page")
+    """Where a `?next=` may lead (sign-in, language switch): a path on this site
+    (server/web/redirects.py decides), else the inbox."""
+    return same_site_path(target) or url_for("staff.inbox_page")

@@ -124,7 +124,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(ctx, people):
     from server.app import create_app
     from server.services.signin import throttle
 
-    ctx.settings = replace(ctx.settings, trusted_proxies=1)
+    ctx.settings = replace(ctx.settings, proxy_hops=1)
     app = create_app(ctx=ctx, background=False)
     staff = Staff(app)
     for i in range(throttle.ADDRESS_FREE):

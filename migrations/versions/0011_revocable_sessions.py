@@ -4,7 +4,7 @@ A staff UI session is valid only while its row in user_sessions exists (sign-out
 reset and deactivation delete the rows). Failed sign-ins are counted per typed username and
 per client address in login_throttle, replacing the per-account lockout columns of users.
 
-Revision ID: 0015
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-07 03:00:00.000000
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import server.db
 
 
-revision = '0015'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
