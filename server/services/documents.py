@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
+from server.documents.contexts import BUILDERS, university
 from server.documents.render import format_number, render_docx
 from server.models import Document, OutboxJob, RegisterCounter
 from server.services.background import finish_service_task
 from server.services.cases import lock_case
 from server.services.context import AppContext
 from server.services.deployments import definition_info
-from server.services.document_context import BUILDERS, university
 from server.services.steps import audit
 from server.services.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 

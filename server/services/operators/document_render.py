@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import ast
 
+from server.documents.contexts import BUILDERS
 from server.services.context import Operator, ParamCheck
-from server.services.document_context import BUILDERS
 from server.services.documents import LANGUAGES, render_case_document
 from server.services.errors import tr
 from server.services.registers import REGISTERS
