@@ -17,6 +17,7 @@ from server.api import api_bp
 from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
+from server.bootstrap import build_context
 from server.config import Settings
 from server.db import DB_INT_MAX
 from server.services import errors as domain
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     """Build the app. `background` starts the in-process dispatcher (default: when the
     settings say background work runs in-process)."""
     settings = settings or (ctx.settings if ctx else Settings.from_env())
-    ctx = ctx or AppContext.create(settings)
+    ctx = ctx or build_context(settings)
     app = APIFlask("regoffice", title="regoffice API", version="1",
                    spec_path="/api/v1/openapi.json", docs_path=None)
     app.config.update(

@@ -16,10 +16,10 @@ from sqlalchemy import update
 
 from server.app import create_app
 from server.auth import Actor
+from server.bootstrap import build_context
 from server.config import parse_verify_keys
 from server.models import Document
 from server.services import students, verification
-from server.services.context import AppContext
 from tests.integration.test_cert_study import env  # noqa: F401
 from tests.integration.test_verification import issued  # noqa: F401
 
@@ -34,7 +34,7 @@ def _legacy_code(secret_key: str) -> str:
 
 
 def _app_with(settings):  # type: ignore[no-untyped-def]
-    ctx = AppContext.create(settings)
+    ctx = build_context(settings)
     return ctx, create_app(ctx=ctx, background=False)
 
 

@@ -14,8 +14,8 @@ import pytest
 from flask import request
 
 from server.app import create_app
+from server.bootstrap import build_context
 from server.config import ROOT
-from server.services.context import AppContext
 
 
 def _bench(name: str) -> Any:
@@ -29,7 +29,7 @@ def _bench(name: str) -> Any:
 @pytest.mark.parametrize("hops, client, scheme", [(0, "127.0.0.1", "http"), (1, "10.1.2.3", "https"),
                                                   (2, "198.51.100.7", "https")])
 def test_forwarded_headers_are_believed_from_the_configured_proxies(settings, hops, client, scheme):
-    ctx = AppContext.create(replace(settings, proxy_hops=hops))
+    ctx = build_context(replace(settings, proxy_hops=hops))
     app = create_app(ctx=ctx, background=False)
 
     @app.get("/_probe")
@@ -45,7 +45,7 @@ def test_forwarded_headers_are_believed_from_the_configured_proxies(settings, ho
 
 
 def test_proxy_hops_out_of_range_is_refused(settings):
-    ctx = AppContext.create(replace(settings, proxy_hops=9))
+    ctx = build_context(replace(settings, proxy_hops=9))
     try:
         with pytest.raises(ValueError, match="REGOFFICE_PROXY_HOPS"):
             create_app(ctx=ctx, background=False)
