@@ -77,9 +77,9 @@ def _http(port: int, method: str, path: str, token: str, body: Any = None) -> tu
 
 def _stuck_case(cluster: Cluster) -> tuple[int, int]:
     """An approval case and the probe job that locks it and sleeps an hour."""
+    from server.bootstrap import build_context
     from server.config import Settings
     from server.services import operations
-    from server.services.context import AppContext
 
     model = cluster.models["approval"]
     status, body, _ = _http(cluster.port, "POST", "/api/v1/cases", cluster.tokens["registrar"],
@@ -88,7 +88,7 @@ def _stuck_case(cluster: Cluster) -> tuple[int, int]:
     settings = Settings(instance_dir=cluster.tmp / "instance", database_url=cluster.url,
                         secret_key="bench", workflows_dir=REPO / "workflows", forms_dir=REPO / "forms",
                         templates_dir=REPO / "templates", config_dir=REPO / "config", background="none")
-    ctx = AppContext.create(settings)
+    ctx = build_context(settings)
     try:
         return body["id"], operations.enqueue_probe(ctx, None, 0, sleep_seconds=3600, case_id=body["id"])
     finally:

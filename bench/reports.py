@@ -38,6 +38,7 @@ from _common import (
 from sqlalchemy import text
 
 from server.auth import Actor
+from server.bootstrap import build_context
 from server.config import ROOT, Settings
 from server.migrate import upgrade
 from server.services import deployments, report_stats, reports, reports_export
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = replace(Settings.from_env(), database_url=url, workflows_dir=ROOT / "workflows",
                        config_dir=ROOT / "config", background="none",
                        db_statement_timeout_ms=0)  # generating a million rows: no statement limit
-    ctx = AppContext.create(settings)
+    ctx = build_context(settings)
     try:
         upgrade(url)
         print(f"database {name}: {args.cases:,} cases", file=sys.stderr)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -182,6 +183,12 @@ class DbLimits:
     lock: int = 5000
     statement: int = 60_000
     idle_in_transaction: int = 300_000
+
+    @classmethod
+    def of(cls, settings: Any) -> DbLimits:
+        """The limits a `server.config.Settings` asks for."""
+        return cls(settings.db_lock_timeout_ms, settings.db_statement_timeout_ms,
+                   settings.db_idle_timeout_ms)
 
 
 # SQLSTATEs of a lock that could not be had in time: lock_not_available (lock_timeout, NOWAIT),

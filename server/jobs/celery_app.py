@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from celery import Celery, signals
 
+from server.bootstrap import build_context
 from server.config import Settings
 from server.jobs.worker_beat import WorkerBeat
 from server.services import background, heartbeat, reports
@@ -55,7 +56,7 @@ celery.conf.update(
 def context() -> AppContext:
     """The pool process's context (created in the pool process, never in the main one: a
     forked child must not share the parent's pooled connections)."""
-    return AppContext.create(settings())
+    return build_context(settings())
 
 
 @celery.task(name="regoffice.run_job")

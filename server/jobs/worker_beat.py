@@ -19,8 +19,8 @@ import threading
 
 from sqlalchemy.pool import NullPool
 
+from server.bootstrap import build_context
 from server.config import Settings
-from server.db import Database, DbLimits
 from server.services import heartbeat
 from server.services.context import AppContext
 
@@ -36,10 +36,7 @@ class WorkerBeat:
         self._ctx: AppContext | None = None
 
     def start(self) -> None:
-        limits = DbLimits(self.settings.db_lock_timeout_ms, self.settings.db_statement_timeout_ms,
-                          self.settings.db_idle_timeout_ms)
-        self._ctx = AppContext(self.settings, Database(self.settings.database_url, limits,
-                                                       poolclass=NullPool))
+        self._ctx = build_context(self.settings, poolclass=NullPool)
         self._thread = threading.Thread(target=self._run, name="regoffice-worker-beat", daemon=True)
         self._thread.start()
 

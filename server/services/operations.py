@@ -225,8 +225,8 @@ def enqueue_probe(ctx: AppContext, actor: Actor | None, fail_times: int, *,
         return int(session.scalars(select(OutboxJob.id).where(OutboxJob.idempotency_key == key)).one())
 
 
-@background.handler(PROBE)
-def _probe(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+def run_probe(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+    """The `diagnostics/probe` job (see enqueue_probe)."""
     if job.payload.get("case_id") is not None:
         lock_case(ctx, session, int(job.payload["case_id"]))
     time.sleep(float(job.payload.get("sleep_seconds") or 0))
