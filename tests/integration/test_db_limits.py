@@ -209,6 +209,15 @@ def test_healthz_gives_an_admin_the_details(client, people, ctx, monkeypatch):
     assert "detail" not in r.json
 
 
+def test_healthz_gives_details_to_an_admins_staff_session(app, people, ctx, monkeypatch):
+    from tests.integration.web import Staff
+
+    admin = Staff(app, "admin")
+    _database_down_once(ctx, monkeypatch)
+    r = admin.client.get("/healthz")
+    assert r.status_code == 503 and "10.1.2.3" in r.json["detail"]["database"]
+
+
 def test_the_first_request_after_a_database_disconnect_succeeds(client, people, case, ctx):
     """Every backend of the app's pool terminated between two requests (a database restart)."""
     if not ctx.db.is_postgres:
