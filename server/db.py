@@ -237,10 +237,11 @@ def _closed_while_idle(dbapi_conn: object) -> bool:
     terminated backend, a restart) or already closed."""
     try:
         fd = dbapi_conn.fileno()  # type: ignore[attr-defined]
-        readable, _w, _x = select.select([fd], [], [], 0)
     except Exception:  # closed: the driver refuses fileno()
         return True
-    return bool(readable)
+    poller = select.poll()  # poll, not select(): any descriptor number
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 def make_engine(url: str, checkpointer: WalCheckpointer | None = None,
