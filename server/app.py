@@ -19,7 +19,7 @@ from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
 from server.bootstrap import build_context
 from server.config import Settings
-from server.db import DB_INT_MAX
+from server.db import DATABASE_ERRORS, DB_INT_MAX, is_busy_error, is_timeout_error
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
@@ -170,6 +170,39 @@ def _register_errors(app: APIFlask) -> None:
         return _error("internal", tr("Внутренняя ошибка сервера; запрос не выполнен, данные не "
                                      "изменены. Сообщите администратору."), 500)
 
+    def _database(exc: Exception):  # type: ignore[no-untyped-def]
+        """A lock held too long (lock_timeout, SQLite's busy timeout): 409, try again; a
+        statement stopped at statement_timeout: 503. The transaction was rolled back."""
+        if is_busy_error(exc):
+            code, status = "busy", 409
+            message = tr("Дело сейчас обрабатывается другим запросом или фоновым заданием: "
+                         "повторите действие через несколько секунд")
+        elif is_timeout_error(exc):
+            code, status = "timeout", 503
+            message = tr("Запрос выполнялся слишком долго и был прерван, данные не изменены: "
+                         "повторите его позже")
+        else:
+            return _unexpected(exc)
+        log.warning("%s %s: %s (%s)", request.method, request.path, code,
+                    str(getattr(exc, "orig", exc)).strip().splitlines()[0])
+        if is_staff_page():
+            response = html_error(localized(message), status)
+        else:
+            response = _error(code, message, status)
+        return _with_header(response, "Retry-After", "2")
+
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, _database)
+
+
+def _with_header(response: Any, name: str, value: str) -> Any:
+    """`response` (a Response or a (body, status) tuple) with one more header."""
+    from flask import make_response
+
+    made = make_response(response)
+    made.headers[name] = value
+    return made
+
 
 def _register_health(app: APIFlask, ctx: AppContext) -> None:
     @app.get("/")
@@ -189,11 +222,16 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
     @app.get("/healthz")
     @app.doc(hide=True)
     def healthz():  # type: ignore[no-untyped-def]
+        """ok/unavailable per component for anyone; what failed only to an admin (and the log)."""
         try:
             with ctx.db.read() as session:
                 session.execute(text("SELECT 1"))
         except Exception as exc:
-            return {"status": "error", "database": str(exc)}, 503
+            log.warning("health check: the database is unavailable: %s", exc)
+            body: dict[str, Any] = {"status": "unavailable", "database": "unavailable"}
+            if _admin_asks(ctx):
+                body["detail"] = {"database": str(exc)}
+            return body, 503
         return {"status": "ok", "database": "ok"}
 
     @app.get("/healthz/worker")
@@ -204,8 +242,31 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
         try:
             health = worker_health(ctx)
         except Exception as exc:
-            return {"status": "error", "message": f"Не удалось проверить исполнителя: {exc}"}, 503
+            log.warning("health check: could not check the worker: %s", exc)
+            body: dict[str, Any] = {"status": "unavailable",
+                                    "message": "Не удалось проверить исполнителя"}
+            if _admin_asks(ctx):
+                body["detail"] = str(exc)
+            return body, 503
         body = {"status": "ok" if health.ok else "error", "heartbeat": health.name,
                 "age_seconds": None if health.age_seconds is None else round(health.age_seconds, 1),
                 "max_age_seconds": health.max_age_seconds, "message": health.message}
         return body, 200 if health.ok else 503
+
+
+def _admin_asks(ctx: AppContext) -> bool:
+    """Whether the request carries an admin's API token or staff session. Never raises: with
+    the database down nobody can be recognised, and the details stay in the log."""
+    try:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            from server.services.users import actor_for_token
+
+            actor = actor_for_token(ctx, header[7:].strip())
+        else:
+            from server.web.session import current_actor
+
+            actor = current_actor()
+    except Exception:
+        return False
+    return actor is not None and "admin" in actor.roles
