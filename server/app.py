@@ -98,6 +98,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         dispatcher = InProcessDispatcher(ctx)
         dispatcher.start()
         app.extensions["regoffice.dispatcher"] = dispatcher
+    elif settings.background == "celery" and background is not False:
+        from server.jobs.celery_app import web_handoff  # configures Celery: only in this mode
+
+        app.extensions["regoffice.handoff"] = web_handoff(ctx)
     return app
 
 

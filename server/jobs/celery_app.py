@@ -17,6 +17,7 @@ from celery import Celery, signals
 
 from server.bootstrap import build_context
 from server.config import Settings
+from server.jobs.handoff import Handoff
 from server.jobs.worker_beat import WorkerBeat
 from server.services import background, heartbeat, reports
 from server.services.context import AppContext
@@ -55,8 +56,11 @@ celery.conf.update(
 @lru_cache(maxsize=1)
 def context() -> AppContext:
     """The pool process's context (created in the pool process, never in the main one: a
-    forked child must not share the parent's pooled connections)."""
-    return build_context(settings())
+    forked child must not share the parent's pooled connections). Jobs a job writes (the
+    next step's notifications, a triggered case's documents) leave at its commit."""
+    ctx = build_context(settings())
+    Handoff(ctx, run_job.delay).install()
+    return ctx
 
 
 @celery.task(name="regoffice.run_job")
@@ -84,6 +88,11 @@ def tick() -> dict[str, int]:
     if fired:
         jobs += _dispatch(ctx)
     return {"timers": fired, "jobs": jobs}
+
+
+def web_handoff(ctx: AppContext) -> Handoff:
+    """The web app's handoff: jobs its requests write go to the workers at their commit."""
+    return Handoff(ctx, run_job.delay).install()
 
 
 def _dispatch(ctx: AppContext) -> int:
