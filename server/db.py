@@ -73,8 +73,8 @@ class WalCheckpointer:
     its own, so that no request pays for it.
 
     SQLite's automatic checkpoint runs inside the COMMIT that pushes the log past 1000 pages:
-    about one transaction in 45 then copies ~4 MB and syncs the file (4-6 ms here, against a
-    median commit of 65 us; bench/engine_overhead.py). Here committing connections leave it to
+    about one transaction in 45 then copies the log and syncs the file, many times a median
+    commit (figures: docs/performance.md). Here committing connections leave it to
     this thread, which wakes after every CHECKPOINT_EVERY_COMMITS commits of its process (or
     every `idle_seconds`) and runs a PASSIVE checkpoint: it never blocks readers or writers,
     and the sqlite3 module releases the GIL while it copies and syncs. If the thread falls
@@ -280,7 +280,7 @@ def make_engine(url: str, checkpointer: WalCheckpointer | None = None,
             # (WAL snapshots) never block or wait for writers.
             read_only = conn.get_execution_options().get("regoffice_read_only", False)
             # On the driver's connection: the statement needs none of SQLAlchemy's execution
-            # machinery, which cost a third of an empty transaction.
+            # machinery (docs/performance.md).
             conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         if checkpointer is not None:
