@@ -18,6 +18,7 @@ from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
 from server.config import Settings
 from server.db import DB_INT_MAX
+from server.request_guard import init_guard
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
     app.extensions["regoffice"] = ctx
+    init_guard(app)  # hostile input refused before any view (server/request_guard.py)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registers_bp)
