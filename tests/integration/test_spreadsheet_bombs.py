@@ -68,8 +68,9 @@ HEADER_ROW = "<row>" + "".join(_cell(h) for h in HEADER) + "</row>"
 
 
 def dimension_bomb() -> bytes:
-    """1.5 KB declaring 16,384 columns by 40,000 rows; it holds a header and nothing else."""
-    return xlsx(HEADER_ROW, dimension="A1:XFD40000")
+    """1.5 KB declaring 16,384 columns by 150,000 rows; it holds a header and an empty row
+    12,000 (an empty cell): every row between would be padded to the declared width."""
+    return xlsx(HEADER_ROW + '<row r="12000"><c r="A12000"/></row>', dimension="A1:XFD150000")
 
 
 def far_cell_bomb() -> bytes:
