@@ -46,7 +46,8 @@ def _reason(text: str, pattern: re.Pattern[str]) -> Msg | None:
 
 def _refuse(field: str, reason: Msg) -> Invalid:
     field = field if len(field) <= 100 else field[:99] + "…"
-    return Invalid("Запрос отклонён: недопустимое значение %(field)s", {field: reason}, field=field)
+    return Invalid("Запрос отклонён: недопустимое значение %(field)s (%(reason)s)", {field: reason},
+                   field=field, reason=reason)
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -154,8 +155,9 @@ def whole_number(raw: str, name: str, *, low: int = 1, high: int = DB_INT_MAX) -
     digits = raw.removeprefix("-")
     if not (digits.isascii() and digits.isdigit() and len(digits) <= len(str(high)) + 1
             and low <= int(raw) <= high):
-        raise Invalid("Неверный параметр запроса %(name)s", {
-            name: tr("ожидается целое число от %(low)s до %(high)s", low=low, high=high)}, name=name)
+        reason = tr("ожидается целое число от %(low)s до %(high)s", low=low, high=high)
+        raise Invalid("Неверный параметр запроса %(name)s: %(reason)s", {name: reason},
+                      name=name, reason=reason)
     return int(raw)
 
 

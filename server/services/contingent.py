@@ -40,8 +40,8 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
                     max_unpacked=MAX_UNPACKED)
     rows = parse_rows(filename, content, limits)  # Invalid naming the file when it is refused
     if not rows:
-        raise Invalid("Файл «%(name)s»: в списке нет ни одной строки с обучающимся", {"file": tr("Нет строк")},
-                      name=filename)
+        raise Invalid("Файл «%(name)s»: в списке нет ни одной строки с обучающимся",
+                      {"file": tr("Нет строк")}, name=filename)
     with ctx.db.read() as session:
         faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
     errors: dict[str, str] = {}
