@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIFlask
 from flask import jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -115,6 +116,18 @@ def _register_errors(app: APIFlask) -> None:
                     error.status_code, "error")
         message = tr("Запрос содержит ошибки: исправьте отмеченные поля") if fields else error.message
         return api_error_body(code, message, fields), error.status_code, error.headers
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):  # type: ignore[no-untyped-def]
+        # The database refused a value the checks let through (PostgreSQL: too long for its
+        # column, a number out of range): the input's fault, and the unit of work rolled back.
+        log.warning("value refused by the database on %s %s: %s", request.method, request.path,
+                    str(exc.orig)[:200])
+        message = tr("Значение не помещается в базу данных (слишком длинное или вне допустимого "
+                     "диапазона): исправьте введённые данные")
+        if is_staff_page():
+            return html_error(localized(message), 422)
+        return _error("invalid", message, 422)
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]

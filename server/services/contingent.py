@@ -16,8 +16,8 @@ from server.models import Faculty, Student
 from server.services.cases import StartRequest, start_case
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, tr
-from server.services.spreadsheets import Limits
 from server.services.students import clean_row, parse_rows
+from server.services.uploads.spreadsheets import Limits
 
 ORDER_KINDS = ("enrolment", "promotion", "graduation")
 MAX_ROWS = 2000  # [assumed] one order; a larger list is split by faculty or programme

@@ -14,7 +14,7 @@ from server.domain.registry import ENROL_REQUIRED as REQUIRED
 from server.models import Faculty, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, iin_reason, tr
-from server.services.spreadsheets import Limits, read_table
+from server.services.uploads.spreadsheets import Limits, read_table
 
 COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "faculty_code",
            "programme_code", "programme_name", "level", "year", "group", "form", "language",
@@ -39,7 +39,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 def parse_rows(filename: str, content: bytes, limits: Limits = IMPORT_LIMITS) -> list[dict[str, Any]]:
     """Rows of a CSV (comma, semicolon or tab; UTF-8) or XLSX file, keyed by lower-case header,
-    read within `limits` (server/services/spreadsheets.py); Invalid naming the file otherwise."""
+    read within `limits` (server/services/uploads/spreadsheets.py); Invalid naming the file otherwise."""
     return read_table(filename, content, limits)
 
 
