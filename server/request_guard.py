@@ -6,6 +6,8 @@ nested thousands deep exhausts Python's recursion, a 5,000-digit integer exceeds
 int-to-str limit, and a CR or LF in a value that ends up in a header (`?next=` of a redirect)
 makes Werkzeug refuse the response. Each such request is refused here with 422 naming the
 parameter (or the JSON path) and the reason, before a transaction starts; nothing is stored.
+A path value (an id) holding a NUL names nothing: 404. TAB is left alone everywhere, and CR/LF
+in form bodies (textareas); where `?next=` may lead is the sign-in and language pages' concern.
 
 `int_param` is the shared parser of numeric query parameters (`page=`, `faculty=`, `year=`…).
 """
