@@ -3,11 +3,11 @@
 Some values are valid HTTP but cannot be handled below: PostgreSQL refuses a NUL character in
 text, a lone UTF-16 surrogate cannot be encoded as UTF-8 (the database, the response), JSON
 nested thousands deep exhausts Python's recursion, a 5,000-digit integer exceeds Python's
-int-to-str limit, and a CR or LF in a value that ends up in a header (`?next=` of a redirect)
-makes Werkzeug refuse the response. Each such request is refused here with 422 naming the
+int-to-str limit. Each such request is refused here with 422 naming the
 parameter (or the JSON path) and the reason, before a transaction starts; nothing is stored.
-A path value (an id) holding a NUL names nothing: 404. TAB is left alone everywhere, and CR/LF
-in form bodies (textareas); where `?next=` may lead is the sign-in and language pages' concern.
+A path value (an id) holding a NUL names nothing: 404. Other control characters are left alone
+(CR/LF in textareas; CR/LF or TAB in `?next=` is for the sign-in and language pages to
+normalise: server/web/redirects.py).
 
 `int_param` is the shared parser of numeric query parameters (`page=`, `faculty=`, `year=`…).
 """
@@ -28,22 +28,19 @@ from server.services.errors import Invalid, Msg, tr
 MAX_JSON_DEPTH = 32  # the deepest form (a table of rows) needs 5
 MAX_INT_DIGITS = 18  # any integer the database stores (64-bit) fits
 MAX_PAGE = 100_000  # far beyond any list; keeps OFFSET a small number
-# Text may hold a NUL nowhere; a query string (one line by nature) holds no control character
-# but TAB. Form bodies keep CR/LF/TAB (textareas).
+# No text may hold a NUL or a surrogate (query strings and form bodies decode invalid UTF-8 to
+# U+FFFD, so surrogates arrive through JSON escapes only).
 _NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
-_QUERY_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 
 
-def _reason(text: str, pattern: re.Pattern[str]) -> Msg | None:
-    found = pattern.search(text)
+def _reason(text: str) -> Msg | None:
+    found = _NUL_OR_SURROGATE.search(text)
     if found is None:
         return None
     char = found.group()
     if char == "\x00":
         return tr("содержит нулевой символ (NUL)")
-    if "\ud800" <= char <= "\udfff":
-        return tr("содержит одиночный суррогатный символ UTF-16")
-    return tr("содержит управляющий символ (перевод строки или другой)")
+    return tr("содержит одиночный суррогатный символ UTF-16")
 
 
 def _refuse(field: str, reason: Msg) -> Invalid:
@@ -102,13 +99,13 @@ def check_json(value: Any) -> None:
         if isinstance(item, _Refused):
             raise _refuse(path or "body", item.reason)
         if isinstance(item, str):
-            reason = _reason(item, _NUL_OR_SURROGATE)
+            reason = _reason(item)
             if reason:
                 raise _refuse(path or "body", reason)
         elif isinstance(item, dict):
             for key, sub in item.items():
                 where = f"{path}.{key}" if path else str(key)
-                reason = _reason(key, _NUL_OR_SURROGATE)
+                reason = _reason(key)
                 if reason:
                     raise _refuse(path or "body", tr("имя поля %(reason)s", reason=reason))
                 stack.append((sub, where, depth + 1))
@@ -117,12 +114,12 @@ def check_json(value: Any) -> None:
 
 
 # --- the gate --------------------------------------------------------------------------------
-def _check_pairs(pairs: Any, pattern: re.Pattern[str]) -> None:
+def _check_pairs(pairs: Any) -> None:
     for name, value in pairs:
-        reason = _reason(name, pattern)
+        reason = _reason(name)
         if reason:  # the name itself is not printable as a field name
             raise _refuse("?", tr("имя параметра %(reason)s", reason=reason))
-        reason = _reason(value, pattern)
+        reason = _reason(value)
         if reason:
             raise _refuse(name, reason)
 
@@ -132,12 +129,11 @@ def guard_request() -> None:
     for value in (request.view_args or {}).values():  # an id with NUL names nothing: 404
         if isinstance(value, str) and _NUL_OR_SURROGATE.search(value):
             raise NotFound()
-    _check_pairs(request.args.items(multi=True), _QUERY_FORBIDDEN)
+    _check_pairs(request.args.items(multi=True))
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            _check_pairs(request.form.items(multi=True), _NUL_OR_SURROGATE)
-            _check_pairs(((name, f.filename or "") for name, f in request.files.items(multi=True)),
-                         _NUL_OR_SURROGATE)
+            _check_pairs(request.form.items(multi=True))
+            _check_pairs((name, f.filename or "") for name, f in request.files.items(multi=True))
         elif request.is_json:
             raw = request.get_data(cache=True)
             if raw.strip():

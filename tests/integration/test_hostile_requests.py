@@ -1,7 +1,7 @@
 """Malformed input that used to answer 500 (issue: hardening, item 9), over the API and the staff
 UI, on SQLite and PostgreSQL: NUL characters (PostgreSQL refuses them in text), a lone UTF-16
 surrogate, JSON nested 5,000 deep, a 5,000-digit integer, numeric query parameters far beyond any
-id or page, CR/LF in `?next=`. Each gets a 4xx that names the parameter or field and the reason
+id or page. Each gets a 4xx that names the parameter or field and the reason
 (in Russian, Kazakh and English), and nothing is stored. (The CSV field over 128 KB and the
 non-zip XLSX are in test_spreadsheet_bombs.py; every route walked with such values:
 test_ui_fuzz.py.)"""
@@ -84,7 +84,6 @@ API_QUERIES = [
     ("/api/v1/cases?q=a%00b", "q", "нулевой символ"),
     ("/api/v1/tasks?q=%00", "q", "нулевой символ"),
     ("/api/v1/registers/documents?q=x%00", "q", "нулевой символ"),
-    ("/api/v1/cases?q=a%0d%0ab", "q", "управляющий символ"),
     ("/api/v1/cases?offset=99999999999999999999", "offset", ""),
     ("/api/v1/cases?faculty_id=" + HUGE, "faculty_id", ""),
     ("/api/v1/tasks?limit=-" + HUGE, "limit", ""),
@@ -115,7 +114,6 @@ UI_QUERIES = [
     ("/app/cases?q=a%00b", "q"),
     ("/app/inbox?q=%00", "q"),
     ("/app/registers?q=%00", "q"),
-    ("/app/lang/en?next=/%0d%0aSet-Cookie:%20x=1", "next"),
     ("/app/cases/new?q=%00", "q"),
 ]
 
@@ -134,8 +132,12 @@ def test_hostile_query_parameters_in_the_ui(app, people):
         expected = "Сұраудың page параметрі қате: 1 мен 100000 аралығындағы бүтін сан болуы керек"
         assert expected in page, page[:500]
         staff.client.get("/app/lang/ru")
-    # the sign-in page with CR/LF in next: no 500 before anyone signs in
-    assert Staff(app).client.get("/app/login?next=/%0d%0aX:%20y").status_code == 422
+    # CR/LF in next: no 500 (test_open_redirect.py: where it leads), NUL: refused
+    anonymous = Staff(app)
+    assert anonymous.client.get("/app/login?next=/%0d%0aX:%20y").status_code == 200
+    r = anonymous.client.get("/app/lang/en?next=/%0d%0aSet-Cookie:%20x=1")
+    assert r.status_code == 302 and "\n" not in r.headers["Location"], r.headers
+    assert anonymous.client.get("/app/lang/en?next=/%00").status_code == 422
     # a valid page number still works
     assert Staff(app, "admin").client.get("/app/cases?page=2&faculty=1&q=x").status_code == 200
 

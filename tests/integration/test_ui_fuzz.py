@@ -1,6 +1,6 @@
 """Every page of the staff UI (each `/app/` rule of the Flask url_map, GET and POST) requested by a
 signed-in administrator and registrar with hostile query strings, path values and form bodies:
-NUL, UTF-16 surrogates as UTF-8 bytes, CR/LF, 5,000-digit and 20-digit numbers, negative and
+NUL, UTF-16 surrogates as UTF-8 bytes, CR/LF (in `next=` too), 5,000-digit and 20-digit numbers, negative and
 zero page numbers, unknown ids. Nothing may answer 5xx (the app runs as in production: errors
 become 500 pages, not exceptions). On SQLite and PostgreSQL."""
 
