@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIFlask
 from flask import jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +21,7 @@ from server.api.report_routes import reports_bp
 from server.bootstrap import build_context
 from server.config import Settings
 from server.db import DATABASE_ERRORS, DB_INT_MAX, is_busy_error, is_timeout_error
+from server.request_guard import init_guard
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
     app.extensions["regoffice"] = ctx
+    init_guard(app)  # hostile input refused before any view (server/request_guard.py)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registers_bp)
@@ -139,6 +142,18 @@ def _register_errors(app: APIFlask) -> None:
                     error.status_code, "error")
         message = tr("Запрос содержит ошибки: исправьте отмеченные поля") if fields else error.message
         return api_error_body(code, message, fields), error.status_code, error.headers
+
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):  # type: ignore[no-untyped-def]
+        # The database refused a value the checks let through (PostgreSQL: too long for its
+        # column, a number out of range): the input's fault, and the unit of work rolled back.
+        log.warning("value refused by the database on %s %s: %s", request.method, request.path,
+                    str(exc.orig)[:200])
+        message = tr("Значение не помещается в базу данных (слишком длинное или вне допустимого "
+                     "диапазона): исправьте введённые данные")
+        if is_staff_page():
+            return html_error(localized(message), 422)
+        return _error("invalid", message, 422)
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]
