@@ -65,6 +65,14 @@ class Settings:
     smtp_from: str = "regoffice@localhost"
     # Base address printed in QR codes of issued documents (the public verification page).
     public_url: str = "http://127.0.0.1:8000"
+    # Budget of one evaluation of a model's script, condition, DMN or timer expression: loop
+    # turns, wall-clock seconds, the longest string/list/range one operation may make, the
+    # largest integer (bits) and the size of the task data a script leaves (JSON bytes).
+    script_max_steps: int = 1_000_000
+    script_max_seconds: float = 5.0
+    script_max_items: int = 1_000_000
+    script_max_int_bits: int = 100_000
+    script_max_state_bytes: int = 2_000_000
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -91,6 +99,11 @@ class Settings:
             smtp_port=_env_int("SMTP_PORT", 25),
             smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",
             public_url=(os.environ.get("REGOFFICE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            script_max_steps=_env_int("REGOFFICE_SCRIPT_MAX_STEPS", 1_000_000),
+            script_max_seconds=_env_float("REGOFFICE_SCRIPT_MAX_SECONDS", 5.0),
+            script_max_items=_env_int("REGOFFICE_SCRIPT_MAX_ITEMS", 1_000_000),
+            script_max_int_bits=_env_int("REGOFFICE_SCRIPT_MAX_INT_BITS", 100_000),
+            script_max_state_bytes=_env_int("REGOFFICE_SCRIPT_MAX_STATE_BYTES", 2_000_000),
         )
         return replace(settings, **overrides) if overrides else settings
 

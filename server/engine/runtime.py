@@ -27,10 +27,11 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady
 from server.engine.loader import ProcessBundle
-from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ServiceCall
+from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptRejected, ServiceCall
 
 SERIALIZER_VERSION = VERSION
 # The pruned history's key in the stored state, beside SpiffWorkflow's own keys (it ignores it).
@@ -130,7 +131,19 @@ class WaitingTimer:
 def _wrap(exc: Exception) -> EngineError:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    limit = _chained(exc, (ScriptLimitError, ScriptRejected))
+    if limit is not None:  # a budget or sandbox rule stopped the code: say which, and where
+        return EngineError(f"элемент «{element or '?'}»: {limit}", element)
     return EngineError(str(exc), element, _missing_name(exc))
+
+
+def _chained(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None or isinstance(seen, kinds):
+            return seen
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+    return None
 
 
 def _missing_name(exc: BaseException) -> str | None:

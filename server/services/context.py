@@ -15,7 +15,7 @@ import yaml
 
 from server.config import Settings
 from server.db import Database, utcnow
-from server.engine import ScriptFunctions
+from server.engine import ScriptFunctions, ScriptLimits
 
 # Operators a model's service tasks may name; the async ones wait for a background job.
 # case/start opens a case of another procedure (params: process_id, a literal; data) in the
@@ -82,12 +82,17 @@ class AppContext:
     def script_functions(self) -> ScriptFunctions:
         from server.services.rules import procedure_functions
 
+        s = self.settings
+        limits = ScriptLimits(max_steps=s.script_max_steps, max_seconds=s.script_max_seconds,
+                              max_items=s.script_max_items, max_int_bits=s.script_max_int_bits,
+                              max_state_bytes=s.script_max_state_bytes)
+        # The engine hands these to scripts sealed: no attribute chain leads back to `self`.
         return ScriptFunctions({"working_days": self._working_days_duration,
                                 "working_days_before": self._working_days_before_duration,
                                 "working_days_after": self._working_days_after_duration,
                                 "step_deadline": self._step_deadline_duration,
                                 "step_days": self.step_days,
-                                **procedure_functions(self)})
+                                **procedure_functions(self)}, limits)
 
     def step_days(self, service_code: str, step: str) -> int:
         """Working days a step may take, from the service catalog (config/catalog.yaml,
