@@ -125,6 +125,7 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
     except SyntaxError as exc:
         raise ScriptRejected(f"синтаксическая ошибка в строке {exc.lineno}: {exc.msg}") from None
     defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    called: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, _FORBIDDEN_NODES):
             raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
@@ -140,6 +141,10 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
             name = node.func.id
             if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
                 raise ScriptRejected(f"вызов «{name}» запрещён")
+            called.add(id(node.func))
+    for node in ast.walk(tree):  # a server function is called, never passed or formatted
+        if isinstance(node, ast.Name) and node.id in allowed_calls and id(node) not in called:
+            raise ScriptRejected(f"функцию «{node.id}» можно только вызвать")
         if isinstance(node, ast.FunctionDef):
             raise ScriptRejected("определение функций в скриптах модели запрещено")
 
