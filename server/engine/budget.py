@@ -28,6 +28,8 @@ from datetime import time as dtime
 from functools import lru_cache
 from typing import Any
 
+from server.engine.errors import Text, tr
+
 # Model code is compiled under this name (SpiffWorkflow looks for it to report the line).
 SCRIPT_FILENAME = "<string>"
 
@@ -104,7 +106,7 @@ def seal_server_function(fn: Callable[..., Any], name: str) -> Callable[..., Any
 
 # --- bounded C-level operations ---------------------------------------------------------
 
-def _limit(message: str, limit: str) -> ScriptLimitExceeded:
+def _limit(message: Text, limit: str) -> ScriptLimitExceeded:
     return ScriptLimitExceeded(message, limit)
 
 
@@ -114,11 +116,11 @@ def _guards(limits: ScriptLimits) -> dict[str, Callable[..., Any]]:
     sized = (str, list, tuple, bytes)
 
     def too_long(n: int) -> ScriptLimitExceeded:
-        return _limit(f"операция создаёт последовательность из {n} элементов (предел {max_items})",
-                      "max_items")
+        return _limit(tr("операция создаёт последовательность из %(size)s элементов (предел %(limit)s)",
+                         size=n, limit=max_items), "max_items")
 
     def too_big() -> ScriptLimitExceeded:
-        return _limit(f"операция создаёт число больше {max_bits} бит", "max_int_bits")
+        return _limit(tr("операция создаёт число больше %(limit)s бит", limit=max_bits), "max_int_bits")
 
     def g_range(*args: int) -> range:
         r = range(*args)
@@ -288,10 +290,11 @@ class Budget:
         """Called by the rewritten code at every loop turn and comprehension item."""
         self.steps += 1
         if self.steps > self.limits.max_steps:
-            raise _limit(f"код модели превысил лимит в {self.limits.max_steps} шагов цикла "
-                         "(бесконечный цикл?)", "max_steps")
+            raise _limit(tr("код модели превысил лимит в %(limit)s шагов цикла (бесконечный цикл?)",
+                            limit=self.limits.max_steps), "max_steps")
         if not self.steps & 255 and time.monotonic() > self.deadline:
-            raise _limit(f"код модели работал дольше {self.limits.max_seconds:g} с", "max_seconds")
+            raise _limit(tr("код модели работал дольше %(limit)s с", limit=f"{self.limits.max_seconds:g}"),
+                         "max_seconds")
 
     def run(self, run: Callable[[], Any]) -> Any:
         """Call `run` (an exec/eval of rewritten model code) with a fresh budget."""
@@ -300,4 +303,4 @@ class Budget:
         try:
             return run()
         except ScriptLimitExceeded as exc:
-            raise ScriptLimitError(str(exc), exc.limit) from None
+            raise ScriptLimitError(exc.args[0], exc.limit) from None

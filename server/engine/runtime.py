@@ -29,7 +29,7 @@ from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
-from server.engine.errors import EngineError, TaskNotReady
+from server.engine.errors import EngineError, TaskNotReady, tr
 from server.engine.loader import ProcessBundle
 from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptRejected, ServiceCall
 
@@ -133,7 +133,8 @@ def _wrap(exc: Exception) -> EngineError:
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
     limit = _chained(exc, (ScriptLimitError, ScriptRejected))
     if limit is not None:  # a budget or sandbox rule stopped the code: say which, and where
-        return EngineError(f"элемент «{element or '?'}»: {limit}", element)
+        return EngineError(tr("элемент «%(element)s»: %(reason)s", element=element or "?",
+                              reason=limit.args[0] if limit.args else limit), element)
     return EngineError(str(exc), element, _missing_name(exc))
 
 

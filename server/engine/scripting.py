@@ -35,6 +35,7 @@ from server.engine.budget import (
     seal_server_function,
     sealed_guards,
 )
+from server.engine.errors import tr
 
 _SAFE_BUILTIN_NAMES = [
     "abs",
@@ -119,7 +120,7 @@ class ScriptFunctions:
 
 
 def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
-    """Reject code that escapes the sandbox. `mode` is "exec" or "eval"."""
+    """Reject code that escapes the sandbox or its budget. `mode` is "exec" or "eval"."""
     try:
         tree = ast.parse(code, mode=mode)
     except SyntaxError as exc:
@@ -127,16 +128,7 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
     defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     called: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, _FORBIDDEN_NODES):
-            raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
-        if isinstance(node, ast.Attribute) and (
-                node.attr.startswith("_") or node.attr in FORBIDDEN_NAMES
-                or node.attr.startswith(_FORBIDDEN_ATTR_PREFIXES)):
-            raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
-        if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
-            raise ScriptRejected(f"имя «{node.id}» запрещено")
-        if isinstance(node, ast.Try):
-            _check_try(node)
+        _check_node(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
@@ -145,13 +137,26 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
     for node in ast.walk(tree):  # a server function is called, never passed or formatted
         if isinstance(node, ast.Name) and node.id in allowed_calls and id(node) not in called:
             raise ScriptRejected(f"функцию «{node.id}» можно только вызвать")
-        if isinstance(node, ast.FunctionDef):
-            raise ScriptRejected("определение функций в скриптах модели запрещено")
+
+
+def _check_node(node: ast.AST) -> None:
+    if isinstance(node, _FORBIDDEN_NODES):
+        raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
+    if isinstance(node, ast.FunctionDef):
+        raise ScriptRejected("определение функций в скриптах модели запрещено")
+    if isinstance(node, ast.Attribute) and (
+            node.attr.startswith("_") or node.attr in FORBIDDEN_NAMES
+            or node.attr.startswith(_FORBIDDEN_ATTR_PREFIXES)):
+        raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
+    if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
+        raise ScriptRejected(f"имя «{node.id}» запрещено")
+    if isinstance(node, ast.Try):
+        _check_try(node)
 
 
 def _check_try(node: ast.Try) -> None:
-    """A handler or `finally` would run after the budget stopped tracing: only `except` with
-    the listed exception names is allowed."""
+    """The budget's error must end the code: no `finally`, and `except` only with the listed
+    exception names (none of them catches it)."""
     if node.finalbody:
         raise ScriptRejected("«finally» запрещён в скриптах модели")
     for handler in node.handlers:
@@ -199,7 +204,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         try:
             return _checked(code, mode, self.allowed)
         except ScriptRejected as exc:
-            raise ScriptRejected(f"код модели не проходит проверку: {exc}") from None
+            raise ScriptRejected(tr("код модели не проходит проверку: %(reason)s", reason=exc)) from None
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
@@ -230,8 +235,9 @@ def _check_state_size(data: dict[str, Any], limit: int) -> None:
     except (TypeError, ValueError, RecursionError):
         return  # the serializer reports what it cannot store
     if size > limit:
-        raise ScriptLimitError(f"данные дела после скрипта занимают {size} байт (предел {limit} байт, "
-                                  "настройка REGOFFICE_SCRIPT_MAX_STATE_BYTES)", "max_state_bytes")
+        raise ScriptLimitError(tr("данные дела после скрипта занимают %(size)s байт (предел %(limit)s байт, "
+                                  "настройка REGOFFICE_SCRIPT_MAX_STATE_BYTES)", size=size, limit=limit),
+                               "max_state_bytes")
 
 
 @dataclass

@@ -165,3 +165,36 @@ def test_a_leaking_model_stored_before_the_check_is_stopped_at_run_time(client, 
     assert "«script_leak»" in r.json["message"] and "format" in r.json["message"], r.json
     assert ctx.settings.secret_key not in r.get_data(as_text=True)
     assert _cases(ctx) == before
+
+
+def test_runaway_script_at_a_completion_is_422_and_the_task_stays_open(client, people, ctx):
+    """The approval model with its script (after the third task) replaced by a loop: the
+    third completion is refused naming the script, and the task and the case stay as they were."""
+    xml = (FIXTURES / "approval.bpmn").read_text(encoding="utf-8")
+    xml = xml.replace('total = amount * 2\nstatus = "approved"', "while True:\n    pass")
+    assert "while True" in xml
+    assert _deploy(client, people, "approval.bpmn", xml).status_code == 201
+    r = _start(client, people, "Process_approval", {"amount": 5})
+    assert r.status_code == 201, r.json
+    case_id = r.json["id"]
+    for n, data in enumerate([{"approved": True}, {"manager_note": "ок"}, {"finance_ok": True}]):
+        case = client.get(f"{API}/cases/{case_id}", headers=people["registrar"]).json
+        [task] = case["open_tasks"]
+        done = client.post(f"{API}/tasks/{task['id']}/complete", headers=people["registrar"],
+                           json={"data": data})
+        if n < 2:
+            assert done.status_code == 200, done.json
+    assert done.status_code == 422, done.json
+    assert "«script_compute»" in done.json["message"] and "шагов" in done.json["message"], done.json
+    after = client.get(f"{API}/cases/{case_id}", headers=people["registrar"]).json
+    assert [t["id"] for t in after["open_tasks"]] == [task["id"]]
+    assert after["status"] == "in_progress"
+
+
+def test_the_budget_error_is_translated(client, people):
+    xml = _linear("Spin_en", _script("script_spin", "while True:\n    pass"))
+    assert _deploy(client, people, "Spin_en.bpmn", xml).status_code == 201
+    r = client.post(f"{API}/cases", headers={**people["registrar"], "Accept-Language": "en"},
+                    json={"process_id": "Spin_en", "data": {}})
+    assert r.status_code == 422, r.json
+    assert "element «script_spin»: the model's code went over the limit of" in r.json["message"], r.json
