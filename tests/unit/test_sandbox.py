@@ -191,3 +191,33 @@ def test_loops_end_on_the_budget_and_except_exception_cannot_swallow_it(env: Res
 def test_handlers_that_could_outlive_the_budget_are_refused(app_ctx: AppContext, code: str) -> None:
     with pytest.raises(ScriptRejected):
         check_code(code, mode="exec", allowed_calls=app_ctx.script_functions.names)
+
+
+@pytest.mark.parametrize("code", [
+    "x = sum(range(10**12))",
+    "x = 10**10**8",
+    "x = 1 << 10**9",
+    "x = 'x' * 10**10",
+    "x = [0] * 10**9",
+    "s = 'ab'\nfor i in range(40):\n    s = s + s",
+    "s = [1]\nfor i in range(40):\n    s += s",
+    "x = 'ab'.ljust(10**9)",
+    "x = ''.join(s for s in ['x' * 10**6] * 5)",
+    "x = 'x'.replace('', 'y' * 10**6)",
+    "x = f'{1:>1000000000}'",
+])
+def test_one_operation_cannot_build_a_huge_value(env: RestrictedEnvironment, code: str) -> None:
+    with pytest.raises(ScriptLimitError):
+        env.execute(code, {})
+
+
+def test_ordinary_code_still_works(env: RestrictedEnvironment) -> None:
+    data: dict[str, Any] = {"amount": 5, "name": "Ив", "n": 5}
+    env.execute("a = f'{amount!r:>6}|{amount:05d}|{name:>{n}}'\nx = '-'.join(str(i) for i in range(3))\n"
+                "m = max([1, 5, 2], key=abs)\nsrt = sorted(['bb', 'a'], key=len)\nt = [1, 2]\nt += [3]\n"
+                "d = {'k': 1}\nd['k'] *= 3\np = 2**10\n"
+                "try:\n    int('x')\nexcept ValueError:\n    bad = True", data)
+    assert data["a"] == "     5|00005|   Ив" and data["x"] == "0-1-2" and data["m"] == 5
+    assert data["srt"] == ["a", "bb"] and data["t"] == [1, 2, 3] and data["d"] == {"k": 3}
+    assert data["p"] == 1024 and data["bad"] is True
+    assert env.evaluate("amount * 2 > 9 and len(name) == 2", data) is True
