@@ -33,6 +33,8 @@ ESCAPES = [
     ("format-map", "exec", "leak = '{x.__globals__}'.format_map({'x': rank_applicants})", True),
     ("format-builtin", "exec", "leak = format(working_days)", True),
     ("fstring-repr", "exec", "leak = f'{working_days!r}'", True),
+    ("fstring-attribute", "exec", "leak = f'{len.__self__}'", True),
+    ("fstring-spec-walk", "exec", "leak = f'{amount:{len.__self__}}'", True),
     ("function-as-value", "exec", "f = working_days\nleak = [f]", True),
     ("condition-format", "eval", "'{0.__self__.settings}'.format(working_days) != ''", True),
     ("gi-frame-back", "exec", "g = (g.gi_frame.f_back for _ in [1])\nleak = next(g)", False),
