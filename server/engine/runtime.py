@@ -237,8 +237,12 @@ class Instance:
         return self.run()
 
     def fire_due_timers(self) -> list[ServiceCall]:
-        """Refresh timers (a due timer becomes ready) and run on (engine trap 2)."""
-        self.workflow.refresh_timers()
+        """Refresh timers (a due timer becomes ready) and run on (engine trap 2). Refreshing
+        may evaluate a timer expression: its failure is the engine's error like any other."""
+        try:
+            self.workflow.refresh_timers()
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _wrap(exc) from exc
         return self.run()
 
     def cancel(self) -> None:
