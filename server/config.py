@@ -73,6 +73,8 @@ class Settings:
     script_max_items: int = 1_000_000
     script_max_int_bits: int = 100_000
     script_max_state_bytes: int = 2_000_000
+    # Tasks the engine may run in one step with no person and no wait (a cycle in a model).
+    step_max_tasks: int = 1_000
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -104,6 +106,7 @@ class Settings:
             script_max_items=_env_int("REGOFFICE_SCRIPT_MAX_ITEMS", 1_000_000),
             script_max_int_bits=_env_int("REGOFFICE_SCRIPT_MAX_INT_BITS", 100_000),
             script_max_state_bytes=_env_int("REGOFFICE_SCRIPT_MAX_STATE_BYTES", 2_000_000),
+            step_max_tasks=_env_int("REGOFFICE_STEP_MAX_TASKS", 1_000),
         )
         return replace(settings, **overrides) if overrides else settings
 

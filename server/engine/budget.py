@@ -43,6 +43,7 @@ class ScriptLimits:
     max_items: int = 1_000_000  # length of a range, string, list or tuple one operation makes
     max_int_bits: int = 100_000  # size of an integer one operation makes (~30,000 digits)
     max_state_bytes: int = 2_000_000  # the task data a script leaves (JSON)
+    max_engine_tasks: int = 1_000  # tasks the engine runs in one step without a person (a cycle)
 
 
 class ScriptLimitExceeded(BaseException):

@@ -201,8 +201,20 @@ class Instance:
     def run(self) -> list[ServiceCall]:
         """Run engine steps until human input or a wait; return the service calls made."""
         self.script_engine.calls = []
+        limit = self.script_engine.environment.limits.max_engine_tasks
+        counted = 0
+
+        def count(task: Any) -> None:  # a cycle of engine tasks (no person, no wait) ends
+            nonlocal counted
+            counted += 1
+            if counted > limit:
+                element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+                raise EngineError(tr("элемент «%(element)s»: %(reason)s", element=element, reason=tr(
+                    "шаг процесса прошёл больше %(limit)s элементов без участия человека (цикл в модели?)",
+                    limit=limit)), element)
+
         try:
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(will_complete_task=count)
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _wrap(exc) from exc
         compact(self.workflow, self.history)

@@ -85,7 +85,7 @@ class AppContext:
         s = self.settings
         limits = ScriptLimits(max_steps=s.script_max_steps, max_seconds=s.script_max_seconds,
                               max_items=s.script_max_items, max_int_bits=s.script_max_int_bits,
-                              max_state_bytes=s.script_max_state_bytes)
+                              max_state_bytes=s.script_max_state_bytes, max_engine_tasks=s.step_max_tasks)
         # The engine hands these to scripts sealed: no attribute chain leads back to `self`.
         return ScriptFunctions({"working_days": self._working_days_duration,
                                 "working_days_before": self._working_days_before_duration,

@@ -205,3 +205,28 @@ def test_the_budget_error_is_translated(client, people):
                     json={"process_id": "Spin_en", "data": {}})
     assert r.status_code == 422, r.json
     assert "element «script_spin»: the model's code went over the limit of" in r.json["message"], r.json
+
+
+@SQLITE
+def test_a_cycle_of_engine_tasks_ends_with_an_error_naming_the_element(client, people, ctx):
+    """Each turn is cheap and within budget; the cycle itself has no end (no person, no wait)."""
+    xml = _process("Cycle", """
+      <bpmn:startEvent id="start"/>
+      <bpmn:scriptTask id="s_turn" scriptFormat="python"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>
+      <bpmn:exclusiveGateway id="gw_again" default="f_back"/>
+      <bpmn:endEvent id="end"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="s_turn"/>
+      <bpmn:sequenceFlow id="f2" sourceRef="s_turn" targetRef="gw_again"/>
+      <bpmn:sequenceFlow id="f_back" sourceRef="gw_again" targetRef="s_turn"/>
+      <bpmn:sequenceFlow id="f_out" sourceRef="gw_again" targetRef="end">
+        <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">x == 2</bpmn:conditionExpression>
+      </bpmn:sequenceFlow>""")
+    assert _deploy(client, people, "Cycle.bpmn", xml).status_code == 201
+    before = _cases(ctx)
+    began = time.monotonic()
+    r = _start(client, people, "Cycle")
+    assert time.monotonic() - began < 60
+    assert r.status_code == 422, r.json
+    assert "без участия человека" in r.json["message"] and "1000" in r.json["message"], r.json
+    assert "«s_turn»" in r.json["message"] or "«gw_again»" in r.json["message"], r.json
+    assert _cases(ctx) == before
