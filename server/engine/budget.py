@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import time
 import types
 from collections.abc import Callable
@@ -194,9 +195,11 @@ def _method_size(obj: str | bytes, method: str, args: tuple[Any, ...]) -> int:
     return len(obj)
 
 
-def sealed_guards(limits: ScriptLimits, budget: Budget) -> dict[str, Callable[..., Any]]:
+@lru_cache(maxsize=16)
+def sealed_guards(limits: ScriptLimits) -> dict[str, Callable[..., Any]]:
+    """The guards, sealed, once per set of limits (callers copy the dict)."""
     guards = _guards(limits)
-    guards["_g_tick"] = budget.tick
+    guards["_g_tick"] = _tick_active
     return {name: seal(fn, name) for name, fn in guards.items()}
 
 
@@ -280,7 +283,8 @@ def guarded_code(code: str, mode: str) -> types.CodeType:
 # --- the step budget --------------------------------------------------------------------
 
 class Budget:
-    """Loop turns left for the evaluation running now (one environment, one thread)."""
+    """Loop turns left for the evaluation running now. The rewritten code's `_g_tick` finds
+    the budget of its thread (the sealed helpers are shared by every environment)."""
 
     def __init__(self, limits: ScriptLimits) -> None:
         self.limits = limits
@@ -301,7 +305,18 @@ class Budget:
         """Call `run` (an exec/eval of rewritten model code) with a fresh budget."""
         self.steps = 0
         self.deadline = time.monotonic() + self.limits.max_seconds
+        outer = getattr(_ACTIVE, "budget", None)
+        _ACTIVE.budget = self
         try:
             return run()
         except ScriptLimitExceeded as exc:
             raise ScriptLimitError(exc.args[0], exc.limit) from None
+        finally:
+            _ACTIVE.budget = outer
+
+
+_ACTIVE = threading.local()
+
+
+def _tick_active() -> None:
+    _ACTIVE.budget.tick()

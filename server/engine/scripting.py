@@ -113,10 +113,22 @@ class ScriptFunctions:
 
     functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
     limits: ScriptLimits = field(default_factory=ScriptLimits)
+    _globals: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(self.functions)
+
+    def script_globals(self) -> dict[str, Any]:
+        """What model code sees: sealed builtins, guards and functions (built once; each
+        environment gets a copy)."""
+        if self._globals is None:
+            builtins_ = _sealed_builtins(self.limits)
+            env_globals: dict[str, Any] = {"__builtins__": builtins_}
+            env_globals.update({n: v for n, v in builtins_.items() if n.startswith("_g_")})
+            env_globals.update({name: seal_server_function(fn, name) for name, fn in self.functions.items()})
+            self._globals = env_globals
+        return dict(self._globals)
 
 
 def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
@@ -173,14 +185,15 @@ def _checked(code: str, mode: str, allowed_calls: frozenset[str]) -> CodeType:
     return guarded_code(code, mode)
 
 
-def _sealed_builtins(limits: ScriptLimits, budget: Budget) -> dict[str, Any]:
+@lru_cache(maxsize=16)
+def _sealed_builtins(limits: ScriptLimits) -> dict[str, Any]:
     """SAFE_BUILTINS with every builtin function sealed (their `__self__` is the builtins
     module) and `range` bounded; the types stay (no attribute chain from a type reaches a
     module or an instance without a call)."""
     sealed: dict[str, Any] = {}
     for name, value in SAFE_BUILTINS.items():
         sealed[name] = seal(value, name) if isinstance(value, BuiltinFunctionType) else value
-    guards = sealed_guards(limits, budget)
+    guards = dict(sealed_guards(limits))
     sealed["range"] = guards.pop("_g_range")
     sealed.update(guards)
     return sealed
@@ -194,11 +207,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self.limits = functions.limits
         self.allowed = functions.names
         self.budget = Budget(self.limits)
-        builtins_ = _sealed_builtins(self.limits, self.budget)
-        env_globals: dict[str, Any] = {"__builtins__": builtins_}
-        env_globals.update({n: v for n, v in builtins_.items() if n.startswith("_g_")})
-        env_globals.update({name: seal_server_function(fn, name) for name, fn in functions.functions.items()})
-        super().__init__(env_globals)
+        super().__init__(functions.script_globals())
 
     def _code(self, code: str, mode: str) -> CodeType:
         try:
