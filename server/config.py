@@ -94,6 +94,16 @@ class Settings:
     # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (compose:
     # 1, its nginx); 0: the headers are ignored, a client could forge them.
     proxy_hops: int = 0
+    # Budget of one evaluation of a model's script, condition, DMN or timer expression: loop
+    # turns, wall-clock seconds, the longest string/list/range one operation may make, the
+    # largest integer (bits) and the size of the task data a script leaves (JSON bytes).
+    script_max_steps: int = 1_000_000
+    script_max_seconds: float = 5.0
+    script_max_items: int = 1_000_000
+    script_max_int_bits: int = 100_000
+    script_max_state_bytes: int = 2_000_000
+    # Tasks the engine may run in one step with no person and no wait (a cycle in a model).
+    step_max_tasks: int = 1_000
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -132,6 +142,12 @@ class Settings:
             behind_tls=_env_bool("REGOFFICE_BEHIND_TLS", False),
             verify_keys=parse_verify_keys(os.environ.get("REGOFFICE_VERIFY_KEYS", "")),
             proxy_hops=_env_int("REGOFFICE_PROXY_HOPS", 0),
+            script_max_steps=_env_int("REGOFFICE_SCRIPT_MAX_STEPS", 1_000_000),
+            script_max_seconds=_env_float("REGOFFICE_SCRIPT_MAX_SECONDS", 5.0),
+            script_max_items=_env_int("REGOFFICE_SCRIPT_MAX_ITEMS", 1_000_000),
+            script_max_int_bits=_env_int("REGOFFICE_SCRIPT_MAX_INT_BITS", 100_000),
+            script_max_state_bytes=_env_int("REGOFFICE_SCRIPT_MAX_STATE_BYTES", 2_000_000),
+            step_max_tasks=_env_int("REGOFFICE_STEP_MAX_TASKS", 1_000),
         )
         return replace(settings, **overrides) if overrides else settings
 

@@ -7,6 +7,7 @@ Public surface:
   the services need: run, ready user tasks, complete, timers, service calls, dump.
 """
 
+from server.engine.budget import ScriptLimits
 from server.engine.errors import EngineError, ModelError, ModelIssue, TaskNotReady
 from server.engine.loader import CompiledModel, ProcessBundle, compile_model, load_bundle
 from server.engine.runtime import SERIALIZER_VERSION, Instance, ReadyTask, ServiceCall, WaitingTimer
@@ -22,6 +23,7 @@ __all__ = [
     "ProcessBundle",
     "ReadyTask",
     "ScriptFunctions",
+    "ScriptLimits",
     "ServiceCall",
     "TaskNotReady",
     "WaitingTimer",

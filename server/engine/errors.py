@@ -3,6 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+
+class Text(str):
+    """A Russian message of the engine that keeps its gettext template and parameters (msgids
+    of the `errors` catalog, keyword `tr`): the services show it translated (their `Msg`
+    reads `translatable`). The engine knows nothing of the web's languages."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, params: dict[str, Any]) -> Text:
+        params = {k: v if isinstance(v, Text) else str(v) for k, v in params.items()}
+        self = super().__new__(cls, template % params if params else template)
+        self.template = template
+        self.params = params
+        return self
+
+    @property
+    def translatable(self) -> Text:
+        return self
+
+
+def tr(template: str, /, **params: Any) -> Text:
+    return Text(template, params)
 
 
 @dataclass(frozen=True)
@@ -33,6 +58,8 @@ class EngineError(Exception):
     def __init__(self, message: str, element: str | None = None, missing_name: str | None = None) -> None:
         self.element = element
         self.missing_name = missing_name
+        # A message the services can translate (the budget's and the sandbox's), else None.
+        self.translatable = message if isinstance(message, Text) else None
         super().__init__(message)
 
 

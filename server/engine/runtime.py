@@ -27,10 +27,11 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
-from server.engine.errors import EngineError, TaskNotReady
+from server.engine.errors import EngineError, TaskNotReady, tr
 from server.engine.loader import ProcessBundle
-from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ServiceCall
+from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptRejected, ServiceCall
 
 SERIALIZER_VERSION = VERSION
 # The pruned history's key in the stored state, beside SpiffWorkflow's own keys (it ignores it).
@@ -130,7 +131,20 @@ class WaitingTimer:
 def _wrap(exc: Exception) -> EngineError:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    limit = _chained(exc, (ScriptLimitError, ScriptRejected))
+    if limit is not None:  # a budget or sandbox rule stopped the code: say which, and where
+        return EngineError(tr("элемент «%(element)s»: %(reason)s", element=element or "?",
+                              reason=limit.args[0] if limit.args else limit), element)
     return EngineError(str(exc), element, _missing_name(exc))
+
+
+def _chained(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> BaseException | None:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None or isinstance(seen, kinds):
+            return seen
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+    return None
 
 
 def _missing_name(exc: BaseException) -> str | None:
@@ -187,8 +201,20 @@ class Instance:
     def run(self) -> list[ServiceCall]:
         """Run engine steps until human input or a wait; return the service calls made."""
         self.script_engine.calls = []
+        limit = self.script_engine.environment.limits.max_engine_tasks
+        counted = 0
+
+        def count(task: Any) -> None:  # a cycle of engine tasks (no person, no wait) ends
+            nonlocal counted
+            counted += 1
+            if counted > limit:
+                element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+                raise EngineError(tr("элемент «%(element)s»: %(reason)s", element=element, reason=tr(
+                    "шаг процесса прошёл больше %(limit)s элементов без участия человека (цикл в модели?)",
+                    limit=limit)), element)
+
         try:
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(will_complete_task=count)
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _wrap(exc) from exc
         compact(self.workflow, self.history)
@@ -223,8 +249,12 @@ class Instance:
         return self.run()
 
     def fire_due_timers(self) -> list[ServiceCall]:
-        """Refresh timers (a due timer becomes ready) and run on (engine trap 2)."""
-        self.workflow.refresh_timers()
+        """Refresh timers (a due timer becomes ready) and run on (engine trap 2). Refreshing
+        may evaluate a timer expression: its failure is the engine's error like any other."""
+        try:
+            self.workflow.refresh_timers()
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _wrap(exc) from exc
         return self.run()
 
     def cancel(self) -> None:

@@ -1,11 +1,15 @@
 """The restricted script environment for BPMN scripts, conditions, timers and DMN.
 
-SpiffWorkflow `exec`s scripts with full builtins (no sandbox). Two layers protect us:
-1. `check_expression` / `check_script` reject, at deploy time, any code that imports,
-   touches dunder or private names, or calls a name outside the allowed builtins and the
-   server's functions;
-2. at run time scripts get a restricted `__builtins__` with no `open`, `__import__`,
-   `eval`, `exec`, `getattr` and the like.
+SpiffWorkflow `exec`s scripts with full builtins (no sandbox). Three layers protect us:
+1. `check_code` rejects, at deploy time, any code that imports, touches private names or
+   the internals of frames, generators and functions (`gi_frame`, `f_back`, ...), names
+   `type`, `getattr`, `format`..., calls `.format`/`.format_map` (an attribute walk inside a
+   string), calls a name outside the allowed builtins and the server's functions, or could
+   outlive its budget (`finally`, bare `except:`);
+2. at run time the same check runs again on every piece of code before it is compiled (once
+   per text: a model stored before a rule was added is held to it too), the code runs under
+   a budget (server/engine/budget.py) and sees a restricted `__builtins__`;
+3. every callable it sees is sealed: no attribute chain leads from it to the server.
 """
 
 from __future__ import annotations
@@ -15,10 +19,23 @@ import builtins
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import BuiltinFunctionType, CodeType
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
+
+from server.engine.budget import (
+    Budget,
+    ScriptLimitError,
+    ScriptLimits,
+    guarded_code,
+    seal,
+    seal_server_function,
+    sealed_guards,
+)
+from server.engine.errors import tr
 
 _SAFE_BUILTIN_NAMES = [
     "abs",
@@ -30,7 +47,6 @@ _SAFE_BUILTIN_NAMES = [
     "enumerate",
     "filter",
     "float",
-    "format",
     "frozenset",
     "int",
     "isinstance",
@@ -58,6 +74,16 @@ _SAFE_BUILTIN_NAMES = [
     "Exception",
 ]
 SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
+# Names a script may not even mention: each reaches code, frames or attributes by a string.
+FORBIDDEN_NAMES = frozenset({
+    "type", "vars", "dir", "getattr", "setattr", "delattr", "hasattr", "globals", "locals",
+    "eval", "exec", "compile", "open", "format", "format_map", "breakpoint", "iter", "object",
+    "super", "memoryview", "classmethod", "staticmethod", "property", "mro", "help", "input",
+})
+# Attributes of frames, generators, coroutines, tracebacks, code and old-style function names.
+_FORBIDDEN_ATTR_PREFIXES = ("gi_", "cr_", "ag_", "f_", "tb_", "co_", "func_")
+# Exceptions a script may catch: none of them is a parent of budget.ScriptLimitExceeded.
+_CATCHABLE = frozenset({"Exception", "ValueError", "KeyError", "TypeError"})
 _FORBIDDEN_NODES = (
     ast.Import,
     ast.ImportFrom,
@@ -69,6 +95,10 @@ _FORBIDDEN_NODES = (
     ast.Await,
     ast.Yield,
     ast.YieldFrom,
+    ast.With,
+    ast.AsyncWith,
+    ast.AsyncFor,
+    ast.TryStar,
 )
 
 
@@ -78,45 +108,145 @@ class ScriptRejected(ValueError):
 
 @dataclass
 class ScriptFunctions:
-    """Functions the server offers to models (e.g. `working_days(3)` for timers)."""
+    """Functions the server offers to models (e.g. `working_days(3)` for timers), and the
+    limits model code runs under. Scripts get them sealed (see `RestrictedEnvironment`)."""
 
     functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    limits: ScriptLimits = field(default_factory=ScriptLimits)
+    _globals: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(self.functions)
 
+    def script_globals(self) -> dict[str, Any]:
+        """What model code sees: sealed builtins, guards and functions (built once; each
+        environment gets a copy)."""
+        if self._globals is None:
+            builtins_ = _sealed_builtins(self.limits)
+            env_globals: dict[str, Any] = {"__builtins__": builtins_}
+            env_globals.update({n: v for n, v in builtins_.items() if n.startswith("_g_")})
+            env_globals.update({name: seal_server_function(fn, name) for name, fn in self.functions.items()})
+            self._globals = env_globals
+        return dict(self._globals)
+
 
 def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
-    """Reject code that escapes the sandbox. `mode` is "exec" or "eval"."""
+    """Reject code that escapes the sandbox or its budget. `mode` is "exec" or "eval"."""
     try:
         tree = ast.parse(code, mode=mode)
     except SyntaxError as exc:
         raise ScriptRejected(f"синтаксическая ошибка в строке {exc.lineno}: {exc.msg}") from None
     defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    called: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, _FORBIDDEN_NODES):
-            raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
-            raise ScriptRejected(f"имя «{node.id}» запрещено")
+        _check_node(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
                 raise ScriptRejected(f"вызов «{name}» запрещён")
-        if isinstance(node, ast.FunctionDef):
-            raise ScriptRejected("определение функций в скриптах модели запрещено")
+            called.add(id(node.func))
+    for node in ast.walk(tree):  # a server function is called, never passed or formatted
+        if isinstance(node, ast.Name) and node.id in allowed_calls and id(node) not in called:
+            raise ScriptRejected(f"функцию «{node.id}» можно только вызвать")
+
+
+def _check_node(node: ast.AST) -> None:
+    if isinstance(node, _FORBIDDEN_NODES):
+        raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
+    if isinstance(node, ast.FunctionDef):
+        raise ScriptRejected("определение функций в скриптах модели запрещено")
+    if isinstance(node, ast.Attribute) and (
+            node.attr.startswith("_") or node.attr in FORBIDDEN_NAMES
+            or node.attr.startswith(_FORBIDDEN_ATTR_PREFIXES)):
+        raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
+    if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
+        raise ScriptRejected(f"имя «{node.id}» запрещено")
+    if isinstance(node, ast.Try):
+        _check_try(node)
+
+
+def _check_try(node: ast.Try) -> None:
+    """The budget's error must end the code: no `finally`, and `except` only with the listed
+    exception names (none of them catches it)."""
+    if node.finalbody:
+        raise ScriptRejected("«finally» запрещён в скриптах модели")
+    for handler in node.handlers:
+        kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        for kind in kinds:
+            if not isinstance(kind, ast.Name) or kind.id not in _CATCHABLE:
+                raise ScriptRejected("в «except» допускаются только " + ", ".join(sorted(_CATCHABLE)))
+
+
+@lru_cache(maxsize=2048)
+def _checked(code: str, mode: str, allowed_calls: frozenset[str]) -> CodeType:
+    """The run-time check: the deploy-time rules again, then the guarded, compiled code."""
+    check_code(code, mode=mode, allowed_calls=allowed_calls)
+    return guarded_code(code, mode)
+
+
+@lru_cache(maxsize=16)
+def _sealed_builtins(limits: ScriptLimits) -> dict[str, Any]:
+    """SAFE_BUILTINS with every builtin function sealed (their `__self__` is the builtins
+    module) and `range` bounded; the types stay (no attribute chain from a type reaches a
+    module or an instance without a call)."""
+    sealed: dict[str, Any] = {}
+    for name, value in SAFE_BUILTINS.items():
+        sealed[name] = seal(value, name) if isinstance(value, BuiltinFunctionType) else value
+    guards = dict(sealed_guards(limits))
+    sealed["range"] = guards.pop("_g_range")
+    sealed.update(guards)
+    return sealed
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
-    """Task-data environment with restricted builtins and the server's functions."""
+    """Task-data environment with restricted builtins and the server's functions, sealed,
+    every evaluation re-checked and run under the budget."""
 
     def __init__(self, functions: ScriptFunctions) -> None:
-        env_globals: dict[str, Any] = {"__builtins__": SAFE_BUILTINS, "json": None}
-        env_globals.pop("json")
-        env_globals.update(functions.functions)
-        super().__init__(env_globals)
+        self.limits = functions.limits
+        self.allowed = functions.names
+        self.budget = Budget(self.limits)
+        super().__init__(functions.script_globals())
+
+    def _code(self, code: str, mode: str) -> CodeType:
+        try:
+            return _checked(code, mode, self.allowed)
+        except ScriptRejected as exc:
+            raise ScriptRejected(tr("код модели не проходит проверку: %(reason)s", reason=exc)) from None
+
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
+        code = self._code(expression, "eval")
+        my_globals = dict(self.globals)
+        my_globals.update(external_context or {})
+        my_globals.update(context)
+        return self.budget.run(lambda: eval(code, my_globals))
+
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
+        self.check_for_overwrite(context, external_context or {})
+        code = self._code(script, "exec")
+        context.update(self.globals)
+        context.update(external_context or {})
+        try:
+            self.budget.run(lambda: exec(code, context))
+        finally:
+            self._remove_globals_and_functions_from_context(context, external_context)
+        _check_state_size(context, self.limits.max_state_bytes)
+        return True
+
+
+def _check_state_size(data: dict[str, Any], limit: int) -> None:
+    """The data a script leaves is bounded (it becomes the case's stored state)."""
+    try:
+        size = len(json.dumps(data, default=str, ensure_ascii=False).encode())
+    except (TypeError, ValueError, RecursionError):
+        return  # the serializer reports what it cannot store
+    if size > limit:
+        raise ScriptLimitError(tr("данные дела после скрипта занимают %(size)s байт (предел %(limit)s байт, "
+                                  "настройка REGOFFICE_SCRIPT_MAX_STATE_BYTES)", size=size, limit=limit),
+                               "max_state_bytes")
 
 
 @dataclass

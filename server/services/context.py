@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.config import Settings
 from server.db import Database, utcnow
-from server.engine import Instance, ScriptFunctions, ServiceCall
+from server.engine import Instance, ScriptFunctions, ScriptLimits, ServiceCall
 from server.models import Case, OutboxJob
 
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
@@ -186,12 +186,17 @@ class AppContext:
     def script_functions(self) -> ScriptFunctions:
         from server.services.rules import procedure_functions
 
+        s = self.settings
+        limits = ScriptLimits(max_steps=s.script_max_steps, max_seconds=s.script_max_seconds,
+                              max_items=s.script_max_items, max_int_bits=s.script_max_int_bits,
+                              max_state_bytes=s.script_max_state_bytes, max_engine_tasks=s.step_max_tasks)
+        # The engine hands these to scripts sealed: no attribute chain leads back to `self`.
         return ScriptFunctions({"working_days": self._working_days_duration,
                                 "working_days_before": self._working_days_before_duration,
                                 "working_days_after": self._working_days_after_duration,
                                 "step_deadline": self._step_deadline_duration,
                                 "step_days": self.step_days,
-                                **procedure_functions(self)})
+                                **procedure_functions(self)}, limits)
 
     def step_days(self, service_code: str, step: str) -> int:
         """Working days a step may take, from the service catalog (config/catalog.yaml,

@@ -45,8 +45,7 @@ class Msg(str):
     params: dict[str, str]
 
     def __new__(cls, template: str, params: Mapping[str, object] | None = None) -> Msg:
-        params = {key: value if isinstance(value, Msg) else str(value)
-                  for key, value in (params or {}).items()}
+        params = {key: _param(value) for key, value in (params or {}).items()}
         text = _format(template, params, str)
         self = super().__new__(cls, template if text is None else text)
         self.template = template
@@ -68,6 +67,17 @@ class Msg(str):
             if text is not None:
                 return text
         return str(self)
+
+
+def _param(value: object) -> str:
+    """A parameter as text: a `Msg` as it is; an engine message (server/engine/errors.py
+    `Text`, or an `EngineError` carrying one) as a `Msg`, so it is translated too."""
+    if isinstance(value, Msg):
+        return value
+    source = getattr(value, "translatable", None)
+    if source is not None and isinstance(getattr(source, "template", None), str):
+        return Msg(source.template, source.params)
+    return str(value)
 
 
 def tr(template: str, /, **params: object) -> Msg:
