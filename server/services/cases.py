@@ -14,11 +14,12 @@ from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.db import utcnow
 from server.db_direct import DirectStatement, insert_loaded
 from server.domain.calendar import CHANNELS
+from server.domain.case_data import RESERVED_DATA_KEYS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
 from server.services.applications import complete_application, student_missing
-from server.services.context import RESERVED_DATA_KEYS, AppContext
+from server.services.context import AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days

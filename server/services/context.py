@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.config import Settings
 from server.db import Database, utcnow
+from server.domain.catalog import Catalog, load_catalog
 from server.engine import Instance, ScriptFunctions, ScriptLimits, ServiceCall
 from server.models import Case, OutboxJob
+from server.services.forms import FormRegistry
+from server.services.rules import procedure_functions
 
-RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
-                                "deadline_at", "working_days", "working_days_before",
-                                "working_days_after", "add_working_days", "migration_rules",
-                                "rank_applicants", "step_deadline", "step_days"})
+if TYPE_CHECKING:
+    from server.domain.calendar import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -164,28 +165,24 @@ class AppContext:
         return dict((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("lanes") or {})
 
     @cached_property
-    def calendar(self) -> Any:
+    def calendar(self) -> WorkCalendar:
+        # Imported here: the holidays package takes ~0.1 s to import, and many commands
+        # (`regoffice check`, reads) never compute a deadline.
         from server.domain.calendar import WorkCalendar
 
         return WorkCalendar(self.settings.config_dir)
 
     @cached_property
-    def catalog(self) -> Any:
-        from server.domain.catalog import load_catalog
-
+    def catalog(self) -> Catalog:
         return load_catalog(self.settings.config_dir / "catalog.yaml")
 
     @cached_property
-    def forms(self) -> Any:
+    def forms(self) -> FormRegistry:
         """One form registry per application: schemas are parsed and checked once."""
-        from server.services.forms import FormRegistry
-
         return FormRegistry(self.settings.forms_dir)
 
     @cached_property
     def script_functions(self) -> ScriptFunctions:
-        from server.services.rules import procedure_functions
-
         s = self.settings
         limits = ScriptLimits(max_steps=s.script_max_steps, max_seconds=s.script_max_seconds,
                               max_items=s.script_max_items, max_int_bits=s.script_max_int_bits,
@@ -196,7 +193,8 @@ class AppContext:
                                 "working_days_after": self._working_days_after_duration,
                                 "step_deadline": self._step_deadline_duration,
                                 "step_days": self.step_days,
-                                **procedure_functions(self)}, limits)
+                                **procedure_functions(s.config_dir, lambda: self.calendar)},
+                               limits)
 
     def step_days(self, service_code: str, step: str) -> int:
         """Working days a step may take, from the service catalog (config/catalog.yaml,

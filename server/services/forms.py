@@ -13,8 +13,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
+from server.domain.case_data import RESERVED_DATA_KEYS
 from server.domain.iin import InvalidIIN
-from server.services.context import RESERVED_DATA_KEYS
 from server.services.errors import Invalid, iin_reason, tr
 
 _FORMAT_CHECKER = FormatChecker()

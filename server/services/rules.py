@@ -12,8 +12,6 @@ from typing import Any
 
 import yaml
 
-from server.services.context import AppContext
-
 
 @lru_cache(maxsize=4)
 def load_rules(config_dir: Path) -> dict[str, Any]:
@@ -81,15 +79,16 @@ def rank_applicants(rules: dict[str, Any], applicants: list[dict[str, Any]], gro
             "excluded": excluded}
 
 
-def procedure_functions(ctx: AppContext) -> dict[str, Callable[..., Any]]:
-    """Script functions for the models (names are reserved in case data)."""
+def procedure_functions(config_dir: Path, calendar: Callable[[], Any]) -> dict[str, Callable[..., Any]]:
+    """Script functions for the models (names are reserved in case data). `calendar` gives the
+    working-day calendar when a function first needs it."""
 
     def rules() -> dict[str, Any]:
-        return load_rules(ctx.settings.config_dir)
+        return load_rules(config_dir)
 
     def add_working_days(day: Any, days: int) -> str:
         """The date `days` working days after `day` ("YYYY-MM-DD")."""
-        return ctx.calendar.add_working_days(_day(day), int(days)).isoformat()
+        return calendar().add_working_days(_day(day), int(days)).isoformat()
 
     return {
         "add_working_days": add_working_days,
