@@ -21,6 +21,7 @@ from server.db import DB_INT_MAX
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
+from server.too_large import register_too_large
 from server.web import html_error, init_web, is_staff_page, public_bp
 from server.web.i18n import api_error_body, localized, localized_message
 
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
                    spec_path="/api/v1/openapi.json", docs_path=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.register_blueprint(public_bp)
     init_web(app)
     _register_errors(app)
+    register_too_large(app, settings)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":
         from server.jobs.inprocess import InProcessDispatcher

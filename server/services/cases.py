@@ -17,13 +17,14 @@ from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
-from server.services.applications import complete_application, student_missing
+from server.services.applications import check_declared, check_size, complete_application, student_missing
 from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
 from server.services.registry import check_student_status
 from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
+from server.services.uploads import CheckedFile, Upload, check_uploads, store_uploads
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
@@ -61,6 +62,17 @@ class StartRequest:
     channel: str = "direct"
     data: dict[str, Any] = field(default_factory=dict)
     received_at: datetime | None = None
+    uploads: list[Upload] = field(default_factory=list)  # scans registered with the application
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A registration that passed the checks that need no database: the request as it will
+    be started, the keys its application gave, and its files as they will be stored."""
+
+    req: StartRequest
+    given: frozenset[str]
+    files: list[CheckedFile]
 
 
 def _validate_start(req: StartRequest) -> None:
@@ -96,15 +108,19 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
         raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
 
 
-def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> StartRequest:
-    """The request as it will be started (the application's defaults filled in), or the
-    reason it cannot be: nothing is written before these checks pass."""
+def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> _Checked:
+    """The request as it will be started (the application's defaults filled in, its files
+    checked by content), or the reason it cannot be: nothing is written before these checks
+    pass, and the rest (which keys the procedure declares) is checked in the transaction
+    before its first write."""
     if not actor.has_any(CASE_STARTERS):
         raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
+    check_size(ctx, req.data)
     _validate_start(req)
     _validate_registration(ctx, req)
-    return replace(req, data=complete_application(ctx, req.process_id, req.data,
-                                                  has_student=req.student_id is not None))
+    files = check_uploads(ctx, req.uploads)
+    data = complete_application(ctx, req.process_id, req.data, has_student=req.student_id is not None)
+    return _Checked(replace(req, data=data, uploads=[]), frozenset(map(str, req.data)), files)
 
 
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
@@ -115,18 +131,22 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
 def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseStep:
     """`start_case` answering with the tasks the case now waits for, as `complete_task` does:
     a caller that goes on to the first task needs no second read."""
-    req = _check_start(ctx, actor, req)
+    checked = _check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
-        case, _instance, open_tasks, _version = _open_case(ctx, session, actor, req)
+        case, _instance, open_tasks, _version = _open_case(ctx, session, actor, checked.req,
+                                                           given=checked.given)
+        store_uploads(ctx, session, case, actor, checked.files)
         return CaseStep(case, open_tasks)
 
 
 def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
     """`start_case` answering with the new case's view, read in the same transaction (what
     the API returns): no second transaction, no second restore of the workflow."""
-    req = _check_start(ctx, actor, req)
+    checked = _check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
-        case, instance, open_tasks, version = _open_case(ctx, session, actor, req)
+        case, instance, open_tasks, version = _open_case(ctx, session, actor, checked.req,
+                                                         given=checked.given)
+        store_uploads(ctx, session, case, actor, checked.files)
         check_case_visible(actor, case)
         session.flush()  # the step's timers are pending in the session
         return CaseView(case, instance.data, open_tasks, *_case_records(session, case.id), version)
@@ -139,9 +159,15 @@ def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest
 
 
 def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest,
-               audit_extra: dict[str, Any] | None = None) -> tuple[Case, Instance, list[HumanTask], int]:
+               audit_extra: dict[str, Any] | None = None, *, given: frozenset[str] | None = None,
+               ) -> tuple[Case, Instance, list[HumanTask], int]:
+    """`given`: the keys of a registration's application, refused unless the procedure
+    declares them (a case a model opens carries what the model gives it)."""
     definition_id = latest_definition_id(session, req.process_id)
     definition = definition_info(ctx, session, definition_id)
+    if given is not None:
+        check_declared(ctx, req.process_id, given, definition.bundle.start_inputs(),
+                       definition.bundle.result_variables())
     student = None
     if req.student_id is not None:
         student = session.get(Student, req.student_id)
