@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from server.auth import Actor
 from server.models import Attachment, AuditEvent, Case, HumanTask, OutboxJob
 from server.services import deployments
-from server.services.uploads import sniff
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
 from tests.integration.web import Staff, field_error, text
 
@@ -105,6 +104,8 @@ def test_files_are_judged_by_their_content(app, ctx, deployed, name, content, cl
 
 
 def test_the_allowed_kinds_are_read_from_the_first_bytes():
+    from server.services.uploads import sniff
+
     assert sniff(PDF) == "application/pdf"
     assert sniff(PNG) == "image/png"
     assert sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF") == "image/jpeg"
