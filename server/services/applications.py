@@ -117,13 +117,14 @@ def check_size(ctx: AppContext, data: Any) -> None:
 
 
 def check_declared(ctx: AppContext, process_id: str, given: Iterable[str], inputs: frozenset[str],
-                   written: frozenset[str]) -> None:
-    """Refuse start data keys the procedure does not declare (its application form, the
-    applicant of its registration form, its BPMN data inputs) and keys the server or the model
-    sets itself (`written`: the model's service-task results)."""
+                   written: frozenset[str], *, has_student: bool) -> None:
+    """Refuse start data keys the procedure does not declare (its application form, its BPMN
+    data inputs, and the applicant of its registration form when the case is not a registered
+    student's) and keys the server or the model sets itself (`written`: the model's
+    service-task results)."""
     schema = application_schema(ctx, process_id)
     declared = set((schema or {}).get("properties") or {}) | inputs
-    if ctx.forms.exists(f"{process_id}/register"):
+    if not has_student and ctx.forms.exists(f"{process_id}/register"):
         declared.add("applicant")
     fields = {}
     for key in given:

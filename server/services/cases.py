@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -10,21 +10,21 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
+from server.auth.roles import CASE_CANCELLERS
 from server.db import utcnow
 from server.db_direct import DirectStatement, insert_loaded
-from server.domain.calendar import CHANNELS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
-from server.services.applications import check_declared, check_size, complete_application, student_missing
-from server.services.context import ASYNC_OPERATORS, RESERVED_DATA_KEYS, AppContext
+from server.services.applications import check_declared, student_missing
+from server.services.context import ASYNC_OPERATORS, AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
+from server.services.registration import StartRequest, check_start, validate_start
 from server.services.registry import check_student_status
 from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
-from server.services.uploads import CheckedFile, Upload, check_uploads, store_uploads
+from server.services.uploads import store_uploads
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
@@ -55,74 +55,6 @@ def _deadline(ctx: AppContext, process_id: str, received_at: datetime, channel: 
     return ctx.calendar.deadline(received_at, deadline.days, deadline.kind, channel, ctx.tz)
 
 
-@dataclass
-class StartRequest:
-    process_id: str
-    student_id: int | None = None
-    channel: str = "direct"
-    data: dict[str, Any] = field(default_factory=dict)
-    received_at: datetime | None = None
-    uploads: list[Upload] = field(default_factory=list)  # scans registered with the application
-
-
-@dataclass(frozen=True)
-class _Checked:
-    """A registration that passed the checks that need no database: the request as it will
-    be started, the keys its application gave, and its files as they will be stored."""
-
-    req: StartRequest
-    given: frozenset[str]
-    files: list[CheckedFile]
-
-
-def _validate_start(req: StartRequest) -> None:
-    fields: dict[str, str] = {}
-    if req.channel not in CHANNELS:
-        fields["channel"] = tr("Допустимые каналы: %(values)s", values=", ".join(CHANNELS))
-    if not isinstance(req.data, dict):
-        fields["data"] = tr("Ожидается объект JSON")
-    else:
-        for key in req.data:
-            if key in RESERVED_DATA_KEYS or not str(key).isidentifier() or str(key).startswith("_"):
-                fields[f"data.{key}"] = tr("Недопустимое имя переменной")
-    if fields:
-        raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля", fields)
-
-
-def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
-    """A process's registration form (forms/<process_id>/register.schema.json), when it has
-    one, validates the applicant of a case started without a registered student."""
-    from server.services.forms import validate_submission
-
-    forms = ctx.forms
-    key = f"{req.process_id}/register"
-    if req.student_id is not None or not forms.exists(key):
-        return
-    schema, validator = forms.load(key)
-    applicant = req.data.get("applicant")
-    if not isinstance(applicant, dict):
-        raise Invalid("Укажите данные заявителя", {"data.applicant": tr("Обязательное поле")})
-    try:
-        validate_submission(schema, validator, applicant)
-    except Invalid as exc:
-        raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
-
-
-def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> _Checked:
-    """The request as it will be started (the application's defaults filled in, its files
-    checked by content), or the reason it cannot be: nothing is written before these checks
-    pass, and the rest (which keys the procedure declares) is checked in the transaction
-    before its first write."""
-    if not actor.has_any(CASE_STARTERS):
-        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
-    check_size(ctx, req.data)
-    _validate_start(req)
-    _validate_registration(ctx, req)
-    files = check_uploads(ctx, req.uploads)
-    data = complete_application(ctx, req.process_id, req.data, has_student=req.student_id is not None)
-    return _Checked(replace(req, data=data, uploads=[]), frozenset(map(str, req.data)), files)
-
-
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
     """Register an application and run the process until it needs a person or waits."""
     return start_case_step(ctx, actor, req).case.id
@@ -131,7 +63,7 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
 def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseStep:
     """`start_case` answering with the tasks the case now waits for, as `complete_task` does:
     a caller that goes on to the first task needs no second read."""
-    checked = _check_start(ctx, actor, req)
+    checked = check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
         case, _instance, open_tasks, _version = _open_case(ctx, session, actor, checked.req,
                                                            given=checked.given)
@@ -142,7 +74,7 @@ def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseSte
 def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
     """`start_case` answering with the new case's view, read in the same transaction (what
     the API returns): no second transaction, no second restore of the workflow."""
-    checked = _check_start(ctx, actor, req)
+    checked = check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
         case, instance, open_tasks, version = _open_case(ctx, session, actor, checked.req,
                                                          given=checked.given)
@@ -167,7 +99,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     definition = definition_info(ctx, session, definition_id)
     if given is not None:
         check_declared(ctx, req.process_id, given, definition.bundle.start_inputs(),
-                       definition.bundle.result_variables())
+                       definition.bundle.result_variables(), has_student=req.student_id is not None)
     student = None
     if req.student_id is not None:
         student = session.get(Student, req.student_id)
@@ -240,7 +172,7 @@ def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor:
     for student_id in student_ids:
         req = StartRequest(process_id=process_id, student_id=student_id, channel=parent.channel,
                            data={**data, "parent_case_id": parent.id})
-        _validate_start(req)
+        validate_start(req)
         session.info["triggered_depth"] = depth + 1
         try:
             child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})

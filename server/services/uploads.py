@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.models import Attachment, Case
+from server.services.audit_trail import audit
 from server.services.context import AppContext
 from server.services.errors import Invalid, tr
-from server.services.steps import audit
 
 FIELD = "attachments"  # the form field (and the API's error key) of uploaded scans
 MAX_FILES = 10

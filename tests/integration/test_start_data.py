@@ -55,6 +55,10 @@ def test_a_registration_form_declares_the_applicant_only(client, ctx, env):
     r = _register(client, env, "transfer_in", {"applicant": applicant, "junk": "x" * 1000}, student=False)
     assert r.status_code == 422 and r.json["fields"] == {"data.junk": UNKNOWN}
     assert _stored(ctx) == (0, 0)
+    # a registered student's case is about the student: an applicant besides is not declared
+    r = _register(client, env, "transfer_in", {"applicant": applicant})
+    assert r.status_code == 422 and r.json["fields"] == {"data.applicant": UNKNOWN}
+    assert _stored(ctx) == (0, 0)
     assert _register(client, env, "transfer_in", {"applicant": applicant}, student=False).status_code == 201
 
 
