@@ -29,10 +29,12 @@ from server.services.context import RESERVED_DATA_KEYS, AppContext
 from server.services.errors import Invalid, tr
 from server.services.forms import validate_submission
 
-# Case variables the server or the model writes, never the application: the outcome is the
-# decision, `parent_case_id` links a case a model opened (service-task results are the model's).
-SERVER_KEYS = RESERVED_DATA_KEYS | frozenset({"outcome", "refusal_ground", "parent_case_id",
-                                              "decided_at", "cancel_reason"})
+# Case variables the server or the model writes, never the application: the student's
+# record, the procedure's code and channel, the case id, the script functions (all in
+# RESERVED_DATA_KEYS), the decision the model records and the reports read (`outcome`,
+# `refusal_ground`), the link of a case a model opened (`parent_case_id`). The results of the
+# model's service tasks are added per model (`check_declared`'s `written`).
+SERVER_KEYS = RESERVED_DATA_KEYS | frozenset({"outcome", "refusal_ground", "parent_case_id"})
 
 
 def form_key(process_id: str) -> str:
