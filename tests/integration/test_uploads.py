@@ -103,6 +103,22 @@ def test_files_are_judged_by_their_content(app, ctx, deployed, name, content, cl
     assert _counts(ctx) == before
 
 
+def test_the_type_stored_is_the_contents_whatever_the_browser_said(app, ctx, deployed, client):
+    case_id, _task = _transfer(client, deployed)
+    registrar = Staff(app, "registrar")
+    files = [(io.BytesIO(PDF), "скан", "text/html"), (io.BytesIO(PNG), "Паспорт Иванова И.И", "text/plain"),
+             (io.BytesIO(b"\xff\xd8\xff\xe0 jpeg"), "фото.JPEG", "application/octet-stream")]
+    registrar.post(f"/app/cases/{case_id}/attachments", {"attachments": files},
+                   content_type="multipart/form-data")
+    with ctx.db.read() as session:
+        stored = session.execute(select(Attachment.id, Attachment.filename, Attachment.content_type)
+                                 .order_by(Attachment.id)).all()
+    assert [tuple(row[1:]) for row in stored] == [
+        ("скан", "application/pdf"), ("Паспорт Иванова И.И", "image/png"), ("фото.JPEG", "image/jpeg")]
+    r = registrar.client.get(f"/app/attachments/{stored[0][0]}")  # served as what it is
+    assert r.mimetype == "application/pdf" and r.data == PDF
+
+
 def test_the_allowed_kinds_are_read_from_the_first_bytes():
     from server.services.uploads import sniff
 
