@@ -269,10 +269,10 @@ class Cluster:
         from sqlalchemy import select
 
         from server.auth import Actor
+        from server.bootstrap import build_context
         from server.config import Settings
         from server.migrate import upgrade
         from server.models import Faculty, Student
-        from server.services.context import AppContext
         from server.services.deployments import deploy_file
         from server.services.users import NewUser, create_token, create_user
 
@@ -283,7 +283,7 @@ class Cluster:
                             secret_key="bench-secret", workflows_dir=REPO / "workflows",
                             forms_dir=REPO / "forms", templates_dir=REPO / "templates",
                             config_dir=REPO / "config", background="none", celery_broker_url=None)
-        ctx = AppContext.create(settings)
+        ctx = build_context(settings)
         try:
             with ctx.db.unit_of_work() as session:
                 session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),

@@ -39,14 +39,15 @@ from docxtpl import DocxTemplate  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
+from server.bootstrap import build_context  # noqa: E402
 from server.config import ROOT, Settings  # noqa: E402
 from server.documents import render_docx  # noqa: E402
+from server.documents.contexts import BUILDERS, university  # noqa: E402
 from server.domain.iin import make_iin  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.models import Document, HumanTask, User  # noqa: E402
 from server.services import cases, deployments, tasks  # noqa: E402
 from server.services.context import AppContext  # noqa: E402
-from server.services.document_context import BUILDERS, university  # noqa: E402
 from server.services.users import NewUser, create_user  # noqa: E402
 
 TEMPLATE = ROOT / "templates" / "order_transfer_in_ru.docx"
@@ -86,7 +87,7 @@ def _context_for_service(folder: Path) -> AppContext:
                        secret_key="bench", workflows_dir=ROOT / "workflows", forms_dir=ROOT / "forms",
                        templates_dir=ROOT / "templates", config_dir=ROOT / "config", background="none",
                        celery_broker_url=None)
-    ctx = AppContext.create(settings)
+    ctx = build_context(settings)
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
     from server.models import Faculty
 

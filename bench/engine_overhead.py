@@ -76,13 +76,14 @@ from SpiffWorkflow.task import TaskState  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
+from server.bootstrap import build_context  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.db_direct import DirectStatement  # noqa: E402
 from server.engine import Instance, compile_model, load_bundle  # noqa: E402
 from server.engine.loader import RegofficeSpiffParser  # noqa: E402
 from server.engine.scripting import CaseScriptEngine, RegofficeServiceTask  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
-from server.services.context import ASYNC_OPERATORS, AppContext  # noqa: E402
+from server.services.context import AppContext  # noqa: E402
 from server.services.forms import FormRegistry  # noqa: E402
 
 FINAL_STATUSES = ("completed", "rejected", "cancelled", "withdrawn")
@@ -273,6 +274,7 @@ class RawDriver:
     def __init__(self, model: Model, ctx: AppContext) -> None:
         self.model = model
         self.functions = ctx.script_functions
+        self.async_operators = ctx.async_operators
         pid = model.process_id
         stock = model.key == "approval"
         parser = SpiffBpmnParser() if stock else RegofficeSpiffParser()
@@ -300,7 +302,7 @@ class RawDriver:
         self.last_state: dict[str, int] = {}
 
     def _engine(self) -> Any:
-        return None if self.stock else CaseScriptEngine(self.functions, ASYNC_OPERATORS)
+        return None if self.stock else CaseScriptEngine(self.functions, self.async_operators)
 
     def _new(self) -> tuple[BpmnWorkflow, Any]:
         engine = self._engine()
@@ -368,7 +370,7 @@ class RawDriver:
 
     # a': our Instance in memory
     def case_a_instance(self, rec: CaseRec) -> None:
-        inst = Instance.start(self.bundle, deepcopy(self.start_data), self.functions, ASYNC_OPERATORS)
+        inst = Instance.start(self.bundle, deepcopy(self.start_data), self.functions, self.async_operators)
         inst.run()
         while not inst.completed:
             ready = inst.ready_user_tasks()
@@ -385,12 +387,12 @@ class RawDriver:
 
     # b': Instance.dump / Instance.restore (no spec) per step
     def case_b_specless(self, rec: CaseRec) -> None:
-        inst = Instance.start(self.bundle, deepcopy(self.start_data), self.functions, ASYNC_OPERATORS)
+        inst = Instance.start(self.bundle, deepcopy(self.start_data), self.functions, self.async_operators)
         inst.run()
         state = inst.dump()
         while True:
             def step(state: str) -> tuple[str, bool, bool]:
-                i = Instance.restore(self.bundle, state, self.functions, ASYNC_OPERATORS)
+                i = Instance.restore(self.bundle, state, self.functions, self.async_operators)
                 ready = i.ready_user_tasks()
                 if ready:
                     i.complete_user_task(ready[0].id, self.model.answer(ready[0].meta.get("form_key")))
@@ -452,7 +454,7 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
 
         _CLEANUP.append(drop)
     upgrade(url)
-    ctx = AppContext.create(make_settings(tmp, url))
+    ctx = build_context(make_settings(tmp, url))
     if db == "sqlite" and sqlite_synchronous != "server":
         # Runs after the server's own connect listener, so it overrides its PRAGMA (in-process only).
         event.listen(ctx.db.engine, "connect",
@@ -946,7 +948,7 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="regoffice-bench-raw-"))
     _CLEANUP.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
-    raw_ctx = AppContext.create(make_settings(scratch, "sqlite://"))
+    raw_ctx = build_context(make_settings(scratch, "sqlite://"))
     model = load_model(args.model, raw_ctx)
     print(f"model file: {model.source_note}")
     if args.profile_only:

@@ -43,6 +43,7 @@ from _common import (  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
+from server.bootstrap import build_context  # noqa: E402
 from server.config import ROOT, Settings  # noqa: E402
 from server.engine import compaction  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
@@ -85,7 +86,7 @@ def _context(url: str, folder: Path) -> AppContext:
                        templates_dir=ROOT / "templates", config_dir=ROOT / "config", background="none",
                        celery_broker_url=None)
     upgrade(url)
-    ctx = AppContext.create(settings)
+    ctx = build_context(settings)
     deployments.deploy_file(ctx, Actor.system(), "bench_loop.bpmn", LOOP)
     return ctx
 

@@ -56,6 +56,7 @@ from _common import (  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
+from server.bootstrap import build_context  # noqa: E402
 from server.config import ROOT, Settings, normalize_database_url  # noqa: E402
 from server.domain.iin import make_iin  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
@@ -364,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = replace(Settings.from_env(), database_url=url, workflows_dir=ROOT / "workflows",
                        config_dir=ROOT / "config", forms_dir=ROOT / "forms", background="none",
                        celery_broker_url=None)
-    CTX = ctx = AppContext.create(settings)
+    CTX = ctx = build_context(settings)
     command = " ".join(["python", "bench/inbox_scale.py", *(sys.argv[1:] if argv is None else argv)])
     report: dict[str, Any] = {"machine": machine(), "target_p95_ms": TARGET_P95_MS, "page": PAGE,
                               "sizes": {"open": args.open, "closed": args.closed, "students": args.students},

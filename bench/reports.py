@@ -38,6 +38,7 @@ from _common import (
 from sqlalchemy import text
 
 from server.auth import Actor
+from server.bootstrap import build_context
 from server.config import ROOT, Settings
 from server.migrate import upgrade
 from server.services import deployments, report_stats, reports, reports_export
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"cases": args.cases, "month": args.month, "runs": args.runs, "median_ms": {}}
     settings = replace(Settings.from_env(), database_url=url, workflows_dir=ROOT / "workflows",
                        config_dir=ROOT / "config", background="none")
-    ctx = AppContext.create(settings)
+    ctx = build_context(settings)
     try:
         upgrade(url)
         print(f"database {name}: {args.cases:,} cases", file=sys.stderr)

@@ -10,12 +10,14 @@ from flask import jsonify, request
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from server.api import api_bp
 from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
+from server.bootstrap import build_context
 from server.config import Settings
 from server.db import DB_INT_MAX
 from server.services import errors as domain
@@ -34,6 +36,8 @@ class BoundedInt(IntegerConverter):
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,
                  max: int | None = DB_INT_MAX, signed: bool = False) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+HSTS = "max-age=31536000"  # a year; this host only (other university sites may lack TLS)
 
 STATUS = {
     domain.NotFound: 404,
@@ -56,7 +60,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     """Build the app. `background` starts the in-process dispatcher (default: when the
     settings say background work runs in-process)."""
     settings = settings or (ctx.settings if ctx else Settings.from_env())
-    ctx = ctx or AppContext.create(settings)
+    ctx = ctx or build_context(settings)
     app = APIFlask("regoffice", title="regoffice API", version="1",
                    spec_path="/api/v1/openapi.json", docs_path=None)
     app.config.update(
@@ -65,9 +69,17 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.behind_tls,
         INFO={"description": "REST API of regoffice, the Registrar Office workflow server."},
         SECURITY_SCHEMES={"BearerAuth": {"type": "http", "scheme": "bearer"}},
     )
+    if not 0 <= settings.proxy_hops <= 5:
+        raise ValueError(f"REGOFFICE_PROXY_HOPS={settings.proxy_hops}: expected 0 to 5 proxies")
+    if settings.proxy_hops:
+        # The client's address as the outermost of `proxy_hops` proxies saw it; the scheme as
+        # the nearest one (nginx) states it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=1)
     app.url_map.converters["int"] = BoundedInt  # ids beyond a database integer: 404, not 500
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
@@ -78,6 +90,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
     init_web(app)
+    _register_transport(app, settings)
     _register_errors(app)
     register_too_large(app, settings)
     _register_health(app, ctx)
@@ -88,6 +101,15 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         dispatcher.start()
         app.extensions["regoffice.dispatcher"] = dispatcher
     return app
+
+
+def _register_transport(app: APIFlask, settings: Settings) -> None:
+    """Behind a TLS proxy: HSTS on every answer (the cookie is Secure, see create_app)."""
+    if settings.behind_tls:
+        @app.after_request
+        def _hsts(response):  # type: ignore[no-untyped-def]
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+            return response
 
 
 def _error(code: str, message: str, status: int, fields: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]

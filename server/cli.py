@@ -11,13 +11,14 @@ from typing import Any
 import click
 
 from server.auth import Actor
+from server.bootstrap import build_context
 from server.config import Settings
 from server.services.context import AppContext
 from server.services.errors import DomainError
 
 
 def _ctx() -> AppContext:
-    return AppContext.create(Settings.from_env())
+    return build_context(Settings.from_env())
 
 
 def _fail(exc: DomainError) -> None:
@@ -74,7 +75,7 @@ def check() -> None:
     """Validate every model, form and template together; exit 1 on any problem."""
     from server.services.checks import check_all
 
-    problems = check_all(Settings.from_env())
+    problems = check_all(build_context(Settings.from_env(), database=False))
     for line in problems:
         click.secho(line, fg="red")
     if problems:
@@ -95,7 +96,7 @@ def serve(host: str, port: int) -> None:
         from server.services import deployments
 
         try:
-            deployments.deploy_folder(AppContext.create(settings), Actor.system(), settings.workflows_dir)
+            deployments.deploy_folder(build_context(settings), Actor.system(), settings.workflows_dir)
         except DomainError as exc:
             _fail(exc)
     app = create_app(settings)

@@ -7,6 +7,7 @@ background work. DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Red
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -78,6 +79,18 @@ class Settings:
     smtp_from: str = "regoffice@localhost"
     # Base address printed in QR codes of issued documents (the public verification page).
     public_url: str = "http://127.0.0.1:8000"
+    # Staff UI sessions end after this many idle minutes, and at the latest after this many
+    # hours from sign-in (a working day); sign-out ends them at once (services/signin/sessions.py).
+    session_idle_minutes: int = 30
+    session_max_hours: int = 9
+    # Served over HTTPS by a proxy: the session cookie is marked Secure and HSTS is sent.
+    behind_tls: bool = False
+    # Keys of the documents' verification codes, (key id, secret), the first one signs; empty:
+    # one key "s" from SECRET_KEY (server/services/verification.py).
+    verify_keys: tuple[tuple[str, str], ...] = ()
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (compose:
+    # 1, its nginx); 0: the headers are ignored, a client could forge them.
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -108,6 +121,11 @@ class Settings:
             smtp_port=_env_int("SMTP_PORT", 25),
             smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",
             public_url=(os.environ.get("REGOFFICE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            session_idle_minutes=_env_int("REGOFFICE_SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_env_int("REGOFFICE_SESSION_MAX_HOURS", 9),
+            behind_tls=_env_bool("REGOFFICE_BEHIND_TLS", False),
+            verify_keys=parse_verify_keys(os.environ.get("REGOFFICE_VERIFY_KEYS", "")),
+            proxy_hops=_env_int("REGOFFICE_PROXY_HOPS", 0),
         )
         return replace(settings, **overrides) if overrides else settings
 
@@ -131,3 +149,28 @@ def _instance_secret(instance: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+VERIFY_KEY_ID = re.compile(r"[A-Za-z0-9]{1,16}")
+VERIFY_SECRET_MIN = 16
+
+
+def parse_verify_keys(raw: str) -> tuple[tuple[str, str], ...]:
+    """`REGOFFICE_VERIFY_KEYS="k2:secret2,k1:secret1"`: key ids (letters and digits) with their
+    secrets (at least 16 characters); the first key signs new codes, every key checks them."""
+    keys: list[tuple[str, str]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        kid, sep, secret = item.partition(":")
+        kid, secret = kid.strip(), secret.strip()
+        if not sep or not VERIFY_KEY_ID.fullmatch(kid):
+            raise ValueError(f"REGOFFICE_VERIFY_KEYS: {kid!r} is not '<key id>:<secret>' with a key id "
+                             "of 1-16 letters and digits")
+        if len(secret) < VERIFY_SECRET_MIN:
+            raise ValueError(f"REGOFFICE_VERIFY_KEYS: the secret of key {kid!r} is shorter than "
+                             f"{VERIFY_SECRET_MIN} characters")
+        if any(kid == known for known, _ in keys):
+            raise ValueError(f"REGOFFICE_VERIFY_KEYS: key id {kid!r} is listed twice")
+        keys.append((kid, secret))
+    return tuple(keys)

@@ -14,6 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from server.auth import passwords
+from server.bootstrap import build_context
 from server.config import ROOT, Settings, normalize_database_url
 from server.migrate import upgrade
 from server.services.context import AppContext
@@ -115,7 +116,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def ctx(settings: Settings) -> Iterator[AppContext]:
-    context = AppContext.create(settings)
+    context = build_context(settings)
     yield context
     context.db.dispose()
 

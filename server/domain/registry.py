@@ -37,7 +37,7 @@ ENROL_REQUIRED = ("iin", "last_name", "first_name", "faculty_code", "programme_c
                   "year")
 # The registry's vocabularies: the import (server/services/students.py), the orders and every
 # form that asks for one of these fields use these codes (tests/unit/test_vocabularies.py), and
-# the documents print them (server/services/document_context.py).
+# the documents print them (server/documents/contexts/).
 CHOICES: dict[str, tuple[str, ...]] = {
     "level": ("bachelor", "master", "doctoral"),
     "form": ("full_time", "part_time", "distance", "evening"),

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from celery import Celery
 
+from server.bootstrap import build_context
 from server.config import Settings
 from server.services import background, heartbeat, reports
 from server.services.context import AppContext
@@ -41,7 +42,7 @@ celery.conf.update(
 
 @lru_cache(maxsize=1)
 def context() -> AppContext:
-    return AppContext.create(Settings.from_env())
+    return build_context(Settings.from_env())
 
 
 @celery.task(name="regoffice.run_job")

@@ -10,6 +10,7 @@ from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
 from server.models.registry import StudentChange
 from server.models.report import ReportSnapshot
+from server.models.signin import LoginThrottle, UserSession
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask
 from server.models.user import ApiToken, Substitution, User, UserRole
@@ -24,6 +25,7 @@ __all__ = [
     "Faculty",
     "Heartbeat",
     "HumanTask",
+    "LoginThrottle",
     "OutboxJob",
     "ProcessDefinition",
     "RegisterCounter",
@@ -34,4 +36,5 @@ __all__ = [
     "Timer",
     "User",
     "UserRole",
+    "UserSession",
 ]

@@ -8,39 +8,26 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
-from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer
-from server.models.case import OPEN_STATUSES
+from server.models import AuditEvent, Case, OutboxJob, Timer
 from server.services.cases import lock_case
-from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.context import AppContext
 from server.services.deployments import definition_info
-from server.services.steps import audit, enqueue, persist_step, schedule_next_escalation
+from server.services.steps import audit, persist_step
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FINISHED = ("done", "failed", "skipped")
 # pending: waits for its time; sent: handed to a worker; running: a worker started it.
 LEASED = ("sent", "running")
-Handler = Callable[[AppContext, Session, OutboxJob], None]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[kind] = fn
-        return fn
-    return register
-
-
 def backoff(attempts: int, base: float = 2.0) -> timedelta:
     """Delay before the next try after `attempts` failed ones: base, 2·base, 4·base… ≤ 10 min."""
     return timedelta(seconds=min(600.0, base * 2 ** max(0, attempts - 1)))
@@ -85,12 +72,6 @@ def _sweep(ctx: AppContext, session: Session, stale: datetime, limit: int) -> in
     return len(jobs)
 
 
-def _load_handlers() -> None:
-    """Handler modules register themselves on import."""
-    import server.services.documents
-    import server.services.operations  # noqa: F401
-
-
 def _locked_job(ctx: AppContext, session: Session, job_id: int) -> OutboxJob | None:
     stmt = select(OutboxJob).where(OutboxJob.id == job_id)
     if ctx.db.is_postgres:
@@ -104,7 +85,6 @@ def run_job(ctx: AppContext, job_id: int) -> str:
     The attempt is counted and the job's lease renewed in a transaction of its own before
     the handler runs: a run that kills its worker (SIGKILL, out of memory) still counts,
     so a job that always kills the worker ends as an incident instead of looping forever."""
-    _load_handlers()
     try:
         refused = _start_attempt(ctx, job_id)
         if refused is not None:
@@ -113,7 +93,7 @@ def run_job(ctx: AppContext, job_id: int) -> str:
             job = _locked_job(ctx, session, job_id)
             if job is None or job.status != "running":
                 return job.status if job else "missing"  # another run finished it meanwhile
-            fn = HANDLERS.get(job.kind)
+            fn = ctx.operators.job(job.kind)
             if fn is None:
                 raise LookupError(f"no handler for job kind '{job.kind}'")
             fn(ctx, session, job)
@@ -175,13 +155,6 @@ def _record_failure(ctx: AppContext, job_id: int, exc: Exception) -> str:
         return job.status
 
 
-def retry_job(ctx: AppContext, actor: Actor, job_id: int) -> None:
-    """Kept for callers of the first version: see `services.operations.retry_job`."""
-    from server.services.operations import retry_job as retry
-
-    retry(ctx, actor, job_id)
-
-
 def due_timer_case_ids(ctx: AppContext, limit: int = 100) -> list[int]:
     with ctx.db.read() as session:
         rows = session.scalars(select(Timer.case_id).where(
@@ -219,7 +192,7 @@ def fire_due_timers(ctx: AppContext) -> int:
 
 def _instance(ctx: AppContext, session: Session, case: Case) -> Instance:
     bundle = definition_info(ctx, session, case.definition_id).bundle
-    return Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+    return ctx.restore_instance(bundle, case.state)
 
 
 def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id: str,
@@ -236,30 +209,3 @@ def finish_service_task(ctx: AppContext, session: Session, case_id: int, task_id
         return False
     persist_step(ctx, session, case, instance, calls, Actor.system())
     return True
-
-
-@handler("case/escalate_next")
-def _escalate_next(ctx: AppContext, session: Session, job: OutboxJob) -> None:
-    """The next level of the escalation chain, if the escalated step is still open."""
-    case = lock_case(ctx, session, int(job.payload["case_id"]))
-    still_open = session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.id.in_(job.payload.get("tasks") or []), HumanTask.status == "open")) or 0
-    if case.status not in OPEN_STATUSES or not still_open:
-        return  # done in time after the first escalation: nobody else is bothered
-    role, element = str(job.payload["to_role"]), str(job.payload.get("element") or "")
-    audit(session, case, Actor.system(), "escalated",
-          {"to_role": role, "element": element, "reason": "still_overdue"})
-    key = f"esc:{job.idempotency_key}"
-    enqueue(session, "notify/escalation", key, case,
-            {"case_id": case.id, "to_role": role, "element": element})
-    schedule_next_escalation(ctx, session, case, role, element, key)
-
-
-@handler("notify/escalation")
-@handler("notify/send")
-@handler("notify/task")
-@handler("notify/report")
-def _notify(ctx: AppContext, session: Session, job: OutboxJob) -> None:
-    from server.services.notifications import send_for_job
-
-    send_for_job(ctx, session, job)

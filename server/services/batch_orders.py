@@ -22,11 +22,11 @@ from server.auth import Actor
 from server.auth.roles import CASE_STARTERS
 from server.db import utcnow
 from server.domain.iin import iin_sex
-from server.engine import EngineError, Instance, ServiceCall, TaskNotReady
+from server.engine import EngineError, ServiceCall, TaskNotReady
 from server.models import BatchOrderItem, Case, Document, Faculty
 from server.models.case import OPEN_STATUSES
 from server.services.cases import StartRequest, lock_case, open_case
-from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.context import AppContext
 from server.services.deployments import definition_info
 from server.services.errors import Conflict, Forbidden, Invalid, tr
 from server.services.steps import audit, persist_step
@@ -205,7 +205,9 @@ def _order_reference(session: Session, batch: Case, data: dict[str, Any]) -> dic
 
 def settle_batch(ctx: AppContext, session: Session, batch: Case, data: dict[str, Any]) -> None:
     """The batch order's case ended (inside its transaction): release its collected cases when
-    the order was signed, else put them back in the queue."""
+    the order was signed, else put them back in the queue. Any other case: nothing to do."""
+    if not (batch.summary or {}).get("batch_items"):
+        return
     items = session.scalars(select(BatchOrderItem).where(
         BatchOrderItem.batch_case_id == batch.id, BatchOrderItem.status == "collected")
         .order_by(BatchOrderItem.case_id)).all()
@@ -228,7 +230,7 @@ def settle_batch(ctx: AppContext, session: Session, batch: Case, data: dict[str,
 def _release(ctx: AppContext, session: Session, case: Case, item: BatchOrderItem,
              reference: dict[str, Any]) -> None:
     bundle = definition_info(ctx, session, case.definition_id).bundle
-    instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+    instance = ctx.restore_instance(bundle, case.state)
     item.status, item.released_at = "released", utcnow()
     audit(session, case, Actor.system(), "batch_order_included",
           {"number": reference["number"], "date": reference["date"],

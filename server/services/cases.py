@@ -17,7 +17,7 @@ from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
 from server.services.applications import check_declared, student_missing
-from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.context import AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
@@ -125,7 +125,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     )
     insert_loaded(session, case)
     data["case_id"] = case.id
-    instance = Instance.start(definition.bundle, data, ctx.script_functions, ASYNC_OPERATORS)
+    instance = ctx.new_instance(definition.bundle, data)
     audit(session, case, actor, "case_started",
           {"process_id": req.process_id, "version": definition.version,
            "channel": req.channel, "data": req.data, **(audit_extra or {})})
@@ -307,7 +307,7 @@ def cancel_case(ctx: AppContext, actor: Actor, case_id: int, reason: str,
             raise Conflict("Дело уже завершено (статус: %(status)s); отменить его нельзя", status=case.status)
         _refuse_if_in_batch_order(session, case)
         bundle = definition_info(ctx, session, case.definition_id).bundle
-        instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+        instance = ctx.restore_instance(bundle, case.state)
         instance.cancel()
         case.status = "withdrawn" if withdrawn else "cancelled"
         case.cancel_reason = reason.strip()
@@ -355,7 +355,7 @@ def case_map(ctx: AppContext, actor: Actor, case_id: int) -> Any:
         check_case_visible(actor, case)
         definition = session.get(ProcessDefinition, case.definition_id)
         info = definition_info(ctx, session, case.definition_id)
-        instance = Instance.restore(info.bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+        instance = ctx.restore_instance(info.bundle, case.state)
         done = instance.completed_path()
         current = [] if instance.completed else instance.current_ids()
         xml = definition.sources.get(definition.filename) or next(iter(definition.sources.values()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -12,37 +12,141 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from sqlalchemy.orm import Session
 
+from server.auth import Actor
 from server.config import Settings
 from server.db import Database, utcnow
-from server.engine import ScriptFunctions
+from server.engine import Instance, ScriptFunctions, ServiceCall
+from server.models import Case, OutboxJob
 
-# Operators a model's service tasks may name; the async ones wait for a background job.
-# case/start opens a case of another procedure (params: process_id, a literal; data) in the
-# same transaction: checked at deploy by server/services/deployments.py.
-# student/update and student/enrol change the student registry as a signed order says
-# (server/services/registry.py; parameters checked by server/domain/registry.py).
-SYNC_OPERATORS = frozenset({"case/escalate", "notify/send", "case/set_status", "case/start",
-                            "student/update", "student/enrol"})
-ASYNC_OPERATORS = frozenset({"document/render", "order/await_batch"})
-# Async operators with no background job: the task waits until a use case releases it.
-# order/await_batch: the case waits to be collected into a batch order (server/services/batch_orders.py).
-WAITING_OPERATORS = frozenset({"order/await_batch"})
 RESERVED_DATA_KEYS = frozenset({"student", "service_code", "channel", "case_id", "received_at",
                                 "deadline_at", "working_days", "working_days_before",
                                 "working_days_after", "add_working_days", "migration_rules",
                                 "rank_applicants", "step_deadline", "step_days"})
 
 
+@dataclass(frozen=True)
+class StepCall:
+    """A service task the engine reached in a step, with the step's transaction around it."""
+
+    ctx: AppContext
+    session: Session
+    case: Case
+    call: ServiceCall
+    actor: Actor
+    instance: Instance
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of what this call writes (jobs, escalations)."""
+        return f"svc:{self.case.id}:{self.call.task_id}"
+
+
+@dataclass(frozen=True)
+class ParamCheck:
+    """What a parameter check sees at deploy: the parameters as written in the model
+    (expressions, so strings are quoted) and the procedure codes of the service catalog."""
+
+    params: dict[str, str | None]
+    known_processes: frozenset[str] = frozenset()
+    templates_dir: Path | None = None
+
+
+JobHandler = Callable[["AppContext", Session, OutboxJob], None]
+# Called in the step's transaction when a case ends (completed, or closed by a person), with
+# the case's final data: a batch order's case releases the cases it collected.
+CaseClosedHook = Callable[["AppContext", Session, Case, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Operator:
+    """A service-task operator (`spiffworkflow:serviceTaskOperator`).
+
+    mode "step": `handle` runs inside the step's transaction and the task completes at once;
+    "background": the step writes a job of the operator's name (outbox) and the task waits
+    until `run_job` finishes it; "wait": the task waits until a use case releases it
+    (`handle` records what it waits for). `check` returns the problems of the parameters as
+    written in the model: deploy and `regoffice check` refuse a model that has any."""
+
+    name: str
+    mode: str
+    summary: str
+    handle: Callable[[StepCall], None] | None = None
+    run_job: JobHandler | None = None
+    check: Callable[[ParamCheck], list[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("step", "background", "wait"):
+            raise ValueError(f"operator {self.name}: unknown mode {self.mode!r}")
+        if self.mode == "background" and self.run_job is None:
+            raise ValueError(f"operator {self.name}: a background operator needs run_job")
+        if self.mode != "background" and self.handle is None:
+            raise ValueError(f"operator {self.name}: needs handle")
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A background job that no model names directly (notifications, the next escalation
+    level, the diagnostics probe): its kind and what runs it."""
+
+    kind: str
+    run: JobHandler
+
+
+class OperatorRegistry:
+    """The operators models may name and the job kinds the background runner knows, each
+    declared once (server/services/operators/). The step (steps.py) and the background
+    runner (background.py) dispatch through it."""
+
+    def __init__(self, operators: tuple[Operator, ...] = (), jobs: tuple[JobKind, ...] = (),
+                 on_case_closed: tuple[CaseClosedHook, ...] = ()) -> None:
+        self.operators = {op.name: op for op in operators}
+        self.on_case_closed = on_case_closed
+        self.jobs: dict[str, JobHandler] = {}
+        for op in operators:
+            if op.run_job is not None:
+                self.jobs[op.name] = op.run_job
+        for job in jobs:
+            if job.kind in self.jobs:
+                raise ValueError(f"job kind {job.kind} declared twice")
+            self.jobs[job.kind] = job.run
+        if len(self.operators) != len(operators):
+            raise ValueError("an operator is declared twice")
+        # What the engine leaves waiting (its service task STARTED until released).
+        self.async_names = frozenset(op.name for op in operators if op.mode != "step")
+
+    def get(self, name: str) -> Operator | None:
+        return self.operators.get(name)
+
+    def job(self, kind: str) -> JobHandler | None:
+        return self.jobs.get(kind)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self.operators)
+
+
 @dataclass
 class AppContext:
+    """Settings, the database and the engine's wiring. Built by `server.bootstrap.build_context`
+    (which loads the operators); a context built here alone knows no operator."""
+
     settings: Settings
     db: Database
+    operators: OperatorRegistry = field(default_factory=OperatorRegistry)
 
-    @classmethod
-    def create(cls, settings: Settings, **engine_kwargs: Any) -> AppContext:
-        settings.instance_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings, Database(settings.database_url, **engine_kwargs))
+    @property
+    def async_operators(self) -> frozenset[str]:
+        return self.operators.async_names
+
+    def new_instance(self, bundle: Any, data: dict[str, Any]) -> Instance:
+        """Start a workflow of `bundle` with the server's functions and operators."""
+        return Instance.start(bundle, data, self.script_functions, self.async_operators)
+
+    def restore_instance(self, bundle: Any, state: Any) -> Instance:
+        """A case's workflow, restored from its stored state."""
+        return Instance.restore(bundle, state, self.script_functions, self.async_operators)
 
     @property
     def tz(self) -> ZoneInfo:

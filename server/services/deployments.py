@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.auth.roles import DEPLOYERS, ROLES
 from server.db_direct import DirectStatement
-from server.domain.registry import OPERATORS as REGISTRY_OPERATORS
-from server.domain.registry import literal_problems
 from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
 from server.models import AuditEvent, ProcessDefinition
-from server.services.context import ASYNC_OPERATORS, SYNC_OPERATORS, AppContext
+from server.services.context import AppContext, OperatorRegistry, ParamCheck
 from server.services.errors import Forbidden, ModelRejected, NotFound, tr
 
 
@@ -39,52 +37,34 @@ def _available_sources(session: Session, exclude: str) -> dict[str, str]:
     return sources
 
 
-def check_operators(filename: str, bundle_sources: dict[str, str],
-                    known_processes: frozenset[str] = frozenset()) -> None:
-    """Every service task names an operator the server runs; `case/start` names, as a quoted
-    literal, a procedure of the service catalog; the registry operators' literal parameters
-    are ones they can apply (a known status, fields an order changes)."""
+def check_operators(operators: OperatorRegistry, filename: str, bundle_sources: dict[str, str],
+                    known_processes: frozenset[str] = frozenset(),
+                    templates_dir: Path | None = None) -> None:
+    """Every service task names an operator of the registry, with parameters its check
+    accepts (a `case/start` of a catalog procedure, a `document/render` of a template that
+    has its files and a context builder, registry changes an order can make…)."""
     from server.engine.errors import ModelIssue
     from server.engine.loader import SPIFF_NS
     from server.engine.xmlsafe import parse_untrusted
 
-    known = SYNC_OPERATORS | ASYNC_OPERATORS
     issues = []
     for name, text in bundle_sources.items():
         for el in parse_untrusted(text).iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
             owner = el.getparent().getparent() if el.getparent() is not None else None
             owner_id = owner.get("id") if owner is not None else None
-            if el.get("id") not in known:
+            operator = operators.get(str(el.get("id")))
+            if operator is None:
                 issues.append(ModelIssue(name, owner_id, tr(
                     "неизвестный оператор сервисной задачи «%(operator)s»; допустимы: %(known)s",
-                    operator=el.get("id"), known=", ".join(sorted(known)))))
-            elif el.get("id") == "case/start":
-                problem = _case_start_problem(el, SPIFF_NS, known_processes)
-                if problem:
-                    issues.append(ModelIssue(name, owner_id, problem))
-            elif el.get("id") in REGISTRY_OPERATORS:
-                params = {p.get("id"): p.get("value") for p in el.iter(f"{{{SPIFF_NS}}}parameter")}
-                problems = literal_problems(el.get("id"), params)
-                if problems:  # one issue per element: the API answers one reason per element
-                    issues.append(ModelIssue(name, owner_id, "; ".join(problems)))
+                    operator=el.get("id"), known=", ".join(sorted(operators.names)))))
+                continue
+            if operator.check is None:
+                continue
+            params = {p.get("id"): p.get("value") for p in el.iter(f"{{{SPIFF_NS}}}parameter")}
+            for problem in operator.check(ParamCheck(params, known_processes, templates_dir)):
+                issues.append(ModelIssue(name, owner_id, problem))
     if issues:
         raise ModelError(issues)
-
-
-def _case_start_problem(el: Any, ns: str, known_processes: frozenset[str]) -> str | None:
-    import ast
-
-    params = {p.get("id"): p.get("value") for p in el.iter(f"{{{ns}}}parameter")}
-    try:
-        target = ast.literal_eval(params.get("process_id") or "")
-    except (ValueError, SyntaxError):
-        target = None
-    if not isinstance(target, str):
-        return tr("оператор case/start: параметр process_id должен быть строкой в кавычках ('код')")
-    if known_processes and target not in known_processes:
-        return tr("оператор case/start: процедуры «%(process_id)s» нет в каталоге услуг "
-                  "(config/catalog.yaml)", process_id=target)
-    return None
 
 
 def _check_roles(ctx: AppContext, filename: str, task_meta: dict[str, Any]) -> None:
@@ -147,7 +127,8 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
         )
         codes = catalog_codes(ctx)
         for pid in model.ids:
-            check_operators(filename, model.bundles[pid], codes)
+            check_operators(ctx.operators, filename, model.bundles[pid], codes,
+                            ctx.settings.templates_dir)
             _check_roles(ctx, filename, model.task_meta.get(pid, {}))
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])

@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
+from server.documents.contexts import BUILDERS, university
 from server.documents.render import format_number, render_docx
-from server.engine import Instance
 from server.models import Document, OutboxJob, RegisterCounter
-from server.services.background import finish_service_task, handler
+from server.services.background import finish_service_task
 from server.services.cases import lock_case
-from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.context import AppContext
 from server.services.deployments import definition_info
-from server.services.document_context import BUILDERS, university
 from server.services.steps import audit
 from server.services.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 
@@ -62,7 +61,6 @@ def _number_for(ctx: AppContext, session: Session, case_id: int, template: str, 
     return year, seq, format_number(register, year, seq), 1
 
 
-@handler("document/render")
 def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     case_id = int(job.payload["case_id"])
     task_id = str(job.payload["task_id"])
@@ -73,7 +71,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
         raise LookupError(f"no context builder for template '{template}'")
     case = lock_case(ctx, session, case_id)
     bundle = definition_info(ctx, session, case.definition_id).bundle
-    instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+    instance = ctx.restore_instance(bundle, case.state)
     if task_id not in instance.started_service_tasks():
         return  # already done by an earlier run of this job
     data = instance.task_data(task_id)
@@ -81,7 +79,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
     context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
-    code = new_code(ctx.settings.secret_key)
+    code = new_code(ctx.settings)
     url = verification_url(ctx.settings.public_url, code)
     context["verification_url"] = url
     images = {"qr": qr_png(url)}

@@ -16,11 +16,12 @@ IIN_LENGTH = 12
 def name_or_iin(name_col: Any, iin_col: Any, text: str) -> ColumnElement[bool]:
     """Digits search the ИИН by prefix; anything else the name, any case. A whole ИИН is
     compared for equality: the same rows (the column holds 12 characters), and a plain B-tree
-    index answers it under any collation (LIKE 'x%' needs the C collation for that)."""
+    index answers it under any collation (LIKE 'x%' needs the C collation for that).
+    `%` and `_` typed in the search are themselves (escaped), not LIKE's wildcards."""
     text = text.strip()
     if text.isdigit():
         return iin_col == text if len(text) == IIN_LENGTH else iin_col.startswith(text)
-    return func.lower(name_col).contains(text.lower())
+    return func.lower(name_col).contains(text.lower(), autoescape=True)
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # a date outside is a typo, refused before it overflows

@@ -216,8 +216,8 @@ def enqueue_probe(ctx: AppContext, actor: Actor | None, fail_times: int) -> int:
         return int(session.scalars(select(OutboxJob.id).where(OutboxJob.idempotency_key == key)).one())
 
 
-@background.handler(PROBE)
-def _probe(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+def run_probe(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+    """The `diagnostics/probe` job (see enqueue_probe)."""
     fail_times = int(job.payload.get("fail_times") or 0)
     if job.attempts <= fail_times:
         raise ProbeFailure(f"Диагностическое задание: намеренный сбой {job.attempts} из {fail_times}")

@@ -9,8 +9,8 @@ import io
 from datetime import datetime
 from typing import Any
 
+from server.documents.contexts import university
 from server.services.context import AppContext
-from server.services.document_context import university
 from server.services.report_stats import CATEGORIES, DIMENSIONS
 from server.services.xlsx_cells import append_row
 

@@ -14,7 +14,8 @@ from server.auth.roles import FACULTY_SCOPED_ROLES
 from server.models import Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
-from server.services.users import forget_tokens
+from server.services.signin.sessions import end_user_sessions
+from server.services.signin.throttle import forget_failures
 
 ADMINS = frozenset({"admin"})
 MIN_PASSWORD = 8
@@ -90,16 +91,20 @@ def save_user(ctx: AppContext, actor: Actor, username: str, change: UserChange, 
         user.full_name = change.full_name.strip()
         user.email = change.email or None
         user.faculty_id = change.faculty_id
-        user.active = change.active
+        was_active, user.active = user.active, change.active
         if change.password is not None:
             user.password_hash = hash_password(change.password)
-            user.failed_logins, user.locked_until = 0, None
         wanted = list(dict.fromkeys(change.roles))
         user.roles = [r for r in user.roles if r.role in wanted] + [
             UserRole(role=r) for r in wanted if r not in user.role_codes]
         session.flush()
+        if change.password is not None and not create:
+            # a reset password ends every session and every API token of the user
+            end_user_sessions(session, user.id, revoke_tokens=True)
+            forget_failures(session, username)
+        elif was_active and not change.active:
+            end_user_sessions(session, user.id)
         user_id = user.id
-    forget_tokens()
     return user_id
 
 
@@ -167,7 +172,6 @@ def add_substitution(ctx: AppContext, actor: Actor, username: str, substitute: s
         session.add(row)
         session.flush()
         row_id = row.id
-    forget_tokens()
     return row_id
 
 
@@ -178,4 +182,3 @@ def end_substitution(ctx: AppContext, actor: Actor, substitution_id: int) -> Non
         if row is None:
             raise NotFound("Замещение не найдено")
         session.delete(row)
-    forget_tokens()

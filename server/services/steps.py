@@ -17,7 +17,7 @@ from server.models import Case, HumanTask, OutboxJob, Timer, User
 
 # re-exported: the trail's writers import them from here
 from server.services.audit_trail import AUDIT_COLUMNS, INSERT_AUDIT, audit  # noqa: F401
-from server.services.context import WAITING_OPERATORS, AppContext
+from server.services.context import AppContext, StepCall
 from server.services.instructions import render_instructions
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
@@ -72,10 +72,9 @@ def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instanc
     _sync_timers(session, case, instance)
     for call in calls:
         _handle_call(ctx, session, case, call, actor, instance)
-    if (case.summary or {}).get("batch_items") and (instance.completed or case.status in CLOSED_BY_PERSON):
-        from server.services.batch_orders import settle_batch  # it imports this module
-
-        settle_batch(ctx, session, case, instance.data)
+    if instance.completed or case.status in CLOSED_BY_PERSON:
+        for hook in ctx.operators.on_case_closed:
+            hook(ctx, session, case, instance.data)
     if case.status in CLOSED_BY_PERSON:
         return rows  # cancel_case records the outcome and the audit event itself
     decision = next((t["case_decision"] for t in open_tasks if t.get("case_decision")), None)
@@ -185,58 +184,18 @@ def _sync_timers(session: Session, case: Case, instance: Instance) -> None:
 
 def _handle_call(ctx: AppContext, session: Session, case: Case, call: ServiceCall, actor: Actor,
                  instance: Instance) -> None:
-    key = f"svc:{case.id}:{call.task_id}"
-    if call.operator in WAITING_OPERATORS:
-        from server.services.batch_orders import await_batch  # it imports this module
-
-        await_batch(session, case, call, instance.task_data(call.task_id), actor)
-    elif call.is_async:
-        enqueue(session, call.operator, key, case,
+    """Dispatch a service call through the operator registry (server/services/operators/)."""
+    operator = ctx.operators.get(call.operator)
+    if operator is None:  # deploy refuses unknown operators: a context built without them
+        raise LookupError(f"operator '{call.operator}' is not registered")
+    step = StepCall(ctx, session, case, call, actor, instance)
+    if operator.handle is not None:
+        operator.handle(step)
+    else:  # a background operator: its job runs after the commit and resumes the task
+        enqueue(session, call.operator, step.key, case,
                 {"case_id": case.id, "task_id": call.task_id, "params": call.params})
         audit(session, case, actor, "service_requested",
               {"operator": call.operator, "element": call.spec_name}, task_id=call.task_id)
-    elif call.operator == "case/escalate":
-        audit(session, case, actor, "escalated",
-              {"to_role": call.params.get("to_role"), "element": call.spec_name,
-               **({"reason": call.params["reason"]} if call.params.get("reason") else {})})
-        enqueue(session, "notify/escalation", key, case,
-                {"case_id": case.id, "to_role": call.params.get("to_role"),
-                 "element": call.spec_name})
-        schedule_next_escalation(ctx, session, case, str(call.params.get("to_role") or ""),
-                                 call.spec_name, key)
-    elif call.operator == "notify/send":
-        enqueue(session, "notify/send", key, case, {"case_id": case.id, **call.params})
-    elif call.operator == "case/set_status":
-        case.status = str(call.params.get("status") or case.status)
-    elif call.operator == "case/start":
-        from server.services.cases import start_triggered_case  # cases imports this module
-
-        start_triggered_case(ctx, session, case, actor, call.params)
-    elif call.operator in ("student/update", "student/enrol"):
-        from server.services.registry import apply_registry_call  # the registry follows the order
-
-        apply_registry_call(ctx, session, case, call, actor)
-
-
-ESCALATION_STEP_DAYS = 1  # [assumed] working days before the next level of the catalog's chain
-
-
-def schedule_next_escalation(ctx: AppContext, session: Session, case: Case, level_role: str,
-                             element: str, key: str) -> None:
-    """The catalog's escalation chain (e.g. registrar head, then vice-rector): when a step that
-    was escalated to `level_role` is still not done a working day later, the next role in the
-    chain is told (background job `case/escalate_next`, server/services/background.py)."""
-    try:
-        chain = list(ctx.catalog.service(case.process_id).escalation)
-    except KeyError:
-        return
-    if level_role not in chain or chain.index(level_role) + 1 >= len(chain):
-        return
-    due = ctx.end_of_working_day(ctx.local_today(), ESCALATION_STEP_DAYS)
-    open_tasks = list((case.summary or {}).get("open_tasks") or [])
-    enqueue(session, "case/escalate_next", f"{key}:after:{level_role}", case,
-            {"case_id": case.id, "to_role": chain[chain.index(level_role) + 1], "element": element,
-             "tasks": open_tasks}, available_at=due)
 
 
 def _decide(session: Session, case: Case, outcome: str, actor: Actor) -> None:

@@ -131,9 +131,9 @@ def search_students(ctx: AppContext, actor: Any, q: str, limit: int = 20) -> lis
     if q.isdigit():
         stmt = stmt.where(Student.iin.startswith(q))
     else:
-        pattern = q.split()[0].lower() + "%"
-        stmt = stmt.where(or_(func.lower(Student.last_name).like(pattern),
-                              func.lower(Student.latin_name).like(pattern)))
+        prefix = q.split()[0].lower()  # `%` and `_` match themselves, not any text
+        stmt = stmt.where(or_(func.lower(Student.last_name).startswith(prefix, autoescape=True),
+                              func.lower(Student.latin_name).startswith(prefix, autoescape=True)))
     if not actor.sees_all_cases():
         stmt = stmt.where(Student.faculty_id == actor.faculty_id)
     with ctx.db.read() as session:

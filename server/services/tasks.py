@@ -15,10 +15,10 @@ from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
 from server.db_direct import DirectStatement, attach_loaded, column_keys, write_versioned
-from server.engine import EngineError, Instance, TaskNotReady
+from server.engine import EngineError, TaskNotReady
 from server.models import Case, HumanTask, User
 from server.services.cases import check_case_visible
-from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.context import AppContext
 from server.services.deployments import definition_info
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.forms import camunda_validator, validate_submission
@@ -132,7 +132,7 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
         case = session.get(Case, task.case_id)
         if task.status == "open":
             bundle = definition_info(ctx, session, case.definition_id).bundle
-            instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+            instance = ctx.restore_instance(bundle, case.state)
             try:
                 data = instance.task_data(task.id)
             except TaskNotReady:
@@ -216,7 +216,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         clean = validate_submission(schema, validator, data)
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
-        instance = Instance.restore(bundle, case.state, ctx.script_functions, ASYNC_OPERATORS)
+        instance = ctx.restore_instance(bundle, case.state)
         try:
             calls = instance.complete_user_task(task.id, clean)
         except TaskNotReady:

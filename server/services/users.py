@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from server.auth import ROLES, Actor
 from server.auth.passwords import hash_password, new_token, token_digest
+from server.db import utcnow
 from server.models import ApiToken, Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, NotFound, tr
+from server.services.signin.sessions import end_user_sessions, live_session, touch
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def create_token(ctx: AppContext, username: str, name: str = "cli") -> str:
     return token
 
 
-def _actor(session: Session, user: User, today: date) -> Actor:
+def build_actor(session: Session, user: User, today: date) -> Actor:
     """The user as an actor, with the roles, faculty scope and assigned tasks of everyone
     the user substitutes for today (a substitute without a faculty takes the absent one's)."""
     roles, faculty_id, acting_for = set(user.role_codes), user.faculty_id, set()
@@ -78,41 +79,36 @@ def _actor(session: Session, user: User, today: date) -> Actor:
                  frozenset(acting_for))
 
 
-# token digest -> (actor, expires at). A deactivated user or revoked token is refused by
-# this process at once (the cache is cleared) and by other processes within the TTL.
-TOKEN_CACHE_SECONDS = 10.0
-_TOKEN_CACHE: dict[str, tuple[Actor, float]] = {}
-
-
 def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
+    """The actor of an API token, read from the database on every request (no cache): a
+    revoked token or a deactivated user is refused by every process at once."""
     digest = token_digest(token)
-    key = f"{ctx.db.url}|{digest}"
-    hit = _TOKEN_CACHE.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[1] > now:
-        return hit[0]
     with ctx.db.read() as session:
         user = session.scalar(
             select(User).join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False),
                    User.active.is_(True)))
-        actor = _actor(session, user, ctx.local_today()) if user is not None else None
-    if actor is not None:
-        if len(_TOKEN_CACHE) > 10_000:
-            _TOKEN_CACHE.clear()
-        _TOKEN_CACHE[key] = (actor, now + TOKEN_CACHE_SECONDS)
-    return actor
-
-
-def forget_tokens() -> None:
-    """Drop cached token lookups (after a user or token changes)."""
-    _TOKEN_CACHE.clear()
+        return build_actor(session, user, ctx.local_today()) if user is not None else None
 
 
 def actor_for_user(ctx: AppContext, user_id: int) -> Actor | None:
     with ctx.db.read() as session:
         user = session.get(User, user_id)
-        return _actor(session, user, ctx.local_today()) if user is not None and user.active else None
+        return build_actor(session, user, ctx.local_today()) if user is not None and user.active else None
+
+
+def actor_for_session(ctx: AppContext, sid: str) -> Actor | None:
+    """The actor of a staff UI session, or None when the session has ended or expired or the
+    user is inactive (server/services/signin/sessions.py)."""
+    now = utcnow()
+    with ctx.db.read() as session:
+        row = live_session(ctx.settings, session, sid, now)
+        user = session.get(User, row.user_id) if row is not None else None
+        if row is None or user is None or not user.active:
+            return None
+        actor, last_seen_at = build_actor(session, user, ctx.local_today()), row.last_seen_at
+    touch(ctx, sid, last_seen_at, now)
+    return actor
 
 
 def set_active(ctx: AppContext, username: str, active: bool) -> None:
@@ -121,7 +117,8 @@ def set_active(ctx: AppContext, username: str, active: bool) -> None:
         if user is None:
             raise NotFound("Пользователь %(username)s не найден", username=username)
         user.active = active
-    forget_tokens()
+        if not active:
+            end_user_sessions(session, user.id)
 
 
 def display_names(ctx: AppContext, user_ids: set[int | None]) -> dict[int, str]:

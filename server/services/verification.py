@@ -1,9 +1,18 @@
 """Verification codes of issued documents and the public check behind /verify/<code>.
 
-A code is an unguessable token (``secrets.token_urlsafe(16)``) followed by a truncated
-HMAC-SHA256 tag of the token under ``Settings.secret_key``, so a mistyped or forged code is
-rejected without a database query. The page shows only what proves the document genuine:
-type, number, date, the holder's initials and the SHA-256 of the files.
+A code is ``<key id>.<token><tag>``: the id of the signing key, an unguessable token
+(``secrets.token_urlsafe(16)``) and a truncated HMAC-SHA256 tag of both, so a mistyped or
+forged code is rejected without a database query. The keys are their own
+(``Settings.verify_keys``, ``REGOFFICE_VERIFY_KEYS``): the first signs, all check, so a key
+is retired by adding a new one in front, and rotating ``SECRET_KEY`` (which signs sessions)
+leaves printed codes alone. Without that setting one key ``s`` comes from ``SECRET_KEY``.
+
+Codes printed before key ids (``<token><tag>``, the tag under ``SECRET_KEY`` itself) keep
+verifying: their tag is checked against ``SECRET_KEY`` and against every configured secret,
+so after a rotation the old ``SECRET_KEY`` listed as a verification key keeps them valid.
+
+The page shows only what proves the document genuine: type, number, date, the holder's
+initials and the SHA-256 of the files.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import io
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from server.config import Settings
 from server.models import Document
 from server.services.context import AppContext
 
@@ -38,21 +49,46 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def _tag(secret_key: str, token: str) -> str:
-    digest = hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).digest()
+DEFAULT_KEY_ID = "s"
+# [key id "."] token tag; a code without a key id is of the legacy scheme.
+_CODE = re.compile(rf"(?:([A-Za-z0-9]{{1,16}})\.)?([\w-]{{{TOKEN_CHARS}}})([\w-]{{{TAG_CHARS}}})", re.ASCII)
+
+
+def _mac(key: bytes, message: str) -> str:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:8]).decode().rstrip("=")
 
 
-def new_code(secret_key: str) -> str:
+def _derived(kid: str, secret: str) -> bytes:
+    """The HMAC key of one verification key: its secret, bound to its id and to this use."""
+    return hmac.new(secret.encode(), f"regoffice verification code {kid}".encode(),
+                    hashlib.sha256).digest()
+
+
+def verify_keys(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(key id, secret) pairs, the signing one first."""
+    return settings.verify_keys or ((DEFAULT_KEY_ID, settings.secret_key),)
+
+
+def new_code(settings: Settings) -> str:
+    kid, secret = verify_keys(settings)[0]
     token = secrets.token_urlsafe(16)
-    return token + _tag(secret_key, token)
+    return f"{kid}.{token}{_mac(_derived(kid, secret), f'{kid}.{token}')}"
 
 
-def code_is_authentic(secret_key: str, code: str) -> bool:
-    if not isinstance(code, str) or len(code) != TOKEN_CHARS + TAG_CHARS or not code.isascii():
+def code_is_authentic(settings: Settings, code: str) -> bool:
+    """The tag matches a current key (or, for a code without key id, the legacy scheme)."""
+    match = _CODE.fullmatch(code) if isinstance(code, str) else None
+    if match is None:
         return False
-    token, tag = code[:TOKEN_CHARS], code[TOKEN_CHARS:]
-    return hmac.compare_digest(tag, _tag(secret_key, token))
+    kid, token, tag = match.groups()
+    keys = verify_keys(settings)
+    if kid is None:  # printed before key ids: HMAC(secret, token)
+        secrets_ = [settings.secret_key, *(secret for _, secret in keys)]
+        return any(hmac.compare_digest(tag, _mac(s.encode(), token)) for s in secrets_)
+    secret = dict(keys).get(kid)
+    return secret is not None and hmac.compare_digest(
+        tag, _mac(_derived(kid, secret), f"{kid}.{token}"))
 
 
 def verification_url(public_url: str, code: str) -> str:
@@ -107,7 +143,7 @@ class Verified:
 
 def find(ctx: AppContext, code: str) -> Verified | None:
     """The issue behind a code, or None (unknown, or the HMAC does not match)."""
-    if not code_is_authentic(ctx.settings.secret_key, code):
+    if not code_is_authentic(ctx.settings, code):
         return None
     with ctx.db.read() as session:
         docs = list(session.scalars(select(Document).where(Document.verification_code == code)

@@ -21,10 +21,7 @@ def _page(code: str, *, result: str | None = None, status: int = 200):  # type: 
     if found is None:
         status = 404
     html = render_template("verify.html", found=found, result=result)
-    return html, status, {"Content-Type": "text/html; charset=utf-8",
-                          "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
-                          "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                     "form-action 'self'"}
+    return html, status, {"Content-Type": "text/html; charset=utf-8", **VERIFY_HEADERS}
 
 
 @public_bp.get("/verify/<code>")
@@ -45,6 +42,15 @@ def verify_file(code: str):  # type: ignore[no-untyped-def]
     return _page(code, result=f"match_{lang}" if lang else "mismatch")
 
 
+# The public check: never framed (a genuine page inside a forger's frame), never sniffed, and
+# its address (the code) not passed on as a referrer.
+VERIFY_HEADERS = {
+    "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports", "staff_batch", "staff_students")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -78,7 +84,8 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     from server.web.students import students_ui_bp
 
     ctx = app.extensions["regoffice"]
-    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+    # The cookie lives as long as a session may (the server ends it sooner: idle, sign-out).
+    app.config.update(PERMANENT_SESSION_LIFETIME=timedelta(hours=ctx.settings.session_max_hours),
                       SESSION_COOKIE_NAME="regoffice_session")
     app.session_interface = StaffSessionInterface()
     init_babel(app, ctx.settings.timezone)
@@ -90,6 +97,8 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
+        # Every answer (API, public check, errors, files) is read as the type it declares.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if is_staff_page():
             for key, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(key, value)

@@ -1,6 +1,7 @@
-"""Signed-cookie sessions for the staff UI: who is signed in, and the CSRF token every
-POST form carries. The actor is re-read on each request, so a deactivated user or a
-changed role takes effect at once."""
+"""Signed-cookie sessions for the staff UI: which server-side session is signed in, and the
+CSRF token every POST form carries. The session row and the actor are re-read on each request,
+so a sign-out, a password reset, a deactivation or a changed role takes effect at once in every
+process (server/services/signin/sessions.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from server.auth import Actor
 from server.services.context import AppContext
-from server.services.users import actor_for_user
+from server.services.signin import sessions
+from server.services.users import actor_for_session
+from server.web.redirects import same_site_path
 
 CSRF_FIELD = "csrf_token"
 API_PREFIX = "/api/"
@@ -53,22 +56,42 @@ def check_csrf() -> None:
         abort(400, description="csrf")
 
 
-def sign_in_session(actor: Actor) -> None:
+def _fresh_cookie() -> None:
+    """Empty the cookie session but keep the chosen language (no fixation across sign-ins)."""
     lang = session.get("lang")
-    session.clear()  # a fresh session on sign-in (no fixation)
-    session.permanent = True
-    session["uid"] = actor.user_id
+    session.clear()
     if lang:
         session["lang"] = lang
+
+
+def sign_in_session(actor: Actor) -> None:
+    assert actor.user_id is not None
+    previous = session.get("sid")
+    if isinstance(previous, str):  # signing in again in this browser replaces its session
+        sessions.end_session(ctx(), previous)
+    _fresh_cookie()
+    session.permanent = True
+    session["sid"] = sessions.open_session(ctx(), actor.user_id)
     csrf_token()
+
+
+def sign_out_session(everywhere: bool = False) -> None:
+    """End this session on the server (or, `everywhere`, every session of its user)."""
+    sid = session.get("sid")
+    found = current_actor()
+    if everywhere and found is not None and found.user_id is not None:
+        sessions.end_all_sessions(ctx(), found.user_id)
+    elif isinstance(sid, str):
+        sessions.end_session(ctx(), sid)
+    _fresh_cookie()
 
 
 def current_actor() -> Actor | None:
     if "actor" not in g:
-        uid = session.get("uid")
-        g.actor = actor_for_user(ctx(), int(uid)) if uid is not None else None
-        if uid is not None and g.actor is None:
-            session.pop("uid", None)  # deactivated or deleted
+        sid = session.get("sid")
+        g.actor = actor_for_session(ctx(), sid) if isinstance(sid, str) else None
+        if sid is not None and g.actor is None:
+            session.pop("sid", None)  # signed out, expired, reset, deactivated or deleted
     return g.actor
 
 
@@ -89,7 +112,6 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (never another host) after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("staff.inbox_page")
+    """Where a `?next=` may lead (sign-in, language switch): a path on this site
+    (server/web/redirects.py decides), else the inbox."""
+    return same_site_path(target) or url_for("staff.inbox_page")

@@ -28,10 +28,10 @@ from server.services import (
 )
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
-from server.services.logins import SignInFailed, sign_in
+from server.services.signin.throttle import SignInFailed, sign_in
 from server.services.users import display_names
 from server.web import formfields
-from server.web.i18n import LANGUAGES, lang, local_datetime, localized, localized_fields, localized_message
+from server.web.i18n import LANGUAGES, lang, localized, localized_fields, localized_message
 from server.web.session import (
     actor,
     check_csrf,
@@ -41,6 +41,7 @@ from server.web.session import (
     login_required,
     safe_next,
     sign_in_session,
+    sign_out_session,
 )
 
 staff_bp = APIBlueprint("staff", __name__, url_prefix="/app", template_folder="templates",
@@ -112,12 +113,10 @@ def login():  # type: ignore[no-untyped-def]
     error, status = None, 200
     if request.method == "POST":
         try:
-            who = sign_in(ctx(), request.form.get("username", ""), request.form.get("password", ""))
-        except SignInFailed as exc:
-            status = 401
-            error = _("The account is locked after several failed attempts until %(time)s.",
-                      time=local_datetime(exc.locked_until, "HH:mm")) if exc.locked_until \
-                else _("Wrong username or password.")
+            who = sign_in(ctx(), request.form.get("username", ""), request.form.get("password", ""),
+                          request.remote_addr or "")
+        except SignInFailed as exc:  # one answer for a wrong name, a wrong password, a wait
+            error, status = localized_message(exc), 401
         else:
             sign_in_session(who)
             return redirect(safe_next(request.args.get("next")))
@@ -127,10 +126,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @staff_bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    lang_choice = session.get("lang")
-    session.clear()
-    if lang_choice:
-        session["lang"] = lang_choice
+    sign_out_session(everywhere=request.form.get("everywhere") == "1")
     flash(_("You have signed out."), "info")
     return redirect(url_for("staff.login"))
 

@@ -18,9 +18,9 @@ from schemathesis import checks  # noqa: E402
 from schemathesis.specs.openapi import checks as oa_checks  # noqa: E402
 
 from server.auth import Actor  # noqa: E402
+from server.bootstrap import build_context  # noqa: E402
 from server.config import ROOT, Settings  # noqa: E402
 from server.services import deployments  # noqa: E402
-from server.services.context import AppContext  # noqa: E402
 
 # No 5xx; status codes, content types and bodies as documented. (Schemathesis's "schema-valid
 # data is accepted" check is left out on purpose: the use cases validate beyond the schema —
@@ -42,7 +42,7 @@ def fuzz_app(tmp_path_factory, sqlite_template):  # type: ignore[no-untyped-def]
                         workflows_dir=ROOT / "workflows", forms_dir=ROOT / "forms",
                         templates_dir=ROOT / "templates", config_dir=ROOT / "config",
                         background="none", celery_broker_url=None)
-    ctx = AppContext.create(settings_)
+    ctx = build_context(settings_)
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
     create_user(ctx, NewUser("admin", "Admin", ("admin", "registrar", "registrar_head"), "secret-pass-1"))
     app = create_app(ctx=ctx, background=False)

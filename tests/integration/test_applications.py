@@ -212,7 +212,7 @@ def test_instructions_follow_the_ui_language(app, client, ctx, env):
 def test_a_suggested_purpose_reaches_the_kazakh_certificate_in_kazakh(app, client, ctx, env):
     """The purpose is free text with suggestions (`examples`); a suggested one is kept with
     its Kazakh version (`x-examples-kk`), which the Kazakh certificate prints."""
-    from server.services.document_context import BUILDERS
+    from server.documents.contexts import BUILDERS
 
     page = Staff(app, "registrar", lang="kk").get("/app/cases/new?process=cert_study")
     assert '<option value="в военный комиссариат" label="әскери комиссариатқа">' in page

@@ -213,14 +213,13 @@ def world(app, ctx, client, people) -> dict[str, Any]:
         session.flush()
         substitution_id = row.id
     # a user who is deactivated while holding a token and a signed-in session
-    from server.services.users import NewUser, create_token, create_user, forget_tokens
+    from server.services.users import NewUser, create_token, create_user
 
     create_user(ctx, NewUser("gone", "Уволенный", ("registrar",), "secret-pass-1"))
     token = create_token(ctx, "gone")
     gone_ui = Staff(app, "gone")
     with ctx.db.unit_of_work() as session:
         session.execute(update(User).where(User.username == "gone").values(active=False))
-    forget_tokens()
     headers = {**people, ANONYMOUS: {}, DISABLED: {"Authorization": f"Bearer {token}"}}
     sessions = {name: Staff(app, name) for name in STAFF}
     sessions[ANONYMOUS] = Staff(app)

@@ -122,8 +122,7 @@ def test_a_run_that_kills_its_worker_still_counts(ctx, monkeypatch):
     def crash(ctx, session, job):  # type: ignore[no-untyped-def]
         raise SystemExit("worker killed")
 
-    background._load_handlers()
-    monkeypatch.setitem(background.HANDLERS, "diagnostics/probe", crash)
+    monkeypatch.setitem(ctx.operators.jobs, "diagnostics/probe", crash)
     for attempt in range(1, background.MAX_ATTEMPTS + 1):
         assert background.claim_due_jobs(ctx, stale_after=0) == [job_id]
         with pytest.raises(SystemExit):

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from server.auth import Actor
+from server.bootstrap import build_context
 from server.config import ROOT
 from server.domain.iin import make_iin
 from server.engine import ServiceCall
@@ -211,7 +212,7 @@ def test_regoffice_check_finds_the_bad_parameter(tmp_path: Path):
     (folder / name).write_text(_bad_model(name, old, new), encoding="utf-8")
     settings = replace(Settings.from_env(), workflows_dir=folder, forms_dir=ROOT / "forms",
                        templates_dir=ROOT / "templates", config_dir=ROOT / "config")
-    problems = check_all(settings)
+    problems = check_all(build_context(settings, database=False))
     assert any(f"{name} [{element}]" in p and "dismissed" in p for p in problems), problems
 
 

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import time_machine
 
+from server.bootstrap import build_context
 from server.config import ROOT, Settings
 from server.engine import Instance, ModelError, TaskNotReady, compaction, compile_model, load_bundle
 from server.engine.loader import CompiledModel, ProcessBundle
-from server.services.context import ASYNC_OPERATORS, AppContext
+from server.services.context import AppContext
 from server.services.form_samples import POSITIVE, sample_object
 from server.services.forms import FormRegistry, camunda_validator, validate_submission
 from tests.conftest import FIXTURES
@@ -79,7 +80,7 @@ def _context(tmp: Path) -> AppContext:
                         secret_key="test", workflows_dir=WORKFLOWS, forms_dir=ROOT / "forms",
                         templates_dir=ROOT / "templates", config_dir=ROOT / "config",
                         background="none")
-    return AppContext(replace(settings), db=None)  # type: ignore[arg-type]
+    return build_context(replace(settings), database=False)
 
 
 def _compile(path: Path, ctx: AppContext) -> CompiledModel:
@@ -175,7 +176,7 @@ def _round_trip(instance: Instance, model: CompiledModel, pid: str, step: int, c
     stored = json.loads(state)
     assert "spec" not in stored and "subprocess_specs" not in stored, "state must not carry the spec"
     restored = Instance.restore(_fresh_bundle(instance.bundle, model, pid, step), state,
-                                ctx.script_functions, ASYNC_OPERATORS)
+                                ctx.script_functions, ctx.async_operators)
     assert _snapshot(restored) == _snapshot(instance), f"step {step}: restored instance differs"
     assert restored.dump() == state, f"step {step}: dump of the restored instance differs"
     # the case view reads the data from the stored state without restoring the workflow
@@ -220,7 +221,7 @@ def test_model_round_trips_at_every_step(tmp_path, path, pid, variant):
     assert pid in model.ids
     bundle = load_bundle(0, pid, model.dialect, model.bundles[pid], model.task_meta[pid], model.hashes[pid])
 
-    instance = Instance.start(bundle, _start_data(pid, variant), ctx.script_functions, ASYNC_OPERATORS)
+    instance = ctx.new_instance(bundle, _start_data(pid, variant))
     instance.run()
     visits: dict[str, int] = {}
     done_user_tasks: list[str] = []
@@ -264,7 +265,7 @@ def test_transfer_in_paths_reach_their_outcomes(tmp_path):
         bundle = load_bundle(0, "transfer_in", model.dialect, model.bundles["transfer_in"],
                              model.task_meta["transfer_in"], model.hashes["transfer_in"])
         instance = Instance.start(bundle, _start_data("transfer_in", variant), ctx.script_functions,
-                                  ASYNC_OPERATORS)
+                                  ctx.async_operators)
         calls = instance.run()
         seen: list[str] = []
         visits: dict[str, int] = {}
@@ -329,12 +330,12 @@ def test_history_compaction_changes_nothing_a_model_does(tmp_path, monkeypatch, 
         monkeypatch.setattr(compaction, "COMPACT_AFTER", threshold)
         bundle = load_bundle(0, pid, model.dialect, model.bundles[pid], model.task_meta[pid],
                              model.hashes[pid])
-        instance = Instance.start(bundle, _start_data(pid, variant), ctx.script_functions, ASYNC_OPERATORS)
+        instance = ctx.new_instance(bundle, _start_data(pid, variant))
         instance.run()
         seen, visits, fired = [], {}, 0
         for _ in range(MAX_STEPS):
             state = instance.dump()
-            instance = Instance.restore(bundle, state, ctx.script_functions, ASYNC_OPERATORS)
+            instance = Instance.restore(bundle, state, ctx.script_functions, ctx.async_operators)
             assert Instance.stored_data(bundle, state) == instance.data  # compacted state, too
             seen.append(_observed(instance))
             if instance.completed:

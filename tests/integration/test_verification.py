@@ -37,7 +37,7 @@ def issued(client, ctx, env):  # noqa: F811
 
 def test_certificate_carries_link_and_qr_image(issued, ctx):
     code = issued["code"]
-    assert verification.code_is_authentic(ctx.settings.secret_key, code)
+    assert verification.code_is_authentic(ctx.settings, code)
     for lang, data in issued["files"].items():
         body = docx.Document(io.BytesIO(data))
         assert len(body.inline_shapes) == 1, lang
@@ -78,7 +78,7 @@ def test_a_changed_or_unknown_code_is_404(client, ctx, issued, where):
     assert r.status_code == 404
     assert "Документ не найден: код неверен или подделан" in r.get_data(as_text=True)
     # a correctly signed code that was never issued is unknown as well
-    unknown = verification.new_code(ctx.settings.secret_key)
+    unknown = verification.new_code(ctx.settings)
     assert client.get(f"/verify/{unknown}").status_code == 404
     assert client.get("/verify/%3Cscript%3E").status_code == 404
 

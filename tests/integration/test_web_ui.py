@@ -1,6 +1,6 @@
-"""The staff UI (/app) through HTTP: sign-in and its lockout, CSRF, the inbox, task forms with
-field errors, registration, the case page with the process map, faculty scoping, languages,
-administration. The same flows run in a real browser in tests/e2e."""
+"""The staff UI (/app) through HTTP: sign-in (its throttling: test_signin_throttle.py), CSRF,
+the inbox, task forms with field errors, registration, the case page with the process map,
+faculty scoping, languages, administration. The same flows run in a real browser in tests/e2e."""
 
 from __future__ import annotations
 
@@ -58,28 +58,6 @@ def test_forms_without_the_csrf_token_are_refused(app, people):
     r = signed_in.client.post("/app/logout", data={"csrf_token": "forged"})
     assert r.status_code == 400
     signed_in.get("/app/inbox")  # still signed in
-
-
-def test_wrong_passwords_lock_the_account_then_it_opens_again(app, ctx, people):
-    staff = Staff(app)
-    for _ in range(4):
-        r = staff.login("dean_it", "wrong")
-        assert r.status_code == 401 and "Неверное имя пользователя или пароль" in r.get_data(as_text=True)
-    r = staff.login("dean_it", "wrong")
-    assert r.status_code == 401 and "заблокирована" in r.get_data(as_text=True)
-    # while locked even the right password is refused, and nothing tells the password was right
-    r = staff.login("dean_it", "secret-pass-1")
-    assert r.status_code == 401 and "заблокирована" in r.get_data(as_text=True)
-    # an unknown user gets the same answer as a wrong password
-    r = staff.login("nobody", "x")
-    assert r.status_code == 401 and "Неверное имя пользователя или пароль" in r.get_data(as_text=True)
-    with ctx.db.unit_of_work() as session:
-        session.execute(update(User).where(User.username == "dean_it")
-                        .values(locked_until=utcnow() - timedelta(seconds=1)))
-    assert staff.login("dean_it", "secret-pass-1").status_code == 302
-    with ctx.db.read() as session:
-        user = session.scalar(select(User).where(User.username == "dean_it"))
-        assert user.failed_logins == 0 and user.locked_until is None and user.last_login_at is not None
 
 
 def test_sign_out_and_deactivated_users(app, ctx, people):

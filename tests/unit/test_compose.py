@@ -292,7 +292,7 @@ def test_urls_point_at_the_compose_services(compose: dict[str, Any], services: d
 
 # --- health and start order -----------------------------------------------------------------
 def test_backing_services_have_healthchecks(services: dict[str, Any]) -> None:
-    for name in ("postgres", "redis", "web"):
+    for name in ("postgres", "redis", "web", "nginx"):
         check = (services.get(name) or {}).get("healthcheck") or {}
         assert check.get("test"), f"service {name} needs a healthcheck"
     web_check = " ".join(map(str, services["web"]["healthcheck"]["test"]))
@@ -310,11 +310,140 @@ def test_dependants_wait_for_health(services: dict[str, Any]) -> None:
             assert got == want, f"service {name} must wait for {dep} with condition {want}, got {got}"
 
 
-def test_web_port_matches_bind(services: dict[str, Any]) -> None:
+def test_web_port_matches_bind(services: dict[str, Any], nginx_conf: str) -> None:
     bind = _option(_argv(services["web"]["command"], "web"), "--bind")
     port = bind.rsplit(":", 1)[1] if bind else None
-    published = [str(p).rsplit(":", 1)[-1] for p in services["web"].get("ports") or []]
-    assert port in published, f"web publishes {published} but gunicorn binds {bind}"
+    exposed = [str(p) for p in services["web"].get("expose") or []]
+    assert port in exposed, f"web exposes {exposed} to nginx but gunicorn binds {bind}"
+    upstream = re.findall(r"^\s*server\s+([\w.-]+):(\d+)", nginx_conf, flags=re.M)
+    assert upstream == [("web", port)], f"nginx's upstream {upstream} is not web:{port}"
+
+
+# --- nginx in front of gunicorn ------------------------------------------------------------
+NGINX_CONF = ROOT / "deploy" / "nginx" / "nginx.conf"
+NGINX_CONF_IN_IMAGE = "/etc/nginx/nginx.conf"
+
+
+@pytest.fixture(scope="module")
+def nginx_conf() -> str:
+    assert NGINX_CONF.exists(), f"{NGINX_CONF} is missing"
+    return NGINX_CONF.read_text(encoding="utf-8")
+
+
+def _directives(conf: str, name: str) -> list[str]:
+    """Values of an active (not commented) directive."""
+    return [m.strip() for m in re.findall(rf"^\s*{name}\s+([^;#]*);", conf, flags=re.M)]
+
+
+def _seconds(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)(s|m)?", value).groups()  # type: ignore[union-attr]
+    return int(number) * (60 if unit == "m" else 1)
+
+
+def _local_nginx() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_nginx", ROOT / "bench" / "_nginx.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gunicorn_is_never_published(services: dict[str, Any]) -> None:
+    assert not services["web"].get("ports"), \
+        "web must not publish a port: slow clients would hold gunicorn's threads; nginx publishes"
+    published = {n for n, svc in services.items() if svc.get("ports")}
+    assert published == {"nginx"}, f"only nginx may publish ports, these do: {sorted(published)}"
+
+
+def test_nginx_service_fronts_web(services: dict[str, Any], nginx_conf: str) -> None:
+    nginx = services.get("nginx")
+    assert nginx, "docker-compose.yml needs an nginx service in front of web"
+    image = str(nginx.get("image", ""))
+    assert re.fullmatch(r"nginx:\d+\.\d+\.\d+(-alpine)?", image), \
+        f"nginx must be the official image with a pinned version (nginx:1.x.y), got {image!r}"
+    depends = nginx.get("depends_on") or {}
+    assert isinstance(depends, dict) and (depends.get("web") or {}).get("condition") == "service_healthy", \
+        "nginx must wait for web's health check (depends_on web: condition service_healthy)"
+    mounts = [str(v) for v in nginx.get("volumes") or []]
+    assert any(m.split(":")[:2] == ["./deploy/nginx/nginx.conf", NGINX_CONF_IN_IMAGE] for m in mounts), \
+        f"deploy/nginx/nginx.conf must be mounted at {NGINX_CONF_IN_IMAGE}, mounts: {mounts}"
+    assert (nginx.get("healthcheck") or {}).get("test"), "nginx needs a healthcheck"
+    ports = [str(p) for p in nginx.get("ports") or []]
+    assert ports and ports[0].startswith("${REGOFFICE_PORT:-8000}:"), \
+        f"nginx publishes the app's port REGOFFICE_PORT, got {ports}"
+    listen = _directives(nginx_conf, "listen")
+    assert listen and ports[0].rsplit(":", 1)[1] in listen[0].split(), \
+        f"nginx publishes {ports[0]} but listens on {listen}"
+    assert _environment(services["web"]).get("REGOFFICE_PROXY_HOPS") == "1", \
+        "web sits behind one proxy: REGOFFICE_PROXY_HOPS=1 (X-Forwarded-For/-Proto from nginx)"
+
+
+def test_nginx_buffers_and_limits_slow_clients(nginx_conf: str, tmp_path: Path) -> None:
+    single = {name: _directives(nginx_conf, name) for name in (
+        "client_header_timeout", "client_body_timeout", "send_timeout", "client_max_body_size",
+        "proxy_buffering", "proxy_request_buffering", "proxy_read_timeout")}
+    assert all(len(v) == 1 for v in single.values()), f"each set once in http: {single}"
+    value = {k: v[0] for k, v in single.items()}
+    assert value["proxy_buffering"] == "on" and value["proxy_request_buffering"] == "on"
+    assert _seconds(value["client_header_timeout"]) <= 15, value
+    assert _seconds(value["client_body_timeout"]) <= 60 and _seconds(value["send_timeout"]) <= 60, value
+    import server.gunicorn_conf as gconf
+    assert _seconds(value["proxy_read_timeout"]) > gconf.timeout, \
+        "proxy_read_timeout must exceed gunicorn's default timeout, so gunicorn ends a slow request first"
+    from server.app import create_app
+    from server.config import Settings
+    settings = Settings.from_env(instance_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                                 secret_key="x", background="none", celery_broker_url=None)
+    app = create_app(settings, background=False)
+    try:
+        limit = app.config["MAX_CONTENT_LENGTH"]
+    finally:
+        app.extensions["regoffice"].db.dispose()
+    assert value["client_max_body_size"] == str(limit), \
+        f"client_max_body_size {value['client_max_body_size']} must be the app's limit {limit} (bytes)"
+    headers = dict(re.findall(r"^\s*proxy_set_header\s+(\S+)\s+(\S+);", nginx_conf, flags=re.M))
+    assert headers.get("X-Forwarded-For") in {"$remote_addr", "$proxy_add_x_forwarded_for"}, headers
+    assert headers.get("X-Forwarded-Proto") == "$scheme", headers
+    assert headers.get("Host") == "$host", headers
+    tls = re.search(r"^\s*#\s*ssl_certificate\s+/etc/nginx/certs/\S+;", nginx_conf, flags=re.M)
+    assert tls, "TLS termination must be documented in the config (a commented server block)"
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
+                    reason="nginx not installed (apt-get install nginx-light): `nginx -t` not run")
+def test_nginx_config_is_valid(tmp_path: Path) -> None:
+    local = _local_nginx()
+    config = local.render_local(tmp_path, port=local.free_port(), upstream="127.0.0.1:8000")
+    result = local.check(config, tmp_path)
+    assert result.returncode == 0, f"nginx -t: {result.stderr}"
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
+                    or not shutil.which("openssl"),
+                    reason="nginx or openssl not installed: the documented TLS block is not checked")
+def test_nginx_tls_block_is_valid(tmp_path: Path) -> None:
+    cert, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    local = _local_nginx()
+    port = local.free_port()
+    config = local.render_local(tmp_path / "tls", port=port, upstream="127.0.0.1:8000",
+                                tls=(local.free_port(avoid=(port,)), cert, key))
+    text = config.read_text()
+    assert re.search(r"^\s*listen 127\.0\.0\.1:\d+ ssl", text, flags=re.M), "TLS block not enabled"
+    result = local.check(config, tmp_path / "tls")
+    assert result.returncode == 0, f"nginx -t with the TLS block: {result.stderr}"
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"),
+                    reason="docker-compose (v1) not installed: `docker-compose config` not run")
+def test_docker_compose_v1_config_accepts_the_file(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    env_file.write_text("SECRET_KEY=x\nPOSTGRES_PASSWORD=y\n")
+    result = subprocess.run(["docker-compose", "-f", str(COMPOSE), "--env-file", str(env_file),
+                             "config", "-q"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 # --- Dockerfile -----------------------------------------------------------------------------

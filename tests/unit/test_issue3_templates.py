@@ -1,6 +1,6 @@
 """The certificate-layout templates of procedures 6, 7 and 14 (templates/build.py,
 ISSUE3_TEMPLATES): built reproducibly, tags in runs of their own, the documented examples
-render, and the context builders of server/services/document_context.py give every variable
+render, and the context builders of server/documents/contexts/ give every variable
 the templates use."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import docx
 import pytest
 
 from server.documents import render_docx, template_variables
-from server.services.document_context import BUILDERS
+from server.documents.contexts import BUILDERS
 from server.services.verification import KIND_NAMES, qr_png
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from server.config import ROOT
+from server.documents.contexts.common import FORMS, FUNDING, LANGUAGES
 from server.domain.registry import CHOICES, RegistryParamError, parse_enrol
-from server.services.document_context import FORMS, FUNDING, LANGUAGES
 
 # A choice list is one of these vocabularies when it offers one of its codes.
 MARKERS = {"level": "bachelor", "form": "full_time", "language": "kk", "funding": "grant"}

@@ -1,0 +1,21 @@
+"""The composition root: an application context with its operators. Entry points (the web
+app, the command line, the Celery app, tests and benches) build their context here; the
+services receive it and never import the operators themselves (no import cycle)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.config import Settings
+from server.db import Database
+from server.services.context import AppContext
+from server.services.operators import build_registry
+
+
+def build_context(settings: Settings, *, database: bool = True, **engine_kwargs: Any) -> AppContext:
+    """The context the services run in. `database=False`: no connection at all (`regoffice
+    check` validates files only)."""
+    if not database:
+        return AppContext(settings, None, build_registry())  # type: ignore[arg-type]
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    return AppContext(settings, Database(settings.database_url, **engine_kwargs), build_registry())

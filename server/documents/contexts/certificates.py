@@ -1,0 +1,195 @@
+"""Certificates: of study (and for the military office), of incomplete studies, and the
+cover note of a duplicate."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from server.documents.contexts.common import FORMS, FUNDING, LANGUAGES, builder, ddmmyyyy, pair
+from server.documents.render import decline_full_name
+
+CERT_VALIDITY_MONTHS = 6  # [assumed] validity of a certificate from place of study
+
+PURPOSES_KK = {"по месту требования": "талап етілген жерге"}
+
+_STATUS_RU = {"M": "он действительно является обучающимся",
+              "F": "она действительно является обучающейся"}
+
+
+def _add_months(day: date, months: int) -> date:
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@builder("cert_study")
+def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate from place of study (procedure 5): the student record + the registrar's check.
+
+    ``verification_url`` is filled in by the render job (with the QR image ``qr``), which
+    generates the document's verification code. Validity: 6 months
+    from issue, but not after the end of studies."""
+    person = data.get("student") or data.get("applicant") or {}
+    form = pair(FORMS, person.get("form"))
+    lang = pair(LANGUAGES, person.get("language"))
+    funding = pair(FUNDING, person.get("funding"))
+    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
+                                person.get("middle_name")) if p)
+    sex = person.get("sex")
+    valid_until = _add_months(today, CERT_VALIDITY_MONTHS)
+    try:
+        study_end = date.fromisoformat(str(data.get("study_end") or "")[:10])
+    except ValueError:
+        study_end = None
+    if study_end is not None and today <= study_end < valid_until:
+        valid_until = study_end
+    purpose = str(data.get("purpose") or "по месту требования").strip()
+    signatory = (uni.get("visas") or {}).get("registrar_head") or uni["signatory"]
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "student": {
+            "full_name": person.get("full_name") or full,
+            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative", sex),
+            "status_ru": _STATUS_RU.get(str(sex or ""),
+                                        "он(а) действительно является обучающимся(-ейся)"),
+            "iin": person.get("iin", ""),
+            "year": person.get("year", ""),
+            "programme": {"code": person.get("programme_code", ""),
+                          "name_ru": person.get("programme_name", ""),
+                          "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+            "faculty_ru": person.get("faculty_name", ""),
+            "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
+            "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
+            "funding_ru": funding[0], "funding_kk": funding[1],
+        },
+        "enrolment_order": {"number": str(data.get("enrolment_order_number") or ""),
+                            "date": ddmmyyyy(data.get("enrolment_order_date"))},
+        "study_period": {"start": ddmmyyyy(data.get("study_start")),
+                         "end": ddmmyyyy(data.get("study_end"))},
+        "purpose_ru": purpose,
+        "purpose_kk": str(data.get("purpose_kk") or PURPOSES_KK.get(purpose.lower(), purpose)),
+        "valid_until": valid_until.strftime("%d.%m.%Y"),
+        "signatory": {"title_ru": signatory["title_ru"], "title_kk": signatory["title_kk"],
+                      "name": signatory["name"]},
+        "verification_url": "",
+    }
+
+
+_STUDIED_RU = {"M": ("он действительно обучался", "отчислен"),
+               "F": ("она действительно обучалась", "отчислена")}
+
+
+def _grade_points(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+@builder("cert_incomplete")
+def cert_incomplete(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate for those who did not complete studies (procedure 6): the certificate from
+    place of study's student block + how the studies ended (expulsion or transfer, by order)
+    and the disciplines with credits, hours and grades, so that another university can
+    compute the academic difference. Valid without a time limit."""
+    context = cert_study(data, uni, number, today)
+    person = data.get("student") or data.get("applicant") or {}
+    studied, left = _STUDIED_RU.get(str(person.get("sex") or ""),
+                                    ("он(а) действительно обучался(-ась)", "отчислен(а)"))
+    order_no = str(data.get("leave_order_number") or "")
+    order_date = ddmmyyyy(data.get("leave_order_date"))
+    left_ru = f"{left} приказом № {order_no} от {order_date}"
+    left_kk = f"{order_date} № {order_no} бұйрықпен"
+    receiving = str(data.get("receiving_university") or "").strip()
+    if data.get("reason") == "transfer":
+        left_ru += f" в связи с переводом в {receiving}" if receiving else " в связи с переводом"
+        left_kk += (f" басқа білім беру ұйымына ({receiving}) ауыстырылуына байланысты оқудан шығарылды"
+                    if receiving else " басқа білім беру ұйымына ауыстырылуына байланысты оқудан шығарылды")
+    else:
+        left_kk += " оқудан шығарылды"
+    rows = sorted(data.get("disciplines") or [], key=lambda r: int(r.get("semester") or 0))
+    disciplines = [{"n": i, "semester": r.get("semester", ""), "name": r.get("discipline", ""),
+                    "credits": int(r.get("credits") or 0), "hours": int(r.get("hours") or 0),
+                    "grade": r.get("grade", ""), "points": _grade_points(r.get("grade_points"))}
+                   for i, r in enumerate(rows, start=1)]
+    context["student"]["studied_ru"] = studied
+    context.update(
+        left_ru=left_ru, left_kk=left_kk, disciplines=disciplines,
+        totals={"disciplines": len(disciplines), "credits": sum(r["credits"] for r in disciplines),
+                "hours": sum(r["hours"] for r in disciplines)},
+    )
+    return context
+
+
+@builder("cert_military")
+def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Certificate for the military office (deferment while studying, procedure 14): the
+    certificate from place of study addressed to the office named at the registrar's check."""
+    context = cert_study(data, uni, number, today)
+    office = str(data.get("military_office") or "").strip()
+    context.update(military_office_ru=office,
+                   military_office_kk=str(data.get("military_office_kk") or "").strip() or office)
+    return context
+
+
+# document_type -> (nominative ru, genitive ru, kk)
+DUPLICATE_DOCUMENTS = {
+    "diploma": ("диплом о высшем образовании", "диплома", "жоғары білім туралы диплом"),
+    "supplement": ("приложение к диплому", "приложения к диплому", "диплом қосымшасы"),
+    "transcript": ("транскрипт", "транскрипта", "транскрипт"),
+}
+
+
+# trigger -> (the original ru (genitive), kk, ground ru, kk)
+DUPLICATE_TRIGGERS = {
+    "loss": ("утерянного", "жоғалған", "утеря оригинала", "түпнұсқаның жоғалуы"),
+    "damage": ("испорченного", "бүлінген", "порча оригинала", "түпнұсқаның бүлінуі"),
+    "name_change": ("выданного на прежнюю фамилию", "бұрынғы тегіне берілген",
+                    "изменение фамилии", "тегінің өзгеруі"),
+}
+
+
+@builder("duplicate")
+def duplicate(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """Duplicate of a diploma, its supplement or a transcript (procedure 7), marked «ДУБЛИКАТ»:
+    the applicant (in the current name) + the original's details found in the archive."""
+    person = data.get("applicant") or data.get("student") or {}
+    name_ru, name_gen_ru, name_kk = DUPLICATE_DOCUMENTS.get(
+        str(person.get("document_type")), DUPLICATE_DOCUMENTS["diploma"])
+    reason_ru, reason_kk, trigger_ru, trigger_kk = DUPLICATE_TRIGGERS.get(
+        str(person.get("trigger")), DUPLICATE_TRIGGERS["loss"])
+    former = str(person.get("former_last_name") or "").strip()
+    if person.get("trigger") == "name_change" and former:
+        trigger_ru += f" (прежняя фамилия: {former})"
+        trigger_kk += f" (бұрынғы тегі: {former})"
+    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
+                                person.get("middle_name")) if p)
+    qualification = str(data.get("qualification_ru") or "")
+    return {
+        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
+        "student": {
+            "full_name": person.get("full_name") or full,
+            "full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
+                                               person.get("middle_name") or None, "dative",
+                                               person.get("sex")),
+            "iin": person.get("iin", ""),
+        },
+        "document": {"name_ru": name_ru, "name_gen_ru": name_gen_ru, "name_kk": name_kk},
+        "original": {"series": str(data.get("original_series") or ""),
+                     "number": str(data.get("original_number") or ""),
+                     "date": ddmmyyyy(data.get("original_date"))},
+        "reason_ru": reason_ru, "reason_kk": reason_kk,
+        "trigger_ru": trigger_ru, "trigger_kk": trigger_kk,
+        "programme": {"code": person.get("programme_code", ""),
+                      "name_ru": person.get("programme_name", ""),
+                      "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+        "qualification_ru": qualification,
+        "qualification_kk": str(data.get("qualification_kk") or qualification),
+        "graduation_year": person.get("graduation_year", ""),
+        "signatory": uni["signatory"],
+        "verification_url": "",
+    }

@@ -1,0 +1,28 @@
+"""Every service-task operator a model may name, and every background job kind, in one
+registry. An operator is one module here: its name, its mode (in the step, in the
+background, or waiting), its parameter check (deploy and `regoffice check`) and its handler.
+A new operator is a new module and one line below."""
+
+from __future__ import annotations
+
+from server.services.context import JobKind, OperatorRegistry
+from server.services.operations import PROBE, run_probe
+from server.services.operators import (
+    await_batch,
+    case_start,
+    document_render,
+    escalate,
+    notify,
+    set_status,
+    student_registry,
+)
+
+
+def build_registry() -> OperatorRegistry:
+    return OperatorRegistry(
+        operators=(document_render.OPERATOR, escalate.OPERATOR, notify.OPERATOR,
+                   set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR,
+                   *student_registry.OPERATORS),
+        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe)),
+        on_case_closed=await_batch.ON_CASE_CLOSED,
+    )
