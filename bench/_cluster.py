@@ -222,6 +222,7 @@ class ClusterOptions:
     tick_seconds: float = 0.5  # REGOFFICE_TICK_SECONDS: beat hands out due jobs this often
     job_stale_seconds: int = 300  # REGOFFICE_JOB_STALE_SECONDS
     worker_max_memory_mb: int | None = None  # REGOFFICE_WORKER_MAX_MEMORY_MB (None: the default)
+    extra_env: dict[str, str] = field(default_factory=dict)  # more settings for web, worker, beat
     keep: bool = False
     log: Callable[[str], None] = print
 
@@ -340,7 +341,7 @@ class Cluster:
                "PYTHONPATH": str(REPO)}
         if self.opts.worker_max_memory_mb is not None:
             env["REGOFFICE_WORKER_MAX_MEMORY_MB"] = str(self.opts.worker_max_memory_mb)
-        return env
+        return {**env, **self.opts.extra_env}
 
     def _reserve_redis(self) -> None:
         import redis

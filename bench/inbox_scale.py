@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         name, url = create_pg_database(admin, "regoffice_bench_inbox_")
     settings = replace(Settings.from_env(), database_url=url, workflows_dir=ROOT / "workflows",
                        config_dir=ROOT / "config", forms_dir=ROOT / "forms", background="none",
-                       celery_broker_url=None)
+                       celery_broker_url=None, db_statement_timeout_ms=0)  # bulk data: no statement limit
     CTX = ctx = build_context(settings)
     command = " ".join(["python", "bench/inbox_scale.py", *(sys.argv[1:] if argv is None else argv)])
     report: dict[str, Any] = {"machine": machine(), "target_p95_ms": TARGET_P95_MS, "page": PAGE,

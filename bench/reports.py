@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     name, url = create_pg_database(args.pg_url, "regoffice_bench_reports_")
     figures: dict[str, Any] = {"cases": args.cases, "month": args.month, "runs": args.runs, "median_ms": {}}
     settings = replace(Settings.from_env(), database_url=url, workflows_dir=ROOT / "workflows",
-                       config_dir=ROOT / "config", background="none")
+                       config_dir=ROOT / "config", background="none",
+                       db_statement_timeout_ms=0)  # generating a million rows: no statement limit
     ctx = build_context(settings)
     try:
         upgrade(url)

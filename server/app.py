@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIFlask
 from flask import jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,7 +20,8 @@ from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
 from server.bootstrap import build_context
 from server.config import Settings
-from server.db import DB_INT_MAX
+from server.db import DATABASE_ERRORS, DB_INT_MAX, is_busy_error, is_timeout_error
+from server.request_guard import init_guard
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]  # form fields keep the model's order
     app.extensions["regoffice"] = ctx
+    init_guard(app)  # hostile input refused before any view (server/request_guard.py)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registers_bp)
@@ -100,6 +103,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         dispatcher = InProcessDispatcher(ctx)
         dispatcher.start()
         app.extensions["regoffice.dispatcher"] = dispatcher
+    elif settings.background == "celery" and background is not False:
+        from server.jobs.celery_app import web_handoff  # configures Celery: only in this mode
+
+        app.extensions["regoffice.handoff"] = web_handoff(ctx)
     return app
 
 
@@ -138,6 +145,18 @@ def _register_errors(app: APIFlask) -> None:
         message = tr("Запрос содержит ошибки: исправьте отмеченные поля") if fields else error.message
         return api_error_body(code, message, fields), error.status_code, error.headers
 
+    @app.errorhandler(DataError)
+    def _data(exc: DataError):  # type: ignore[no-untyped-def]
+        # The database refused a value the checks let through (PostgreSQL: too long for its
+        # column, a number out of range): the input's fault, and the unit of work rolled back.
+        log.warning("value refused by the database on %s %s: %s", request.method, request.path,
+                    str(exc.orig)[:200])
+        message = tr("Значение не помещается в базу данных (слишком длинное или вне допустимого "
+                     "диапазона): исправьте введённые данные")
+        if is_staff_page():
+            return html_error(localized(message), 422)
+        return _error("invalid", message, 422)
+
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # type: ignore[no-untyped-def]
         message = tr("Данные только что изменил другой пользователь: обновите страницу и повторите "
@@ -172,6 +191,39 @@ def _register_errors(app: APIFlask) -> None:
         return _error("internal", tr("Внутренняя ошибка сервера; запрос не выполнен, данные не "
                                      "изменены. Сообщите администратору."), 500)
 
+    def _database(exc: Exception):  # type: ignore[no-untyped-def]
+        """A lock held too long (lock_timeout, SQLite's busy timeout): 409, try again; a
+        statement stopped at statement_timeout: 503. The transaction was rolled back."""
+        if is_busy_error(exc):
+            code, status = "busy", 409
+            message = tr("Дело сейчас обрабатывается другим запросом или фоновым заданием: "
+                         "повторите действие через несколько секунд")
+        elif is_timeout_error(exc):
+            code, status = "timeout", 503
+            message = tr("Запрос выполнялся слишком долго и был прерван, данные не изменены: "
+                         "повторите его позже")
+        else:
+            return _unexpected(exc)
+        log.warning("%s %s: %s (%s)", request.method, request.path, code,
+                    str(getattr(exc, "orig", exc)).strip().splitlines()[0])
+        if is_staff_page():
+            response = html_error(localized(message), status)
+        else:
+            response = _error(code, message, status)
+        return _with_header(response, "Retry-After", "2")
+
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, _database)
+
+
+def _with_header(response: Any, name: str, value: str) -> Any:
+    """`response` (a Response or a (body, status) tuple) with one more header."""
+    from flask import make_response
+
+    made = make_response(response)
+    made.headers[name] = value
+    return made
+
 
 def _register_health(app: APIFlask, ctx: AppContext) -> None:
     @app.get("/")
@@ -191,11 +243,16 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
     @app.get("/healthz")
     @app.doc(hide=True)
     def healthz():  # type: ignore[no-untyped-def]
+        """ok/unavailable per component for anyone; what failed only to an admin (and the log)."""
         try:
             with ctx.db.read() as session:
                 session.execute(text("SELECT 1"))
         except Exception as exc:
-            return {"status": "error", "database": str(exc)}, 503
+            log.warning("health check: the database is unavailable: %s", exc)
+            body: dict[str, Any] = {"status": "unavailable", "database": "unavailable"}
+            if _admin_asks(ctx):
+                body["detail"] = {"database": str(exc)}
+            return body, 503
         return {"status": "ok", "database": "ok"}
 
     @app.get("/healthz/worker")
@@ -206,8 +263,31 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
         try:
             health = worker_health(ctx)
         except Exception as exc:
-            return {"status": "error", "message": f"Не удалось проверить исполнителя: {exc}"}, 503
+            log.warning("health check: could not check the worker: %s", exc)
+            body: dict[str, Any] = {"status": "unavailable",
+                                    "message": "Не удалось проверить исполнителя"}
+            if _admin_asks(ctx):
+                body["detail"] = str(exc)
+            return body, 503
         body = {"status": "ok" if health.ok else "error", "heartbeat": health.name,
                 "age_seconds": None if health.age_seconds is None else round(health.age_seconds, 1),
                 "max_age_seconds": health.max_age_seconds, "message": health.message}
         return body, 200 if health.ok else 503
+
+
+def _admin_asks(ctx: AppContext) -> bool:
+    """Whether the request carries an admin's API token or staff session. Never raises: with
+    the database down nobody can be recognised, and the details stay in the log."""
+    try:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            from server.services.users import actor_for_token
+
+            actor = actor_for_token(ctx, header[7:].strip())
+        else:
+            from server.web.session import current_actor
+
+            actor = current_actor()
+    except Exception:
+        return False
+    return actor is not None and "admin" in actor.roles

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.config import Settings
-from server.db import Database
+from server.db import Database, DbLimits
 from server.services.context import AppContext
 from server.services.operators import build_registry
 
@@ -18,4 +18,5 @@ def build_context(settings: Settings, *, database: bool = True, **engine_kwargs:
     if not database:
         return AppContext(settings, None, build_registry())  # type: ignore[arg-type]
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    return AppContext(settings, Database(settings.database_url, **engine_kwargs), build_registry())
+    database_ = Database(settings.database_url, DbLimits.of(settings), **engine_kwargs)
+    return AppContext(settings, database_, build_registry())

@@ -73,6 +73,22 @@ class Settings:
     job_retry_seconds: float = 2.0
     # /healthz/worker: the background dispatcher's heartbeat must be fresher than this.
     heartbeat_max_age: int = 30
+    # Celery: a job (or tick) running longer than the soft limit is interrupted (its transaction
+    # rolled back, the job retried as after any failure); past the hard limit its pool process
+    # is killed. Seconds; 0 turns a limit off.
+    job_soft_time_limit: int = 120
+    job_time_limit: int = 180
+    # Each Celery worker beats this often; one silent for worker_dead_seconds is dead and the
+    # jobs it may have held are sent again at once (instead of after job_stale_seconds).
+    worker_heartbeat_seconds: float = 2.0
+    worker_dead_seconds: float = 10.0
+    # Database waits, milliseconds (0: no limit). A lock held longer than db_lock_timeout_ms
+    # (PostgreSQL lock_timeout, SQLite busy timeout) ends the request with a 409 "try again"
+    # and a background job with a retry; PostgreSQL also ends statements running longer than
+    # db_statement_timeout_ms and sessions idle inside a transaction for db_idle_timeout_ms.
+    db_lock_timeout_ms: int = 5000
+    db_statement_timeout_ms: int = 60_000
+    db_idle_timeout_ms: int = 300_000
     # E-mail notifications (new tasks, escalations, reminders): off unless a host is set.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -117,6 +133,13 @@ class Settings:
             job_stale_seconds=_env_int("REGOFFICE_JOB_STALE_SECONDS", 300),
             job_retry_seconds=_env_float("REGOFFICE_JOB_RETRY_SECONDS", 2.0),
             heartbeat_max_age=_env_int("REGOFFICE_HEARTBEAT_MAX_AGE", 30),
+            job_soft_time_limit=_env_int("REGOFFICE_JOB_SOFT_TIME_LIMIT", 120),
+            job_time_limit=_env_int("REGOFFICE_JOB_TIME_LIMIT", 180),
+            worker_heartbeat_seconds=_env_float("REGOFFICE_WORKER_HEARTBEAT_SECONDS", 2.0),
+            worker_dead_seconds=_env_float("REGOFFICE_WORKER_DEAD_SECONDS", 10.0),
+            db_lock_timeout_ms=_env_int("REGOFFICE_DB_LOCK_TIMEOUT_MS", 5000),
+            db_statement_timeout_ms=_env_int("REGOFFICE_DB_STATEMENT_TIMEOUT_MS", 60_000),
+            db_idle_timeout_ms=_env_int("REGOFFICE_DB_IDLE_TIMEOUT_MS", 300_000),
             smtp_host=os.environ.get("SMTP_HOST") or None,
             smtp_port=_env_int("SMTP_PORT", 25),
             smtp_from=os.environ.get("SMTP_FROM") or "regoffice@localhost",

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -69,8 +73,8 @@ class WalCheckpointer:
     its own, so that no request pays for it.
 
     SQLite's automatic checkpoint runs inside the COMMIT that pushes the log past 1000 pages:
-    about one transaction in 45 then copies ~4 MB and syncs the file (4-6 ms here, against a
-    median commit of 65 us; bench/engine_overhead.py). Here committing connections leave it to
+    about one transaction in 45 then copies the log and syncs the file, many times a median
+    commit (figures: docs/performance.md). Here committing connections leave it to
     this thread, which wakes after every CHECKPOINT_EVERY_COMMITS commits of its process (or
     every `idle_seconds`) and runs a PASSIVE checkpoint: it never blocks readers or writers,
     and the sqlite3 module releases the GIL while it copies and syncs. If the thread falls
@@ -169,12 +173,87 @@ def _sqlite_file(url: str) -> str | None:
     return database
 
 
-def make_engine(url: str, checkpointer: WalCheckpointer | None = None, **kwargs: object) -> Engine:
+@dataclass(frozen=True)
+class DbLimits:
+    """How long a connection waits, in milliseconds (0: no limit). `lock` is PostgreSQL's
+    lock_timeout and SQLite's busy timeout (0 keeps SQLite's 30 s); `statement` and
+    `idle_in_transaction` are PostgreSQL's statement_timeout and
+    idle_in_transaction_session_timeout."""
+
+    lock: int = 5000
+    statement: int = 60_000
+    idle_in_transaction: int = 300_000
+
+    @classmethod
+    def of(cls, settings: Any) -> DbLimits:
+        """The limits a `server.config.Settings` asks for."""
+        return cls(settings.db_lock_timeout_ms, settings.db_statement_timeout_ms,
+                   settings.db_idle_timeout_ms)
+
+
+# SQLSTATEs of a lock that could not be had in time: lock_not_available (lock_timeout, NOWAIT),
+# deadlock_detected, serialization_failure. The caller may simply try again.
+_BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
+_TIMEOUT_SQLSTATES = frozenset({"57014"})  # query_canceled: statement_timeout
+
+
+# What a database error can be: SQLAlchemy's wrapper, or SQLite's own error from the BEGIN
+# IMMEDIATE that make_engine runs on the driver's connection.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, sqlite3.Error)
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    return getattr(exc, "orig", None) or exc
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """A database error that means "another transaction holds the lock": PostgreSQL's
+    lock_timeout (or a deadlock), SQLite's busy timeout. Trying again later is the answer."""
+    orig = _driver_error(exc)
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    if isinstance(orig, sqlite3.OperationalError):
+        text = str(orig).lower()
+        return "locked" in text or "busy" in text
+    return False
+
+
+def is_timeout_error(exc: BaseException) -> bool:
+    """A statement PostgreSQL cancelled at statement_timeout."""
+    return getattr(_driver_error(exc), "sqlstate", None) in _TIMEOUT_SQLSTATES
+
+
+def _pg_options(existing: str | None, limits: DbLimits) -> str:
+    """The libpq `options` of every connection: the limits as session settings (no round trip)."""
+    parts = [existing] if existing else []
+    parts += [f"-c lock_timeout={limits.lock}", f"-c statement_timeout={limits.statement}",
+              f"-c idle_in_transaction_session_timeout={limits.idle_in_transaction}"]
+    return " ".join(parts)
+
+
+def _closed_while_idle(dbapi_conn: object) -> bool:
+    """True when an idle pooled connection is known dead without a round trip: its socket is
+    readable (an idle PostgreSQL connection receives nothing unless the server ends it: a
+    terminated backend, a restart) or already closed."""
+    try:
+        fd = dbapi_conn.fileno()  # type: ignore[attr-defined]
+    except Exception:  # closed: the driver refuses fileno()
+        return True
+    poller = select.poll()  # poll, not select(): any descriptor number
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def make_engine(url: str, checkpointer: WalCheckpointer | None = None,
+                limits: DbLimits | None = None, **kwargs: object) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and, given a
-    `checkpointer` for its file, checkpoints off the committing thread."""
+    `checkpointer` for its file, checkpoints off the committing thread. PostgreSQL gets the
+    `limits` on every connection and a dead-connection check at checkout."""
+    limits = limits or DbLimits()
     if url.startswith("sqlite"):
+        busy_ms = limits.lock or 30_000
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+            url, connect_args={"timeout": busy_ms / 1000, "check_same_thread": False}, **kwargs
         )
 
         @event.listens_for(engine, "connect")
@@ -184,7 +263,7 @@ def make_engine(url: str, checkpointer: WalCheckpointer | None = None, **kwargs:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
             if checkpointer is not None:
                 cur.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
                 # Under steady load the log restarts only at a backstop checkpoint: past this
@@ -201,28 +280,42 @@ def make_engine(url: str, checkpointer: WalCheckpointer | None = None, **kwargs:
             # (WAL snapshots) never block or wait for writers.
             read_only = conn.get_execution_options().get("regoffice_read_only", False)
             # On the driver's connection: the statement needs none of SQLAlchemy's execution
-            # machinery, which cost a third of an empty transaction.
+            # machinery (docs/performance.md).
             conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         if checkpointer is not None:
             event.listen(engine, "commit", lambda _conn: checkpointer.committed())
         return engine
-    # No pre-ping: it costs a round trip per transaction; a connection found dead is
-    # invalidated with its pool and the request fails once, so pool_recycle bounds it.
-    kwargs.setdefault("pool_recycle", 1800)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    if url.startswith("postgresql"):
+        connect_args = dict(kwargs.pop("connect_args", None) or {})  # type: ignore[call-overload]
+        connect_args["options"] = _pg_options(
+            connect_args.get("options") or make_url(url).query.get("options"), limits)  # type: ignore[arg-type]
+        kwargs["connect_args"] = connect_args
+    # Instead of pool_pre_ping (a round trip per transaction): a connection the server ended
+    # while it sat in the pool (a terminated backend, a restart) is seen at checkout by its
+    # readable socket and replaced, so the first request after a disconnect succeeds too.
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_recycle", 1800)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "checkout")
+    def _check_alive(dbapi_conn, _record, _proxy):  # type: ignore[no-untyped-def]
+        if _closed_while_idle(dbapi_conn):
+            raise DisconnectionError("the server closed the pooled connection")
+
+    return engine
 
 
 class Database:
     """Owns the engine and the session factory of one application instance."""
 
-    def __init__(self, url: str, **kwargs: object) -> None:
+    def __init__(self, url: str, limits: DbLimits | None = None, **kwargs: object) -> None:
         self.url = url
         path = _sqlite_file(url)
         self.checkpointer = WalCheckpointer(path) if path else None
-        self.engine = make_engine(url, self.checkpointer, **kwargs)
+        self.engine = make_engine(url, self.checkpointer, limits, **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         read_options: dict[str, object] = {"regoffice_read_only": True}
         if self.engine.dialect.name == "postgresql":

@@ -1,9 +1,9 @@
 """The step's statements, run on the driver directly.
 
 A case's step (a start, a task's completion) is one transaction of a handful of one-row
-statements. Through SQLAlchemy's execution layer each of them cost five to ten times what the
+statements. Through SQLAlchemy's execution layer each of them cost several times what the
 driver itself spends (cache key, execution context, result object, the ORM's loading and unit
-of work; bench/engine_overhead.py, mode c). The statements here keep SQLAlchemy's compiler
+of work; figures in docs/performance.md). The statements here keep SQLAlchemy's compiler
 and its types' bind and result processors (dates, JSON), so they write and read exactly what
 the ORM would, and leave out the rest: they run on the DBAPI connection of the session's own
 transaction, fire no execution events and build no result objects. A driver's error is turned
@@ -179,7 +179,7 @@ def column_keys(cls: type[Any]) -> tuple[str, ...]:
 def insert_loaded(session: Session, obj: Any) -> None:
     """INSERT a new object's row now and put the object in the session as if it had been
     loaded: what `session.add(obj); session.flush()` does for one row, without the unit of
-    work (a case's start paid 0.3 ms for that flush). Columns not set on the object take their
+    work (docs/performance.md: what that flush cost a start). Columns not set on the object take their
     column defaults; the version column starts at 1. For a table with an integer key the
     database assigns (its id is read back) and no relationships set on the object."""
     mapper = inspect(obj).mapper

@@ -1,11 +1,10 @@
 """Response serialization without marshmallow's per-field machinery.
 
 Every API response passes through its output schema (`@api_bp.output`). marshmallow's `dump`
-calls several methods per field (value lookup, default handling, `_serialize`): a completion's
-answer (the case and its open tasks, ~40 fields) took 28 us, a fifth of what the API layer
-itself spends on the request (~0.15 ms without the service call). The output schemas here use
+calls several methods per field (value lookup, default handling, `_serialize`), a good part of
+what the API layer itself spends on a request (docs/performance.md). The output schemas here use
 a handful of plain field types, so each schema is compiled once into a function that does what
-`dump` does for those types (6 us for that answer): keys missing from the object are left out,
+`dump` does for those types: keys missing from the object are left out,
 None stays None, strings and numbers are converted as marshmallow converts them, dates and
 times are formatted by the field's own format function, dicts are copied.
 

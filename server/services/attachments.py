@@ -1,5 +1,5 @@
 """Scanned documents attached to a case. Stored in the database with the case (one backup,
-one transaction); what may be attached and how much is checked by server/services/uploads.py."""
+one transaction); what may be attached and how much is checked by server/services/uploads/scans.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from server.models import Attachment, Case
 from server.services.cases import check_case_visible, lock_case
 from server.services.context import AppContext
 from server.services.errors import NotFound
-from server.services.uploads import MAX_FILES, Upload, check_uploads, store_uploads
+from server.services.uploads.scans import MAX_FILES, Upload, check_uploads, store_uploads
 
 __all__ = ["MAX_FILES", "Upload", "attach", "get_attachment", "list_attachments"]
 

@@ -11,16 +11,17 @@ import traceback
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.db import utcnow
+from server.db import DATABASE_ERRORS, is_busy_error, utcnow
 from server.engine import EngineError, Instance, TaskNotReady
 from server.models import AuditEvent, Case, OutboxJob, Timer
 from server.services.cases import lock_case
 from server.services.context import AppContext
 from server.services.deployments import definition_info
+from server.services.heartbeat import dead_workers, forget_heartbeats
 from server.services.steps import audit, persist_step
 
 log = logging.getLogger(__name__)
@@ -33,15 +34,27 @@ def backoff(attempts: int, base: float = 2.0) -> timedelta:
     return timedelta(seconds=min(600.0, base * 2 ** max(0, attempts - 1)))
 
 
+def running_lease(ctx: AppContext) -> float:
+    """Seconds after its start a running job counts as lost. Under Celery's hard time limit
+    no run lasts longer than the limit, so a job still running a little after it was killed
+    with its pool process; otherwise job_stale_seconds."""
+    settings = ctx.settings
+    if settings.background == "celery" and settings.job_time_limit > 0:
+        return min(float(settings.job_stale_seconds), settings.job_time_limit + 5.0)
+    return float(settings.job_stale_seconds)
+
+
 def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: float | None = None) -> list[int]:
-    """Mark due pending jobs as sent and return their ids. Jobs sent (or started) but not
-    finished within `stale_after` seconds (default: settings.job_stale_seconds) were lost
-    with a worker: the sweeper sends them again. A job a worker is running right now holds
-    its row lock on PostgreSQL and is skipped, however long it runs."""
+    """Mark due pending jobs as sent and return their ids. Jobs sent but not started within
+    `stale_after` seconds (default: settings.job_stale_seconds), or started longer than
+    `running_lease` ago, were lost with a worker: the sweeper sends them again, and so it does
+    at once for every unfinished job when a worker's heartbeat stops (a dead worker). A job a
+    worker is running right now holds its row lock on PostgreSQL and is skipped, however long
+    it runs."""
     now = utcnow()
     stale_after = ctx.settings.job_stale_seconds if stale_after is None else stale_after
     with ctx.db.unit_of_work() as session:
-        _sweep(ctx, session, now - timedelta(seconds=stale_after), limit)
+        _sweep(ctx, session, now, stale_after, limit)
         stmt = (select(OutboxJob).where(OutboxJob.status == "pending",
                                         OutboxJob.available_at <= now)
                 .order_by(OutboxJob.available_at, OutboxJob.id).limit(limit))
@@ -54,19 +67,35 @@ def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: float | Non
         return [job.id for job in jobs]
 
 
-def _sweep(ctx: AppContext, session: Session, stale: datetime, limit: int) -> int:
-    stmt = (select(OutboxJob).where(OutboxJob.status.in_(LEASED), OutboxJob.sent_at < stale)
-            .order_by(OutboxJob.id).limit(limit))
+def _sweep(ctx: AppContext, session: Session, now: datetime, stale_after: float, limit: int) -> int:
+    dead_seconds = ctx.settings.worker_dead_seconds
+    dead = dead_workers(session, now, dead_seconds)
+    sent_before = now - timedelta(seconds=stale_after)
+    running_before = now - timedelta(seconds=min(stale_after, running_lease(ctx)))
+    stale = or_(and_(OutboxJob.status == "sent", OutboxJob.sent_at < sent_before),
+                and_(OutboxJob.status == "running", OutboxJob.sent_at < running_before))
+    if dead:
+        # A dead worker may have held any job sent before it died (prefetched or running):
+        # send those again now. Jobs live workers run are row-locked (skipped); a duplicate
+        # message for a job queued elsewhere is a no-op (run_job is idempotent).
+        died_by = max(dead.values()) + timedelta(seconds=dead_seconds)
+        stale = or_(stale, and_(OutboxJob.status.in_(LEASED), OutboxJob.sent_at < died_by))
+    stmt = select(OutboxJob).where(stale).order_by(OutboxJob.id).limit(limit)
     if ctx.db.is_postgres:
         stmt = stmt.with_for_update(skip_locked=True)
     jobs = session.scalars(stmt).all()
+    if dead and len(jobs) < limit:  # all its jobs are taken care of
+        log.warning("worker(s) %s stopped beating: their unfinished jobs are sent again",
+                    ", ".join(sorted(dead)))
+        forget_heartbeats(session, dead)
     for job in jobs:
         log.warning("job %s (%s) sent at %s never finished: sending it again", job.id, job.kind,
                     job.sent_at)
         session.add(AuditEvent(case_id=job.case_id, kind="job_resent",
                                payload={"job_id": job.id, "kind": job.kind,
                                         "sent_at": job.sent_at.isoformat() if job.sent_at else None,
-                                        "attempts": job.attempts}))
+                                        "attempts": job.attempts,
+                                        **({"dead_workers": sorted(dead)} if dead else {})}))
         job.status = "pending"
     session.flush()  # the claim below must see them (the session does not autoflush)
     return len(jobs)
@@ -103,7 +132,15 @@ def run_job(ctx: AppContext, job_id: int) -> str:
             return "done"
     except Exception as exc:
         log.warning("job %s failed: %s", job_id, exc)
-        return _record_failure(ctx, job_id, exc)
+        try:
+            return _record_failure(ctx, job_id, exc)
+        except Exception as again:
+            if not is_busy_error(again):
+                raise
+            # Nothing can be written (SQLite's database-wide lock is held): the job keeps its
+            # lease and is sent again when the lease runs out.
+            log.warning("job %s: the failure could not be recorded (%s)", job_id, again)
+            return "busy"
 
 
 def _start_attempt(ctx: AppContext, job_id: int) -> str | None:
@@ -117,12 +154,12 @@ def _start_attempt(ctx: AppContext, job_id: int) -> str | None:
         now = utcnow()
         if job.status == "pending" and job.available_at > now:
             return "pending"  # a duplicate message: the retry is not due yet
-        lease = timedelta(seconds=ctx.settings.job_stale_seconds)
+        lease = timedelta(seconds=running_lease(ctx))
         if job.status == "running" and job.sent_at is not None and job.sent_at > now - lease:
             return "running"  # a duplicate message: another worker is on it
         if job.attempts >= MAX_ATTEMPTS:
             job.last_error = (f"Задание прерывалось {job.attempts} раз(а): процесс исполнителя "
-                              "завершался, не закончив его (сбой или нехватка памяти)")
+                              "завершался, не закончив его (сбой, нехватка памяти или предел времени)")
             _mark_failed(session, job)
             return "failed"
         job.attempts += 1
@@ -165,9 +202,17 @@ def due_timer_case_ids(ctx: AppContext, limit: int = 100) -> list[int]:
 
 def fire_timers_for_case(ctx: AppContext, case_id: int) -> int:
     """Refresh the engine's timers for one case and run on. Exactly once: the timer rows
-    are re-checked under the case lock, and a fired timer leaves the engine's wait list."""
+    are re-checked under the case lock, and a fired timer leaves the engine's wait list.
+    On PostgreSQL a case another transaction holds is skipped at once (SKIP LOCKED): its
+    timers fire in a later round, and the sweep never waits on a step that runs long."""
     with ctx.db.unit_of_work() as session:
-        case = lock_case(ctx, session, case_id)
+        if ctx.db.is_postgres:
+            case = session.scalars(select(Case).where(Case.id == case_id).with_for_update(
+                skip_locked=True).execution_options(populate_existing=True)).first()
+            if case is None:
+                return 0
+        else:
+            case = lock_case(ctx, session, case_id)
         due = session.scalars(select(Timer).where(
             Timer.case_id == case_id, Timer.status == "waiting", Timer.due_at <= utcnow())).all()
         if not due or case.status not in ("in_progress", "returned"):
@@ -184,9 +229,17 @@ def fire_timers_for_case(ctx: AppContext, case_id: int) -> int:
 
 
 def fire_due_timers(ctx: AppContext) -> int:
+    """Fire every case's due timers. A case whose lock another transaction holds (a step
+    running long) is left for the next round: it never stops the other cases' timers."""
     fired = 0
     for case_id in due_timer_case_ids(ctx):
-        fired += fire_timers_for_case(ctx, case_id)
+        try:
+            fired += fire_timers_for_case(ctx, case_id)
+        except DATABASE_ERRORS as exc:
+            if not is_busy_error(exc):
+                raise
+            log.warning("timers of case %s: the case is locked by another transaction, "
+                        "next round", case_id)
     return fired
 
 

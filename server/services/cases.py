@@ -24,7 +24,7 @@ from server.services.filters import name_or_iin, within_days
 from server.services.registration import StartRequest, check_start, validate_start
 from server.services.registry import check_student_status
 from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
-from server.services.uploads import store_uploads
+from server.services.uploads.scans import store_uploads
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 

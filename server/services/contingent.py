@@ -17,9 +17,11 @@ from server.services.cases import StartRequest, start_case
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, tr
 from server.services.students import clean_row, parse_rows
+from server.services.uploads.spreadsheets import Limits
 
 ORDER_KINDS = ("enrolment", "promotion", "graduation")
 MAX_ROWS = 2000  # [assumed] one order; a larger list is split by faculty or programme
+MAX_UNPACKED = 16 * 1024 * 1024  # an XLSX of 2,000 rows unpacks to about 2 MB
 
 
 @dataclass
@@ -34,16 +36,12 @@ class ContingentList:
 def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict[str, Any]]:
     """The checked rows of the list; any bad row rejects the whole file, naming row and field
     (row numbers as in the file: the header is row 1)."""
-    try:
-        rows = parse_rows(filename, content)
-    except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
-        raise Invalid("Файл не прочитан: сохраните список как CSV (UTF-8) или XLSX",
-                      {"file": str(exc)[:200]}) from None
+    limits = Limits(max_rows=MAX_ROWS, max_bytes=ctx.settings.max_upload_bytes,
+                    max_unpacked=MAX_UNPACKED)
+    rows = parse_rows(filename, content, limits)  # Invalid naming the file when it is refused
     if not rows:
-        raise Invalid("Список пуст: нет ни одной строки с обучающимся", {"file": tr("Нет строк")})
-    if len(rows) > MAX_ROWS:
-        raise Invalid("В одном приказе не более %(limit)s обучающихся", {"file": tr("Слишком много строк")},
-                      limit=MAX_ROWS)
+        raise Invalid("Файл «%(name)s»: в списке нет ни одной строки с обучающимся",
+                      {"file": tr("Нет строк")}, name=filename)
     with ctx.db.read() as session:
         faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
     errors: dict[str, str] = {}

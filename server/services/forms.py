@@ -53,8 +53,8 @@ class FormRegistry:
         self._lock = threading.Lock()
 
     def path(self, form_key: str) -> Path:
-        if ".." in form_key or form_key.startswith("/"):
-            raise Invalid("Недопустимый ключ формы: %(form_key)s", form_key=form_key)
+        if ".." in form_key or form_key.startswith("/") or len(form_key) > 200:
+            raise Invalid("Недопустимый ключ формы: %(form_key)s", form_key=form_key[:100])
         return self.forms_dir / f"{form_key}.schema.json"
 
     def exists(self, form_key: str) -> bool:

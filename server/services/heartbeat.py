@@ -6,12 +6,14 @@ work); the in-process dispatcher thread writes "inprocess".
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from server.db import utcnow
 from server.models import Heartbeat
@@ -19,6 +21,9 @@ from server.services.context import AppContext
 
 WORKER = "worker"
 INPROCESS = "inprocess"
+# Each Celery worker process beats under a name of its own (its node name and pid): a worker
+# whose beat stops is dead, and the jobs it may have held are sent again (services/background.py).
+WORKER_PREFIX = "worker:"
 # Which heartbeat proves background work runs, by settings.background.
 EXPECTED = {"celery": WORKER, "inprocess": INPROCESS}
 
@@ -31,6 +36,26 @@ def record_heartbeat(ctx: AppContext, name: str) -> None:
     stmt = stmt.on_conflict_do_update(index_elements=[Heartbeat.name], set_={"at": now})
     with ctx.db.unit_of_work() as session:
         session.execute(stmt)
+
+
+def worker_beat_name(node: str, pid: int) -> str:
+    """The heartbeat name of one worker process (a restarted worker is a new one)."""
+    suffix = f":{pid}"
+    return WORKER_PREFIX + node[: 64 - len(WORKER_PREFIX) - len(suffix)] + suffix
+
+
+def dead_workers(session: Session, now: datetime, dead_seconds: float) -> dict[str, datetime]:
+    """The workers whose own heartbeat is older than `dead_seconds`, with their last beat."""
+    rows = session.execute(select(Heartbeat.name, Heartbeat.at).where(
+        Heartbeat.name.startswith(WORKER_PREFIX, autoescape=True),
+        Heartbeat.at < now - timedelta(seconds=dead_seconds)))
+    return {name: at for name, at in rows}
+
+
+def forget_heartbeats(session: Session, names: Collection[str]) -> None:
+    """Remove heartbeats (a worker found dead, or one that stops cleanly)."""
+    if names:
+        session.execute(delete(Heartbeat).where(Heartbeat.name.in_(list(names))))
 
 
 def heartbeats(ctx: AppContext) -> dict[str, datetime]:

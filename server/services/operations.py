@@ -3,6 +3,7 @@ admin actions on incidents (retry, skip) and the `diagnostics/probe` job."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from server.db import utcnow
 from server.engine import EngineError
 from server.models import Case, OutboxJob, Timer
 from server.services import background
+from server.services.cases import lock_case
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.heartbeat import heartbeats, worker_health
@@ -203,21 +205,31 @@ def skip_job(ctx: AppContext, actor: Actor, job_id: int, reason: str) -> JobStat
         return JobState.of(job)
 
 
-def enqueue_probe(ctx: AppContext, actor: Actor | None, fail_times: int) -> int:
+def enqueue_probe(ctx: AppContext, actor: Actor | None, fail_times: int, *,
+                  sleep_seconds: float = 0.0, case_id: int | None = None) -> int:
     """A `diagnostics/probe` job that fails its first `fail_times` attempts, then succeeds:
-    shows retries (and, with fail_times ≥ MAX_ATTEMPTS, an incident) end to end."""
+    shows retries (and, with fail_times ≥ MAX_ATTEMPTS, an incident) end to end. With a
+    `case_id` it holds that case's lock, and with `sleep_seconds` it takes that long (a step
+    that hangs: shows the time limits and lock timeouts at work)."""
     _require_operator(actor)
     if fail_times < 0:
         raise Invalid("Число сбоев не может быть отрицательным", {"fail_times": tr("Не меньше 0")})
     key = f"probe:{uuid.uuid4().hex}"
     with ctx.db.unit_of_work() as session:
-        enqueue(session, PROBE, key, None, {"fail_times": fail_times})
+        case = session.get(Case, case_id) if case_id is not None else None
+        if case_id is not None and case is None:
+            raise NotFound("Дело не найдено или недоступно вам")
+        enqueue(session, PROBE, key, case, {"fail_times": fail_times, "sleep_seconds": sleep_seconds,
+                                            "case_id": case_id})
         session.flush()
         return int(session.scalars(select(OutboxJob.id).where(OutboxJob.idempotency_key == key)).one())
 
 
 def run_probe(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     """The `diagnostics/probe` job (see enqueue_probe)."""
+    if job.payload.get("case_id") is not None:
+        lock_case(ctx, session, int(job.payload["case_id"]))
+    time.sleep(float(job.payload.get("sleep_seconds") or 0))
     fail_times = int(job.payload.get("fail_times") or 0)
     if job.attempts <= fail_times:
         raise ProbeFailure(f"Диагностическое задание: намеренный сбой {job.attempts} из {fail_times}")

@@ -17,7 +17,7 @@ from server.services.applications import check_size, complete_application
 from server.services.context import RESERVED_DATA_KEYS, AppContext
 from server.services.errors import Forbidden, Invalid, tr
 from server.services.forms import validate_submission
-from server.services.uploads import CheckedFile, Upload, check_uploads
+from server.services.uploads.scans import CheckedFile, Upload, check_uploads
 
 
 @dataclass

@@ -112,6 +112,9 @@ def create_faculty(ctx: AppContext, actor: Actor, code: str, name_ru: str, name_
     _require_admin(actor)
     fields = {k: tr("Обязательное поле") for k, v in
               (("code", code), ("name_ru", name_ru), ("name_kk", name_kk)) if not v.strip()}
+    fields.update({k: tr("Не длиннее %(limit)s символов", limit=limit) for k, v, limit in
+                   (("code", code, 32), ("name_ru", name_ru, 200), ("name_kk", name_kk, 200))
+                   if len(v.strip()) > limit})
     if fields:
         raise Invalid("Исправьте отмеченные поля", fields)
     with ctx.db.unit_of_work() as session:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from server.domain.registry import ENROL_REQUIRED as REQUIRED
 from server.models import Faculty, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, iin_reason, tr
+from server.services.uploads.spreadsheets import Limits, read_table
 
 COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "faculty_code",
            "programme_code", "programme_name", "level", "year", "group", "form", "language",
@@ -29,23 +28,19 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
+# An import from the student information system: the whole university in one file.
+IMPORT_LIMITS = Limits(max_rows=100_000, max_bytes=64 * 1024 * 1024, max_unpacked=128 * 1024 * 1024)
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    return parse_rows(path.name, path.read_bytes())
+    with path.open("rb") as file:  # a byte past the limit is enough to refuse it
+        return parse_rows(path.name, file.read(IMPORT_LIMITS.max_bytes + 1))
 
 
-def parse_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
-    """Rows of a CSV (comma, semicolon or tab; UTF-8) or XLSX file, keyed by lower-case header."""
-    if Path(filename).suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        rows = list(sheet.iter_rows(values_only=True))
-        header = [str(h or "").strip().lower() for h in rows[0]] if rows else []
-        return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
-    text = content.decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+def parse_rows(filename: str, content: bytes, limits: Limits = IMPORT_LIMITS) -> list[dict[str, Any]]:
+    """Rows of a CSV (comma, semicolon or tab; UTF-8) or XLSX file, keyed by lower-case header,
+    read within `limits` (server/services/uploads/spreadsheets.py); Invalid naming the file otherwise."""
+    return read_table(filename, content, limits)
 
 
 def clean_row(row: dict[str, Any], faculties: dict[str, int]) -> tuple[dict[str, Any], list[tuple[str, str]]]:

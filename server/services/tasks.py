@@ -23,7 +23,7 @@ from server.services.deployments import definition_info
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.forms import camunda_validator, validate_submission
 from server.services.steps import CaseStep, audit, persist_step
-from server.services.uploads import Upload, check_uploads, store_uploads
+from server.services.uploads.scans import Upload, check_uploads, store_uploads
 
 
 def _candidates(task: HumanTask) -> list[str]:

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from server.auth.roles import ROLES
+from server.request_guard import whole_number
 from server.services import operations, staff
 from server.services.deployments import list_definitions
 from server.services.errors import Invalid
@@ -80,7 +81,7 @@ def user_form(username: str | None = None):  # type: ignore[no-untyped-def]
     faculty = form.get("faculty_id", "")
     values = {"username": (username or form.get("username", "")).strip(),
               "full_name": form.get("full_name", ""), "email": form.get("email", "").strip(),
-              "roles": form.getlist("roles"), "faculty_id": int(faculty) if faculty.isdigit() else None,
+              "roles": form.getlist("roles"), "faculty_id": whole_number(faculty, "faculty_id"),
               "active": form.get("active") == "on"}
     change = staff.UserChange(values["full_name"], tuple(values["roles"]), values["faculty_id"],
                               values["active"], values["email"] or None, form.get("password") or None)

@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS, ROLES, TASK_SUPERVISORS
-from server.db import utcnow
+from server.db import DB_INT_MAX, utcnow
 from server.downloads import send_bytes
+from server.request_guard import int_param, page_param, whole_number
 from server.services import (
     applications,
     attachments,
@@ -98,13 +99,12 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "").strip()
-    return int(raw) if raw.isdigit() else None
+def _int_arg(name: str, high: int = DB_INT_MAX) -> int | None:
+    return int_param(name, high=high)
 
 
 def _page_arg() -> int:
-    return max(1, _int_arg("page") or 1)
+    return page_param()
 
 
 # --- sign-in, language -----------------------------------------------------------------------
@@ -389,7 +389,7 @@ def register():  # type: ignore[no-untyped-def]
         try:  # the case and its scans are registered together, or neither is
             case_id = cases.start_case(ctx(), me, cases.StartRequest(
                 process_id=process_id, channel=channel,
-                student_id=int(student_id) if student_id.isdigit() else None, data=data, uploads=uploads))
+                student_id=whole_number(student_id, "student_id"), data=data, uploads=uploads))
         except Invalid as exc:
             message = localized_message(exc)
             for name, reason in localized_fields(exc).items():
@@ -426,7 +426,7 @@ def register_page():  # type: ignore[no-untyped-def]
     """The order register and the journals of certificates and duplicates, with filters and
     the XLSX export (the same rows as GET /api/v1/registers/documents)."""
     page = _page_arg()
-    year = _int_arg("year")
+    year = _int_arg("year", high=9999)
     query = registers.RegisterQuery(
         register=request.args.get("register") or None, year=year, q=request.args.get("q", "").strip() or None,
         date_from=_date_arg("from"), date_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)

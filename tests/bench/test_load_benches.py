@@ -1,6 +1,7 @@
 """The load benches at a tiny size, on a whole installation (PostgreSQL, gunicorn, a Celery worker
 and beat on Redis): bench/http_load.py (4 clients, 8 s) and bench/load_faults.py (8 clients, 40 s,
-the worker killed every 10 s, gunicorn killed and restarted once). The figures are checked for
+the worker killed every 10 s, gunicorn killed and restarted once) and bench/load_faults_hang.py
+(2 clients, 25 s, a job that never ends, the worker killed once). The figures are checked for
 presence and sanity through their --json output, never against wall-clock thresholds."""
 
 from __future__ import annotations
@@ -47,3 +48,11 @@ def test_load_faults(tmp_path):
     assert data["jobs_left"] == 0
     assert checks["jobs"]["counts"]["document jobs"] > 0
     assert checks["numbers"]["counts"]["numbers"] == checks["jobs"]["counts"]["issues"]
+
+
+def test_load_faults_hang(tmp_path):
+    data = run_bench("load_faults_hang.py", tmp_path, "--clients", "2", "--duration", "25", "--kill-at", "8",
+                     "--hard-limit", "3", timeout=180)
+    assert data["all_pass"], data["checks"]
+    assert data["stuck"]["status"] == "failed" and data["docs_done"] > 0 and data["docs_left"] == 0
+    assert set(data["statuses"]) <= {"200", "201"}

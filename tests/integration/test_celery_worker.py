@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from sqlalchemy import select
 
 from server.auth import Actor
+from server.jobs.handoff import Handoff
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob
 from server.services import cases, deployments, tasks
 from tests.conftest import FIXTURES
@@ -100,3 +102,28 @@ def test_document_step_runs_on_the_worker(ctx, people, celery_procs):
         job = session.scalars(select(OutboxJob).where(OutboxJob.kind == "document/render")).one()
         assert job.status == "done" and job.attempts == 1
         assert session.get(Case, case_id).status == "in_progress"
+
+
+def test_a_document_job_reaches_a_worker_without_any_tick(ctx, people, tmp_path: Path):
+    """No beat runs here: only the handoff can bring the render job to the worker."""
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    with private_broker() as broker:
+        env = worker_env(ctx.settings.database_url, broker, tmp_path / "worker")
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        worker = Proc("worker", ["worker", "--concurrency", "1"], env, logs)
+        worker.start()
+        client = Celery("regoffice-test", broker=broker)
+        handoff = Handoff(ctx, lambda job_id: client.send_task("regoffice.run_job", args=[job_id],
+                                                                 queue="regoffice")).install()
+        try:
+            case_id = cases.start_case(ctx, Actor.system(), cases.StartRequest(
+                process_id="transfer_in", data={"applicant": dict(APPLICANT)}))
+            for _ in TO_ORDER:
+                task = cases.get_case(ctx, Actor.system(), case_id, with_data=False).open_tasks[0]
+                tasks.complete_task(ctx, Actor.system(), task.id, TO_ORDER[task.spec_name])
+            docs = select(Document).where(Document.case_id == case_id)
+            wait_until(lambda: count(ctx, docs) == 2, 60, logs)
+        finally:
+            handoff.stop()
+            worker.stop()

@@ -126,25 +126,48 @@ def test_a_refused_direct_write_raises_sqlalchemys_error(ctx: AppContext) -> Non
         assert session.scalar(select(AuditEvent.id).where(AuditEvent.kind == "orphan")) is None
 
 
-def test_a_dead_connection_is_invalidated_and_the_next_step_runs(ctx: AppContext) -> None:
-    """PostgreSQL restarted (here: the session's backend terminated): the direct statement fails
-    once with SQLAlchemy's OperationalError, the pool drops the dead connection, the next
-    transaction gets a live one."""
+def _terminate_backend(ctx: AppContext, pid: int) -> None:
+    """pg_terminate_backend from a connection of its own, waiting until the backend is gone."""
+    import psycopg
+
+    conninfo = ctx.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as admin:  # not from the pool
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+
+def test_a_connection_dropped_in_a_transaction_is_invalidated_and_the_next_step_runs(
+        ctx: AppContext) -> None:
+    """PostgreSQL restarted in the middle of a transaction (here: the session's backend
+    terminated): the direct statement fails once with SQLAlchemy's OperationalError, the pool
+    drops the dead connection, the next transaction gets a live one."""
     from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
     if not ctx.db.is_postgres:
         pytest.skip("a server-side disconnect: PostgreSQL only (SQLite has no server)")
-    with ctx.db.unit_of_work() as session:
-        pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
-    import psycopg
-
-    conninfo = ctx.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as admin:  # not from the pool
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     with pytest.raises(OperationalError) as failed, ctx.db.unit_of_work() as session:
+        _terminate_backend(ctx, session.execute(text("SELECT pg_backend_pid()")).scalar())
         INSERT_AUDIT.execute(session, _audit_row("after-restart", {}, datetime.now(UTC)))
     assert failed.value.connection_invalidated
+    with ctx.db.unit_of_work() as session:
+        INSERT_AUDIT.execute(session, _audit_row("after-restart", {}, datetime.now(UTC)))
+    with ctx.db.read() as session:
+        assert session.scalar(select(AuditEvent.id).where(AuditEvent.kind == "after-restart")) is not None
+
+
+def test_the_first_step_after_a_disconnect_succeeds(ctx: AppContext) -> None:
+    """Every pooled connection's backend terminated between two steps (a database restart):
+    the next step, on the hot path's direct statements, still succeeds: a connection the
+    server closed while it sat in the pool is replaced at checkout."""
+    from sqlalchemy import text
+
+    if not ctx.db.is_postgres:
+        pytest.skip("a server-side disconnect: PostgreSQL only (SQLite has no server)")
+    with ctx.db.unit_of_work() as first, ctx.db.read() as second:
+        pids = {first.execute(text("SELECT pg_backend_pid()")).scalar(),
+                second.execute(text("SELECT pg_backend_pid()")).scalar()}
+    for pid in pids:
+        _terminate_backend(ctx, pid)
     with ctx.db.unit_of_work() as session:
         INSERT_AUDIT.execute(session, _audit_row("after-restart", {}, datetime.now(UTC)))
     with ctx.db.read() as session:

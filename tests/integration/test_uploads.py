@@ -120,7 +120,7 @@ def test_the_type_stored_is_the_contents_whatever_the_browser_said(app, ctx, dep
 
 
 def test_the_allowed_kinds_are_read_from_the_first_bytes():
-    from server.services.uploads import sniff
+    from server.services.uploads.scans import sniff
 
     assert sniff(PDF) == "application/pdf"
     assert sniff(PNG) == "image/png"
