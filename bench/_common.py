@@ -80,13 +80,27 @@ def _form_answers(ctx: Any, folder: str) -> dict[str, dict[str, Any]]:
     return answers
 
 
+def declare_start_data(xml: bytes, names: list[str]) -> bytes:
+    """The model with its start data declared as BPMN data inputs, as registration requires
+    (a peer's copy of approval.bpmn may predate it): an `ioSpecification` before the first
+    start event, unless the process has one."""
+    if b"ioSpecification" in xml:
+        return xml
+    inputs = "".join(f'<bpmn:dataInput id="{n}" name="{n}"/>' for n in names)
+    refs = "".join(f"<bpmn:dataInputRefs>{n}</bpmn:dataInputRefs>" for n in names)
+    spec = (f'<bpmn:ioSpecification id="start_data">{inputs}<bpmn:inputSet id="start_inputs">{refs}'
+            '</bpmn:inputSet><bpmn:outputSet id="start_outputs"/></bpmn:ioSpecification>')
+    return xml.replace(b"<bpmn:startEvent", spec.encode() + b"<bpmn:startEvent", 1)
+
+
 def load_model(key: str, ctx: Any) -> Model:
     """`approval` (the peer's model), `transfer_in` (6 user tasks, an asynchronous order) or
     `cert_study` (a registered student's certificate, numbered in the certificates register)."""
     wf = REPO / "workflows"
     if key == "approval":
         path = SHARED_APPROVAL if SHARED_APPROVAL.is_file() else FIXTURE_APPROVAL
-        return Model("approval", "Process_approval", [("approval.bpmn", path.read_bytes())],
+        source = declare_start_data(path.read_bytes(), ["amount"])
+        return Model("approval", "Process_approval", [("approval.bpmn", source)],
                      {"amount": 5}, {}, {"approved": True}, source_note=str(path))
     if key == "cert_study":
         return Model("cert_study", "cert_study",

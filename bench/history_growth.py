@@ -55,6 +55,11 @@ LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d_loop" targetNamespace="bench">
   <bpmn:process id="bench_loop" name="Цикл (замер роста истории)" isExecutable="true">
+    <bpmn:ioSpecification id="loop_start_data">
+      <bpmn:dataInput id="limit" name="limit"/>
+      <bpmn:inputSet id="loop_start_inputs"><bpmn:dataInputRefs>limit</bpmn:dataInputRefs></bpmn:inputSet>
+      <bpmn:outputSet id="loop_start_outputs"/>
+    </bpmn:ioSpecification>
     <bpmn:startEvent id="start"/>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="init"/>
     <bpmn:scriptTask id="init" scriptFormat="python"><bpmn:script>count = 0</bpmn:script></bpmn:scriptTask>

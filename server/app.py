@@ -25,6 +25,7 @@ from server.request_guard import init_guard
 from server.services import errors as domain
 from server.services.context import AppContext
 from server.services.errors import tr
+from server.too_large import register_too_large
 from server.web import html_error, init_web, is_staff_page, public_bp
 from server.web.i18n import api_error_body, localized, localized_message
 
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
                    spec_path="/api/v1/openapi.json", docs_path=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_AS_ASCII=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     init_web(app)
     _register_transport(app, settings)
     _register_errors(app)
+    register_too_large(app, settings)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":
         from server.jobs.inprocess import InProcessDispatcher

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MIB = 1024 * 1024
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -28,6 +29,12 @@ def _env_int(name: str, default: int) -> int:
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value and value.strip() else default
+
+
+def _env_bytes(name: str, default: int, unit: int) -> int:
+    """A size given in `unit`s (KB or MB, fractions allowed), as bytes."""
+    value = os.environ.get(name)
+    return int(float(value) * unit) if value and value.strip() else default
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -52,7 +59,13 @@ class Settings:
     celery_broker_url: str | None = None
     # "inprocess": a background thread drains the outbox; "celery": a separate worker does.
     background: str = "inprocess"
-    max_upload_bytes: int = 5 * 1024 * 1024
+    # Uploads: one file (a scan, a model, a list of students); the scans of one case
+    # together; one request as a whole (MAX_CONTENT_LENGTH: beyond it a clear 413).
+    max_upload_bytes: int = 5 * MIB
+    max_case_files_bytes: int = 20 * MIB
+    max_request_bytes: int = 21 * MIB
+    # The data an application is registered with (JSON, UTF-8): a case's start data.
+    max_application_bytes: int = MIB  # a 2,000-row batch order list is about 0.7 MB
     auto_deploy: bool = True
     # Outbox: a job sent to a worker but not finished within this many seconds (the worker
     # died) is sent again; a failed job is retried after `job_retry_seconds`, doubling.
@@ -122,6 +135,10 @@ class Settings:
             timezone=os.environ.get("REGOFFICE_TIMEZONE", "Asia/Almaty"),
             celery_broker_url=broker,
             background=background,
+            max_upload_bytes=_env_bytes("REGOFFICE_MAX_UPLOAD_MB", 5 * MIB, MIB),
+            max_case_files_bytes=_env_bytes("REGOFFICE_MAX_CASE_FILES_MB", 20 * MIB, MIB),
+            max_request_bytes=_env_bytes("REGOFFICE_MAX_REQUEST_MB", 21 * MIB, MIB),
+            max_application_bytes=_env_bytes("REGOFFICE_MAX_APPLICATION_KB", MIB, 1024),
             auto_deploy=_env_bool("REGOFFICE_AUTO_DEPLOY", True),
             job_stale_seconds=_env_int("REGOFFICE_JOB_STALE_SECONDS", 300),
             job_retry_seconds=_env_float("REGOFFICE_JOB_RETRY_SECONDS", 2.0),

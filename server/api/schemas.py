@@ -26,7 +26,10 @@ class CaseIn(Schema):
     process_id = String(required=True, validate=Length(1, 100))
     student_id = Integer(allow_none=True, load_default=None, validate=Range(1, DB_INT_MAX))
     channel = String(load_default="direct", validate=OneOf(CHANNELS))
-    data = Dict(keys=String(), load_default=dict)
+    data = Dict(keys=String(), load_default=dict, metadata={
+        "description": "only what the procedure declares: its application form's fields, `applicant` "
+        "(a registration form, no student_id), its model's BPMN data inputs; other keys, values the "
+        "server sets (outcome, refusal_ground, …) and data over REGOFFICE_MAX_APPLICATION_KB: 422"})
     received_at = DateTime(allow_none=True, load_default=None)
 
 

@@ -260,6 +260,18 @@ class ProcessBundle:
     subprocess_specs: dict[str, Any]
     task_meta: dict[str, Any]
 
+    def start_inputs(self) -> frozenset[str]:
+        """The start data the process declares: its BPMN data inputs (`ioSpecification`
+        with `dataInput` elements listed in an `inputSet`)."""
+        io = self.spec.io_specification
+        return frozenset(ref.bpmn_id for ref in (io.data_inputs if io is not None else []))
+
+    def result_variables(self) -> frozenset[str]:
+        """The variables the process's service tasks write (`resultVariable`)."""
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return frozenset(name for spec in specs for task in spec.task_specs.values()
+                         if isinstance(name := getattr(task, "result_variable", None), str) and name)
+
 
 _CACHE: OrderedDict[tuple[str, str], ProcessBundle] = OrderedDict()
 _CACHE_LOCK = threading.Lock()

@@ -8,20 +8,33 @@ the case is started (over the API and in the staff UI alike): a missing or malfo
 refused with its name and reason before anything is written, instead of the process stopping
 later on a variable it does not have. Fields left out take the form's defaults.
 
-Keys of the start data the form does not declare pass through unchanged (`applicant`, the
-rows of a batch order): other checks own them. A procedure without the file takes its start
-data as given.
+What else a registration may carry is declared too, and nothing more is accepted
+(`check_declared`, 422 naming `data.<key>`): the applicant of a procedure with a
+registration form (`forms/<process_id>/register.schema.json`, checked there) and the
+process's own BPMN data inputs (`ioSpecification`; the batch order's list of students). Values
+the server sets itself (the student, the outcome and refusal ground, the results of service
+tasks…) are refused even when declared, and the start data as a whole has a size limit
+(`check_size`).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from server.services.context import AppContext
+from server.services.context import RESERVED_DATA_KEYS, AppContext
 from server.services.errors import Invalid, tr
 from server.services.forms import validate_submission
+
+# Case variables the server or the model writes, never the application: the student's
+# record, the procedure's code and channel, the case id, the script functions (all in
+# RESERVED_DATA_KEYS), the decision the model records and the reports read (`outcome`,
+# `refusal_ground`), the link of a case a model opened (`parent_case_id`). The results of the
+# model's service tasks are added per model (`check_declared`'s `written`).
+SERVER_KEYS = RESERVED_DATA_KEYS | frozenset({"outcome", "refusal_ground", "parent_case_id"})
 
 
 def form_key(process_id: str) -> str:
@@ -91,3 +104,35 @@ def _kazakh_versions(schema: dict[str, Any], clean: dict[str, Any]) -> dict[str,
         if value.strip().lower() in pairs:
             found[f"{name}_kk"] = pairs[value.strip().lower()]
     return found
+
+
+def check_size(ctx: AppContext, data: Any) -> None:
+    """Refuse start data larger than the setting (as UTF-8 JSON) before anything else reads it."""
+    limit = ctx.settings.max_application_bytes
+    try:
+        size = len(json.dumps(data, ensure_ascii=False, default=str).encode("utf-8", "surrogatepass"))
+    except (TypeError, ValueError, RecursionError):
+        size = limit + 1
+    if size > limit:
+        raise Invalid("Данные заявления больше %(kilobytes)s КБ: сократите их (файлы прикладываются "
+                      "отдельно)", {"data": tr("Слишком большой объём данных")}, kilobytes=limit // 1024)
+
+
+def check_declared(ctx: AppContext, process_id: str, given: Iterable[str], inputs: frozenset[str],
+                   written: frozenset[str], *, has_student: bool) -> None:
+    """Refuse start data keys the procedure does not declare (its application form, its BPMN
+    data inputs, and the applicant of its registration form when the case is not a registered
+    student's) and keys the server or the model sets itself (`written`: the model's
+    service-task results)."""
+    schema = application_schema(ctx, process_id)
+    declared = set((schema or {}).get("properties") or {}) | inputs
+    if not has_student and ctx.forms.exists(f"{process_id}/register"):
+        declared.add("applicant")
+    fields = {}
+    for key in given:
+        if key in SERVER_KEYS or key in written:
+            fields[f"data.{key}"] = tr("Это значение устанавливает система, а не заявление")
+        elif key not in declared:
+            fields[f"data.{key}"] = tr("Неизвестное поле: его нет в заявлении этой процедуры")
+    if fields:
+        raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля", fields)

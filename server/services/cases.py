@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -10,21 +10,21 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
-from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
+from server.auth.roles import CASE_CANCELLERS
 from server.db import utcnow
 from server.db_direct import DirectStatement, insert_loaded
-from server.domain.calendar import CHANNELS
-from server.domain.case_data import RESERVED_DATA_KEYS
 from server.engine import EngineError, Instance
 from server.models import AuditEvent, BatchOrderItem, Case, Document, HumanTask, OutboxJob, Student, Timer
 from server.models.case import OPEN_STATUSES
-from server.services.applications import complete_application, student_missing
+from server.services.applications import check_declared, student_missing
 from server.services.context import AppContext
 from server.services.deployments import definition_info, latest_definition_id
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.filters import name_or_iin, within_days
+from server.services.registration import StartRequest, check_start, validate_start
 from server.services.registry import check_student_status
 from server.services.steps import WAITING_TIMERS, CaseStep, audit, persist_step
+from server.services.uploads.scans import store_uploads
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
@@ -55,59 +55,6 @@ def _deadline(ctx: AppContext, process_id: str, received_at: datetime, channel: 
     return ctx.calendar.deadline(received_at, deadline.days, deadline.kind, channel, ctx.tz)
 
 
-@dataclass
-class StartRequest:
-    process_id: str
-    student_id: int | None = None
-    channel: str = "direct"
-    data: dict[str, Any] = field(default_factory=dict)
-    received_at: datetime | None = None
-
-
-def _validate_start(req: StartRequest) -> None:
-    fields: dict[str, str] = {}
-    if req.channel not in CHANNELS:
-        fields["channel"] = tr("Допустимые каналы: %(values)s", values=", ".join(CHANNELS))
-    if not isinstance(req.data, dict):
-        fields["data"] = tr("Ожидается объект JSON")
-    else:
-        for key in req.data:
-            if key in RESERVED_DATA_KEYS or not str(key).isidentifier() or str(key).startswith("_"):
-                fields[f"data.{key}"] = tr("Недопустимое имя переменной")
-    if fields:
-        raise Invalid("Заявление не зарегистрировано: исправьте отмеченные поля", fields)
-
-
-def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
-    """A process's registration form (forms/<process_id>/register.schema.json), when it has
-    one, validates the applicant of a case started without a registered student."""
-    from server.services.forms import validate_submission
-
-    forms = ctx.forms
-    key = f"{req.process_id}/register"
-    if req.student_id is not None or not forms.exists(key):
-        return
-    schema, validator = forms.load(key)
-    applicant = req.data.get("applicant")
-    if not isinstance(applicant, dict):
-        raise Invalid("Укажите данные заявителя", {"data.applicant": tr("Обязательное поле")})
-    try:
-        validate_submission(schema, validator, applicant)
-    except Invalid as exc:
-        raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
-
-
-def _check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> StartRequest:
-    """The request as it will be started (the application's defaults filled in), or the
-    reason it cannot be: nothing is written before these checks pass."""
-    if not actor.has_any(CASE_STARTERS):
-        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
-    _validate_start(req)
-    _validate_registration(ctx, req)
-    return replace(req, data=complete_application(ctx, req.process_id, req.data,
-                                                  has_student=req.student_id is not None))
-
-
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
     """Register an application and run the process until it needs a person or waits."""
     return start_case_step(ctx, actor, req).case.id
@@ -116,18 +63,22 @@ def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
 def start_case_step(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseStep:
     """`start_case` answering with the tasks the case now waits for, as `complete_task` does:
     a caller that goes on to the first task needs no second read."""
-    req = _check_start(ctx, actor, req)
+    checked = check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
-        case, _instance, open_tasks, _version = _open_case(ctx, session, actor, req)
+        case, _instance, open_tasks, _version = _open_case(ctx, session, actor, checked.req,
+                                                           given=checked.given)
+        store_uploads(ctx, session, case, actor, checked.files)
         return CaseStep(case, open_tasks)
 
 
 def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
     """`start_case` answering with the new case's view, read in the same transaction (what
     the API returns): no second transaction, no second restore of the workflow."""
-    req = _check_start(ctx, actor, req)
+    checked = check_start(ctx, actor, req)
     with ctx.db.unit_of_work() as session:
-        case, instance, open_tasks, version = _open_case(ctx, session, actor, req)
+        case, instance, open_tasks, version = _open_case(ctx, session, actor, checked.req,
+                                                         given=checked.given)
+        store_uploads(ctx, session, case, actor, checked.files)
         check_case_visible(actor, case)
         session.flush()  # the step's timers are pending in the session
         return CaseView(case, instance.data, open_tasks, *_case_records(session, case.id), version)
@@ -140,9 +91,15 @@ def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest
 
 
 def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest,
-               audit_extra: dict[str, Any] | None = None) -> tuple[Case, Instance, list[HumanTask], int]:
+               audit_extra: dict[str, Any] | None = None, *, given: frozenset[str] | None = None,
+               ) -> tuple[Case, Instance, list[HumanTask], int]:
+    """`given`: the keys of a registration's application, refused unless the procedure
+    declares them (a case a model opens carries what the model gives it)."""
     definition_id = latest_definition_id(session, req.process_id)
     definition = definition_info(ctx, session, definition_id)
+    if given is not None:
+        check_declared(ctx, req.process_id, given, definition.bundle.start_inputs(),
+                       definition.bundle.result_variables(), has_student=req.student_id is not None)
     student = None
     if req.student_id is not None:
         student = session.get(Student, req.student_id)
@@ -215,7 +172,7 @@ def start_triggered_case(ctx: AppContext, session: Session, parent: Case, actor:
     for student_id in student_ids:
         req = StartRequest(process_id=process_id, student_id=student_id, channel=parent.channel,
                            data={**data, "parent_case_id": parent.id})
-        _validate_start(req)
+        validate_start(req)
         session.info["triggered_depth"] = depth + 1
         try:
             child = open_case(ctx, session, actor, req, {"parent_case_id": parent.id})

@@ -13,7 +13,10 @@ from server.auth import Actor
 from server.db import utcnow
 from server.db_direct import DirectStatement, column_keys, write_versioned
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
-from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
+from server.models import Case, HumanTask, OutboxJob, Timer, User
+
+# re-exported: the trail's writers import them from here
+from server.services.audit_trail import AUDIT_COLUMNS, INSERT_AUDIT, audit  # noqa: F401
 from server.services.context import AppContext, StepCall
 from server.services.instructions import render_instructions
 
@@ -24,21 +27,10 @@ DEFAULT_TASK_ROLE = "registrar"
 CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 
 # Built once (a statement's construction and cache key cost about as much as its execution).
-AUDIT_COLUMNS = ("case_id", "task_id", "actor_id", "kind", "payload", "at")
-INSERT_AUDIT = DirectStatement(insert(AuditEvent.__table__), AUDIT_COLUMNS)
 _TASK_COLUMNS = column_keys(HumanTask)
 _INSERT_TASKS = DirectStatement(insert(HumanTask.__table__), _TASK_COLUMNS)
 _JOB_BY_KEY = select(OutboxJob.id).where(OutboxJob.idempotency_key == bindparam("key"))
 WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
-
-
-def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
-          payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
-    """Append an audit event at once (a direct INSERT: no unit-of-work bookkeeping on the hot
-    path; the case row exists already, and the ids keep the order of the calls)."""
-    INSERT_AUDIT.execute(session, {
-        "case_id": case.id if case else None, "task_id": task_id,
-        "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}, "at": utcnow()})
 
 
 def enqueue(session: Session, kind: str, key: str, case: Case | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +23,7 @@ from server.services.deployments import definition_info
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.forms import camunda_validator, validate_submission
 from server.services.steps import CaseStep, audit, persist_step
+from server.services.uploads.scans import Upload, check_uploads, store_uploads
 
 
 def _candidates(task: HumanTask) -> list[str]:
@@ -198,8 +199,11 @@ def delegate_task(ctx: AppContext, actor: Actor, task_id: str, username: str) ->
         return task
 
 
-def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> CaseStep:
-    """Validate the form, complete the task in the engine and run on; one transaction."""
+def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
+                  uploads: Sequence[Upload] = ()) -> CaseStep:
+    """Validate the form, complete the task in the engine and run on; one transaction. Scans
+    sent with the form are stored in it, after the person's right to the task and the form
+    were checked: a refused submission stores none of them."""
     with ctx.db.unit_of_work() as session:
         task, case = _lock_task(ctx, session, task_id)
         candidates = _check_visible(session, actor, task)
@@ -210,6 +214,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Cas
             raise Conflict("Задачу выполняет %(name)s", name=_username(session, task.assignee_id))
         schema, validator = form_for(ctx, session, task)
         clean = validate_submission(schema, validator, data)
+        files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
         try:
@@ -223,6 +228,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any) -> Cas
         audit(session, case, actor, "task_completed",
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
         following = persist_step(ctx, session, case, instance, calls, actor)
+        store_uploads(ctx, session, case, actor, files, task_id=task.id)
         _flush(session)
         return CaseStep(case, following)
 

@@ -205,17 +205,19 @@ def approve_selected():  # type: ignore[no-untyped-def]
 
 # --- tasks -------------------------------------------------------------------------------------
 def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-               message: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+               message: str | None = None, status: int = 200,
+               files_dropped: bool = False):  # type: ignore[no-untyped-def]
     view = tasks.get_task(ctx(), actor(), task_id)
     schema = view.form or {}
     values = data if data is not None else view.data
     fields = formfields.fields_for(schema, values, lang(), errors)
     names = display_names(ctx(), {view.task.assignee_id})
     field_names = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row}
-    other_errors = {k: v for k, v in (errors or {}).items() if k not in field_names}
+    other_errors = {k: v for k, v in (errors or {}).items() if k not in field_names | {FILES}}
     return render_template(
         "staff/task.html", view=view, task=view.task, case=view.case, schema=schema,
         fields=fields, names=names, message=message, other_errors=other_errors,
+        file_error=(errors or {}).get(FILES), files_dropped=files_dropped,
         attachments=attachments.list_attachments(ctx(), actor(), view.task.case_id)), status
 
 
@@ -241,6 +243,9 @@ def unclaim(task_id: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("staff.inbox_page", tab="group"))
 
 
+FILES = "attachments"  # the file input of the task and registration forms
+
+
 def _uploads(name: str) -> list[attachments.Upload]:
     return [attachments.Upload(f.filename or "", f.read(), f.mimetype or None)
             for f in request.files.getlist(name) if f and (f.filename or "")]
@@ -251,13 +256,12 @@ def _uploads(name: str) -> list[attachments.Upload]:
 def complete(task_id: str):  # type: ignore[no-untyped-def]
     task, schema = tasks.task_form(ctx(), actor(), task_id)
     data = formfields.parse(schema or {}, request.form)
-    try:
-        # Scans first, in their own transaction: a form returned with errors keeps them.
-        attachments.attach(ctx(), actor(), task.case_id, _uploads("attachments"), task_id=task_id)
-        step = tasks.complete_task(ctx(), actor(), task_id, data)
+    uploads = _uploads("attachments")
+    try:  # the scans are stored with the step, or not at all
+        step = tasks.complete_task(ctx(), actor(), task_id, data, uploads)
     except Invalid as exc:
         return _task_page(task_id, data=data, errors=localized_fields(exc), message=localized_message(exc),
-                          status=422)
+                          status=422, files_dropped=bool(uploads))
     flash(_("Done: «%(name)s».", name=task.name), "info")
     following = [t for t in step.open_tasks if tasks.may_act(actor(), t, tasks._candidates(t))]
     if following:  # the next step is the same person's (e.g. the registrar's next check)
@@ -367,7 +371,8 @@ def register():  # type: ignore[no-untyped-def]
     app_schema = applications.application_schema(ctx(), process_id)
     errors: dict[str, str] = {}
     app_errors: dict[str, str] = {}
-    message = None
+    message = file_error = None
+    files_dropped = False
     applicant: dict[str, Any] = {}
     application: dict[str, Any] = {}
     if request.method == "POST" and process_id:
@@ -379,10 +384,12 @@ def register():  # type: ignore[no-untyped-def]
         data: dict[str, Any] = dict(application)
         if applicant or (schema and not student_id):
             data["applicant"] = applicant
-        try:
+        uploads = _uploads(FILES)
+        files_dropped = bool(uploads)
+        try:  # the case and its scans are registered together, or neither is
             case_id = cases.start_case(ctx(), me, cases.StartRequest(
                 process_id=process_id, channel=channel,
-                student_id=whole_number(student_id, "student_id"), data=data))
+                student_id=whole_number(student_id, "student_id"), data=data, uploads=uploads))
         except Invalid as exc:
             message = localized_message(exc)
             for name, reason in localized_fields(exc).items():
@@ -392,10 +399,11 @@ def register():  # type: ignore[no-untyped-def]
                     app_errors[name.removeprefix("data.")] = reason
                 elif name == "student_id":
                     continue  # the message asks for the student, whose list is the field
+                elif name == FILES:
+                    file_error = reason
                 else:
                     errors[name] = reason
         else:
-            attachments.attach(ctx(), me, case_id, _uploads("attachments"))
             flash(_("The application is registered: case № %(id)d.", id=case_id), "info")
             return redirect(url_for("staff.case_page", case_id=case_id))
     fields = formfields.fields_for(schema, applicant, lang(), errors) if schema else []
@@ -406,7 +414,8 @@ def register():  # type: ignore[no-untyped-def]
     return render_template("staff/register.html", processes=_process_choices(), process_id=process_id,
                            channel=channel, q=q, found=found, fields=fields, app_fields=app_fields,
                            needs_student=applications.needs_student(app_schema), message=message,
-                           errors=errors, student_id=form.get("student_id", "")), status
+                           errors=errors, student_id=form.get("student_id", ""), file_error=file_error,
+                           files_dropped=files_dropped), status
 
 
 

@@ -119,10 +119,15 @@ def test_a_bad_application_without_a_student_names_both(client, ctx, env):
     assert set(r.json["fields"]) == {"data.copies", "student_id"}
 
 
-def test_start_data_the_form_does_not_declare_passes_through(client, ctx, env):
+def test_start_data_the_form_does_not_declare_is_refused(client, ctx, env):
+    """Only what the application form declares is registered: a key it does not name (a
+    portal's note, a megabyte of junk) is refused naming it, and nothing is stored."""
     r = _start(client, env, "cert_study", {"copies": 2, "note_from_portal": "заявка №77"})
-    assert r.status_code == 201, r.json
-    assert case_view(client, env["h"], r.json["id"])["data"]["note_from_portal"] == "заявка №77"
+    assert r.status_code == 422, r.json
+    assert r.json["fields"] == {
+        "data.note_from_portal": "Неизвестное поле: его нет в заявлении этой процедуры"}
+    assert _start(client, env, "cert_study", {"copies": 2, "purpose": "по месту требования"}
+                  ).status_code == 201
 
 
 def test_a_triggered_deregistration_needs_no_application(client, ctx, env):

@@ -284,7 +284,7 @@ def test_attachments_are_checked_and_kept(app, ctx, client, deployed):
     assert "допустимы PDF" in registrar.get(r.headers["Location"].split("#")[0])
     r = registrar.post(f"/app/cases/{case_id}/attachments",
                        {"attachments": [(io.BytesIO(b"%PDF-1.4 a"), "паспорт.pdf"),
-                                        (io.BytesIO(b"\x89PNG b"), "../../etc/passwd.png")]},
+                                        (io.BytesIO(b"\x89PNG\r\n\x1a\n b"), "../../etc/passwd.png")]},
                        content_type="multipart/form-data")
     page = registrar.get(f"/app/cases/{case_id}")
     ids = re.findall(r'href="/app/attachments/(\d+)">([^<]+)<', page)

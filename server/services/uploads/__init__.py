@@ -1,2 +1,2 @@
-"""Reading what people upload (lists of students as CSV/XLSX) within limits the file cannot
-raise: see spreadsheets.py."""
+"""Reading what people upload within limits the file cannot raise: lists of students as
+CSV/XLSX (spreadsheets.py) and scanned documents judged by their content and size (scans.py)."""
