@@ -25,7 +25,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from server.services.context import RESERVED_DATA_KEYS, AppContext
+from server.domain.case_data import RESERVED_DATA_KEYS
+from server.services.context import AppContext
 from server.services.errors import Invalid, tr
 from server.services.forms import validate_submission
 
