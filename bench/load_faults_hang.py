@@ -79,7 +79,7 @@ def _stuck_case(cluster: Cluster) -> tuple[int, int]:
     """An approval case and the probe job that locks it and sleeps an hour."""
     from server.bootstrap import build_context
     from server.config import Settings
-    from server.services import operations
+    from server.services.background import operations
 
     model = cluster.models["approval"]
     status, body, _ = _http(cluster.port, "POST", "/api/v1/cases", cluster.tokens["registrar"],

@@ -1,4 +1,8 @@
-"""The `regoffice` command."""
+"""The `regoffice` command.
+
+Each command imports the services it uses when it runs: `regoffice --help` or `regoffice
+status` should not pay for loading the whole server (the engine, documents, reports).
+"""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 def deploy(path: Path | None) -> None:
     """Deploy a BPMN/DMN file or a folder of models (default: workflows/)."""
-    from server.services import deployments
+    from server.services.procedures import deployments
 
     ctx = _ctx()
     target = path or ctx.settings.workflows_dir
@@ -73,7 +77,7 @@ def deploy(path: Path | None) -> None:
 @main.command()
 def check() -> None:
     """Validate every model, form and template together; exit 1 on any problem."""
-    from server.services.checks import check_all
+    from server.services.procedures.checks import check_all
 
     problems = check_all(build_context(Settings.from_env(), database=False))
     for line in problems:
@@ -93,7 +97,7 @@ def serve(host: str, port: int) -> None:
 
     settings = Settings.from_env()
     if settings.auto_deploy:  # the models in workflows/ (unchanged files make no new version)
-        from server.services import deployments
+        from server.services.procedures import deployments
 
         try:
             deployments.deploy_folder(build_context(settings), Actor.system(), settings.workflows_dir)
@@ -112,8 +116,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Migrate, deploy workflows/, load demo users, students and cases, then serve."""
     from server import demo as demo_data
     from server.migrate import upgrade
-    from server.services import deployments
-    from server.services.users import create_token
+    from server.services.people.users import create_token
+    from server.services.procedures import deployments
 
     ctx = _ctx()
     upgrade(ctx.settings.database_url)
@@ -154,7 +158,7 @@ def users() -> None:
 def users_create(username: str, full_name: str, roles: tuple[str, ...], faculty: str | None,
                  email: str | None, password: str | None) -> None:
     """Create a user with one or more roles."""
-    from server.services.users import NewUser, create_user
+    from server.services.people.users import NewUser, create_user
 
     if password is None and sys.stdin.isatty():
         password = click.prompt("Пароль", hide_input=True, confirmation_prompt=True)
@@ -171,7 +175,7 @@ def users_create(username: str, full_name: str, roles: tuple[str, ...], faculty:
 @click.option("--name", default="cli")
 def users_token(username: str, name: str) -> None:
     """Create an API token (printed once; only its hash is stored)."""
-    from server.services.users import create_token
+    from server.services.people.users import create_token
 
     try:
         click.echo(create_token(_ctx(), username, name))
@@ -189,7 +193,7 @@ def students() -> None:
 @click.option("--dry-run", is_flag=True)
 def students_import(path: Path, dry_run: bool) -> None:
     """Import students from a CSV or XLSX export (upsert by ИИН)."""
-    from server.services.students import import_students
+    from server.services.students.imports import import_students
 
     try:
         result = import_students(_ctx(), path, dry_run=dry_run)
@@ -215,7 +219,7 @@ def drain() -> None:
               help="First enqueue a diagnostics job that fails N times, then succeeds.")
 def status(as_json: bool, strict: bool, probe: int | None) -> None:
     """Background work: queue, oldest job, next timers, incidents, worker heartbeat."""
-    from server.services import operations
+    from server.services.background import operations
 
     ctx = _ctx()
     job_id = None
@@ -252,7 +256,7 @@ def incidents() -> None:
 @incidents.command("list")
 def incidents_list() -> None:
     """Open incidents."""
-    from server.services import operations
+    from server.services.background import operations
 
     items = operations.list_incidents(_ctx())
     for i in items:
@@ -264,7 +268,7 @@ def incidents_list() -> None:
 @click.argument("job_id", type=int)
 def incidents_retry(job_id: int) -> None:
     """Run a failed job again."""
-    from server.services import operations
+    from server.services.background import operations
 
     try:
         job = operations.retry_job(_ctx(), Actor.system(), job_id)
@@ -279,7 +283,7 @@ def incidents_retry(job_id: int) -> None:
 @click.option("--reason", required=True, help="Why the job is given up (recorded in the history).")
 def incidents_skip(job_id: int, reason: str) -> None:
     """Give a failed job up; a waiting step of its case completes as skipped."""
-    from server.services import operations
+    from server.services.background import operations
 
     try:
         job = operations.skip_job(_ctx(), Actor.system(), job_id, reason)
@@ -350,7 +354,8 @@ def _as_json(data: Any) -> str:
 @click.option("--store", is_flag=True, help="Store the month's report (once) before printing it.")
 def report_public_services(month: str, fmt: str, out: Path | None, live: bool, store: bool) -> None:
     """The public-service report for a month (the stored snapshot when there is one)."""
-    from server.services import reports, reports_export
+    from server.services.reports import export as reports_export
+    from server.services.reports import public_services as reports
 
     if fmt != "json" and out is None:
         raise click.UsageError("для xlsx и docx укажите --out FILE")
@@ -381,7 +386,9 @@ def report_public_services(month: str, fmt: str, out: Path | None, live: bool, s
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def report_contingent(first: Any, last: Any, fmt: str, out: Path | None) -> None:
     """Contingent movement from the issued orders for a period."""
-    from server.services import report_stats, reports, reports_export
+    from server.services.reports import export as reports_export
+    from server.services.reports import public_services as reports
+    from server.services.reports import statistics as report_stats
 
     if fmt != "json" and out is None:
         raise click.UsageError("для xlsx укажите --out FILE")
@@ -403,7 +410,8 @@ def report_contingent(first: Any, last: Any, fmt: str, out: Path | None) -> None
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def report_dashboard(chart: str | None, out: Path | None) -> None:
     """The dashboard's figures (JSON) or one of its charts (SVG)."""
-    from server.services import charts, report_stats
+    from server.services.reports import charts
+    from server.services.reports import statistics as report_stats
 
     ctx = _ctx()
     data = _pipeline("Панель показателей", [

@@ -11,7 +11,8 @@ from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.db import utcnow
 from server.downloads import send_bytes
-from server.services import military, registers
+from server.services.documents import registers
+from server.services.students import military
 
 registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
 

@@ -13,8 +13,11 @@ from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.downloads import send_bytes
-from server.services import charts, report_stats, reports, reports_export
 from server.services.errors import Invalid, NotFound, tr
+from server.services.reports import charts
+from server.services.reports import export as reports_export
+from server.services.reports import public_services as reports
+from server.services.reports import statistics as report_stats
 
 reports_bp = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports", tag="reports")
 FILES = {"xlsx": reports_export.XLSX, "docx": reports_export.DOCX}

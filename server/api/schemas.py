@@ -10,7 +10,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from server.db import DB_INT_MAX
 from server.domain.calendar import CHANNELS
-from server.services.filters import FIRST_YEAR, LAST_YEAR
+from server.services.cases.filters import FIRST_YEAR, LAST_YEAR
 
 # Dates a query may name (a typo like 0001-01-01 is refused instead of overflowing).
 DATE_RANGE = Range(date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))

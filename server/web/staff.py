@@ -16,21 +16,18 @@ from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS, ROLES, TASK_SUPERV
 from server.db import DB_INT_MAX, utcnow
 from server.downloads import send_bytes
 from server.request_guard import int_param, page_param, whole_number
-from server.services import (
-    applications,
-    attachments,
-    cases,
-    documents_read,
-    inbox,
-    registers,
-    staff,
-    students,
-    tasks,
-)
-from server.services.deployments import list_definitions
+from server.services.cases import applications, attachments
+from server.services.cases import lifecycle as cases
+from server.services.documents import downloads as documents_read
+from server.services.documents import registers
 from server.services.errors import Invalid
-from server.services.signin.throttle import SignInFailed, sign_in
-from server.services.users import display_names
+from server.services.people import administration as staff
+from server.services.people.throttle import SignInFailed, sign_in
+from server.services.people.users import display_names
+from server.services.procedures.deployments import list_definitions
+from server.services.students import imports as students
+from server.services.tasks import human_tasks as tasks
+from server.services.tasks import inbox
 from server.web import formfields
 from server.web.i18n import LANGUAGES, lang, localized, localized_fields, localized_message
 from server.web.session import (
@@ -263,7 +260,7 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
         return _task_page(task_id, data=data, errors=localized_fields(exc), message=localized_message(exc),
                           status=422, files_dropped=bool(uploads))
     flash(_("Done: «%(name)s».", name=task.name), "info")
-    following = [t for t in step.open_tasks if tasks.may_act(actor(), t, tasks._candidates(t))]
+    following = [t for t in step.open_tasks if tasks.may_take(actor(), t)]
     if following:  # the next step is the same person's (e.g. the registrar's next check)
         return redirect(url_for("staff.task_page", task_id=following[0].id))
     return redirect(url_for("staff.case_page", case_id=step.case.id))

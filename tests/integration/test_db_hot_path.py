@@ -14,8 +14,8 @@ from sqlalchemy import insert, select
 from server.db import WAL_BACKSTOP_PAGES, Base, Database
 from server.db_direct import DirectStatement
 from server.models import AuditEvent, Faculty
+from server.services.cases.steps import AUDIT_COLUMNS, INSERT_AUDIT
 from server.services.context import AppContext
-from server.services.steps import AUDIT_COLUMNS, INSERT_AUDIT
 
 
 def _audit_row(kind: str, payload: dict, at: datetime) -> dict:
@@ -95,7 +95,9 @@ def test_a_started_case_is_the_row_in_the_database(ctx: AppContext, people: dict
     flush, and the next step's version check starts from the stored version."""
     from server.auth import Actor
     from server.models import Case
-    from server.services import cases, deployments, tasks
+    from server.services.cases import lifecycle as cases
+    from server.services.procedures import deployments
+    from server.services.tasks import human_tasks as tasks
     from tests.conftest import FIXTURES
 
     deployments.deploy_file(ctx, Actor.system(), "approval.bpmn", (FIXTURES / "approval.bpmn").read_bytes())
