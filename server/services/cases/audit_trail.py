@@ -6,23 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
-from server.db_direct import DirectStatement
-from server.models import AuditEvent, Case
-
-# Built once (a statement's construction and cache key cost about as much as its execution).
-AUDIT_COLUMNS = ("case_id", "task_id", "actor_id", "kind", "payload", "at")
-INSERT_AUDIT = DirectStatement(insert(AuditEvent.__table__), AUDIT_COLUMNS)
+from server.hot_path import append_audit
+from server.models import Case
 
 
 def audit(session: Session, case: Case | None, actor: Actor | None, kind: str,
           payload: dict[str, Any] | None = None, task_id: str | None = None) -> None:
     """Append an audit event at once (a direct INSERT: no unit-of-work bookkeeping on the hot
     path; the case row exists already, and the ids keep the order of the calls)."""
-    INSERT_AUDIT.execute(session, {
+    append_audit(session, {
         "case_id": case.id if case else None, "task_id": task_id,
         "actor_id": actor.user_id if actor else None, "kind": kind, "payload": payload or {}, "at": utcnow()})

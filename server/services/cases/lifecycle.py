@@ -12,19 +12,16 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS
 from server.db import utcnow
-from server.db_direct import DirectStatement, insert_loaded
 from server.engine import EngineError, Instance
+from server.hot_path import case_records, insert_case
 from server.models import (
-    AuditEvent,
     BatchOrderItem,
     Case,
-    Document,
     Faculty,
     HumanTask,
     OutboxJob,
     ProcessDefinition,
     Student,
-    Timer,
 )
 from server.models.case import OPEN_STATUSES
 from server.services.cases.applications import check_declared, student_missing
@@ -32,7 +29,7 @@ from server.services.cases.filters import name_or_iin, within_days
 from server.services.cases.process_map import draw
 from server.services.cases.registration import StartRequest, check_start, validate_start
 from server.services.cases.scans import store_uploads
-from server.services.cases.steps import WAITING_TIMERS, CaseStep, audit, persist_step
+from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info, latest_definition_id
@@ -93,7 +90,7 @@ def register_case(ctx: AppContext, actor: Actor, req: StartRequest) -> CaseView:
         store_uploads(ctx, session, case, actor, checked.files)
         check_case_visible(actor, case)
         session.flush()  # the step's timers are pending in the session
-        return CaseView(case, instance.data, open_tasks, *_case_records(session, case.id), version)
+        return CaseView(case, instance.data, open_tasks, *case_records(session, case.id), version)
 
 
 def open_case(ctx: AppContext, session: Session, actor: Actor, req: StartRequest,
@@ -135,7 +132,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         created_by=actor.user_id, state="{}", serializer_version="",
         summary={"open_tasks": []},  # a new case has no task rows: the step need not look for any
     )
-    insert_loaded(session, case)
+    insert_case(session, case)
     data["case_id"] = case.id
     instance = ctx.new_instance(definition.bundle, data)
     audit(session, case, actor, "case_started",
@@ -241,7 +238,7 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
         if with_data:  # read from the stored state: a view needs no running workflow
             data = Instance.stored_data(definition.bundle, case.state)
         tasks = session.scalars(_OPEN_TASKS, {"case_id": case_id}).all()
-        history, docs, timers = _case_records(session, case_id)
+        history, docs, timers = case_records(session, case_id)
         incidents = session.scalars(_INCIDENTS, {"case_id": case_id}).all()
         return CaseView(case, data, list(tasks), history, docs, timers, definition.version,
                         list(incidents))
@@ -249,23 +246,8 @@ def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = T
 
 # Built once: every case view (GET /cases/<id>, and POST /cases's answer) runs them.
 _OPEN_TASKS = select(HumanTask).where(HumanTask.case_id == bindparam("case_id"), HumanTask.status == "open")
-# The trail, documents and timers of a view are read-only records read on the driver
-# (server/db_direct.py): ORM objects cost more than the reads themselves.
-_HISTORY = DirectStatement(select(AuditEvent.__table__).where(AuditEvent.case_id == bindparam("case_id"))
-                           .order_by(AuditEvent.id))
-_DOCUMENTS = DirectStatement(select(*(c for c in Document.__table__.columns if c.key != "content"))
-                             .where(Document.case_id == bindparam("case_id")).order_by(Document.id))
-_WAITING_TIMERS = DirectStatement(WAITING_TIMERS.order_by(Timer.id))
 _INCIDENTS = (select(OutboxJob).where(OutboxJob.case_id == bindparam("case_id"), OutboxJob.status == "failed")
               .order_by(OutboxJob.id))
-
-
-def _case_records(session: Session, case_id: int) -> tuple[list[Any], list[Any], list[Any]]:
-    """The case's audit trail, documents (without their files) and waiting timers, oldest
-    first, as records with the columns' names."""
-    key = {"case_id": case_id}
-    return (_HISTORY.records(session, key), _DOCUMENTS.records(session, key),
-            _WAITING_TIMERS.records(session, key))
 
 
 @dataclass

@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
-from server.db_direct import DirectStatement, column_keys, write_versioned
 from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
+from server.hot_path import WAITING_TIMERS, insert_tasks, write_case
 from server.models import Case, HumanTask, OutboxJob, Timer, User
-
-# re-exported: the trail's writers import them from here
-from server.services.cases.audit_trail import AUDIT_COLUMNS, INSERT_AUDIT, audit  # noqa: F401
+from server.services.cases.audit_trail import audit
 from server.services.cases.instructions import render_instructions
 from server.services.context import AppContext, StepCall
 
@@ -27,10 +25,7 @@ DEFAULT_TASK_ROLE = "registrar"
 CLOSED_BY_PERSON = ("cancelled", "withdrawn")
 
 # Built once (a statement's construction and cache key cost about as much as its execution).
-_TASK_COLUMNS = column_keys(HumanTask)
-_INSERT_TASKS = DirectStatement(insert(HumanTask.__table__), _TASK_COLUMNS)
 _JOB_BY_KEY = select(OutboxJob.id).where(OutboxJob.idempotency_key == bindparam("key"))
-WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
 
 
 def enqueue(session: Session, kind: str, key: str, case: Case | None,
@@ -58,7 +53,7 @@ def persist_step(ctx: AppContext, session: Session, case: Case, instance: Instan
                  calls: list[ServiceCall], actor: Actor) -> list[HumanTask]:
     """Write the step; return the task rows now open in the case (the next steps)."""
     rows = _apply_step(ctx, session, case, instance, calls, actor)
-    write_versioned(session, case)
+    write_case(session, case)
     return rows
 
 
@@ -135,7 +130,7 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         # Core INSERTs: the rows are written now and the objects returned stay out of the
         # session (nothing changes them later in this transaction), which spares the
         # unit of work most of a step's bookkeeping.
-        _INSERT_TASKS.execute(session, [_row_values(row) for row in new.values()])
+        insert_tasks(session, list(new.values()))
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
 
@@ -148,10 +143,6 @@ def _instructions(meta: dict[str, Any], instance: Instance, task_id: str) -> dic
         return {}
     data = instance.task_data(task_id)
     return {key: render_instructions(template, data) for key, template in templates.items()}
-
-
-def _row_values(row: HumanTask) -> dict[str, Any]:
-    return {key: getattr(row, key) for key in _TASK_COLUMNS}
 
 
 def _sync_timers(session: Session, case: Case, instance: Instance) -> None:

@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.auth.roles import DEPLOYERS, ROLES
-from server.db_direct import DirectStatement
 from server.engine import ModelError, ProcessBundle, compile_model, load_bundle
 from server.engine.errors import ModelIssue
 from server.engine.loader import SPIFF_NS, call_dependencies
 from server.engine.xmlsafe import parse_untrusted
+from server.hot_path import latest_definition_id as _latest_id
 from server.models import AuditEvent, ProcessDefinition
 from server.services.context import AppContext, OperatorRegistry, ParamCheck
 from server.services.errors import Forbidden, ModelRejected, NotFound, tr
@@ -201,17 +201,10 @@ def _bpmn_in_call_order(paths: list[Path]) -> list[Path]:
     return ordered
 
 
-# Read at every start: on the driver (server/db_direct.py).
-_LATEST_ID = DirectStatement(select(ProcessDefinition.id).where(
-    ProcessDefinition.process_id == bindparam("process_id"), ProcessDefinition.is_latest,
-    ProcessDefinition.kind == "bpmn"))
-
-
 def latest_definition_id(session: Session, process_id: str) -> int:
     """The id of the version new cases start on (only the id: the sources are read once per
     version, by `definition_info`)."""
-    rows = _LATEST_ID.rows(session, {"process_id": process_id})
-    found = rows[0][0] if rows else None
+    found = _latest_id(session, process_id)  # read at every start: on the driver
     if found is None:
         raise NotFound("Процесс «%(process_id)s» не развёрнут", {"process_id": tr("Неизвестный процесс")},
                        process_id=process_id)

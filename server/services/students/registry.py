@@ -30,8 +30,8 @@ from server.domain.registry import (
     status_label,
 )
 from server.engine import ServiceCall
+from server.hot_path import append_audit
 from server.models import Case, Faculty, Student, StudentChange
-from server.services.cases.steps import INSERT_AUDIT
 from server.services.context import AppContext
 from server.services.errors import Invalid, tr
 
@@ -94,7 +94,7 @@ class _Step:
 
     def flush_events(self) -> None:
         if self.events:
-            INSERT_AUDIT.execute(self.session, self.events)
+            append_audit(self.session, self.events)
 
     def apply(self, student: Student, values: dict[str, Any]) -> dict[str, Any]:
         """Set the values on the record; {field: {before, after}} of those that differ."""

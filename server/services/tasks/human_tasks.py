@@ -7,15 +7,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
-from server.db_direct import DirectStatement, attach_loaded, column_keys, write_versioned
 from server.engine import EngineError, TaskNotReady
+from server.hot_path import read_task_and_case, write_task
 from server.models import Case, HumanTask, User
 from server.services.cases.lifecycle import check_case_visible
 from server.services.cases.scans import Upload, check_uploads, store_uploads
@@ -44,15 +44,6 @@ def may_act(actor: Actor, task: HumanTask, candidates: list[str]) -> bool:
     return any(actor.may_take_role(role, task.faculty_id) for role in candidates)
 
 
-_TASK_KEYS = column_keys(HumanTask)
-_CASE_KEYS = column_keys(Case)
-_TASK_AND_CASE = (select(*HumanTask.__table__.columns, *Case.__table__.columns)
-                  .join_from(HumanTask, Case, Case.id == HumanTask.case_id)
-                  .where(HumanTask.id == bindparam("task_id")))
-_READ_TASK_AND_CASE = DirectStatement(_TASK_AND_CASE)
-_READ_TASK_AND_LOCK_CASE = DirectStatement(_TASK_AND_CASE.with_for_update(of=Case.__table__))
-
-
 def _load_task(session: Session, task_id: str) -> HumanTask:
     task = session.get(HumanTask, task_id)
     if task is None:
@@ -74,15 +65,11 @@ def _lock_task(ctx: AppContext, session: Session, task_id: str) -> tuple[HumanTa
     later writer gets a conflict (409) and the case is not touched twice.
 
     The row is read on the driver and the two objects put into the session as loaded
-    (server/db_direct.py): the ORM's query machinery cost more than the rest of the read."""
-    statement = _READ_TASK_AND_LOCK_CASE if ctx.db.is_postgres else _READ_TASK_AND_CASE
-    found = statement.rows(session, {"task_id": task_id})
-    if not found:
+    (server/hot_path.py)."""
+    found = read_task_and_case(session, task_id, lock_case=ctx.db.is_postgres)
+    if found is None:
         raise NotFound("Задача не найдена")
-    row, split = found[0], len(_TASK_KEYS)
-    task = attach_loaded(session, HumanTask, dict(zip(_TASK_KEYS, row[:split], strict=True)))
-    case = attach_loaded(session, Case, dict(zip(_CASE_KEYS, row[split:], strict=True)))
-    return task, case
+    return found
 
 
 def _check_visible(session: Session, actor: Actor, task: HumanTask) -> list[str]:
@@ -247,7 +234,7 @@ def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
     task.completed_by = actor.user_id
     task.assignee_id = task.assignee_id or actor.user_id
     with _conflict_if_stale():
-        write_versioned(session, task)
+        write_task(session, task)
 
 
 def _require_open(task: HumanTask) -> None:
