@@ -1,5 +1,5 @@
 """Server-rendered pages: the public check of an issued document at /verify/<code>, and the
-staff UI under /app (server/web/staff.py, server/web/admin.py)."""
+staff UI under /app (server/web/staff/, server/web/admin.py)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from sqlalchemy import insert, select
 
 from server.db import WAL_BACKSTOP_PAGES, Base, Database
 from server.db_direct import DirectStatement
-from server.models import AuditEvent, Faculty
 from server.hot_path import AUDIT_COLUMNS, INSERT_AUDIT
+from server.models import AuditEvent, Faculty
 from server.services.context import AppContext
 
 
@@ -239,11 +239,11 @@ def test_start_up_refuses_a_listener_or_onupdate_the_hot_path_would_skip(setting
         event.remove(Case, "before_update", stamp)
     event.listen(HumanTask.status, "set", stamp)
     try:
-        with pytest.raises(RuntimeError, match="HumanTask.status: set listener"):
+        with pytest.raises(RuntimeError, match=r"HumanTask\.status: set listener"):
             check_mappers()
     finally:
         event.remove(HumanTask.status, "set", stamp)
     column = Case.__table__.c.updated_at
     monkeypatch.setattr(column, "onupdate", object())
-    with pytest.raises(RuntimeError, match="Case.updated_at: onupdate"):
+    with pytest.raises(RuntimeError, match=r"Case\.updated_at: onupdate"):
         check_mappers()

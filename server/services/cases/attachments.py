@@ -4,7 +4,7 @@ one transaction); what may be attached and how much is checked by server/service
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, undefer
 
 from server.auth import Actor
 from server.models import Attachment, Case
@@ -43,8 +43,14 @@ def _visible_case(ctx: AppContext, actor: Actor, case_id: int) -> None:
 def list_attachments(ctx: AppContext, actor: Actor, case_id: int) -> list[Attachment]:
     _visible_case(ctx, actor, case_id)
     with ctx.db.read() as session:
-        return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id)
-                                    .order_by(Attachment.id)))
+        return attachments_in(session, case_id)
+
+
+def attachments_in(session: Session, case_id: int) -> list[Attachment]:
+    """A case's scans (without their content), oldest first; the caller checked the case is
+    visible."""
+    return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id)
+                                .order_by(Attachment.id)))
 
 
 def get_attachment(ctx: AppContext, actor: Actor, attachment_id: int) -> Attachment:

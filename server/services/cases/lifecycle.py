@@ -229,19 +229,25 @@ class CaseView:
 
 def get_case(ctx: AppContext, actor: Actor, case_id: int, *, with_data: bool = True) -> CaseView:
     with ctx.db.read() as session:
-        case = session.get(Case, case_id)
-        if case is None:
-            raise NotFound("Дело не найдено или недоступно вам")
-        check_case_visible(actor, case)
-        data: dict[str, Any] = {}
-        definition = definition_info(ctx, session, case.definition_id)
-        if with_data:  # read from the stored state: a view needs no running workflow
-            data = Instance.stored_data(definition.bundle, case.state)
-        tasks = session.scalars(_OPEN_TASKS, {"case_id": case_id}).all()
-        history, docs, timers = case_records(session, case_id)
-        incidents = session.scalars(_INCIDENTS, {"case_id": case_id}).all()
-        return CaseView(case, data, list(tasks), history, docs, timers, definition.version,
-                        list(incidents))
+        return case_view_in(ctx, session, actor, case_id, with_data=with_data)
+
+
+def case_view_in(ctx: AppContext, session: Session, actor: Actor, case_id: int, *,
+                 with_data: bool = True) -> CaseView:
+    """`get_case`, read in the caller's session."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Дело не найдено или недоступно вам")
+    check_case_visible(actor, case)
+    data: dict[str, Any] = {}
+    definition = definition_info(ctx, session, case.definition_id)
+    if with_data:  # read from the stored state: a view needs no running workflow
+        data = Instance.stored_data(definition.bundle, case.state)
+    tasks = session.scalars(_OPEN_TASKS, {"case_id": case_id}).all()
+    history, docs, timers = case_records(session, case_id)
+    incidents = session.scalars(_INCIDENTS, {"case_id": case_id}).all()
+    return CaseView(case, data, list(tasks), history, docs, timers, definition.version,
+                    list(incidents))
 
 
 # Built once: every case view (GET /cases/<id>, and POST /cases's answer) runs them.
@@ -343,10 +349,15 @@ def case_map(ctx: AppContext, actor: Actor, case_id: int) -> Any:
         if case is None:
             raise NotFound("Дело не найдено или недоступно вам")
         check_case_visible(actor, case)
-        definition = session.get(ProcessDefinition, case.definition_id)
-        info = definition_info(ctx, session, case.definition_id)
-        instance = ctx.restore_instance(info.bundle, case.state)
-        done = instance.completed_path()
-        current = [] if instance.completed else instance.current_ids()
-        xml = definition.sources.get(definition.filename) or next(iter(definition.sources.values()))
-        return draw(xml, done, current, title=definition.name)
+        return case_map_in(ctx, session, case)
+
+
+def case_map_in(ctx: AppContext, session: Session, case: Case) -> Any:
+    """`case_map` of a case the caller read (and checked) in its session."""
+    definition = session.get(ProcessDefinition, case.definition_id)
+    info = definition_info(ctx, session, case.definition_id)
+    instance = ctx.restore_instance(info.bundle, case.state)
+    done = instance.completed_path()
+    current = [] if instance.completed else instance.current_ids()
+    xml = definition.sources.get(definition.filename) or next(iter(definition.sources.values()))
+    return draw(xml, done, current, title=definition.name)

@@ -34,7 +34,11 @@ def list_users(ctx: AppContext, actor: Actor) -> list[User]:
 
 def list_faculties(ctx: AppContext) -> list[Faculty]:
     with ctx.db.read() as session:
-        return list(session.scalars(select(Faculty).order_by(Faculty.code)).all())
+        return faculties_in(session)
+
+
+def faculties_in(session: Session) -> list[Faculty]:
+    return list(session.scalars(select(Faculty).order_by(Faculty.code)).all())
 
 
 @dataclass(frozen=True)

@@ -123,8 +123,13 @@ def set_active(ctx: AppContext, username: str, active: bool) -> None:
 
 def display_names(ctx: AppContext, user_ids: set[int | None]) -> dict[int, str]:
     """Full names of users, for the timeline and the inbox (who did what, who has a task)."""
+    with ctx.db.read() as session:
+        return names_in(session, user_ids)
+
+
+def names_in(session: Session, user_ids: set[int | None]) -> dict[int, str]:
+    """`display_names`, read in the caller's session."""
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    with ctx.db.read() as session:
-        return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())

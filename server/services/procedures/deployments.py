@@ -246,8 +246,12 @@ def definition_info(ctx: AppContext, session: Session, definition_id: int) -> De
 
 def list_definitions(ctx: AppContext, *, all_versions: bool = False) -> list[ProcessDefinition]:
     with ctx.db.read() as session:
-        query = select(ProcessDefinition).order_by(ProcessDefinition.process_id,
-                                                   ProcessDefinition.version.desc())
-        if not all_versions:
-            query = query.where(ProcessDefinition.is_latest)
-        return list(session.scalars(query).all())
+        return definitions_in(session, all_versions=all_versions)
+
+
+def definitions_in(session: Session, *, all_versions: bool = False) -> list[ProcessDefinition]:
+    query = select(ProcessDefinition).order_by(ProcessDefinition.process_id,
+                                               ProcessDefinition.version.desc())
+    if not all_versions:
+        query = query.where(ProcessDefinition.is_latest)
+    return list(session.scalars(query).all())

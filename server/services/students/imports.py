@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from server.domain.iin import InvalidIIN, iin_sex, validate_iin
 from server.domain.registry import CHOICES
@@ -117,8 +118,12 @@ def apply_values(student: Student, values: dict[str, Any], faculties: dict[str, 
 def search_students(ctx: AppContext, actor: Any, q: str, limit: int = 20) -> list[Student]:
     """Students by ИИН (prefix) or surname (case-insensitive prefix), for registering a case.
     A dean finds only the dean's own faculty."""
-    from sqlalchemy import func, or_
+    with ctx.db.read() as session:
+        return students_in(session, actor, q, limit)
 
+
+def students_in(session: Session, actor: Any, q: str, limit: int = 20) -> list[Student]:
+    """`search_students`, read in the caller's session."""
     q = (q or "").strip()
     if len(q) < 2:
         return []
@@ -131,8 +136,7 @@ def search_students(ctx: AppContext, actor: Any, q: str, limit: int = 20) -> lis
                               func.lower(Student.latin_name).startswith(prefix, autoescape=True)))
     if not actor.sees_all_cases():
         stmt = stmt.where(Student.faculty_id == actor.faculty_id)
-    with ctx.db.read() as session:
-        return list(session.scalars(stmt.order_by(Student.last_name, Student.first_name).limit(limit)))
+    return list(session.scalars(stmt.order_by(Student.last_name, Student.first_name).limit(limit)))
 
 
 @dataclass

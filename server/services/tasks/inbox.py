@@ -9,6 +9,7 @@ from datetime import date
 from functools import reduce
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, literal_column, or_, select, true
+from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.auth.roles import FACULTY_SCOPED_ROLES, TASK_SUPERVISORS
@@ -122,23 +123,32 @@ def count_query(ctx: AppContext, actor: Actor, query: InboxQuery) -> Select[tupl
 
 
 def list_tasks(ctx: AppContext, actor: Actor, query: InboxQuery) -> tuple[list[HumanTask], int]:
-    stmt = build_query(ctx, actor, query)
     with ctx.db.read() as session:
-        total = session.scalar(count_query(ctx, actor, query)) or 0
-        # Due first (earliest first), tasks without a due date last; the same order as
-        # (due_at IS NULL, due_at), written so that the (status, due_at) index yields it.
-        rows = session.scalars(
-            stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at)
-            .limit(max(1, min(query.limit, 500))).offset(max(0, query.offset))
-        ).all()
-        return list(rows), total
+        return tasks_in(ctx, session, actor, query)
+
+
+def tasks_in(ctx: AppContext, session: Session, actor: Actor,
+             query: InboxQuery) -> tuple[list[HumanTask], int]:
+    """A page of the inbox and how many tasks it has in all, read in the caller's session."""
+    total = session.scalar(count_query(ctx, actor, query)) or 0
+    # Due first (earliest first), tasks without a due date last; the same order as
+    # (due_at IS NULL, due_at), written so that the (status, due_at) index yields it.
+    rows = session.scalars(
+        build_query(ctx, actor, query).order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at)
+        .limit(max(1, min(query.limit, 500))).offset(max(0, query.offset))
+    ).all()
+    return list(rows), total
 
 
 def counts(ctx: AppContext, actor: Actor) -> dict[str, int]:
     """Counts per inbox tab (mine, group, overdue among mine and group)."""
     with ctx.db.read() as session:
-        result = {}
-        for tab, query in (("mine", InboxQuery(scope="mine")), ("group", InboxQuery(scope="group")),
-                           ("overdue", InboxQuery(scope="any", overdue=True))):
-            result[tab] = session.scalar(count_query(ctx, actor, query)) or 0
-        return result
+        return counts_in(ctx, session, actor)
+
+
+def counts_in(ctx: AppContext, session: Session, actor: Actor) -> dict[str, int]:
+    result = {}
+    for tab, query in (("mine", InboxQuery(scope="mine")), ("group", InboxQuery(scope="group")),
+                       ("overdue", InboxQuery(scope="any", overdue=True))):
+        result[tab] = session.scalar(count_query(ctx, actor, query)) or 0
+    return result
