@@ -196,6 +196,7 @@ def test_services_are_grouped_by_feature() -> None:
 def test_only_the_hot_path_runs_direct_statements() -> None:
     """server/db_direct.py skips ORM events and onupdate: it is used through server/hot_path.py,
     whose classes are checked at start-up, and nowhere else."""
-    users = sorted(module for module, path in MODULES.items()
-                   for target, _names, _line in _imports(module, path) if _resolve(target) == "server.db_direct")
+    users = sorted({module for module, path in MODULES.items()
+                    for target, _names, _line in _imports(module, path)
+                    if _resolve(target) == "server.db_direct"})
     assert users == ["server.hot_path"]
