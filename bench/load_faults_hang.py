@@ -231,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                            c=case_id)
         runaway_status = _scalar(url, "SELECT status FROM cases WHERE id = :c", c=runaway)
         runaway_error = _scalar(url, "SELECT payload::jsonb ->> 'error' FROM audit_events "
-                                "WHERE kind = 'incident' AND case_id = :c ORDER BY id LIMIT 1", c=runaway) or ""
+                                "WHERE kind = 'incident' AND case_id = :c ORDER BY id LIMIT 1",
+                                c=runaway) or ""
     print(f"\nload {elapsed:.0f} s; then {f'{drained:.1f} s' if drained is not None else 'timeout'} "
           f"until the other jobs were done and the stuck one failed")
     print(f"clients: {len(stats.created)} cases, {stats.completions} completions, "
