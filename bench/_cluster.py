@@ -274,8 +274,8 @@ class Cluster:
         from server.config import Settings
         from server.migrate import upgrade
         from server.models import Faculty, Student
-        from server.services.deployments import deploy_file
-        from server.services.users import NewUser, create_token, create_user
+        from server.services.people.users import NewUser, create_token, create_user
+        from server.services.procedures.deployments import deploy_file
 
         self.db_name, self.url = create_pg_database(self.opts.pg_url, "regoffice_load_")
         self.opts.log(f"database {self.db_name} on {self.url.split('@')[-1].rsplit('/', 1)[0]}")

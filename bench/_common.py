@@ -68,8 +68,8 @@ class Model:
 
 
 def _form_answers(ctx: Any, folder: str) -> dict[str, dict[str, Any]]:
-    from server.services.form_samples import answer_for
-    from server.services.forms import FormRegistry
+    from server.services.tasks.form_samples import answer_for
+    from server.services.tasks.forms import FormRegistry
 
     registry = FormRegistry(ctx.settings.forms_dir)
     answers = {}

@@ -46,9 +46,11 @@ from server.documents.contexts import BUILDERS, university  # noqa: E402
 from server.domain.iin import make_iin  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.models import Document, HumanTask, User  # noqa: E402
-from server.services import cases, deployments, tasks  # noqa: E402
+from server.services.cases import lifecycle as cases  # noqa: E402
 from server.services.context import AppContext  # noqa: E402
-from server.services.users import NewUser, create_user  # noqa: E402
+from server.services.people.users import NewUser, create_user  # noqa: E402
+from server.services.procedures import deployments  # noqa: E402
+from server.services.tasks import human_tasks as tasks  # noqa: E402
 
 TEMPLATE = ROOT / "templates" / "order_transfer_in_ru.docx"
 

@@ -84,7 +84,7 @@ from server.engine.loader import RegofficeSpiffParser  # noqa: E402
 from server.engine.scripting import CaseScriptEngine, RegofficeServiceTask  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.services.context import AppContext  # noqa: E402
-from server.services.forms import FormRegistry  # noqa: E402
+from server.services.tasks.forms import FormRegistry  # noqa: E402
 
 FINAL_STATUSES = ("completed", "rejected", "cancelled", "withdrawn")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -439,8 +439,8 @@ class Env:
 
 def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "server") -> Env:
     from server.models import Faculty
-    from server.services.deployments import deploy_file
-    from server.services.users import NewUser, actor_for_user, create_token, create_user
+    from server.services.people.users import NewUser, actor_for_user, create_token, create_user
+    from server.services.procedures.deployments import deploy_file
 
     tmp = Path(tempfile.mkdtemp(prefix=f"regoffice-bench-{db}-"))
     drop = None
@@ -554,7 +554,8 @@ class ServiceDriver:
 
     def case_c(self, rec: CaseRec) -> None:
         from server.jobs.inprocess import drain
-        from server.services import cases, tasks
+        from server.services.cases import lifecycle as cases
+        from server.services.tasks import human_tasks as tasks
 
         ctx, env = self.ctx, self.env
         started = cases.start_case_step(ctx, env.actors["registrar"],
@@ -1039,7 +1040,7 @@ def run_db_modes(env: Env, model: Model, modes: set[str], args: argparse.Namespa
         # Tasks without a candidate role: only Actor.system() may complete them, every user gets
         # 403. Deploy the same model with one lane "Registrar" (-> role registrar) so that real
         # users complete it, in-process and over HTTP.
-        from server.services.deployments import deploy_file
+        from server.services.procedures.deployments import deploy_file
 
         lane = " [lane]"
         filename, content = model.files[-1]

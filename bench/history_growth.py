@@ -48,8 +48,10 @@ from server.config import ROOT, Settings  # noqa: E402
 from server.engine import compaction  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.models import Case, HumanTask  # noqa: E402
-from server.services import cases, deployments, tasks  # noqa: E402
+from server.services.cases import lifecycle as cases  # noqa: E402
 from server.services.context import AppContext  # noqa: E402
+from server.services.procedures import deployments  # noqa: E402
+from server.services.tasks import human_tasks as tasks  # noqa: E402
 
 LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

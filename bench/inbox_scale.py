@@ -61,9 +61,10 @@ from server.config import ROOT, Settings, normalize_database_url  # noqa: E402
 from server.domain.iin import make_iin  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
 from server.models import Faculty, Student  # noqa: E402
-from server.services import deployments, inbox  # noqa: E402
 from server.services.context import AppContext  # noqa: E402
-from server.services.users import NewUser, actor_for_user, create_user  # noqa: E402
+from server.services.people.users import NewUser, actor_for_user, create_user  # noqa: E402
+from server.services.procedures import deployments  # noqa: E402
+from server.services.tasks import inbox  # noqa: E402
 from server.web.staff import PAGE  # noqa: E402
 
 TARGET_P95_MS = 20.0

@@ -6,8 +6,12 @@ Celery worker is SIGKILLed (its whole process group) and started again at once.
 
     python bench/load_faults_hang.py [--clients 4] [--duration 60] [--hard-limit 3] [--json F]
 
+Beside it a real model whose script, after a two-second timer, loops forever (`while True: pass`)
+runs on the worker: the script budget ends it.
+
 It shows, each as PASS/FAIL: a cancel request on the stuck case answers 409 within the lock
-timeout instead of hanging; the other cases' document jobs all finish; the killed worker is found
+timeout instead of hanging; the looping script ends as an incident naming its element while the
+worker goes on; the other cases' document jobs all finish; the killed worker is found
 dead by its heartbeat and its jobs are sent again within seconds (the lease stays at the 300 s
 production default); the stuck job is killed at every attempt and ends as an incident; no 5xx.
 Exit 1 on any FAIL.
@@ -79,7 +83,7 @@ def _stuck_case(cluster: Cluster) -> tuple[int, int]:
     """An approval case and the probe job that locks it and sleeps an hour."""
     from server.bootstrap import build_context
     from server.config import Settings
-    from server.services import operations
+    from server.services.background import operations
 
     model = cluster.models["approval"]
     status, body, _ = _http(cluster.port, "POST", "/api/v1/cases", cluster.tokens["registrar"],
@@ -93,6 +97,53 @@ def _stuck_case(cluster: Cluster) -> tuple[int, int]:
         return body["id"], operations.enqueue_probe(ctx, None, 0, sleep_seconds=3600, case_id=body["id"])
     finally:
         ctx.db.dispose()
+
+
+RUNAWAY = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                  id="Definitions_bench_runaway" targetNamespace="http://example.edu/regoffice/bench">
+  <bpmn:process id="bench_runaway" name="Бесконечный скрипт после таймера (стенд)" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="wait" name="Пауза 2 секунды">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="ted">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT2S"</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:scriptTask id="runaway" name="Цикл без конца">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>while True:
+    pass</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="runaway" />
+    <bpmn:sequenceFlow id="f3" sourceRef="runaway" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def _runaway_case(cluster: Cluster) -> int:
+    """A case of a model whose script loops forever once its two-second timer fires."""
+    from server.auth import Actor
+    from server.bootstrap import build_context
+    from server.config import Settings
+    from server.services.procedures.deployments import deploy_file
+
+    settings = Settings(instance_dir=cluster.tmp / "instance", database_url=cluster.url,
+                        secret_key="bench", workflows_dir=REPO / "workflows", forms_dir=REPO / "forms",
+                        templates_dir=REPO / "templates", config_dir=REPO / "config", background="none")
+    ctx = build_context(settings)
+    try:
+        deploy_file(ctx, Actor.system(), "bench_runaway.bpmn", RUNAWAY)
+    finally:
+        ctx.db.dispose()
+    status, body, _ = _http(cluster.port, "POST", "/api/v1/cases", cluster.tokens["registrar"],
+                            {"process_id": "bench_runaway"})
+    assert status == 201, body
+    return int(body["id"])
 
 
 def _wait(predicate: Any, timeout: float) -> float | None:
@@ -128,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster.start_all()
         url = cluster.url
         case_id, stuck = _stuck_case(cluster)
+        runaway = _runaway_case(cluster)
         job = "SELECT {} FROM outbox_jobs WHERE id = :id"
         print(f"gunicorn 2×2 on 127.0.0.1:{cluster.port}, worker --concurrency 2 + beat; hard limit "
               f"{args.hard_limit} s, soft limit {args.soft_limit or 'off'}, lock timeout {LOCK_MS} ms, lease "
@@ -177,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         error = _scalar(url, job.format("last_error"), id=stuck) or ""
         incident = _scalar(url, "SELECT count(*) FROM audit_events WHERE kind = 'incident' AND case_id = :c",
                            c=case_id)
+        runaway_status = _scalar(url, "SELECT status FROM cases WHERE id = :c", c=runaway)
+        runaway_error = _scalar(url, "SELECT payload::jsonb ->> 'error' FROM audit_events "
+                                "WHERE kind = 'incident' AND case_id = :c ORDER BY id LIMIT 1",
+                                c=runaway) or ""
     print(f"\nload {elapsed:.0f} s; then {f'{drained:.1f} s' if drained is not None else 'timeout'} "
           f"until the other jobs were done and the stuck one failed")
     print(f"clients: {len(stats.created)} cases, {stats.completions} completions, "
@@ -184,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"document jobs of the other cases: {docs_done} done, {docs_left} not done")
     print(f"stuck job: {stuck_status} after {attempts} attempts, incident events {incident}; last error: "
           f"{error.splitlines()[0][:160] if error else '-'}")
+    print(f"looping script: case {runaway} {runaway_status}; {runaway_error[:160] or 'no incident'}")
+    checks["the looping script ends as an incident naming its element"] = (
+        runaway_status == "error" and "runaway" in runaway_error, f"{runaway_status}: {runaway_error[:80]}")
     checks["other cases' document jobs all done"] = (docs_done > 0 and docs_left == 0,
                                                      f"{docs_done} done, {docs_left} left")
     checks["the stuck job ends as an incident"] = (stuck_status == "failed" and incident >= 1,
@@ -199,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                            "cases": len(stats.created), "completions": stats.completions,
                            "statuses": dict(stats.statuses), "docs_done": docs_done, "docs_left": docs_left,
                            "stuck": {"status": stuck_status, "attempts": attempts, "error": error},
+                           "runaway": {"status": runaway_status, "error": runaway_error},
                            "checks": {k: {"ok": ok, "detail": d} for k, (ok, d) in checks.items()},
                            "all_pass": all(ok for ok, _ in checks.values())})
     return 0 if all(ok for ok, _ in checks.values()) else 1

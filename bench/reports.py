@@ -41,8 +41,11 @@ from server.auth import Actor
 from server.bootstrap import build_context
 from server.config import ROOT, Settings
 from server.migrate import upgrade
-from server.services import deployments, report_stats, reports, reports_export
 from server.services.context import AppContext
+from server.services.procedures import deployments
+from server.services.reports import export as reports_export
+from server.services.reports import public_services as reports
+from server.services.reports import statistics as report_stats
 
 PROCESSES = ("transfer_in", "transfer_internal", "reinstatement", "academic_leave", "cert_incomplete",
              "duplicate", "cert_study", "expulsion")

@@ -21,13 +21,17 @@ from server.api.report_routes import reports_bp
 from server.bootstrap import build_context
 from server.config import Settings
 from server.db import DATABASE_ERRORS, DB_INT_MAX, is_busy_error, is_timeout_error
+from server.jobs.inprocess import InProcessDispatcher
 from server.request_guard import init_guard
 from server.services import errors as domain
+from server.services.background.heartbeat import worker_health
 from server.services.context import AppContext
 from server.services.errors import tr
+from server.services.people.users import actor_for_token
 from server.too_large import register_too_large
 from server.web import html_error, init_web, is_staff_page, public_bp
 from server.web.i18n import api_error_body, localized, localized_message
+from server.web.session import current_actor
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +102,6 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     register_too_large(app, settings)
     _register_health(app, ctx)
     if background if background is not None else settings.background == "inprocess":
-        from server.jobs.inprocess import InProcessDispatcher
-
         dispatcher = InProcessDispatcher(ctx)
         dispatcher.start()
         app.extensions["regoffice.dispatcher"] = dispatcher
@@ -258,8 +260,6 @@ def _register_health(app: APIFlask, ctx: AppContext) -> None:
     @app.get("/healthz/worker")
     @app.doc(hide=True)
     def healthz_worker():  # type: ignore[no-untyped-def]
-        from server.services.heartbeat import worker_health
-
         try:
             health = worker_health(ctx)
         except Exception as exc:
@@ -281,12 +281,8 @@ def _admin_asks(ctx: AppContext) -> bool:
     try:
         header = request.headers.get("Authorization", "")
         if header.lower().startswith("bearer "):
-            from server.services.users import actor_for_token
-
             actor = actor_for_token(ctx, header[7:].strip())
         else:
-            from server.web.session import current_actor
-
             actor = current_actor()
     except Exception:
         return False

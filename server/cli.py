@@ -1,31 +1,25 @@
-"""The `regoffice` command."""
+"""The `regoffice` command.
+
+Each command imports the services it uses when it runs: `regoffice --help` or `regoffice
+status` should not pay for loading the whole server (the engine, documents, reports).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from server.auth import Actor
 from server.bootstrap import build_context
+from server.cli_common import ctx as _ctx
+from server.cli_common import fail as _fail
+from server.cli_common import json_default as _json_default
+from server.cli_reports import report
 from server.config import Settings
-from server.services.context import AppContext
 from server.services.errors import DomainError
-
-
-def _ctx() -> AppContext:
-    return build_context(Settings.from_env())
-
-
-def _fail(exc: DomainError) -> None:
-    click.secho(f"Ошибка: {exc.message}", fg="red", err=True)
-    for field, reason in exc.fields.items():
-        click.secho(f"  {field}: {reason}", fg="red", err=True)
-    sys.exit(2)
 
 
 @click.group()
@@ -53,7 +47,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 def deploy(path: Path | None) -> None:
     """Deploy a BPMN/DMN file or a folder of models (default: workflows/)."""
-    from server.services import deployments
+    from server.services.procedures import deployments
 
     ctx = _ctx()
     target = path or ctx.settings.workflows_dir
@@ -73,7 +67,7 @@ def deploy(path: Path | None) -> None:
 @main.command()
 def check() -> None:
     """Validate every model, form and template together; exit 1 on any problem."""
-    from server.services.checks import check_all
+    from server.services.procedures.checks import check_all
 
     problems = check_all(build_context(Settings.from_env(), database=False))
     for line in problems:
@@ -93,7 +87,7 @@ def serve(host: str, port: int) -> None:
 
     settings = Settings.from_env()
     if settings.auto_deploy:  # the models in workflows/ (unchanged files make no new version)
-        from server.services import deployments
+        from server.services.procedures import deployments
 
         try:
             deployments.deploy_folder(build_context(settings), Actor.system(), settings.workflows_dir)
@@ -112,8 +106,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Migrate, deploy workflows/, load demo users, students and cases, then serve."""
     from server import demo as demo_data
     from server.migrate import upgrade
-    from server.services import deployments
-    from server.services.users import create_token
+    from server.services.people.users import create_token
+    from server.services.procedures import deployments
 
     ctx = _ctx()
     upgrade(ctx.settings.database_url)
@@ -154,7 +148,7 @@ def users() -> None:
 def users_create(username: str, full_name: str, roles: tuple[str, ...], faculty: str | None,
                  email: str | None, password: str | None) -> None:
     """Create a user with one or more roles."""
-    from server.services.users import NewUser, create_user
+    from server.services.people.users import NewUser, create_user
 
     if password is None and sys.stdin.isatty():
         password = click.prompt("Пароль", hide_input=True, confirmation_prompt=True)
@@ -171,7 +165,7 @@ def users_create(username: str, full_name: str, roles: tuple[str, ...], faculty:
 @click.option("--name", default="cli")
 def users_token(username: str, name: str) -> None:
     """Create an API token (printed once; only its hash is stored)."""
-    from server.services.users import create_token
+    from server.services.people.users import create_token
 
     try:
         click.echo(create_token(_ctx(), username, name))
@@ -189,7 +183,7 @@ def students() -> None:
 @click.option("--dry-run", is_flag=True)
 def students_import(path: Path, dry_run: bool) -> None:
     """Import students from a CSV or XLSX export (upsert by ИИН)."""
-    from server.services.students import import_students
+    from server.services.students.imports import import_students
 
     try:
         result = import_students(_ctx(), path, dry_run=dry_run)
@@ -215,7 +209,7 @@ def drain() -> None:
               help="First enqueue a diagnostics job that fails N times, then succeeds.")
 def status(as_json: bool, strict: bool, probe: int | None) -> None:
     """Background work: queue, oldest job, next timers, incidents, worker heartbeat."""
-    from server.services import operations
+    from server.services.background import operations
 
     ctx = _ctx()
     job_id = None
@@ -236,14 +230,6 @@ def status(as_json: bool, strict: bool, probe: int | None) -> None:
         sys.exit(1)
 
 
-def _json_default(value: object) -> str:
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 @main.group()
 def incidents() -> None:
     """Failed background jobs: list, retry, skip."""
@@ -252,7 +238,7 @@ def incidents() -> None:
 @incidents.command("list")
 def incidents_list() -> None:
     """Open incidents."""
-    from server.services import operations
+    from server.services.background import operations
 
     items = operations.list_incidents(_ctx())
     for i in items:
@@ -264,7 +250,7 @@ def incidents_list() -> None:
 @click.argument("job_id", type=int)
 def incidents_retry(job_id: int) -> None:
     """Run a failed job again."""
-    from server.services import operations
+    from server.services.background import operations
 
     try:
         job = operations.retry_job(_ctx(), Actor.system(), job_id)
@@ -279,7 +265,7 @@ def incidents_retry(job_id: int) -> None:
 @click.option("--reason", required=True, help="Why the job is given up (recorded in the history).")
 def incidents_skip(job_id: int, reason: str) -> None:
     """Give a failed job up; a waiting step of its case completes as skipped."""
-    from server.services import operations
+    from server.services.background import operations
 
     try:
         job = operations.skip_job(_ctx(), Actor.system(), job_id, reason)
@@ -310,106 +296,7 @@ def beat(schedule: str | None) -> None:
     celery.start(["beat", "--loglevel=INFO", "--schedule", path])
 
 
-@main.group()
-def report() -> None:
-    """Reports: the monthly public-service report, contingent movement, the dashboard."""
-
-
-def _pipeline(label: str, stages: list[tuple[str, Callable[[Any], Any]]]) -> Any:
-    """Run the stages in order under click's progress bar (on stderr), each given the previous
-    stage's result; return the last result."""
-    result: Any = None
-    with click.progressbar(stages, label=label, file=sys.stderr,
-                           item_show_func=lambda s: s[0] if s else None) as bar:
-        for _name, run in bar:
-            result = run(result)
-    return result
-
-
-def _write_report(data: bytes | str, out: Path | None) -> None:
-    if out is None:
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            click.echo(data)
-        return
-    out.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
-    click.echo(f"Записано: {out}", err=True)
-
-
-def _as_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
-
-
-@report.command("public-services")
-@click.option("--month", required=True, help="YYYY-MM")
-@click.option("--format", "fmt", type=click.Choice(["json", "xlsx", "docx"]), default="json")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output; required for xlsx/docx)")
-@click.option("--live", is_flag=True, help="Compute now even if the month's report is stored.")
-@click.option("--store", is_flag=True, help="Store the month's report (once) before printing it.")
-def report_public_services(month: str, fmt: str, out: Path | None, live: bool, store: bool) -> None:
-    """The public-service report for a month (the stored snapshot when there is one)."""
-    from server.services import reports, reports_export
-
-    if fmt != "json" and out is None:
-        raise click.UsageError("для xlsx и docx укажите --out FILE")
-    ctx, actor = _ctx(), Actor.system()
-    try:
-        period = reports.month_period(month)
-        if store:
-            stored = reports.store_public_services(ctx, actor, period)
-            click.echo(f"Отчёт за {stored.period}: {'сохранён' if stored.created else 'уже сохранён'} "
-                       f"(№ {stored.snapshot_id}, {stored.generated_at.astimezone(ctx.tz):%d.%m.%Y %H:%M})",
-                       err=True)
-        exporters: dict[str, Callable[[Any], Any]] = {
-            "json": _as_json, "xlsx": lambda r: reports_export.public_services_xlsx(ctx, r),
-            "docx": lambda r: reports_export.public_services_docx(ctx, r)}
-        data = _pipeline("Формирование отчёта", [
-            ("данные", lambda _: reports.public_services(ctx, actor, period, live=live)),
-            ("файл", exporters[fmt])])
-    except DomainError as exc:
-        _fail(exc)
-        return
-    _write_report(data, out)
-
-
-@report.command("contingent")
-@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--format", "fmt", type=click.Choice(["json", "xlsx"]), default="json")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def report_contingent(first: Any, last: Any, fmt: str, out: Path | None) -> None:
-    """Contingent movement from the issued orders for a period."""
-    from server.services import report_stats, reports, reports_export
-
-    if fmt != "json" and out is None:
-        raise click.UsageError("для xlsx укажите --out FILE")
-    ctx = _ctx()
-    try:
-        period = reports.range_period(first.date(), last.date())
-        data = _pipeline("Движение контингента", [
-            ("данные", lambda _: report_stats.contingent(ctx, Actor.system(), period)),
-            ("файл", _as_json if fmt == "json" else lambda r: reports_export.contingent_xlsx(ctx, r))])
-    except DomainError as exc:
-        _fail(exc)
-        return
-    _write_report(data, out)
-
-
-@report.command("dashboard")
-@click.option("--chart", type=click.Choice(["in_progress", "on_time_trend", "processing_time"]),
-              default=None, help="Print this chart as SVG instead of the JSON figures.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def report_dashboard(chart: str | None, out: Path | None) -> None:
-    """The dashboard's figures (JSON) or one of its charts (SVG)."""
-    from server.services import charts, report_stats
-
-    ctx = _ctx()
-    data = _pipeline("Панель показателей", [
-        ("данные", lambda _: report_stats.dashboard(ctx, Actor.system())),
-        ("вывод", charts.DASHBOARD_CHARTS[chart] if chart else _as_json)])
-    _write_report(data, out)
+main.add_command(report)
 
 
 if __name__ == "__main__":

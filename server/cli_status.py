@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from server.services.operations import OpsStatus
+from server.services.background.operations import OpsStatus
 
 STATUS_LABELS = {"pending": "ожидают", "sent": "отправлены исполнителю", "running": "выполняются",
                  "done": "выполнены", "failed": "с ошибкой", "skipped": "пропущены"}

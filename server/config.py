@@ -102,7 +102,7 @@ class Settings:
     # Served over HTTPS by a proxy: the session cookie is marked Secure and HSTS is sent.
     behind_tls: bool = False
     # Keys of the documents' verification codes, (key id, secret), the first one signs; empty:
-    # one key "s" from SECRET_KEY (server/services/verification.py).
+    # one key "s" from SECRET_KEY (server/services/documents/verification.py).
     verify_keys: tuple[tuple[str, str], ...] = ()
     # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (compose:
     # 1, its nginx); 0: the headers are ignored, a client could forge them.

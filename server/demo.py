@@ -13,11 +13,16 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.domain.iin import make_iin
+from server.jobs.inprocess import drain
 from server.models import Faculty, Student, User
-from server.services import cases, tasks
+from server.services.cases import lifecycle as cases
 from server.services.context import AppContext
 from server.services.errors import DomainError
-from server.services.users import NewUser, create_user
+from server.services.people.users import NewUser, create_user
+from server.services.procedures.deployments import list_definitions
+from server.services.students.contingent import ContingentList, start_contingent_order
+from server.services.tasks import human_tasks as tasks
+from server.services.tasks.form_samples import answer_for
 
 DEMO_PASSWORD = "demo12345"
 FACULTIES = [
@@ -100,8 +105,6 @@ SCENARIOS: list[tuple[int, dict[str, dict[str, Any]]]] = [
 
 def _demo_cases(ctx: AppContext) -> list[int]:
     """transfer_in cases in different states (the other procedures come with their models)."""
-    from server.services.deployments import list_definitions
-
     if not any(d.process_id == "transfer_in" for d in list_definitions(ctx)):
         return []
     registrar = _actor(ctx, "registrar")
@@ -133,9 +136,6 @@ def _applicant(n: int, last: str, first: str, middle: str | None, faculty: str, 
 def _advance(ctx: AppContext, case_id: int, steps: int, answers: dict[str, dict[str, Any]]) -> None:
     """Complete a demo case's open tasks (the forms' examples unless `answers` say otherwise),
     running background work (the order) in between."""
-    from server.jobs.inprocess import drain
-    from server.services.form_samples import answer_for
-
     for _ in range(steps):
         view = cases.get_case(ctx, Actor.system(), case_id, with_data=False)
         if not view.open_tasks:
@@ -173,7 +173,6 @@ CERTIFICATE_DEMOS: list[tuple[str, str | None, dict[str, Any], int]] = [
 
 
 def _certificate_demo_cases(ctx: AppContext) -> list[int]:
-    from server.services.deployments import list_definitions
 
     deployed = {d.process_id for d in list_definitions(ctx)}
     registrar = _actor(ctx, "registrar")
@@ -211,7 +210,6 @@ def _demo_student_cases(ctx: AppContext) -> list[int]:
     Kim's arrival) and vacant_grant (applications being received)."""
     from datetime import timedelta
 
-    from server.services.deployments import list_definitions
 
     deployed = {d.process_id for d in list_definitions(ctx)}
     registrar = _actor(ctx, "registrar")
@@ -237,8 +235,6 @@ def _remaining_procedure_cases(ctx: AppContext) -> list[int]:
     university, academic mobility, and a course-promotion order for a list of students."""
     from datetime import timedelta
 
-    from server.services.contingent import ContingentList, start_contingent_order
-    from server.services.deployments import list_definitions
 
     deployed = {d.process_id for d in list_definitions(ctx)}
     registrar = _actor(ctx, "registrar")

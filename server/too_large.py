@@ -16,6 +16,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.config import MIB, Settings
 from server.services.errors import tr
+from server.web import html_error, is_staff_page
+from server.web.i18n import api_error_body
 
 DRAIN_LIMIT = 256 * MIB  # beyond this a client is not uploading a scan: let it be cut off
 
@@ -41,8 +43,6 @@ def register_too_large(app: Any, settings: Settings) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
-        from server.web import html_error, is_staff_page
-        from server.web.i18n import api_error_body
 
         drain_body()
         limit = int(app.config.get("MAX_CONTENT_LENGTH") or settings.max_request_bytes)

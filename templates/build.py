@@ -2093,7 +2093,7 @@ def main(argv: list[str] | None = None) -> int:
             target = args.preview / name.replace(".docx", "_example.docx")
             images = {}
             if name in CERT_TEMPLATES or name in ISSUE3_TEMPLATES:
-                from server.services.verification import qr_png
+                from server.services.documents.verification import qr_png
 
                 images["qr"] = qr_png(CERT_EXAMPLE_CONTEXT["verification_url"])
             target.write_bytes(render_docx(args.out / name, example_for(name), images=images))

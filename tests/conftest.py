@@ -140,7 +140,7 @@ def people(ctx: AppContext) -> dict[str, dict[str, str]]:
     """Faculties and one user per role (two deans), with bearer headers by username."""
     from server.db import Base  # noqa: F401
     from server.models import Faculty
-    from server.services.users import NewUser, create_token, create_user
+    from server.services.people.users import NewUser, create_token, create_user
 
     with ctx.db.unit_of_work() as session:
         session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),

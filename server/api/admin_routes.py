@@ -10,7 +10,7 @@ from apiflask import APIBlueprint
 from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
-from server.services import operations
+from server.services.background import operations
 
 admin_bp = APIBlueprint("admin", __name__, url_prefix="/api/v1/admin", tag="admin")
 

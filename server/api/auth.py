@@ -7,7 +7,7 @@ from flask import current_app
 
 from server.auth import Actor
 from server.services.errors import tr
-from server.services.users import actor_for_token
+from server.services.people.users import actor_for_token
 from server.web.i18n import api_error_body
 
 token_auth = HTTPTokenAuth(scheme="Bearer", description="API token created by `regoffice users token`")

@@ -6,26 +6,27 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
-from server.api import schemas as s
+from server.api import report_schemas as rs
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.db import utcnow
 from server.downloads import send_bytes
-from server.services import military, registers
+from server.services.documents import registers
+from server.services.students import military
 
 registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
 
 
 @registers_bp.get("/documents")
 @registers_bp.auth_required(token_auth)
-@registers_bp.input(s.RegisterQueryIn, location="query", arg_name="query")
-@registers_bp.output(s.RegisterListOut)
+@registers_bp.input(rs.RegisterQueryIn, location="query", arg_name="query")
+@registers_bp.output(rs.RegisterListOut)
 @registers_bp.doc(
     summary="Register of issued documents: one row per number, filters; format=xlsx exports "
             "(registrar office, rector, vice-rector, admins)",
     **{"responses": {**_auth_doc(422)["responses"],
                      200: {"description": "Rows (JSON) or an XLSX file with format=xlsx",
-                           "content": {"application/json": {"schema": s.RegisterListOut},
+                           "content": {"application/json": {"schema": rs.RegisterListOut},
                                        registers.XLSX: {}}}}})
 def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     fmt = query.pop("format")
@@ -40,8 +41,8 @@ def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @registers_bp.get("/military")
 @registers_bp.auth_required(token_auth)
-@registers_bp.input(s.ConscriptsQueryIn, location="query", arg_name="query")
-@registers_bp.output(s.ConscriptsOut)
+@registers_bp.input(rs.ConscriptsQueryIn, location="query", arg_name="query")
+@registers_bp.output(rs.ConscriptsOut)
 @registers_bp.doc(summary="Male students of conscription age per faculty, for the military offices "
                           "(registrar office, deans for their faculty, leadership)", **_auth_doc(422))
 def list_conscripts(query: dict[str, Any]):  # type: ignore[no-untyped-def]

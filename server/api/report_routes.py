@@ -9,12 +9,15 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import Response
 
-from server.api import schemas as s
+from server.api import report_schemas as rs
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.downloads import send_bytes
-from server.services import charts, report_stats, reports, reports_export
 from server.services.errors import Invalid, NotFound, tr
+from server.services.reports import charts
+from server.services.reports import export as reports_export
+from server.services.reports import public_services as reports
+from server.services.reports import statistics as report_stats
 
 reports_bp = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports", tag="reports")
 FILES = {"xlsx": reports_export.XLSX, "docx": reports_export.DOCX}
@@ -46,11 +49,11 @@ def _period(query: dict[str, Any]) -> reports.Period:
 
 @reports_bp.get("/public-services")
 @reports_bp.auth_required(token_auth)
-@reports_bp.input(s.PublicServicesQueryIn, location="query", arg_name="query")
-@reports_bp.output(s.PublicServicesOut)
+@reports_bp.input(rs.PublicServicesQueryIn, location="query", arg_name="query")
+@reports_bp.output(rs.PublicServicesOut)
 @reports_bp.doc(summary="Public-service report for a month (the stored snapshot when there is one) "
                 "or a date range; format=xlsx|docx for the printable files",
-                **_file_doc(s.PublicServicesOut, reports_export.XLSX, reports_export.DOCX))
+                **_file_doc(rs.PublicServicesOut, reports_export.XLSX, reports_export.DOCX))
 def public_services(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     report = reports.public_services(ctx(), current_actor(), _period(query), live=query["live"])
     fmt = query["format"]
@@ -63,7 +66,7 @@ def public_services(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @reports_bp.get("/public-services/chart.svg")
 @reports_bp.auth_required(token_auth)
-@reports_bp.input(s.PublicServicesQueryIn, location="query", arg_name="query")
+@reports_bp.input(rs.PublicServicesQueryIn, location="query", arg_name="query")
 @reports_bp.doc(summary="The report's chart: on time vs late per service (SVG)", **_svg_doc(422))
 def public_services_chart(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     report = reports.public_services(ctx(), current_actor(), _period(query), live=query["live"])
@@ -72,7 +75,7 @@ def public_services_chart(query: dict[str, Any]):  # type: ignore[no-untyped-def
 
 @reports_bp.get("/public-services/snapshots")
 @reports_bp.auth_required(token_auth)
-@reports_bp.output(s.SnapshotListOut)
+@reports_bp.output(rs.SnapshotListOut)
 @reports_bp.doc(summary="Stored monthly reports (snapshots with their generation time)", **_auth_doc())
 def list_snapshots():  # type: ignore[no-untyped-def]
     return {"items": reports.list_snapshots(ctx(), current_actor())}
@@ -80,8 +83,8 @@ def list_snapshots():  # type: ignore[no-untyped-def]
 
 @reports_bp.post("/public-services/snapshots")
 @reports_bp.auth_required(token_auth)
-@reports_bp.input(s.SnapshotIn, arg_name="body")
-@reports_bp.output(s.StoredReportOut)
+@reports_bp.input(rs.SnapshotIn, arg_name="body")
+@reports_bp.output(rs.StoredReportOut)
 @reports_bp.doc(summary="Store a month's report now (idempotent: a stored month stays as it is)",
                 **_auth_doc(422))
 def store_snapshot(body: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -91,7 +94,7 @@ def store_snapshot(body: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @reports_bp.get("/public-services/snapshots/<int:snapshot_id>")
 @reports_bp.auth_required(token_auth)
-@reports_bp.output(s.PublicServicesOut)
+@reports_bp.output(rs.PublicServicesOut)
 @reports_bp.doc(summary="One stored report", **_auth_doc())
 def get_snapshot(snapshot_id: int):  # type: ignore[no-untyped-def]
     return reports.get_snapshot(ctx(), current_actor(), snapshot_id)
@@ -99,10 +102,10 @@ def get_snapshot(snapshot_id: int):  # type: ignore[no-untyped-def]
 
 @reports_bp.get("/contingent")
 @reports_bp.auth_required(token_auth)
-@reports_bp.input(s.ContingentQueryIn, location="query", arg_name="query")
-@reports_bp.output(s.ContingentOut)
+@reports_bp.input(rs.ContingentQueryIn, location="query", arg_name="query")
+@reports_bp.output(rs.ContingentOut)
 @reports_bp.doc(summary="Contingent movement from the issued orders per faculty, programme, form "
-                "and funding basis; format=xlsx", **_file_doc(s.ContingentOut, reports_export.XLSX))
+                "and funding basis; format=xlsx", **_file_doc(rs.ContingentOut, reports_export.XLSX))
 def contingent(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     period = reports.range_period(query["date_from"], query["date_to"])
     report = report_stats.contingent(ctx(), current_actor(), period)
@@ -113,7 +116,7 @@ def contingent(query: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 @reports_bp.get("/dashboard")
 @reports_bp.auth_required(token_auth)
-@reports_bp.output(s.DashboardOut)
+@reports_bp.output(rs.DashboardOut)
 @reports_bp.doc(summary="Dashboard: cases in progress per procedure and faculty, overdue now, "
                 "average processing time in working days, on-time rate by month", **_auth_doc())
 def dashboard():  # type: ignore[no-untyped-def]

@@ -11,17 +11,14 @@ from server.api import schemas as s
 from server.api.auth import current_actor, token_auth
 from server.api.serialize import case_detail, case_out, process_out, task_detail, task_out
 from server.downloads import send_bytes
-from server.services import (
-    applications,
-    batch_orders,
-    cases,
-    contingent,
-    deployments,
-    documents_read,
-    inbox,
-    tasks,
-)
+from server.services.cases import applications, batch_orders
+from server.services.cases import lifecycle as cases
 from server.services.context import AppContext
+from server.services.documents import downloads as documents_read
+from server.services.procedures import deployments
+from server.services.students import contingent
+from server.services.tasks import human_tasks as tasks
+from server.services.tasks import inbox
 
 api_bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="regoffice")
 ERRORS = {401: "Unauthorized", 403: "Forbidden", 404: "Not found"}

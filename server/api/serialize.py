@@ -7,9 +7,9 @@ from typing import Any
 
 from server.db import utcnow
 from server.models import Case, HumanTask, ProcessDefinition
-from server.services.cases import CaseView
-from server.services.operations import Incident
-from server.services.tasks import TaskView
+from server.services.background.operations import Incident
+from server.services.cases.lifecycle import CaseView
+from server.services.tasks.human_tasks import TaskView
 
 _CASE_FIELDS = ("id", "process_id", "status", "outcome", "refusal_ground", "channel", "student_id",
                 "faculty_id", "subject_name", "subject_iin", "received_at", "deadline_at",

@@ -18,6 +18,7 @@ from typing import Any, cast
 import yaml
 
 from server.domain.calendar import CHANNELS, DEADLINE_KINDS, DeadlineKind, default_config_dir
+from server.domain.registry import STUDENT_STATUSES
 
 __all__ = [
     "Catalog",
@@ -330,7 +331,6 @@ class _Parser:
         )
 
     def student_statuses(self, value: object) -> tuple[str, ...]:
-        from server.domain.registry import STUDENT_STATUSES
 
         items = self.items(value, "student_statuses", allow_empty=True)
         for i, status in enumerate(items):

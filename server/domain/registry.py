@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.domain.iin import InvalidIIN, validate_iin
+
 # The registry's statuses, in one place (code -> Russian, Kazakh wording for messages).
 # The staff UI translates the codes through its own catalogs (server/web/translations).
 STUDENT_STATUSES: dict[str, tuple[str, str]] = {
@@ -35,7 +37,7 @@ PERSON_FIELDS = ("last_name", "first_name", "middle_name", "latin_name", "citize
 # Needed to create a record for someone the registry does not know yet.
 ENROL_REQUIRED = ("iin", "last_name", "first_name", "faculty_code", "programme_code", "programme_name",
                   "year")
-# The registry's vocabularies: the import (server/services/students.py), the orders and every
+# The registry's vocabularies: the import (server/services/students/imports.py), the orders and every
 # form that asks for one of these fields use these codes (tests/unit/test_vocabularies.py), and
 # the documents print them (server/documents/contexts/).
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -125,7 +127,6 @@ def check_changes(value: Any, allowed: tuple[str, ...] = STUDY_FIELDS) -> dict[s
 
 
 def _check_iin(value: Any) -> str:
-    from server.domain.iin import InvalidIIN, validate_iin
 
     try:
         return validate_iin(str(value or ""))
@@ -184,7 +185,7 @@ def _person(value: Any) -> dict[str, Any]:
 
 def parse_enrol(params: Mapping[str, Any]) -> EnrolSpec:
     """The evaluated parameters of `student/enrol`, checked (required fields of a new record are
-    checked when the registry does not know the person: server/services/registry.py)."""
+    checked when the registry does not know the person: server/services/students/registry.py)."""
     _unknown_params(ENROL, params)
     if (params.get("student") is None) == (params.get("students") is None):
         raise RegistryParamError(f"оператор {ENROL}: укажите либо student (одно дело), "

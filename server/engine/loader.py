@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from server.engine.errors import ModelError, ModelIssue
 from server.engine.metadata import collect_task_meta, xml_task_attributes
 from server.engine.scripting import RegofficeServiceTask
-from server.engine.validation import check_model_code
+from server.engine.validation import check_dmn_code, check_model_code
 from server.engine.xmlsafe import UnsafeXML, parse_untrusted
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -120,6 +120,12 @@ def _required_ids(root: etree._Element) -> tuple[set[str], set[str]]:
     return {c for c in called if c}, {d for d in decisions if d}
 
 
+def call_dependencies(root: etree._Element) -> tuple[set[str], set[str]]:
+    """The process ids a model file provides and the ones its call activities call (deploying
+    a folder deploys the called ones first)."""
+    return _provided_ids(root)[0], _required_ids(root)[0]
+
+
 def _closure(
     primary: str, roots: dict[str, etree._Element]
 ) -> tuple[dict[str, etree._Element], list[ModelIssue]]:
@@ -198,7 +204,6 @@ def compile_model(
 
 
 def _compile_dmn(filename: str, text: str, root: etree._Element, allowed: frozenset[str]) -> CompiledModel:
-    from server.engine.validation import check_dmn_code
 
     parser = RegofficeSpiffParser()
     try:

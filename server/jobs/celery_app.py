@@ -19,8 +19,10 @@ from server.bootstrap import build_context
 from server.config import Settings
 from server.jobs.handoff import Handoff
 from server.jobs.worker_beat import WorkerBeat
-from server.services import background, heartbeat, reports
+from server.services.background import heartbeat
+from server.services.background import jobs as background
 from server.services.context import AppContext
+from server.services.reports import public_services as reports
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = float(os.environ.get("REGOFFICE_TICK_SECONDS", "2"))

@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable
 
-from server.services import background
+from server.services.background import jobs as background
 from server.services.context import AppContext
 
 log = logging.getLogger(__name__)

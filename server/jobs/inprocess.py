@@ -9,8 +9,10 @@ import logging
 import threading
 import time
 
-from server.services import background, heartbeat, reports
+from server.services.background import heartbeat
+from server.services.background import jobs as background
 from server.services.context import AppContext
+from server.services.reports import public_services as reports
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 `regoffice.tick` proves that beat, broker and some worker run; this proves that one given
 worker process is alive. Its name carries the node name and the pid, so a worker started again
 after a crash is a new one: the old name stops beating and, `worker_dead_seconds` later, the
-sweeper sends the jobs that worker may have held again (server/services/background.py)
+sweeper sends the jobs that worker may have held again (server/services/background/jobs.py)
 instead of waiting `job_stale_seconds` for their lease to run out.
 
 The main process forks pool processes at any time (a replaced child): this thread's
@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from server.bootstrap import build_context
 from server.config import Settings
-from server.services import heartbeat
+from server.services.background import heartbeat
 from server.services.context import AppContext
 
 log = logging.getLogger(__name__)

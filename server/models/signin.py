@@ -20,7 +20,7 @@ class UserSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Refreshed at most once a minute (server/services/signin/sessions.py), for the idle timeout.
+    # Refreshed at most once a minute (server/services/people/sessions.py), for the idle timeout.
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -20,8 +20,8 @@ from server.db import Database, utcnow
 from server.domain.catalog import Catalog, load_catalog
 from server.engine import Instance, ScriptFunctions, ScriptLimits, ServiceCall
 from server.models import Case, OutboxJob
-from server.services.forms import FormRegistry
-from server.services.rules import procedure_functions
+from server.services.procedures.rules import procedure_functions
+from server.services.tasks.forms import FormRegistry
 
 if TYPE_CHECKING:
     from server.domain.calendar import WorkCalendar

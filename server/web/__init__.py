@@ -1,13 +1,13 @@
 """Server-rendered pages: the public check of an issued document at /verify/<code>, and the
-staff UI under /app (server/web/staff.py, server/web/admin.py)."""
+staff UI under /app (server/web/staff/, server/web/admin.py)."""
 
 from __future__ import annotations
 
 from apiflask import APIBlueprint
 from flask import current_app, render_template, request
 
-from server.services import verification
 from server.services.context import AppContext
+from server.services.documents import verification
 
 public_bp = APIBlueprint("public", __name__, template_folder="templates", enable_openapi=False)
 
@@ -75,6 +75,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     """Register the staff UI: blueprints, languages, session settings, security headers."""
     from datetime import timedelta
 
+    # Imported here: the blueprints use this package's helpers above (a cycle at import time).
     from server.web.admin import admin_ui_bp
     from server.web.batch import batch_ui_bp
     from server.web.i18n import init_babel

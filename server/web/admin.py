@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 
 from server.auth.roles import ROLES
 from server.request_guard import whole_number
-from server.services import operations, staff
-from server.services.deployments import list_definitions
+from server.services.background import operations
 from server.services.errors import Invalid
+from server.services.people import administration as staff
+from server.services.procedures.deployments import list_definitions
 from server.web.i18n import localized_fields, localized_message
 from server.web.session import actor, check_csrf, ctx, login_required
 

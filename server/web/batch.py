@@ -11,8 +11,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from server.auth.roles import CASE_STARTERS
-from server.services import batch_orders, staff
+from server.services.cases import batch_orders
 from server.services.errors import Invalid
+from server.services.people import administration as staff
 from server.web.i18n import localized_message
 from server.web.session import actor, check_csrf, ctx, login_required
 

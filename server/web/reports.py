@@ -12,8 +12,11 @@ from apiflask import APIBlueprint
 from flask import render_template, request
 
 from server.downloads import send_bytes
-from server.services import charts, report_stats, reports, reports_export
 from server.services.errors import Invalid, tr
+from server.services.reports import charts
+from server.services.reports import export as reports_export
+from server.services.reports import public_services as reports
+from server.services.reports import statistics as report_stats
 from server.web.session import actor, check_csrf, ctx, login_required
 
 reports_ui_bp = APIBlueprint("staff_reports", __name__, url_prefix="/app/reports",

@@ -1,7 +1,7 @@
 """Signed-cookie sessions for the staff UI: which server-side session is signed in, and the
 CSRF token every POST form carries. The session row and the actor are re-read on each request,
 so a sign-out, a password reset, a deactivation or a changed role takes effect at once in every
-process (server/services/signin/sessions.py)."""
+process (server/services/people/sessions.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from server.auth import Actor
 from server.services.context import AppContext
-from server.services.signin import sessions
-from server.services.users import actor_for_session
+from server.services.people import sessions
+from server.services.people.users import actor_for_session
 from server.web.redirects import same_site_path
 
 CSRF_FIELD = "csrf_token"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import render_template
 
-from server.services import students
+from server.services.students import imports as students
 from server.web.session import actor, ctx, login_required
 
 students_ui_bp = APIBlueprint("staff_students", __name__, url_prefix="/app/students",

@@ -8,8 +8,8 @@ from typing import Any
 
 from server.auth import Actor
 from server.domain.iin import make_iin
-from server.services import deployments
 from server.services.context import AppContext
+from server.services.procedures import deployments
 from tests.integration.api import Headers, case_view, complete, document_parts, history_kinds
 from tests.integration.api import add_student as api_add_student
 
@@ -29,7 +29,7 @@ def add_student(ctx: AppContext, serial: int = 4321, **overrides: Any) -> int:
 
 
 def add_user(ctx: AppContext, headers: Headers, username: str, role: str) -> None:
-    from server.services.users import NewUser, create_token, create_user
+    from server.services.people.users import NewUser, create_token, create_user
 
     create_user(ctx, NewUser(username, username.title(), (role,), "secret-pass-1", None))
     headers[username] = {"Authorization": f"Bearer {create_token(ctx, username)}"}

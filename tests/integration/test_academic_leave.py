@@ -17,8 +17,8 @@ from server.db import utcnow
 from server.documents import decline_full_name
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
-from server.services import deployments
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
+from server.services.procedures import deployments
 from tests.integration.api import add_student, case_view, complete, group_inbox
 
 START_DATA = {"leave_ground": "medical", "leave_start": "2026-12-01", "leave_end": "2027-08-31"}

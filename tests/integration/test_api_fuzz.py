@@ -22,7 +22,7 @@ from schemathesis.specs.openapi import checks as oa_checks  # noqa: E402
 from server.auth import Actor  # noqa: E402
 from server.bootstrap import build_context  # noqa: E402
 from server.config import ROOT, Settings  # noqa: E402
-from server.services import deployments  # noqa: E402
+from server.services.procedures import deployments  # noqa: E402
 
 # No 5xx; status codes, content types and bodies as documented. (Schemathesis's "schema-valid
 # data is accepted" check is left out on purpose: the use cases validate beyond the schema —
@@ -35,7 +35,7 @@ EXAMPLES = int(os.environ.get("REGOFFICE_FUZZ_EXAMPLES", "12"))  # per operation
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def fuzz_app(request, tmp_path_factory, sqlite_template):  # type: ignore[no-untyped-def]
     from server.app import create_app
-    from server.services.users import NewUser, create_token, create_user
+    from server.services.people.users import NewUser, create_token, create_user
 
     folder = tmp_path_factory.mktemp("fuzz")
     if request.param == "postgres":

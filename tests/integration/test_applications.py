@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from server.auth import Actor
 from server.domain.iin import make_iin
 from server.models import Case
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.api import add_student, case_view
 from tests.integration.web import Staff, field_error, text
 
@@ -133,7 +133,7 @@ def test_start_data_the_form_does_not_declare_is_refused(client, ctx, env):
 def test_a_triggered_deregistration_needs_no_application(client, ctx, env):
     """Cases that models open themselves (case/start) carry their own data: the form is for
     what a registrar registers."""
-    from server.services.cases import StartRequest, open_case
+    from server.services.cases.lifecycle import StartRequest, open_case
 
     with ctx.db.unit_of_work() as session:
         case = open_case(ctx, session, Actor.system(), StartRequest(

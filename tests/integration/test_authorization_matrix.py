@@ -23,8 +23,8 @@ from sqlalchemy import select, update
 from server.auth import Actor
 from server.jobs.inprocess import drain
 from server.models import Document, HumanTask, OutboxJob, Substitution, User
-from server.services import deployments
-from server.services.operations import enqueue_probe
+from server.services.background.operations import enqueue_probe
+from server.services.procedures import deployments
 from tests.integration.api import complete
 from tests.integration.test_transfer_in import ALL_DOCS, TO_ORDER, _start
 from tests.integration.web import Staff
@@ -213,7 +213,7 @@ def world(app, ctx, client, people) -> dict[str, Any]:
         session.flush()
         substitution_id = row.id
     # a user who is deactivated while holding a token and a signed-in session
-    from server.services.users import NewUser, create_token, create_user
+    from server.services.people.users import NewUser, create_token, create_user
 
     create_user(ctx, NewUser("gone", "Уволенный", ("registrar",), "secret-pass-1"))
     token = create_token(ctx, "gone")
@@ -224,7 +224,7 @@ def world(app, ctx, client, people) -> dict[str, Any]:
     sessions = {name: Staff(app, name) for name in STAFF}
     sessions[ANONYMOUS] = Staff(app)
     sessions[DISABLED] = gone_ui
-    from server.services import reports
+    from server.services.reports import public_services as reports
 
     stored = reports.store_public_services(ctx, Actor.system(), reports.month_period("2026-02"))
     from datetime import date

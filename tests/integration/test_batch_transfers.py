@@ -16,7 +16,7 @@ from server.auth import Actor
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.models import BatchOrderItem
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.api import case_view, complete, document_parts, history_kinds, spec_names
 from tests.integration.procs import sign_order
 from tests.integration.test_concurrency import race

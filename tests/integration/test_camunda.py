@@ -26,7 +26,7 @@ def env(client, people, ctx) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """The model deployed, `registrar1` (the model's assignee) created, an IT student."""
     from server.domain.iin import make_iin
     from server.models import Faculty, Student, User
-    from server.services.users import NewUser, create_token, create_user
+    from server.services.people.users import NewUser, create_token, create_user
 
     create_user(ctx, NewUser("registrar1", "Registrar One", ("registrar",), "secret-pass-1"))
     headers = {**people, "registrar1": {"Authorization": f"Bearer {create_token(ctx, 'registrar1')}"}}

@@ -139,7 +139,7 @@ def test_start_case_step_names_the_tasks_the_case_waits_for(ctx, deployed, uid):
     complete_task does: the same rows a later read finds, and nothing for a wrong start."""
     from server.auth import Actor
     from server.models import HumanTask
-    from server.services import cases
+    from server.services.cases import lifecycle as cases
     from server.services.errors import Forbidden, NotFound
 
     registrar = Actor(uid["registrar"], "registrar", frozenset({"registrar"}))
@@ -530,7 +530,7 @@ def test_every_api_route_is_in_the_401_list(app):
 
 
 def test_a_deactivated_users_token_stops_working(client, people, ctx):
-    from server.services.users import set_active
+    from server.services.people.users import set_active
 
     assert client.get(f"{API}/cases", headers=people["registrar2"]).status_code == 200
     set_active(ctx, "registrar2", False)

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.jobs.handoff import Handoff
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob
-from server.services import cases, deployments, tasks
+from server.services.cases import lifecycle as cases
+from server.services.procedures import deployments
+from server.services.tasks import human_tasks as tasks
 from tests.conftest import FIXTURES
 from tests.integration.test_transfer_in import APPLICANT, TO_ORDER
 from tests.integration.worker_procs import (

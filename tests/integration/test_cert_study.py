@@ -18,8 +18,8 @@ from server.documents import decline_full_name
 from server.domain.calendar import WorkCalendar
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
-from server.services import deployments
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
+from server.services.procedures import deployments
 from tests.integration.api import add_student, case_view, complete
 
 START_DATA = {"purpose": "по месту требования", "copies": 2}

@@ -29,7 +29,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_users_and_token(env, ctx):
     from server.models import Faculty
-    from server.services.users import actor_for_token
+    from server.services.people.users import actor_for_token
 
     with ctx.db.unit_of_work() as s:
         s.add(Faculty(code="IT", name_ru="ИТ", name_kk="АТ"))

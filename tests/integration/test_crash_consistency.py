@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
-from server.services import cases, deployments, steps, tasks
+from server.services.cases import lifecycle as cases
+from server.services.cases import steps
+from server.services.procedures import deployments
+from server.services.tasks import human_tasks as tasks
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import insert, select
 
 from server.db import WAL_BACKSTOP_PAGES, Base, Database
 from server.db_direct import DirectStatement
+from server.hot_path import AUDIT_COLUMNS, INSERT_AUDIT
 from server.models import AuditEvent, Faculty
 from server.services.context import AppContext
-from server.services.steps import AUDIT_COLUMNS, INSERT_AUDIT
 
 
 def _audit_row(kind: str, payload: dict, at: datetime) -> dict:
@@ -95,7 +95,9 @@ def test_a_started_case_is_the_row_in_the_database(ctx: AppContext, people: dict
     flush, and the next step's version check starts from the stored version."""
     from server.auth import Actor
     from server.models import Case
-    from server.services import cases, deployments, tasks
+    from server.services.cases import lifecycle as cases
+    from server.services.procedures import deployments
+    from server.services.tasks import human_tasks as tasks
     from tests.conftest import FIXTURES
 
     deployments.deploy_file(ctx, Actor.system(), "approval.bpmn", (FIXTURES / "approval.bpmn").read_bytes())
@@ -213,3 +215,35 @@ def test_a_forked_process_checkpoints_with_its_own_thread(tmp_path) -> None:
         assert os.waitstatus_to_exitcode(done[1]) == 0
     finally:
         db.dispose()
+
+
+def test_start_up_refuses_a_listener_or_onupdate_the_hot_path_would_skip(settings, monkeypatch):
+    """The direct statements skip ORM events and onupdate: a class they write may have neither,
+    and the server says so when it starts instead of skipping them silently."""
+    from sqlalchemy import event
+
+    from server.bootstrap import build_context
+    from server.hot_path import check_mappers
+    from server.models import Case, HumanTask
+
+    check_mappers()  # as the models are today
+
+    def stamp(*_args):  # type: ignore[no-untyped-def]
+        pass
+
+    event.listen(Case, "before_update", stamp)
+    try:
+        with pytest.raises(RuntimeError, match="Case: before_update listener"):
+            build_context(settings, database=False)
+    finally:
+        event.remove(Case, "before_update", stamp)
+    event.listen(HumanTask.status, "set", stamp)
+    try:
+        with pytest.raises(RuntimeError, match=r"HumanTask\.status: set listener"):
+            check_mappers()
+    finally:
+        event.remove(HumanTask.status, "set", stamp)
+    column = Case.__table__.c.updated_at
+    monkeypatch.setattr(column, "onupdate", object())
+    with pytest.raises(RuntimeError, match=r"Case\.updated_at: onupdate"):
+        check_mappers()

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import select, text
 
 from server.models import HumanTask, OutboxJob
-from server.services import background, operations
+from server.services.background import jobs as background
+from server.services.background import operations
 from tests.conftest import FIXTURES
 
 API = "/api/v1"
@@ -141,7 +142,8 @@ def test_a_locked_case_does_not_stop_the_other_cases_timers(ctx):
     returns within seconds: on PostgreSQL it fires the other case's timer; on SQLite (one lock
     for the whole database) it fires nothing this round. Once the lock is gone, all fire."""
     from server.auth import Actor
-    from server.services import cases, deployments
+    from server.services.cases import lifecycle as cases
+    from server.services.procedures import deployments
 
     deployments.deploy_file(ctx, Actor.system(), "short_timer.bpmn",
                             (FIXTURES / "short_timer.bpmn").read_bytes())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.config import ROOT
-from server.services.form_samples import sample_object
+from server.services.tasks.form_samples import sample_object
 from tests.conftest import FIXTURES
 
 API = "/api/v1"

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.models import AuditEvent, HumanTask
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.api import complete
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT, _start
 from tests.integration.web import Staff, field_error, text

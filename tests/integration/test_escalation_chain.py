@@ -12,8 +12,8 @@ import time_machine
 from server.auth import Actor
 from server.db import utcnow
 from server.jobs.inprocess import drain
-from server.services import deployments
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
+from server.services.procedures import deployments
 from tests.integration.api import case_view, complete
 from tests.integration.test_transfer_in import ALL_DOCS, _start
 

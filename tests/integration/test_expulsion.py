@@ -17,9 +17,9 @@ from server.auth import Actor
 from server.db import utcnow
 from server.jobs.inprocess import drain
 from server.models import Document, OutboxJob
-from server.services import deployments
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
 from server.services.errors import ModelRejected
+from server.services.procedures import deployments
 from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
 from tests.integration.procs import (
     add_student,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from server.db import utcnow
 from server.models import OutboxJob
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
 from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
 from tests.integration.procs import add_student, deploy_all
 

@@ -32,7 +32,7 @@ from sqlalchemy import update
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.models import Faculty
-from server.services.form_samples import answer_for, sample_object
+from server.services.tasks.form_samples import answer_for, sample_object
 from tests.integration.api import Headers, case_view
 from tests.integration.procs import add_student, add_user, deploy_all
 from tests.integration.web import Staff

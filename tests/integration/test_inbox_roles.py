@@ -1,5 +1,5 @@
 """The inbox's group filter answers from a task's first candidate role and adds the tasks with
-several candidate roles by id (server/services/inbox.py): every candidate role still sees them,
+several candidate roles by id (server/services/tasks/inbox.py): every candidate role still sees them,
 with the dean's faculty scope, in the tabs, their counts and the search by a whole ИИН."""
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from sqlalchemy import select, update
 from server.auth import Actor
 from server.db import utcnow
 from server.models import HumanTask, User
-from server.services import cases, deployments, inbox, tasks
-from server.services.users import actor_for_user
+from server.services.cases import lifecycle as cases
+from server.services.people.users import actor_for_user
+from server.services.procedures import deployments
+from server.services.tasks import human_tasks as tasks
+from server.services.tasks import inbox
 from tests.integration.procs import add_student
 
 TWO_LANES = """<?xml version="1.0" encoding="UTF-8"?>

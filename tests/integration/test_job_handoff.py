@@ -8,7 +8,7 @@ import time
 
 from server.jobs.handoff import Handoff
 from server.models import OutboxJob
-from server.services import operations
+from server.services.background import operations
 
 
 def _until(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
@@ -43,7 +43,7 @@ def test_a_failed_handoff_leaves_the_job_to_the_tick(ctx):
     finally:
         handoff.stop()
     # The sweeper sends a claimed job nobody ran again: the outbox stays the guarantee.
-    from server.services import background
+    from server.services.background import jobs as background
 
     assert background.claim_due_jobs(ctx, stale_after=0) == [job_id]
 

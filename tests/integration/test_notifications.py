@@ -10,7 +10,7 @@ import pytest
 
 from server.auth import Actor
 from server.jobs.inprocess import drain
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.api import complete
 from tests.integration.test_transfer_in import ALL_DOCS, _start
 

@@ -20,9 +20,13 @@ from server.config import Settings
 from server.db import utcnow
 from server.jobs.inprocess import drain
 from server.models import AuditEvent, Document, OutboxJob
-from server.services import background, cases, deployments, operations, tasks
+from server.services.background import jobs as background
+from server.services.background import operations
+from server.services.background.heartbeat import INPROCESS, WORKER, record_heartbeat, worker_health
+from server.services.cases import lifecycle as cases
 from server.services.errors import Conflict, Forbidden
-from server.services.heartbeat import INPROCESS, WORKER, record_heartbeat, worker_health
+from server.services.procedures import deployments
+from server.services.tasks import human_tasks as tasks
 from tests.integration.test_transfer_in import APPLICANT, TO_ORDER
 
 API = "/api/v1"

@@ -10,7 +10,7 @@ from server.auth import Actor
 from server.documents.pdf import soffice
 from server.jobs.inprocess import drain
 from server.models import Document
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.api import complete
 from tests.integration.test_transfer_in import TO_ORDER, _start
 from tests.integration.web import Staff

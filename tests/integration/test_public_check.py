@@ -19,7 +19,8 @@ from server.auth import Actor
 from server.bootstrap import build_context
 from server.config import parse_verify_keys
 from server.models import Document
-from server.services import students, verification
+from server.services.documents import verification
+from server.services.students import imports as students
 from tests.integration.test_cert_study import env  # noqa: F401
 from tests.integration.test_verification import issued  # noqa: F401
 

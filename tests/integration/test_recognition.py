@@ -17,9 +17,9 @@ from server.auth import Actor
 from server.db import utcnow
 from server.domain.iin import make_iin
 from server.models import OutboxJob
-from server.services import deployments
-from server.services.background import fire_due_timers
-from server.services.notifications import compose
+from server.services.background.jobs import fire_due_timers
+from server.services.background.notifications import compose
+from server.services.procedures import deployments
 from tests.integration.api import case_view, complete, group_inbox
 
 DOCS = {"document_country": "Китай", "document_name": "Аттестат о среднем образовании № 123, 2025",

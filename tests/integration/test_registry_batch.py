@@ -1,5 +1,5 @@
 """The student registry follows the signed batch orders (`contingent_order`: enrolment,
-promotion, graduation, and the batch transfer orders of server/services/batch_orders.py), in the
+promotion, graduation, and the batch transfer orders of server/services/cases/batch_orders.py), in the
 signing transaction; a listed student the registry does not know is noted, not a crash. A step
 applied again changes nothing (a promotion never promotes twice). A model whose registry step
 names an unknown status, field or parameter is refused at deploy with file, element and reason;
@@ -21,7 +21,7 @@ from server.domain.iin import make_iin
 from server.engine import ServiceCall
 from server.jobs.inprocess import drain
 from server.models import Case, Student, StudentChange
-from server.services.registry import apply_registry_call
+from server.services.students.registry import apply_registry_call
 from tests.integration.api import case_view, complete, history_kinds
 from tests.integration.procs import add_student, add_user, deploy_all, sign_order
 from tests.integration.test_contingent_order import _csv, _rows, _upload
@@ -202,7 +202,7 @@ def test_regoffice_check_finds_the_bad_parameter(tmp_path: Path):
     from dataclasses import replace
 
     from server.config import Settings
-    from server.services.checks import check_all
+    from server.services.procedures.checks import check_all
 
     folder = tmp_path / "workflows"
     folder.mkdir()

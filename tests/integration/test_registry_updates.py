@@ -267,7 +267,7 @@ def test_a_record_created_meanwhile_by_another_order_is_re_enrolled(client, ctx,
     """Two orders enrolling one new ИИН at the same moment: the step that read "unknown" finds
     the ИИН taken when it inserts (the unique key), and updates the other order's record instead
     of failing the signature."""
-    from server.services import registry
+    from server.services.students import registry
 
     cid = _transfer_in_to_signature(client, ctx, env)
     sid = add_student(ctx, IIN, status="expelled", year=1)  # committed by "the other order"

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from server.auth import Actor
 from server.domain.iin import make_iin
 from server.models import AuditEvent, Case, Document, Faculty, OutboxJob, ReportSnapshot, Student
-from server.services import deployments, reports
-from server.services.cases import _deadline
-from server.services.deployments import latest_definition_id
+from server.services.cases.lifecycle import _deadline
+from server.services.procedures import deployments
+from server.services.procedures.deployments import latest_definition_id
+from server.services.reports import public_services as reports
 from tests.integration.api import complete
 
 URL = "/api/v1/reports"
@@ -264,7 +265,7 @@ def test_beat_stores_the_previous_month_once_and_notifies(client, ctx, month):
 
 
 def test_notification_reaches_the_head(ctx, month):
-    from server.services.notifications import compose
+    from server.services.background.notifications import compose
 
     with ctx.db.unit_of_work() as s:
         from server.models import User

@@ -20,8 +20,8 @@ from server.config import ROOT, Settings
 from server.engine import Instance, ModelError, TaskNotReady, compaction, compile_model, load_bundle
 from server.engine.loader import CompiledModel, ProcessBundle
 from server.services.context import AppContext
-from server.services.form_samples import POSITIVE, sample_object
-from server.services.forms import FormRegistry, camunda_validator, validate_submission
+from server.services.tasks.form_samples import POSITIVE, sample_object
+from server.services.tasks.forms import FormRegistry, camunda_validator, validate_submission
 from tests.conftest import FIXTURES
 
 WORKFLOWS = ROOT / "workflows"
@@ -31,7 +31,7 @@ MAX_TIMER_FIRES = 3
 DOCUMENT_RESULT = {"document_id": 1, "number": "1-у"}
 # Inputs a model expects from outside its forms (plain BPMN without forms). Anything not
 # listed starts with the server's standard variables (+ the registration form's applicant).
-# Cases of a registered student start with `student` (server.services.cases.student_context).
+# Cases of a registered student start with `student` (server.services.cases.lifecycle.student_context).
 STUDENT = {"student": {"iin": "040517300125", "last_name": "Иванов", "first_name": "Пётр",
                        "programme_code": "6B06102", "programme_name": "Программная инженерия",
                        "level": "bachelor", "year": 2, "form": "full_time", "language": "ru",

@@ -124,7 +124,7 @@ def test_runaway_code_at_start_is_422_naming_the_element_and_stores_nothing(
 
 def test_runaway_script_after_a_timer_becomes_an_incident(client, people, ctx):
     from server.models import AuditEvent, Case
-    from server.services.background import fire_timers_for_case
+    from server.services.background.jobs import fire_timers_for_case
 
     xml = _linear("Spin_later", _timer("wait", "'PT1H'"), _script("script_later", "while True:\n    pass"))
     assert _deploy(client, people, "Spin_later.bpmn", xml).status_code == 201

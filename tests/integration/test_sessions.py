@@ -1,4 +1,4 @@
-"""Staff UI sessions end on the server (server/services/signin/sessions.py): a cookie copied before
+"""Staff UI sessions end on the server (server/services/people/sessions.py): a cookie copied before
 sign-out is worthless after it; a password reset ends every session and API token of the user,
 a deactivation every session; idle and absolute lifetimes; Secure cookie and HSTS behind TLS."""
 
@@ -122,7 +122,7 @@ def test_behind_tls_the_cookie_is_secure_and_hsts_is_sent(ctx, people):
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(ctx, people):
     from server.app import create_app
-    from server.services.signin import throttle
+    from server.services.people import throttle
 
     ctx.settings = replace(ctx.settings, proxy_hops=1)
     app = create_app(ctx=ctx, background=False)

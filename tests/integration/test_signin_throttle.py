@@ -1,4 +1,4 @@
-"""Sign-in throttling (server/services/signin/throttle.py): failures are counted per username and per
+"""Sign-in throttling (server/services/people/throttle.py): failures are counted per username and per
 client address with growing waits instead of a lockout a stranger could trigger; unknown
 users cost the same password check and every refusal is the same answer."""
 
@@ -16,14 +16,14 @@ from sqlalchemy import update
 from server.auth import passwords
 from server.db import utcnow
 from server.models import User
-from server.services.signin import throttle
+from server.services.people import throttle
 from tests.integration.web import PASSWORD, Staff
 
 REFUSED = "Неверное имя пользователя или пароль, либо слишком много попыток входа"
 
 
 class Clock:
-    """A frozen clock for the throttle (server.services.signin.throttle reads utcnow)."""
+    """A frozen clock for the throttle (server.services.people.throttle reads utcnow)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = utcnow()

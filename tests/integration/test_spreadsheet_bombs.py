@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.models import Case
-from server.services import students
 from server.services.errors import Invalid
+from server.services.students import imports as students
 from tests.integration.procs import deploy_all
 
 CPU_BUDGET = 5.0  # seconds of this process's CPU per upload

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.models import AuditEvent, Case
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.conftest import FIXTURES
 from tests.integration.api import add_student
 from tests.integration.test_transfer_in import APPLICANT

@@ -15,8 +15,8 @@ from server.auth import Actor
 from server.db import utcnow
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
-from server.services import deployments
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
+from server.services.procedures import deployments
 from tests.integration.api import case_view, complete, group_inbox
 
 APPLICANT = {

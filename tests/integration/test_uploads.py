@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.models import Attachment, AuditEvent, Case, HumanTask, OutboxJob
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
 from tests.integration.web import Staff, field_error, text
 
@@ -120,7 +120,7 @@ def test_the_type_stored_is_the_contents_whatever_the_browser_said(app, ctx, dep
 
 
 def test_the_allowed_kinds_are_read_from_the_first_bytes():
-    from server.services.uploads.scans import sniff
+    from server.services.cases.scans import sniff
 
     assert sniff(PDF) == "application/pdf"
     assert sniff(PNG) == "image/png"

@@ -13,7 +13,7 @@ import time_machine
 from server.db import utcnow
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
-from server.services.background import fire_due_timers
+from server.services.background.jobs import fire_due_timers
 from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
 from tests.integration.procs import deploy_all, document_text, sign_order
 

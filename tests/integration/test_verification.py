@@ -11,7 +11,7 @@ import docx
 import pytest
 
 from server.jobs.inprocess import drain
-from server.services import verification
+from server.services.documents import verification
 from tests.integration.api import case_view, complete
 from tests.integration.test_cert_study import CHECKED, IIN, _start, env  # noqa: F401
 

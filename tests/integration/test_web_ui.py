@@ -15,7 +15,7 @@ from server.auth import Actor
 from server.db import utcnow
 from server.jobs.inprocess import drain
 from server.models import AuditEvent, HumanTask, OutboxJob, User
-from server.services import deployments
+from server.services.procedures import deployments
 from tests.integration.api import complete
 from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT, _start
 from tests.integration.web import Staff, field_error, task_links, text
@@ -348,7 +348,7 @@ def test_a_substitute_gets_the_absent_deans_tasks(app, ctx, client, deployed):
 
 
 def test_failed_background_steps_are_listed_and_retried(app, ctx, deployed):
-    from server.services.operations import enqueue_probe
+    from server.services.background.operations import enqueue_probe
 
     job_id = enqueue_probe(ctx, Actor.system(), fail_times=99)
     with ctx.db.unit_of_work() as session:

@@ -22,7 +22,9 @@ from server.auth import Actor
 from server.db import utcnow
 from server.domain.iin import make_iin
 from server.models import AuditEvent, Case, Document, HumanTask, OutboxJob, RegisterCounter
-from server.services import background, deployments, operations
+from server.services.background import jobs as background
+from server.services.background import operations
+from server.services.procedures import deployments
 from tests.integration.test_operations import start_to_document_step
 from tests.integration.test_transfer_in import APPLICANT
 from tests.integration.worker_procs import Proc, count, private_broker, redis_reason, wait_until, worker_env

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from server.models import AuditEvent, OutboxJob
-from server.services import operations
+from server.services.background import operations
 from tests.integration.worker_procs import Proc, count, private_broker, redis_reason, wait_until, worker_env
 
 pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")

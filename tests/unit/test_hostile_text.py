@@ -10,9 +10,9 @@ from datetime import date
 
 from openpyxl import Workbook, load_workbook
 
-from server.services.form_samples import is_free_text, sample_object
-from server.services.instructions import render_instructions
-from server.services.xlsx_cells import append_row
+from server.services.cases.instructions import render_instructions
+from server.services.reports.xlsx_cells import append_row
+from server.services.tasks.form_samples import is_free_text, sample_object
 
 PAYLOAD = "<script>alert(1)</script>\"'&{{ 7*7 }}{% if 1 %}x{% endif %}<img src=x onerror=alert(2)>"
 

@@ -17,7 +17,7 @@ import pytest
 
 from server.documents import render_docx, template_variables
 from server.documents.contexts import BUILDERS
-from server.services.verification import KIND_NAMES, qr_png
+from server.services.documents.verification import KIND_NAMES, qr_png
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 UNIVERSITY = {"name_ru": "НАО «Университет»", "name_kk": "«Университет» КеАҚ", "city_ru": "г. Алматы",

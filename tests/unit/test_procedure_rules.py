@@ -4,7 +4,7 @@ ranking (tie-break order, eligibility)."""
 from __future__ import annotations
 
 from server.config import ROOT
-from server.services.rules import load_rules, migration_rules, rank_applicants
+from server.services.procedures.rules import load_rules, migration_rules, rank_applicants
 
 RULES = load_rules(ROOT / "config")
 

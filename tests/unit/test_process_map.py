@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from server.services.process_map import draw
+from server.services.cases.process_map import draw
 
 ROOT = Path(__file__).resolve().parents[2]
 

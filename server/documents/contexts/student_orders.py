@@ -14,6 +14,7 @@ from server.documents.contexts.common import (
     order_context,
     person_row,
 )
+from server.domain.catalog import load_catalog
 
 # [assumed] the rules on academic leave; a university may set leave_legal_basis_ru/_kk in
 # config/university.yaml instead.
@@ -119,8 +120,6 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
 def expulsion_ground(code: str, reasoning: str = "") -> tuple[str, str]:
     """The ground for expulsion in Russian and Kazakh (config/catalog.yaml, decision_grounds);
     `other` prints the dean's reasoning."""
-    from server.domain.catalog import load_catalog
-
     if code == "other" and reasoning:
         return reasoning, reasoning
     for ground in load_catalog().service("expulsion").decision_grounds:

@@ -5,8 +5,8 @@ A new operator is a new module and one line below."""
 
 from __future__ import annotations
 
+from server.services.background.operations import PROBE, run_probe
 from server.services.context import JobKind, OperatorRegistry
-from server.services.operations import PROBE, run_probe
 from server.services.operators import (
     await_batch,
     case_start,

@@ -1,9 +1,9 @@
 """`order/await_batch`: the case waits to be collected into a batch order; the batch order's
-signature releases it (server/services/batch_orders.py)."""
+signature releases it (server/services/cases/batch_orders.py)."""
 
 from __future__ import annotations
 
-from server.services.batch_orders import await_batch, settle_batch
+from server.services.cases.batch_orders import await_batch, settle_batch
 from server.services.context import Operator, StepCall
 
 

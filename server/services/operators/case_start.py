@@ -1,12 +1,12 @@
 """`case/start` (params: `process_id`, a quoted catalog code; `data`, a dict expression; or
 `student_iins`, a list expression): opens a case of another procedure for the same student,
-or one per listed student, in the step's transaction (server/services/cases.py)."""
+or one per listed student, in the step's transaction (server/services/cases/lifecycle.py)."""
 
 from __future__ import annotations
 
 import ast
 
-from server.services.cases import start_triggered_case
+from server.services.cases.lifecycle import start_triggered_case
 from server.services.context import Operator, ParamCheck, StepCall
 from server.services.errors import tr
 

@@ -1,6 +1,6 @@
 """`document/render` (params: `template`, e.g. 'order_transfer_in' for templates/
 order_transfer_in_ru.docx and _kk.docx; `register`, e.g. 'orders'): issues the document in its
-register in a background job, which resumes the case (server/services/documents.py)."""
+register in a background job, which resumes the case (server/services/documents/issue.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import ast
 
 from server.documents.contexts import BUILDERS
 from server.services.context import Operator, ParamCheck
-from server.services.documents import LANGUAGES, render_case_document
+from server.services.documents.issue import LANGUAGES, render_case_document
+from server.services.documents.registers import REGISTERS
 from server.services.errors import tr
-from server.services.registers import REGISTERS
 
 
 def _literal(expression: str | None) -> object:

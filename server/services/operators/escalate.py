@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.models import Case, HumanTask, OutboxJob
 from server.models.case import OPEN_STATUSES
-from server.services.cases import lock_case
+from server.services.cases.lifecycle import lock_case
+from server.services.cases.steps import audit, enqueue
 from server.services.context import AppContext, JobKind, Operator, StepCall
-from server.services.steps import audit, enqueue
 
 ESCALATION_STEP_DAYS = 1  # [assumed] working days before the next level of the catalog's chain
 

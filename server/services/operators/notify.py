@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from server.models import OutboxJob
+from server.services.background.notifications import send_for_job
+from server.services.cases.steps import enqueue
 from server.services.context import AppContext, JobKind, Operator, StepCall
-from server.services.notifications import send_for_job
-from server.services.steps import enqueue
 
 
 def _send(step: StepCall) -> None:

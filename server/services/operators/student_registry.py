@@ -1,11 +1,11 @@
 """`student/update` and `student/enrol`: a signed order changes the student registry in the
-step's transaction (server/services/registry.py; parameters in server/domain/registry.py)."""
+step's transaction (server/services/students/registry.py; parameters in server/domain/registry.py)."""
 
 from __future__ import annotations
 
 from server.domain.registry import ENROL, UPDATE, literal_problems
 from server.services.context import Operator, ParamCheck, StepCall
-from server.services.registry import apply_registry_call
+from server.services.students.registry import apply_registry_call
 
 
 def _apply(step: StepCall) -> None:

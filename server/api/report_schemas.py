@@ -1,0 +1,184 @@
+"""Request and response schemas of the registers, the reports and the military register (the
+rest: server/api/schemas.py)."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+
+from server.api.schemas import DATE_RANGE
+from server.db import DB_INT_MAX
+
+
+class RegisterQueryIn(Schema):
+    register = String(load_default=None, validate=OneOf(("orders", "certificates", "duplicates")),
+                      metadata={"description": "orders | certificates | duplicates (all when absent)"})
+    year = Integer(load_default=None, validate=Range(1900, 9999))
+    kind = String(load_default=None, validate=Length(max=64),
+                  metadata={"description": "template kind, e.g. cert_study"})
+    q = String(load_default=None, validate=Length(max=200),
+               metadata={"description": "number or holder name (substring)"})
+    date_from = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="from", metadata={"description": "issued on or after"})
+    date_to = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="to", metadata={"description": "issued on or before"})
+    format = String(load_default="json", validate=OneOf(("json", "xlsx")),
+                    metadata={"description": "json (paged) or xlsx (every matching row)"})
+    limit = Integer(load_default=50, validate=Range(1, 500))
+    offset = Integer(load_default=0, validate=Range(0, DB_INT_MAX))
+
+
+class RegisterRowOut(Schema):
+    register = String(required=True)
+    year = Integer(required=True)
+    seq = Integer(required=True)
+    number = String(required=True)
+    date = Date(required=True, metadata={"description": "date of issue, local time zone"})
+    kind = String(required=True)
+    kind_name = String()
+    version = Integer()
+    languages = List(String())
+    document_ids = List(Integer())
+    case_id = Integer(allow_none=True)
+    subject = String(allow_none=True, metadata={"description": "holder (the case's subject)"})
+    case_status = String(allow_none=True)
+    signed_by = String(allow_none=True, metadata={"description": "who completed the signing task"})
+
+
+class RegisterListOut(Schema):
+    items = List(Nested(RegisterRowOut))
+    total = Integer()
+    limit = Integer()
+    offset = Integer()
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+REPORT_FORMATS = ("json", "xlsx", "docx")
+
+
+class PublicServicesQueryIn(Schema):
+    month = String(load_default=None, validate=Length(equal=7),
+                   metadata={"description": "YYYY-MM (or give from and to)"})
+    date_from = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="from", metadata={"description": "first local day"})
+    date_to = Date(load_default=None, validate=DATE_RANGE,
+                 data_key="to", metadata={"description": "last local day"})
+    format = String(load_default="json", validate=OneOf(REPORT_FORMATS))
+    live = Boolean(load_default=False, metadata={
+        "description": "compute now even when the month's report is stored (a snapshot)"})
+
+
+class ContingentQueryIn(Schema):
+    date_from = Date(required=True, validate=DATE_RANGE,
+                 data_key="from", metadata={"description": "first local day"})
+    date_to = Date(required=True, validate=DATE_RANGE,
+                 data_key="to", metadata={"description": "last local day"})
+    format = String(load_default="json", validate=OneOf(("json", "xlsx")))
+
+
+class PublicServiceRowOut(Schema):
+    service = String(required=True)
+    registry_code = String(allow_none=True)
+    name_ru = String()
+    name_kk = String()
+    received = Integer()
+    received_direct = Integer()
+    received_egov = Integer()
+    received_state_corporation = Integer()
+    rendered = Integer()
+    positive = Integer()
+    on_time = Integer()
+    late = Integer()
+    days_overdue = Integer(metadata={"description": "working days overdue, summed over late cases"})
+    max_days_overdue = Integer()
+    refused = Integer()
+    refusals = Dict(keys=String(), values=Integer(), metadata={"description": "ground -> count"})
+    in_progress = Integer()
+
+
+class PublicServicesOut(Schema):
+    kind = String()
+    period = String()
+    from_ = String(data_key="from", attribute="from", metadata={"description": "YYYY-MM-DD"})
+    to = String(metadata={"description": "YYYY-MM-DD"})
+    timezone = String()
+    generated_at = String(metadata={"description": "ISO 8601, UTC"})
+    stored = Boolean(metadata={"description": "true: a stored snapshot, unchanged since generated_at"})
+    snapshot_id = Integer(allow_none=True)
+    rows = List(Nested(PublicServiceRowOut))
+    totals = Nested(PublicServiceRowOut(partial=True))
+    grounds = Dict(keys=String(), values=Dict(), metadata={"description": "ground -> {ru, kk}"})
+    definitions = List(String())
+
+
+class SnapshotOut(Schema):
+    id = Integer()
+    kind = String()
+    period = String()
+    generated_at = String(metadata={"description": "ISO 8601, UTC"})
+
+
+class SnapshotListOut(Schema):
+    items = List(Nested(SnapshotOut))
+
+
+class SnapshotIn(Schema):
+    month = String(required=True, validate=Length(equal=7), metadata={"description": "YYYY-MM"})
+
+
+class StoredReportOut(Schema):
+    snapshot_id = Integer()
+    period = String()
+    created = Boolean(metadata={"description": "false: the month was already stored"})
+    generated_at = DateTime()
+
+
+class ContingentOut(Schema):
+    kind = String()
+    period = String()
+    from_ = String(data_key="from", attribute="from", metadata={"description": "YYYY-MM-DD"})
+    to = String(metadata={"description": "YYYY-MM-DD"})
+    generated_at = String(metadata={"description": "ISO 8601, UTC"})
+    categories = Dict(keys=String(), values=String())
+    rows = List(Dict())
+    totals = Dict()
+
+
+class DashboardOut(Schema):
+    generated_at = String(metadata={"description": "ISO 8601, UTC"})
+    timezone = String()
+    in_progress = List(Dict(), metadata={"description": "open cases per procedure and faculty"})
+    overdue_now = List(Dict())
+    processing_time = List(Dict(), metadata={"description": "average working days per procedure"})
+    processing_window_days = Integer()
+    on_time_trend = List(Dict())
+
+
+class ConscriptsQueryIn(Schema):
+    faculty = String(load_default=None, validate=Length(max=32),
+                     metadata={"description": "faculty code (all faculties when absent)"})
+    on = Date(load_default=None, metadata={"description": "age on this date (today when absent)"})
+
+
+class ConscriptOut(Schema):
+    student_id = Integer()
+    iin = String()
+    full_name = String()
+    birth_date = Date()
+    age = Integer()
+    year = Integer()
+    group = String(allow_none=True)
+    programme_code = String()
+
+
+class FacultyConscriptsOut(Schema):
+    faculty_code = String()
+    faculty_name = String()
+    students = List(Nested(ConscriptOut))
+
+
+class ConscriptsOut(Schema):
+    on = Date()
+    faculties = List(Nested(FacultyConscriptsOut))

@@ -1,0 +1,2 @@
+"""Background work: outbox jobs, timers, incidents and their retry, worker heartbeats,
+e-mail notifications."""

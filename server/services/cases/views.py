@@ -1,0 +1,65 @@
+"""What the staff UI's case page and registration page show, each built in one read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from server.auth import Actor
+from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
+from server.models import Attachment, Faculty, Student
+from server.services.cases.applications import application_schema, needs_student
+from server.services.cases.attachments import attachments_in
+from server.services.cases.lifecycle import CaseView, case_map_in, case_view_in
+from server.services.context import AppContext
+from server.services.errors import Forbidden
+from server.services.people.users import names_in
+from server.services.procedures.deployments import definitions_in
+from server.services.students.imports import students_in
+
+CANCELLABLE = ("in_progress", "waiting")
+
+
+@dataclass(frozen=True)
+class CasePage:
+    view: CaseView
+    process_map: Any
+    names: dict[int, str]  # who appears in the history and the open tasks
+    faculty: Faculty | None
+    files: list[Attachment]
+    may_cancel: bool
+
+
+def case_page(ctx: AppContext, actor: Actor, case_id: int) -> CasePage:
+    with ctx.db.read() as session:
+        view = case_view_in(ctx, session, actor, case_id, with_data=False)  # the page shows no case data
+        case = view.case
+        return CasePage(
+            view=view, process_map=case_map_in(ctx, session, case),
+            names=names_in(session, {e.actor_id for e in view.history}
+                           | {t.assignee_id for t in view.open_tasks} | {case.created_by}),
+            faculty=session.get(Faculty, case.faculty_id) if case.faculty_id else None,
+            files=attachments_in(session, case_id),
+            may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in CANCELLABLE)
+
+
+@dataclass(frozen=True)
+class RegistrationPage:
+    process_ids: list[str]  # the procedures one may register
+    found: list[Student]  # students matching the search
+    applicant_schema: dict[str, Any] | None  # an applicant who is not a registered student
+    application_schema: dict[str, Any] | None  # what the application says
+    needs_student: bool
+
+
+def registration_page(ctx: AppContext, actor: Actor, process_id: str, q: str) -> RegistrationPage:
+    if not actor.has_any(CASE_STARTERS):
+        raise Forbidden("Регистрировать заявления может специалист офиса регистратора")
+    key = f"{process_id}/register"
+    applicant = ctx.forms.load(key)[0] if process_id and ctx.forms.exists(key) else None
+    application = application_schema(ctx, process_id)
+    with ctx.db.read() as session:
+        return RegistrationPage(
+            process_ids=[d.process_id for d in definitions_in(session) if d.kind == "bpmn"],
+            found=students_in(session, actor, q), applicant_schema=applicant,
+            application_schema=application, needs_student=needs_student(application))

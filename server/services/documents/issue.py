@@ -1,0 +1,106 @@
+"""Issuing documents: the `document/render` job renders a template in Russian and Kazakh,
+numbers it in its register and resumes the case — all in one transaction, so a failed
+render consumes no number."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.auth import Actor
+from server.db import utcnow
+from server.documents.contexts import BUILDERS, university
+from server.documents.render import format_number, render_docx
+from server.models import Document, OutboxJob, RegisterCounter
+from server.services.background.jobs import finish_service_task
+from server.services.cases.lifecycle import lock_case
+from server.services.cases.steps import audit
+from server.services.context import AppContext
+from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
+from server.services.procedures.deployments import definition_info
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LANGUAGES = ("ru", "kk")
+BLANK_REGISTERS = frozenset({"duplicates"})
+
+
+def next_number(ctx: AppContext, session: Session, register: str, year: int) -> int:
+    """Gap-free: the counter row is locked until the issuing transaction ends."""
+    stmt = select(RegisterCounter).where(RegisterCounter.register == register,
+                                         RegisterCounter.year == year)
+    if ctx.db.is_postgres:
+        stmt = stmt.with_for_update()
+    counter = session.scalars(stmt).first()
+    if counter is None:
+        counter = RegisterCounter(register=register, year=year, last_number=0)
+        session.add(counter)
+    counter.last_number += 1
+    session.flush()
+    return counter.last_number
+
+
+def _number_for(ctx: AppContext, session: Session, case_id: int, template: str, register: str,
+                year: int) -> tuple[int, int, str, int]:
+    """(year, seq, number, version) of the document about to be issued. A case that already has
+    this document (the rector returned the draft, it was corrected and is rendered again) keeps
+    its number in the register: the new files are the next version of the same entry, and the
+    earlier ones stay stored as they were. Otherwise the register's next number — always so in
+    the journal of duplicates, where every entry stands for a printed blank (a spoiled blank
+    stays in the journal under its own number)."""
+    previous = None if register in BLANK_REGISTERS else session.execute(
+        select(Document.year, Document.seq, Document.number, Document.version)
+        .where(Document.case_id == case_id, Document.kind == template, Document.register == register,
+               Document.seq.is_not(None))
+        .order_by(Document.version.desc()).limit(1)).first()
+    if previous is not None:
+        return previous.year, previous.seq, previous.number, previous.version + 1
+    seq = next_number(ctx, session, register, year)
+    return year, seq, format_number(register, year, seq), 1
+
+
+def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> None:
+    case_id = int(job.payload["case_id"])
+    task_id = str(job.payload["task_id"])
+    params: dict[str, Any] = job.payload.get("params") or {}
+    template = str(params.get("template") or "")
+    register = str(params.get("register") or "orders")
+    if template not in BUILDERS:
+        raise LookupError(f"no context builder for template '{template}'")
+    case = lock_case(ctx, session, case_id)
+    bundle = definition_info(ctx, session, case.definition_id).bundle
+    instance = ctx.restore_instance(bundle, case.state)
+    if task_id not in instance.started_service_tasks():
+        return  # already done by an earlier run of this job
+    data = instance.task_data(task_id)
+    today = utcnow().astimezone(ctx.tz).date()
+    year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
+    context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
+    # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
+    code = new_code(ctx.settings)
+    url = verification_url(ctx.settings.public_url, code)
+    context["verification_url"] = url
+    images = {"qr": qr_png(url)}
+    ids = []
+    for lang in LANGUAGES:
+        path = ctx.settings.templates_dir / f"{template}_{lang}.docx"
+        content = render_docx(path, context, images=images, image_width_mm=QR_WIDTH_MM)
+        doc = Document(
+            case_id=case.id, kind=template, template=path.name,
+            template_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), language=lang,
+            register=register, year=year, seq=seq, number=number, version=version,
+            filename=f"{template}_{number}{f'_v{version}' if version > 1 else ''}_{lang}.docx"
+            .replace("/", "-"), media_type=DOCX,
+            content=content, sha256=hashlib.sha256(content).hexdigest(), context=context,
+            verification_code=code,
+        )
+        session.add(doc)
+        session.flush()
+        ids.append(doc.id)
+    audit(session, case, Actor.system(), "document_issued",
+          {"template": template, "number": number, "documents": ids,
+           **({"version": version} if version > 1 else {})})
+    finish_service_task(ctx, session, case.id, task_id,
+                        {"document_id": ids[0], "documents": ids, "number": number}, instance)

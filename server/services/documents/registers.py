@@ -1,0 +1,168 @@
+"""Registers of issued documents: the order register and the journals of certificates and
+duplicates — one row per issued number (the Russian and Kazakh files together), with filters
+and an XLSX export for the registrar head."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from server.auth import Actor
+from server.models import Case, Document, HumanTask, User
+from server.services.cases.filters import within_days
+from server.services.context import AppContext
+from server.services.documents.verification import holder_names, kind_names
+from server.services.errors import Forbidden, Invalid, tr
+from server.services.reports.xlsx_cells import append_row
+
+READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
+REGISTERS = ("orders", "certificates", "duplicates")
+REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты"}
+# the user tasks where the rector signs an issued document (orders, duplicates)
+SIGN_TASKS = ("sign_order", "rector_sign")
+STATUS_NAMES = {"in_progress": "в работе", "returned": "возвращена", "completed": "завершена",
+                "rejected": "отказ", "cancelled": "отменена", "withdrawn": "отозвана",
+                "error": "ошибка"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class RegisterQuery:
+    register: str | None = None
+    year: int | None = None
+    kind: str | None = None
+    q: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass
+class RegisterRow:
+    register: str
+    year: int
+    seq: int
+    number: str
+    date: date
+    kind: str
+    kind_name: str
+    languages: list[str]
+    document_ids: list[int]
+    case_id: int | None
+    subject: str | None
+    case_status: str | None
+    signed_by: str | None
+    version: int = 1
+    holders: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("holders")
+        return data
+
+
+def _check(actor: Actor, query: RegisterQuery) -> None:
+    if not actor.has_any(READERS):
+        raise Forbidden("Реестры документов доступны офису регистратора и руководству университета")
+    if query.register is not None and query.register not in REGISTERS:
+        allowed = tr("один из: %(values)s", values=", ".join(REGISTERS))
+        raise Invalid("Неизвестный реестр", fields={"register": allowed})
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        raise Invalid("Начало периода позже конца", fields={"from": tr("позже, чем to")})
+
+
+def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
+    tz = ctx.tz
+    stmt = (select(Document, Case).outerjoin(Case, Case.id == Document.case_id)
+            .where(Document.register.is_not(None), Document.seq.is_not(None)))
+    if query.register:
+        stmt = stmt.where(Document.register == query.register)
+    if query.year:
+        stmt = stmt.where(Document.year == query.year)
+    if query.kind:
+        stmt = stmt.where(Document.kind == query.kind)
+    stmt = stmt.where(*within_days(Document.created_at, ctx, query.date_from, query.date_to))
+    with ctx.db.read() as session:
+        pairs = session.execute(stmt.order_by(Document.year, Document.seq, Document.version,
+                                              Document.language)).all()
+        case_ids = {c.id for _d, c in pairs if c is not None}
+        signers: dict[int, str] = {}
+        if case_ids:
+            signed = session.execute(
+                select(HumanTask.case_id, User.full_name, HumanTask.completed_at)
+                .join(User, User.id == HumanTask.completed_by)
+                .where(HumanTask.case_id.in_(case_ids), HumanTask.spec_name.in_(SIGN_TASKS),
+                       HumanTask.status == "completed")
+                .order_by(HumanTask.completed_at)).all()
+            signers = {case_id: name for case_id, name, _at in signed}
+    rows: dict[tuple[str, int, int], RegisterRow] = {}
+    for doc, case in pairs:
+        key = (doc.register or "", doc.year or 0, doc.seq or 0)
+        row = rows.get(key)
+        if row is None or doc.version > row.version:
+            row = RegisterRow(
+                register=key[0], year=key[1], seq=key[2], number=doc.number or "",
+                date=doc.created_at.astimezone(tz).date(), kind=doc.kind,
+                kind_name=kind_names(doc.kind)[0], languages=[], document_ids=[],
+                case_id=doc.case_id, subject=case.subject_name if case else None,
+                case_status=case.status if case else None,
+                signed_by=signers.get(case.id) if case else None, version=doc.version,
+                holders=holder_names(doc.context or {}),
+            )
+            rows[key] = row
+        if doc.version == row.version:
+            row.languages.append(doc.language)
+            row.document_ids.append(doc.id)
+    result = list(rows.values())
+    if query.q and query.q.strip():
+        needle = query.q.strip().lower()
+        result = [r for r in result if needle in " ".join(
+            [r.number, r.subject or "", *r.holders]).lower()]
+    result.sort(key=lambda r: (r.date, r.register, r.year, r.seq), reverse=True)
+    return result
+
+
+def list_register(ctx: AppContext, actor: Actor, query: RegisterQuery) -> tuple[list[RegisterRow], int]:
+    _check(actor, query)
+    rows = _rows(ctx, query)
+    return rows[query.offset:query.offset + query.limit], len(rows)
+
+
+HEADERS = ("Номер", "Дата", "Реестр", "Вид документа", "Обучающийся", "Языки", "Заявка №",
+           "Статус заявки", "Подписал")
+
+
+def export_filename(query: RegisterQuery) -> str:
+    return f"register_{query.register or 'all'}_{query.year or 'all'}.xlsx"
+
+
+def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
+    """Every matching row (no paging), one per issued number, with Russian column headers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+
+    _check(actor, query)
+    rows = _rows(ctx, query)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = REGISTER_NAMES.get(query.register or "", "Документы")
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        append_row(sheet, [r.number, r.date, REGISTER_NAMES.get(r.register, r.register), r.kind_name,
+                           r.subject or ", ".join(r.holders), ", ".join(r.languages), r.case_id,
+                           STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.signed_by or ""])
+        sheet.cell(row=sheet.max_row, column=2).number_format = "DD.MM.YYYY"
+    for column, width in zip("ABCDEFGHI", (12, 12, 12, 40, 36, 8, 10, 14, 28), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,240 @@
+"""Printable files of the reports: the public-service report as XLSX (with a bar chart of on time
+vs late) and DOCX (landscape table, refusals by ground, on time vs late, footnotes with the
+definitions); the contingent statistics as XLSX. Rendered from the report's data only, so a
+stored snapshot always gives the same files."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from server.documents.contexts import university
+from server.services.context import AppContext
+from server.services.reports.statistics import CATEGORIES, DIMENSIONS
+from server.services.reports.xlsx_cells import append_row
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TITLE_RU = "Отчёт об оказании государственных услуг"
+TITLE_KK = "Мемлекеттік қызметтерді көрсету туралы есеп"
+# (row key, Russian heading, Kazakh heading): the columns of the report, in order.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("registry_code", "Код услуги в реестре", "Тізілімдегі коды"),
+    ("name_ru", "Наименование услуги", "Қызмет атауы (орыс.)"),
+    ("name_kk", "Атауы (на казахском)", "Қызмет атауы"),
+    ("received", "Поступило всего", "Барлығы түсті"),
+    ("received_egov", "через портал egov.kz", "egov.kz порталы арқылы"),
+    ("received_state_corporation", "через Госкорпорацию", "Мемлекеттік корпорация арқылы"),
+    ("received_direct", "непосредственно в вуз", "ЖОО-ға тікелей"),
+    ("rendered", "Оказано всего", "Барлығы көрсетілді"),
+    ("positive", "с положительным результатом", "оң нәтижемен"),
+    ("refused", "мотивированный отказ", "дәлелді бас тарту"),
+    ("on_time", "в срок", "мерзімінде"),
+    ("late", "с нарушением срока", "мерзімі бұзылып"),
+    ("days_overdue", "дней просрочки (всего)", "кешіктірілген күндер (барлығы)"),
+    ("max_days_overdue", "наибольшая просрочка, дней", "ең ұзақ кешіктіру, күн"),
+    ("in_progress", "В работе на конец периода", "Кезең соңында орындалуда"),
+)
+NUMERIC = tuple(key for key, _ru, _kk in COLUMNS[3:])
+
+
+def _period_line(report: dict[str, Any]) -> str:
+    first = datetime.fromisoformat(report["from"]).strftime("%d.%m.%Y")
+    last = datetime.fromisoformat(report["to"]).strftime("%d.%m.%Y")
+    return f"Период / Кезең: {first} — {last}"
+
+
+def _generated_line(ctx: AppContext, report: dict[str, Any]) -> str:
+    at = datetime.fromisoformat(report["generated_at"]).astimezone(ctx.tz)
+    return f"Сформирован / Құрылды: {at:%d.%m.%Y %H:%M} ({ctx.settings.timezone})"
+
+
+def _cell(row: dict[str, Any], key: str) -> Any:
+    value = row.get(key)
+    return "—" if value is None else value
+
+
+def _refusal_lines(report: dict[str, Any]) -> list[tuple[str, str, str, int]]:
+    """(service name, ground ru, ground kk, count) for every refusal ground used."""
+    names = report.get("grounds") or {}
+    lines = []
+    for row in report["rows"]:
+        for code, n in row["refusals"].items():
+            name = names.get(code, {"ru": code, "kk": code})
+            lines.append((row["name_ru"], name["ru"], name["kk"], n))
+    return lines
+
+
+# -- XLSX ------------------------------------------------------------------------------------
+
+
+def public_services_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Госуслуги"
+    uni = university(ctx.settings.config_dir)
+    for line in (f"{TITLE_RU} / {TITLE_KK}", uni["name_ru"], _period_line(report),
+                 _generated_line(ctx, report)):
+        sheet.append([line])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([])
+    header_row = sheet.max_row + 1
+    sheet.append(["№", *(f"{ru}\n{kk}" for _k, ru, kk in COLUMNS)])
+    for cell in sheet[header_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(report["rows"], 1):
+        append_row(sheet, [i, *(_cell(row, key) for key, _ru, _kk in COLUMNS)])
+    totals = report["totals"]
+    sheet.append(["", "", "Итого / Барлығы", "", *(totals[key] for key in NUMERIC)])
+    last_row = sheet.max_row
+    for cell in sheet[last_row]:
+        cell.font = Font(bold=True)
+    widths = {"A": 5, "B": 14, "C": 44, "D": 44}
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width
+    for index in range(5, 5 + len(NUMERIC)):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = 14
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=4)
+    _xlsx_refusals(sheet, report)
+    _xlsx_footnotes(sheet, report)
+    if report["rows"]:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title = "Оказано в срок и с нарушением срока"
+        on_time = [k for k, _r, _kk in COLUMNS].index("on_time") + 2
+        data = Reference(sheet, min_col=on_time, max_col=on_time + 1, min_row=header_row,
+                         max_row=last_row - 1)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=3, min_row=header_row + 1, max_row=last_row - 1))
+        chart.height, chart.width = 9, 24
+        sheet.add_chart(chart, f"C{sheet.max_row + 2}")
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_refusals(sheet: Any, report: dict[str, Any]) -> None:
+    from openpyxl.styles import Font
+
+    sheet.append([])
+    sheet.append(["", "", "Мотивированные отказы по основаниям / Бас тарту негіздері бойынша"])
+    sheet.cell(row=sheet.max_row, column=3).font = Font(bold=True)
+    lines = _refusal_lines(report)
+    for service, ru, kk, n in lines:
+        sheet.append(["", "", service, f"{ru} / {kk}", n])
+    if not lines:
+        sheet.append(["", "", "Отказов нет / Бас тарту жоқ"])
+
+
+def _xlsx_footnotes(sheet: Any, report: dict[str, Any]) -> None:
+    sheet.append([])
+    sheet.append(["", "", "Примечания (определения показателей):"])
+    for i, text in enumerate(report["definitions"], 1):
+        sheet.append(["", "", f"{i}. {text}"])
+
+
+def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Движение контингента"
+    sheet.append(["Движение контингента обучающихся / Білім алушылар контингентінің қозғалысы"])
+    sheet.append([university(ctx.settings.config_dir)["name_ru"]])
+    sheet.append([_period_line(report)])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([])
+    headings = ["Код факультета", "Факультет", "Код ОП", "Образовательная программа",
+                "Форма обучения", "Основа обучения", *CATEGORIES.values(), "Отчислено по основаниям"]
+    sheet.append(headings)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in report["rows"]:
+        grounds = "; ".join(f"{g}: {n}" for g, n in row["expelled_by_ground"].items())
+        append_row(sheet, [*(row[d] for d in DIMENSIONS), *(row[c] for c in CATEGORIES), grounds])
+    totals = report["totals"]
+    sheet.append(["Итого", "", "", "", "", "", *(totals[c] for c in CATEGORIES),
+                  "; ".join(f"{g}: {n}" for g, n in totals["expelled_by_ground"].items())])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEF", (10, 30, 10, 36, 14, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# -- DOCX ------------------------------------------------------------------------------------
+
+
+def public_services_docx(ctx: AppContext, report: dict[str, Any]) -> bytes:
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Pt
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.5))
+    document.styles["Normal"].font.size = Pt(9)
+    uni = university(ctx.settings.config_dir)
+    document.add_heading(f"{TITLE_RU}\n{TITLE_KK}", level=1)
+    for line in (uni["name_ru"], uni["name_kk"], _period_line(report), _generated_line(ctx, report)):
+        document.add_paragraph(line)
+    headings = ["№", *(f"{ru} / {kk}" for _k, ru, kk in COLUMNS if _k != "name_kk")]
+    keys = [k for k, _ru, _kk in COLUMNS if k != "name_kk"]
+    body = [[str(i), *(str(_cell(r, k)) if k != "name_ru" else f"{r['name_ru']}\n{r['name_kk']}"
+                       for k in keys)] for i, r in enumerate(report["rows"], 1)]
+    totals = report["totals"]
+    body.append(["", "", "Итого / Барлығы", *(str(totals[k]) for k in keys[2:])])
+    _table(document, headings, body)
+    document.add_heading("Мотивированные отказы по основаниям / Бас тарту негіздері бойынша", level=2)
+    refusals = [[s, f"{ru}\n{kk}", str(n)] for s, ru, kk, n in _refusal_lines(report)]
+    if refusals:
+        _table(document, ["Услуга / Қызмет", "Основание / Негіз", "Количество / Саны"], refusals)
+    else:
+        document.add_paragraph("Отказов нет / Бас тарту жоқ")
+    document.add_heading("Оказано в срок и с нарушением срока / Мерзімінде және мерзімі бұзылып", level=2)
+    _table(document, ["Услуга / Қызмет", "В срок / Мерзімінде", "С нарушением / Бұзылып", "Диаграмма"],
+           _bar_rows(report))
+    document.add_heading("Примечания / Ескертпелер", level=2)
+    for i, text in enumerate(report["definitions"], 1):
+        document.add_paragraph(f"{i}. {text}")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _bar_rows(report: dict[str, Any]) -> list[list[str]]:
+    """The chart of on time vs late as text bars (█ on time, ░ late), scaled to 40 marks."""
+    top = max([1, *(r["on_time"] + r["late"] for r in report["rows"])])
+    rows = []
+    for r in report["rows"]:
+        on, late = (round(40 * r[k] / top) for k in ("on_time", "late"))
+        rows.append([r["name_ru"], str(r["on_time"]), str(r["late"]), "█" * on + "░" * late])
+    return rows
+
+
+def _table(document: Any, headings: list[str], rows: list[list[str]]) -> None:
+    table = document.add_table(rows=1, cols=len(headings))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            cell.text = text

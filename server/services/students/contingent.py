@@ -1,0 +1,96 @@
+"""Batch contingent orders (procedure 11): a list of students from the student information
+system's CSV/XLSX export becomes one `contingent_order` case and, once approved, one order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from server.auth import Actor
+from server.auth.roles import CASE_STARTERS
+from server.domain.iin import iin_sex
+from server.models import Faculty, Student
+from server.services.cases.lifecycle import StartRequest, start_case
+from server.services.context import AppContext
+from server.services.errors import Forbidden, Invalid, tr
+from server.services.students.imports import clean_row, parse_rows
+from server.services.students.spreadsheets import Limits
+
+ORDER_KINDS = ("enrolment", "promotion", "graduation")
+MAX_ROWS = 2000  # [assumed] one order; a larger list is split by faculty or programme
+MAX_UNPACKED = 16 * 1024 * 1024  # an XLSX of 2,000 rows unpacks to about 2 MB
+
+
+@dataclass
+class ContingentList:
+    order_kind: str | None
+    effective_date: date | None
+    filename: str
+    content: bytes
+    channel: str = "direct"
+
+
+def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict[str, Any]]:
+    """The checked rows of the list; any bad row rejects the whole file, naming row and field
+    (row numbers as in the file: the header is row 1)."""
+    limits = Limits(max_rows=MAX_ROWS, max_bytes=ctx.settings.max_upload_bytes,
+                    max_unpacked=MAX_UNPACKED)
+    rows = parse_rows(filename, content, limits)  # Invalid naming the file when it is refused
+    if not rows:
+        raise Invalid("Файл «%(name)s»: в списке нет ни одной строки с обучающимся",
+                      {"file": tr("Нет строк")}, name=filename)
+    with ctx.db.read() as session:
+        faculties = {f.code: f.id for f in session.scalars(select(Faculty))}
+    errors: dict[str, str] = {}
+    cleaned: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        values, problems = clean_row(row, faculties)
+        for field, reason in problems:
+            errors.setdefault(f"row {line}.{field}", tr("строка %(line)s, поле %(field)s: %(reason)s",
+                                                        line=line, field=field, reason=reason))
+        iin = values.get("iin")
+        if iin and iin in seen:
+            errors[f"row {line}.iin"] = tr("строка %(line)s, поле iin: ИИН повторяет строку %(first)s",
+                                           line=line, first=seen[iin])
+        elif iin:
+            seen[iin] = line
+        values["sex"] = iin_sex(iin) if iin and not problems else None
+        cleaned.append({k: v for k, v in values.items() if v is not None})
+    if errors:
+        first = next(iter(errors.values()))
+        if len(errors) > 1:
+            raise Invalid("Список не принят, ничего не сохранено: %(first)s (всего ошибок: %(count)s)",
+                          errors, first=first, count=len(errors))
+        raise Invalid("Список не принят, ничего не сохранено: %(first)s", errors, first=first)
+    # Citizenship the list leaves out is taken from the registry (foreign graduates are
+    # deregistered when the order is signed: workflows/contingent_order.bpmn).
+    missing = [r["iin"] for r in cleaned if "citizenship" not in r]
+    if missing:
+        with ctx.db.read() as session:
+            known = dict(session.execute(select(Student.iin, Student.citizenship)
+                                         .where(Student.iin.in_(missing))).all())
+        for row in cleaned:
+            if "citizenship" not in row and known.get(row["iin"]):
+                row["citizenship"] = known[row["iin"]]
+    return cleaned
+
+
+def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -> int:
+    """Check the list and open one case for the whole order."""
+    if not actor.has_any(CASE_STARTERS):
+        raise Forbidden("Загружать списки для приказов может специалист офиса регистратора")
+    fields = {}
+    if req.order_kind not in ORDER_KINDS:
+        fields["order_kind"] = tr("Допустимо: %(values)s", values=", ".join(ORDER_KINDS))
+    if req.effective_date is None:
+        fields["effective_date"] = tr("Обязательное поле: дата, с которой действует приказ")
+    if fields:
+        raise Invalid("Укажите вид приказа и дату, с которой он действует", fields)
+    students = read_order_list(ctx, req.filename, req.content)
+    data = {"order_kind": req.order_kind, "effective_date": str(req.effective_date),
+            "students": students, "source_file": req.filename}
+    return start_case(ctx, actor, StartRequest("contingent_order", channel=req.channel, data=data))

@@ -1,0 +1,130 @@
+"""The inbox (tabs, filters, approving several at once) and a task's form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from server.auth.roles import TASK_SUPERVISORS
+from server.services.cases import attachments
+from server.services.errors import Invalid
+from server.services.people.users import display_names
+from server.services.tasks import human_tasks as tasks
+from server.services.tasks import inbox
+from server.services.tasks import views as task_views
+from server.web import formfields
+from server.web.i18n import lang, localized, localized_fields, localized_message
+from server.web.session import (
+    actor,
+    ctx,
+    login_required,
+)
+from server.web.staff import (
+    FILES,
+    PAGE,
+    TABS,
+    _date_arg,
+    _int_arg,
+    _page_arg,
+    _process_choices,
+    _uploads,
+    staff_bp,
+)
+
+
+# --- inbox -------------------------------------------------------------------------------------
+@staff_bp.get("/inbox")
+@login_required
+def inbox_page():  # type: ignore[no-untyped-def]
+    me = actor()
+    tab = request.args.get("tab", "mine")
+    if tab not in TABS or (tab == "all" and not me.has_any(TASK_SUPERVISORS)):
+        tab = "mine"
+    page = _page_arg()
+    query = inbox.InboxQuery(
+        scope="any" if tab == "overdue" else tab, overdue=tab == "overdue",
+        process_id=request.args.get("process") or None, faculty_id=_int_arg("faculty"),
+        q=request.args.get("q", "").strip() or None, created_from=_date_arg("from"),
+        created_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
+    view = task_views.inbox_page(ctx(), me, query)
+    return render_template(
+        "staff/inbox.html", tab=tab, rows=view.rows, total=view.total, counts=view.counts, page=page,
+        pages=max(1, -(-view.total // PAGE)), names=view.names, faculties=view.faculties,
+        approvable=view.approvable, processes=_process_choices(view.process_ids), args=request.args)
+
+
+@staff_bp.post("/inbox/approve")
+@login_required
+def approve_selected():  # type: ignore[no-untyped-def]
+    ids = request.form.getlist("task")
+    if not ids:
+        flash(_("Select the items to approve."), "error")
+        return redirect(url_for("staff.inbox_page", tab="group"))
+    results = tasks.approve_many(ctx(), actor(), ids)
+    done = sum(r.ok for r in results)
+    flash(_("Approved: %(done)d of %(total)d.", done=done, total=len(results)),
+          "info" if done == len(results) else "error")
+    for r in results:
+        if not r.ok:
+            flash(f"{r.task_id[:8]}: {localized(r.message)}", "error")
+    return redirect(url_for("staff.inbox_page", tab=request.form.get("tab", "group")))
+
+
+# --- tasks -------------------------------------------------------------------------------------
+def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+               message: str | None = None, status: int = 200,
+               files_dropped: bool = False):  # type: ignore[no-untyped-def]
+    view = tasks.get_task(ctx(), actor(), task_id)
+    schema = view.form or {}
+    values = data if data is not None else view.data
+    fields = formfields.fields_for(schema, values, lang(), errors)
+    names = display_names(ctx(), {view.task.assignee_id})
+    field_names = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row}
+    other_errors = {k: v for k, v in (errors or {}).items() if k not in field_names | {FILES}}
+    return render_template(
+        "staff/task.html", view=view, task=view.task, case=view.case, schema=schema,
+        fields=fields, names=names, message=message, other_errors=other_errors,
+        file_error=(errors or {}).get(FILES), files_dropped=files_dropped,
+        attachments=attachments.list_attachments(ctx(), actor(), view.task.case_id)), status
+
+
+@staff_bp.get("/tasks/<task_id>")
+@login_required
+def task_page(task_id: str):  # type: ignore[no-untyped-def]
+    return _task_page(task_id)
+
+
+@staff_bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):  # type: ignore[no-untyped-def]
+    tasks.claim_task(ctx(), actor(), task_id)
+    flash(_("The task is yours now."), "info")
+    return redirect(url_for("staff.task_page", task_id=task_id))
+
+
+@staff_bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):  # type: ignore[no-untyped-def]
+    tasks.unclaim_task(ctx(), actor(), task_id)
+    flash(_("The task is back in the group's inbox."), "info")
+    return redirect(url_for("staff.inbox_page", tab="group"))
+
+
+@staff_bp.post("/tasks/<task_id>")
+@login_required
+def complete(task_id: str):  # type: ignore[no-untyped-def]
+    task, schema = tasks.task_form(ctx(), actor(), task_id)
+    data = formfields.parse(schema or {}, request.form)
+    uploads = _uploads("attachments")
+    try:  # the scans are stored with the step, or not at all
+        step = tasks.complete_task(ctx(), actor(), task_id, data, uploads)
+    except Invalid as exc:
+        return _task_page(task_id, data=data, errors=localized_fields(exc), message=localized_message(exc),
+                          status=422, files_dropped=bool(uploads))
+    flash(_("Done: «%(name)s».", name=task.name), "info")
+    following = [t for t in step.open_tasks if tasks.may_take(actor(), t)]
+    if following:  # the next step is the same person's (e.g. the registrar's next check)
+        return redirect(url_for("staff.task_page", task_id=following[0].id))
+    return redirect(url_for("staff.case_page", case_id=step.case.id))
