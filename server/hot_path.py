@@ -3,7 +3,9 @@
 A start or a completion is one transaction of a handful of one-row statements; these run
 them straight on the driver (why and how much: server/db_direct.py, docs/performance.md):
 read a task with its case (locking the case), insert a new case, insert tasks, append audit
-events, write the case or a task back under its version, and read a case view's records.
+events, write the case or a task back under its version, and read a case view's records. So
+does the check every API request makes of its token (read, never cached, so a revoked token
+is refused by every process at once): who it belongs to and whom that person stands in for.
 
 The direct statements skip the ORM's events and `onupdate` column defaults. The classes they
 write may therefore have neither: `check_mappers()` refuses, at start-up, a listener or an
@@ -16,11 +18,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, false, insert, inspect, select, true
 from sqlalchemy.orm import Session
 
 from server.db_direct import DirectStatement, attach_loaded, column_keys, insert_loaded, write_versioned
-from server.models import AuditEvent, Case, Document, HumanTask, ProcessDefinition, Timer
+from server.models import (
+    ApiToken,
+    AuditEvent,
+    Case,
+    Document,
+    HumanTask,
+    ProcessDefinition,
+    Substitution,
+    Timer,
+    User,
+    UserRole,
+)
 
 # What the direct statements write: no ORM event and no `onupdate` may depend on them.
 WRITTEN = (Case, HumanTask, AuditEvent)
@@ -48,6 +61,22 @@ _TIMER_RECORDS = DirectStatement(WAITING_TIMERS.order_by(Timer.id))
 _LATEST_ID = DirectStatement(select(ProcessDefinition.id).where(
     ProcessDefinition.process_id == bindparam("process_id"), ProcessDefinition.is_latest,
     ProcessDefinition.kind == "bpmn"))
+
+# The API token's user and roles (a row per role), and the active people that user stands in for
+# today with their roles: an API request's actor, in two statements.
+_TOKEN_USER = DirectStatement(
+    select(User.id, User.username, User.full_name, User.faculty_id, UserRole.role)
+    .join_from(ApiToken, User, User.id == ApiToken.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked == false(),
+           User.active == true()))
+_STANDS_IN_FOR = DirectStatement(
+    select(User.id, User.faculty_id, UserRole.role)
+    .join_from(Substitution, User, User.id == Substitution.user_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(Substitution.substitute_id == bindparam("user_id"),
+           Substitution.starts_on <= bindparam("today"), Substitution.ends_on >= bindparam("today"),
+           User.active == true()))
 
 
 def check_mappers() -> None:
@@ -123,3 +152,15 @@ def latest_definition_id(session: Session, process_id: str) -> int | None:
     """The id of the latest deployed version of a procedure (read at every start)."""
     rows = _LATEST_ID.rows(session, {"process_id": process_id})
     return rows[0][0] if rows else None
+
+
+def token_user(session: Session, digest: str) -> list[tuple[Any, ...]]:
+    """(id, username, full name, faculty id, role) of an active user's live token, a row per
+    role (role None when the user has none); no rows for an unknown or revoked token."""
+    return _TOKEN_USER.rows(session, {"digest": digest})
+
+
+def stands_in_for(session: Session, user_id: int, today: Any) -> list[tuple[Any, ...]]:
+    """(id, faculty id, role) of each active person `user_id` substitutes for on `today`, a row
+    per role."""
+    return _STANDS_IN_FOR.rows(session, {"user_id": user_id, "today": today})

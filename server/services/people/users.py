@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from server.auth import ROLES, Actor
 from server.auth.passwords import hash_password, new_token, token_digest
 from server.db import utcnow
+from server.hot_path import stands_in_for, token_user
 from server.models import ApiToken, Faculty, Substitution, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, NotFound, tr
@@ -82,13 +83,19 @@ def build_actor(session: Session, user: User, today: date) -> Actor:
 def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
     """The actor of an API token, read from the database on every request (no cache): a
     revoked token or a deactivated user is refused by every process at once."""
-    digest = token_digest(token)
     with ctx.db.read() as session:
-        user = session.scalar(
-            select(User).join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False),
-                   User.active.is_(True)))
-        return build_actor(session, user, ctx.local_today()) if user is not None else None
+        rows = token_user(session, token_digest(token))
+        if not rows:
+            return None
+        user_id, username, full_name, faculty_id = rows[0][:4]
+        roles = {row[4] for row in rows if row[4] is not None}
+        acting_for = set()
+        for other_id, other_faculty, role in stands_in_for(session, user_id, ctx.local_today()):
+            acting_for.add(other_id)  # as build_actor: the absent one's roles and faculty scope
+            if role is not None:
+                roles.add(role)
+            faculty_id = faculty_id if faculty_id is not None else other_faculty
+        return Actor(user_id, username, frozenset(roles), faculty_id, full_name, frozenset(acting_for))
 
 
 def actor_for_user(ctx: AppContext, user_id: int) -> Actor | None:
