@@ -24,6 +24,7 @@ from tests.integration.test_transfer_in import APPLICANT, TO_ORDER
 from tests.integration.worker_procs import (
     Proc,
     count,
+    pg_only_database_url,  # noqa: F401  (PostgreSQL only)
     private_broker,
     redis_reason,
     wait_until,
@@ -31,15 +32,6 @@ from tests.integration.worker_procs import (
 )
 
 pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")
-
-
-@pytest.fixture
-def database_url(pg_database: str) -> str:
-    """These tests need PostgreSQL (the worker is another process)."""
-    from tests.conftest import _truncate_pg
-
-    _truncate_pg(pg_database)
-    return pg_database
 
 
 @pytest.fixture

@@ -27,20 +27,19 @@ from server.services.background import operations
 from server.services.procedures import deployments
 from tests.integration.test_operations import start_to_document_step
 from tests.integration.test_transfer_in import APPLICANT
-from tests.integration.worker_procs import Proc, count, private_broker, redis_reason, wait_until, worker_env
+from tests.integration.worker_procs import (
+    Proc,
+    count,
+    pg_only_database_url,  # noqa: F401  (PostgreSQL only)
+    private_broker,
+    redis_reason,
+    wait_until,
+    worker_env,
+)
 
 pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")
 CASES = 20
 KILLS = 4
-
-
-@pytest.fixture
-def database_url(pg_database: str) -> str:
-    """These tests need PostgreSQL (the worker is another process)."""
-    from tests.conftest import _truncate_pg
-
-    _truncate_pg(pg_database)
-    return pg_database
 
 
 @pytest.fixture

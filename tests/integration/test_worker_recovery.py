@@ -12,18 +12,17 @@ from sqlalchemy import select
 
 from server.models import AuditEvent, OutboxJob
 from server.services.background import operations
-from tests.integration.worker_procs import Proc, count, private_broker, redis_reason, wait_until, worker_env
+from tests.integration.worker_procs import (
+    Proc,
+    count,
+    pg_only_database_url,  # noqa: F401  (PostgreSQL only)
+    private_broker,
+    redis_reason,
+    wait_until,
+    worker_env,
+)
 
 pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")
-
-
-@pytest.fixture
-def database_url(pg_database: str) -> str:
-    """These tests need PostgreSQL (the worker is another process)."""
-    from tests.conftest import _truncate_pg
-
-    _truncate_pg(pg_database)
-    return pg_database
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+import pytest
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +128,13 @@ def wait_until(predicate: Callable[[], bool], timeout: float, logs: Path) -> Non
 def count(ctx, stmt) -> int:  # type: ignore[no-untyped-def]
     with ctx.db.read() as session:
         return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+@pytest.fixture(name="database_url")
+def pg_only_database_url(pg_database: str) -> str:
+    """The `database_url` of tests that run a worker: PostgreSQL only (the worker is another
+    process). A test module that imports this fixture runs on PostgreSQL alone."""
+    from tests.conftest import _truncate_pg
+
+    _truncate_pg(pg_database)
+    return pg_database
