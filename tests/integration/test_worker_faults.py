@@ -36,6 +36,7 @@ from tests.integration.worker_procs import (
     wait_until,
     worker_env,
 )
+from tests.integration.worker_procs import job_row as _job
 
 pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")
 CASES = 20
@@ -57,13 +58,6 @@ def procs(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         finally:
             worker.stop()
             beat.stop()
-
-
-def _job(ctx, job_id: int) -> OutboxJob:  # type: ignore[no-untyped-def]
-    with ctx.db.read() as session:
-        row = session.get(OutboxJob, job_id)
-        assert row is not None
-        return row
 
 
 def test_retries_and_incident_on_the_worker(ctx, procs):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server.models import AuditEvent, OutboxJob
+from server.models import AuditEvent
 from server.services.background import operations
 from tests.integration.worker_procs import (
     Proc,
@@ -21,6 +21,7 @@ from tests.integration.worker_procs import (
     wait_until,
     worker_env,
 )
+from tests.integration.worker_procs import job_row as _job
 
 pytestmark = pytest.mark.skipif(bool(redis_reason()), reason=redis_reason() or "")
 
@@ -47,13 +48,6 @@ def cluster(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         finally:
             for proc in started:
                 proc.stop()
-
-
-def _job(ctx, job_id: int) -> OutboxJob:  # type: ignore[no-untyped-def]
-    with ctx.db.read() as session:
-        row = session.get(OutboxJob, job_id)
-        assert row is not None
-        return row
 
 
 def test_a_hanging_job_is_killed_at_the_hard_limit_and_the_next_job_runs(ctx, cluster):

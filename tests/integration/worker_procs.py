@@ -138,3 +138,13 @@ def pg_only_database_url(pg_database: str) -> str:
 
     _truncate_pg(pg_database)
     return pg_database
+
+
+def job_row(ctx, job_id: int):  # type: ignore[no-untyped-def]
+    """The outbox job as the database has it now."""
+    from server.models import OutboxJob
+
+    with ctx.db.read() as session:
+        row = session.get(OutboxJob, job_id)
+        assert row is not None
+        return row

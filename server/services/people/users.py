@@ -12,7 +12,7 @@ from server.auth import ROLES, Actor
 from server.auth.passwords import hash_password, new_token, token_digest
 from server.db import utcnow
 from server.hot_path import stands_in_for, token_user
-from server.models import ApiToken, Faculty, Substitution, User, UserRole
+from server.models import ApiToken, Faculty, User, UserRole
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, NotFound, tr
 from server.services.people.sessions import end_user_sessions, live_session, touch
@@ -66,18 +66,22 @@ def create_token(ctx: AppContext, username: str, name: str = "cli") -> str:
 
 def build_actor(session: Session, user: User, today: date) -> Actor:
     """The user as an actor, with the roles, faculty scope and assigned tasks of everyone
-    the user substitutes for today (a substitute without a faculty takes the absent one's)."""
-    roles, faculty_id, acting_for = set(user.role_codes), user.faculty_id, set()
-    absent = session.scalars(
-        select(User).join(Substitution, Substitution.user_id == User.id)
-        .where(Substitution.substitute_id == user.id, Substitution.starts_on <= today,
-               Substitution.ends_on >= today, User.active.is_(True))).all()
-    for other in absent:
-        roles |= other.role_codes
-        faculty_id = faculty_id if faculty_id is not None else other.faculty_id
-        acting_for.add(other.id)
-    return Actor(user.id, user.username, frozenset(roles), faculty_id, user.full_name,
-                 frozenset(acting_for))
+    the user substitutes for today."""
+    return _actor(session, user.id, user.username, user.full_name, user.faculty_id,
+                  set(user.role_codes), today)
+
+
+def _actor(session: Session, user_id: int, username: str, full_name: str | None,
+           faculty_id: int | None, roles: set[str], today: date) -> Actor:
+    """Add what the user takes from everyone they stand in for today: the absent person's
+    roles, assigned tasks, and faculty scope when the substitute has none."""
+    acting_for = set()
+    for other_id, other_faculty, role in stands_in_for(session, user_id, today):
+        acting_for.add(other_id)
+        if role is not None:
+            roles.add(role)
+        faculty_id = faculty_id if faculty_id is not None else other_faculty
+    return Actor(user_id, username, frozenset(roles), faculty_id, full_name, frozenset(acting_for))
 
 
 def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
@@ -88,14 +92,8 @@ def actor_for_token(ctx: AppContext, token: str) -> Actor | None:
         if not rows:
             return None
         user_id, username, full_name, faculty_id = rows[0][:4]
-        roles = {row[4] for row in rows if row[4] is not None}
-        acting_for = set()
-        for other_id, other_faculty, role in stands_in_for(session, user_id, ctx.local_today()):
-            acting_for.add(other_id)  # as build_actor: the absent one's roles and faculty scope
-            if role is not None:
-                roles.add(role)
-            faculty_id = faculty_id if faculty_id is not None else other_faculty
-        return Actor(user_id, username, frozenset(roles), faculty_id, full_name, frozenset(acting_for))
+        return _actor(session, user_id, username, full_name, faculty_id,
+                      {row[4] for row in rows if row[4] is not None}, ctx.local_today())
 
 
 def actor_for_user(ctx: AppContext, user_id: int) -> Actor | None:
