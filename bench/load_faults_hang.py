@@ -79,20 +79,26 @@ def _http(port: int, method: str, path: str, token: str, body: Any = None) -> tu
         conn.close()
 
 
-def _stuck_case(cluster: Cluster) -> tuple[int, int]:
-    """An approval case and the probe job that locks it and sleeps an hour."""
+def _context(cluster: Cluster) -> Any:
+    """A context on the cluster's database, for what the bench sets up without the API."""
     from server.bootstrap import build_context
     from server.config import Settings
+
+    return build_context(Settings(
+        instance_dir=cluster.tmp / "instance", database_url=cluster.url, secret_key="bench",
+        workflows_dir=REPO / "workflows", forms_dir=REPO / "forms", templates_dir=REPO / "templates",
+        config_dir=REPO / "config", background="none"))
+
+
+def _stuck_case(cluster: Cluster) -> tuple[int, int]:
+    """An approval case and the probe job that locks it and sleeps an hour."""
     from server.services.background import operations
 
     model = cluster.models["approval"]
     status, body, _ = _http(cluster.port, "POST", "/api/v1/cases", cluster.tokens["registrar"],
                             {"process_id": model.process_id, "data": model.start_data})
     assert status == 201, body
-    settings = Settings(instance_dir=cluster.tmp / "instance", database_url=cluster.url,
-                        secret_key="bench", workflows_dir=REPO / "workflows", forms_dir=REPO / "forms",
-                        templates_dir=REPO / "templates", config_dir=REPO / "config", background="none")
-    ctx = build_context(settings)
+    ctx = _context(cluster)
     try:
         return body["id"], operations.enqueue_probe(ctx, None, 0, sleep_seconds=3600, case_id=body["id"])
     finally:
@@ -128,14 +134,9 @@ RUNAWAY = """<?xml version="1.0" encoding="UTF-8"?>
 def _runaway_case(cluster: Cluster) -> int:
     """A case of a model whose script loops forever once its two-second timer fires."""
     from server.auth import Actor
-    from server.bootstrap import build_context
-    from server.config import Settings
     from server.services.procedures.deployments import deploy_file
 
-    settings = Settings(instance_dir=cluster.tmp / "instance", database_url=cluster.url,
-                        secret_key="bench", workflows_dir=REPO / "workflows", forms_dir=REPO / "forms",
-                        templates_dir=REPO / "templates", config_dir=REPO / "config", background="none")
-    ctx = build_context(settings)
+    ctx = _context(cluster)
     try:
         deploy_file(ctx, Actor.system(), "bench_runaway.bpmn", RUNAWAY)
     finally:
