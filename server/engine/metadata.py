@@ -6,6 +6,7 @@ Stored with the version, so projecting the inbox after a step is a dictionary lo
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,6 +17,8 @@ from server.engine.errors import ModelIssue
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 HUMAN_TAGS = ("userTask", "manualTask")
+#: A user task's `dueDate` property: a path into the case data (`leave_end`, `difference.deadline`).
+DUE_DATE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def xml_task_attributes(roots: Iterable[etree._Element]) -> dict[str, dict[str, str]]:
@@ -62,6 +65,11 @@ def collect_task_meta(
             elif form_key and form_exists is not None and not form_exists(form_key):
                 issues.append(ModelIssue(filename, bpmn_id,
                                          f"форма «{form_key}» не найдена (forms/{form_key}.schema.json)"))
+            due_date = props.get("dueDate")
+            if due_date and not DUE_DATE_PATH.match(due_date.strip()):
+                issues.append(ModelIssue(
+                    filename, bpmn_id,
+                    f"свойство dueDate «{due_date}» должно называть данные дела (например, leave_end)"))
             meta[task_spec.name] = {
                 "bpmn_id": bpmn_id,
                 "name": task_spec.bpmn_name or bpmn_id,
@@ -77,6 +85,8 @@ def collect_task_meta(
                 # e.g. "issued" on the step that follows the signed order: the service is
                 # rendered (decided) when this step opens, though the case goes on
                 "case_decision": props.get("caseDecision"),
+                # a data path (leave_end, notify_due): the task is due at the end of that day
+                "due_date": due_date.strip() if due_date else None,
                 "documentation": getattr(task_spec, "documentation", None),
             }
     return meta, forms, issues

@@ -15,6 +15,7 @@ from server.engine import SERIALIZER_VERSION, Instance, ServiceCall
 from server.hot_path import WAITING_TIMERS, insert_tasks, write_case
 from server.models import Case, HumanTask, OutboxJob, Timer, User
 from server.services.cases.audit_trail import audit
+from server.services.cases.due import task_due
 from server.services.cases.instructions import render_instructions
 from server.services.context import AppContext, StepCall
 
@@ -119,7 +120,9 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             name=task.name, lane=task.lane, role=roles[0], candidate_roles=",".join(roles),
             faculty_id=case.faculty_id, form_key=meta.get("form_key"), status="open",
             subject_name=case.subject_name, subject_iin=case.subject_iin,
-            due_at=case.deadline_at, created_at=now, lock_version=1,
+            due_at=task_due(ctx, case, meta,
+                            instance.task_data(task.id) if meta.get("due_date") else None, now),
+            created_at=now, lock_version=1,
             assignee_id=(session.scalar(select(User.id).where(User.username == assignee))
                          if assignee else None),
             **_instructions(meta, instance, task.id),
