@@ -4,7 +4,7 @@ and only the rest at the case's legal deadline. The inbox's «overdue» follows 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 import time_machine
@@ -32,7 +32,7 @@ def _today(ctx) -> date:
 
 
 def _end_of(ctx, day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+    return datetime.combine(day, time.max, tzinfo=ctx.tz)
 
 
 def _due(task: dict) -> datetime:
@@ -57,7 +57,7 @@ def test_leave_steps_have_their_own_dates_and_the_return_control_the_leave_end(c
     view = case_view(client, env["h"], cid)
     # the document check: 3 working days (config/catalog.yaml step_deadlines), not the case's 5
     check = _open(view, "check_documents")
-    assert _due(check) == ctx.end_of_working_day(_today(ctx), 3)
+    assert _due(check) == _end_of(ctx, ctx.calendar.add_working_days(_today(ctx), 3))
     assert view["deadline_at"] and _due(check) != datetime.fromisoformat(view["deadline_at"])
     complete(client, env["h"], "registrar", cid, "check_documents",
              {**LEAVE, "doc_application": True, "doc_medical_conclusion": True,

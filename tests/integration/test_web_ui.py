@@ -226,14 +226,27 @@ def test_approving_several_reports_the_ones_that_need_the_form(app, ctx, client,
     dean.post("/app/inbox/approve", [("task", dean_task)])
     page = dean.get("/app/inbox?tab=group")
     assert "Согласовано: 0 из 1" in page and "исправьте отмеченные поля" in page
+    # the failure names the case and the student, not the task's hash
+    assert f"Дело № {case_id} (Иванов Пётр Сергеевич)" in text(page)
+    assert f"{dean_task[:8]}:" not in page
     assert _task_id(ctx, case_id, "determine_difference") == dean_task
+
+
+def test_the_inbox_opens_on_the_group_queue_when_nothing_is_mine(app, client, deployed):
+    _start(client, deployed)
+    registrar = Staff(app, "registrar")
+    r = registrar.client.get("/app/inbox?q=")
+    assert r.status_code == 302 and "tab=group" in r.headers["Location"] and "q=" in r.headers["Location"]
+    assert "Мои задачи" in registrar.get("/app/inbox?tab=mine")  # asked for: stays
+    # someone with nothing anywhere stays on «Мои задачи»
+    assert "Мои задачи" in Staff(app, "rector").get("/app/inbox")
 
 
 # --- languages ---------------------------------------------------------------------------------
 def test_switching_language_changes_the_labels(app, ctx, client, deployed):
     case_id = _start(client, deployed)["id"]
     staff = Staff(app, "registrar")
-    assert "Мои задачи" in staff.get("/app/inbox")
+    assert "Мои задачи" in staff.get("/app/inbox?tab=mine")
     r = staff.client.get("/app/lang/kk?next=/app/inbox")
     assert r.headers["Location"] == "/app/inbox"
     page = staff.get("/app/inbox?tab=group")
@@ -243,7 +256,7 @@ def test_switching_language_changes_the_labels(app, ctx, client, deployed):
     page = staff.get(f"/app/tasks/{task_id}")
     assert "Орындау" in page and "<h1>Құжаттардың толықтығын тексеру</h1>" in page
     staff.get("/app/lang/en", status=302)
-    assert "My tasks" in staff.get("/app/inbox")
+    assert "My tasks" in staff.get("/app/inbox?tab=group")
     staff.get("/app/lang/xx", status=404)
 
 

@@ -16,7 +16,7 @@ The case keeps the legal deadline; reports count against it, the inbox against t
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from server.models import Case
@@ -60,11 +60,16 @@ def task_due(ctx: AppContext, case: Case, meta: dict[str, Any], data: dict[str, 
     if path and data is not None:
         day = parse_day(_lookup(data, str(path)))
         if day is not None:
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+            return _end_of(ctx, day)
     days = _step_days(ctx, case.process_id, meta.get("bpmn_id"))
     if days is not None:
-        return ctx.end_of_working_day(now.astimezone(ctx.tz).date(), days)
+        return _end_of(ctx, ctx.calendar.add_working_days(now.astimezone(ctx.tz).date(), days))
     return case.deadline_at
+
+
+def _end_of(ctx: AppContext, day: date) -> datetime:
+    """The last moment of a local day, as the case deadline is kept (shown as «09.12.2026 23:59»)."""
+    return datetime.combine(day, time.max, tzinfo=ctx.tz).astimezone(UTC)
 
 
 def _step_days(ctx: AppContext, process_id: str, bpmn_id: str | None) -> int | None:

@@ -277,6 +277,8 @@ class BulkResult:
     task_id: str
     ok: bool
     message: str = ""  # why it failed: the error's `Msg`, translatable
+    case_id: int | None = None  # the case and the student it names (None: no such task)
+    subject_name: str | None = None
 
 
 def approve_many(ctx: AppContext, actor: Actor, task_ids: list[str]) -> list[BulkResult]:
@@ -285,13 +287,17 @@ def approve_many(ctx: AppContext, actor: Actor, task_ids: list[str]) -> list[Bul
     required, it was taken by someone else) is reported and the others still go through."""
     results = []
     for task_id in dict.fromkeys(task_ids):
+        task = None
         try:
-            _task, schema = task_form(ctx, actor, task_id)
+            task, schema = task_form(ctx, actor, task_id)
             name = decision_field(schema)
             if name is None:
                 raise Invalid("У этой задачи нет решения «Согласовать»: откройте её и заполните форму")
             complete_task(ctx, actor, task_id, {name: APPROVE})
-            results.append(BulkResult(task_id, True))
+            results.append(BulkResult(task_id, True, case_id=task.case_id,
+                                      subject_name=task.subject_name))
         except DomainError as exc:
-            results.append(BulkResult(task_id, False, exc.message))
+            results.append(BulkResult(task_id, False, exc.message,
+                                      case_id=task.case_id if task else None,
+                                      subject_name=task.subject_name if task else None))
     return results

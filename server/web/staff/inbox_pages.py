@@ -49,6 +49,10 @@ def inbox_page():  # type: ignore[no-untyped-def]
         q=request.args.get("q", "").strip() or None, created_from=_date_arg("from"),
         created_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
     view = task_views.inbox_page(ctx(), me, query)
+    if "tab" not in request.args and tab == "mine" and not view.counts.get("mine") \
+            and view.counts.get("group"):
+        # nothing is assigned to me, the work waits in my groups' queue: open that tab
+        return redirect(url_for("staff.inbox_page", tab="group", **request.args))
     return render_template(
         "staff/inbox.html", tab=tab, rows=view.rows, total=view.total, counts=view.counts, page=page,
         pages=max(1, -(-view.total // PAGE)), names=view.names, faculties=view.faculties,
@@ -67,8 +71,13 @@ def approve_selected():  # type: ignore[no-untyped-def]
     flash(_("Approved: %(done)d of %(total)d.", done=done, total=len(results)),
           "info" if done == len(results) else "error")
     for r in results:
-        if not r.ok:
-            flash(f"{r.task_id[:8]}: {localized(r.message)}", "error")
+        if r.ok:
+            continue
+        if r.case_id is None:
+            flash(_("A task that no longer exists: %(reason)s", reason=localized(r.message)), "error")
+        else:
+            flash(_("Case No. %(case)s (%(student)s): %(reason)s", case=r.case_id,
+                    student=r.subject_name or "—", reason=localized(r.message)), "error")
     return redirect(url_for("staff.inbox_page", tab=request.form.get("tab", "group")))
 
 
