@@ -10,6 +10,7 @@ error lands next to its field.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -106,12 +107,19 @@ def _field(name: str, schema: dict[str, Any], value: Any, lang: str, required: b
 
 
 def fields_for(schema: dict[str, Any], data: dict[str, Any], lang: str,
-               errors: dict[str, str] | None = None) -> list[Field]:
-    """The form's fields, filled with `data` (the task's current data or a rejected submission)."""
+               errors: dict[str, str] | None = None, *, today: date | None = None) -> list[Field]:
+    """The form's fields, filled with `data` (the task's current data or a rejected submission).
+    A date field marked `"x-default": "today"` (the day of signing, of issue) starts at `today`."""
     errors = errors or {}
     required = set(schema.get("required") or [])
-    return [_field(name, sub, data.get(name, sub.get("default")), lang, name in required, errors)
+    return [_field(name, sub, data.get(name, _default(sub, today)), lang, name in required, errors)
             for name, sub in (schema.get("properties") or {}).items() if isinstance(sub, dict)]
+
+
+def _default(schema: dict[str, Any], today: date | None) -> Any:
+    if schema.get("x-default") == "today" and today is not None:
+        return today.isoformat()
+    return schema.get("default")
 
 
 def _convert(schema: dict[str, Any], raw: str) -> Any:

@@ -197,3 +197,34 @@ def test_the_core_flow_works_without_javascript(browser, live_server, screenshot
     page.wait_for_url(re.compile(r"/app/(cases|tasks)/"))
     expect(page.get_by_text("Выполнено: «Доработка заявления (повторная подача)»")).to_be_visible()
     page.context.close()
+
+
+def test_closing_a_case_asks_first_and_the_day_of_an_action_starts_at_today(browser, live_server):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    page = _login(browser, live_server, "registrar")
+    page.goto(f"{live_server}/app/inbox?tab=group")
+    page.get_by_role("link", name="Доработка заявления (повторная подача)").first.click()
+    today = datetime.now(ZoneInfo("Asia/Almaty")).date().isoformat()
+    assert _label(page, "Дата повторной подачи").input_value() == today
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    case_href = next(h for h in hrefs if re.fullmatch(r"/app/cases/\d+", h))
+    page.goto(f"{live_server}{case_href}")
+    page.get_by_label("Причина").fill("Заявитель не явился")
+    asked: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.get_by_role("button", name="Закрыть дело").click()
+    assert asked and "не может быть открыто снова" in asked[0]
+    expect(page.get_by_role("button", name="Закрыть дело")).to_be_visible()  # still open
+    page.once("dialog", lambda d: answer(d, True))
+    page.get_by_role("button", name="Закрыть дело").click()
+    page.wait_for_load_state()
+    assert len(asked) == 2
+    expect(page.get_by_role("button", name="Закрыть дело")).to_have_count(0)
+    page.context.close()

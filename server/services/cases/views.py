@@ -8,6 +8,7 @@ from typing import Any
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
 from server.models import Attachment, Faculty, Student
+from server.models.case import OPEN_STATUSES
 from server.services.cases.applications import application_schema, needs_student
 from server.services.cases.attachments import attachments_in
 from server.services.cases.lifecycle import CaseView, case_map_in, case_view_in
@@ -17,7 +18,6 @@ from server.services.people.users import names_in
 from server.services.procedures.deployments import definitions_in
 from server.services.students.imports import students_in
 
-CANCELLABLE = ("in_progress", "waiting")
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def case_page(ctx: AppContext, actor: Actor, case_id: int) -> CasePage:
                            | {t.assignee_id for t in view.open_tasks} | {case.created_by}),
             faculty=session.get(Faculty, case.faculty_id) if case.faculty_id else None,
             files=attachments_in(session, case_id),
-            may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in CANCELLABLE)
+            may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in OPEN_STATUSES)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from server.auth.roles import TASK_SUPERVISORS
+from server.db import utcnow
 from server.services.cases import attachments
 from server.services.errors import Invalid
 from server.services.people.users import display_names
@@ -88,7 +89,8 @@ def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict
     view = tasks.get_task(ctx(), actor(), task_id)
     schema = view.form or {}
     values = data if data is not None else view.data
-    fields = formfields.fields_for(schema, values, lang(), errors)
+    today = utcnow().astimezone(ctx().tz).date()
+    fields = formfields.fields_for(schema, values, lang(), errors, today=today)
     names = display_names(ctx(), {view.task.assignee_id})
     field_names = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row}
     other_errors = {k: v for k, v in (errors or {}).items() if k not in field_names | {FILES}}

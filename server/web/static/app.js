@@ -34,6 +34,12 @@
       if (first) { first.focus(); }
     });
   });
+  // Irreversible actions ("Close the case") ask once more before the form is sent.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   // A refusal ground matters only when the decision is "reject": show it then.
   document.querySelectorAll("form.task-form").forEach(function (form) {
     var decisions = form.querySelectorAll('input[type=radio][name$="decision"]');
