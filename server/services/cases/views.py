@@ -19,7 +19,6 @@ from server.services.procedures.deployments import definitions_in
 from server.services.students.imports import students_in
 
 
-
 @dataclass(frozen=True)
 class CasePage:
     view: CaseView
