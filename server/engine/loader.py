@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from lxml import etree
@@ -22,7 +23,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 
-from server.engine.errors import ModelError, ModelIssue
+from server.engine.errors import ModelError, ModelIssue, tr
 from server.engine.metadata import collect_task_meta, xml_task_attributes
 from server.engine.scripting import RegofficeServiceTask
 from server.engine.validation import check_dmn_code, check_model_code
@@ -152,6 +153,46 @@ def _closure(
     return needed, issues
 
 
+def _call_graph(roots: Iterable[etree._Element]) -> dict[str, set[str]]:
+    """Process id → the process ids its call activities call (every process of the files)."""
+    graph: dict[str, set[str]] = {}
+    for root in roots:
+        for proc in root.iter(f"{{{BPMN_NS}}}process"):
+            called = {el.get("calledElement") for el in proc.iter(f"{{{BPMN_NS}}}callActivity")}
+            graph.setdefault(proc.get("id") or "", set()).update(c for c in called if c)
+    return graph
+
+
+def call_cycle(start: str, graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of call activities reachable from `start` ([a, b, a]), or None. A process
+    that calls itself, directly or through others, nests subprocesses without end."""
+    path: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return path[path.index(node):] + [node]
+        if node in done:
+            return None
+        path.append(node)
+        for callee in sorted(graph.get(node, ())):
+            if (cycle := visit(callee)) is not None:
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    return visit(start)
+
+
+def _rotated(cycle: list[str]) -> tuple[str, ...]:
+    """The cycle [b, a, b] as (a, b, a): one cycle reached from two processes is named once."""
+    core = cycle[:-1]
+    first = core.index(min(core))
+    core = core[first:] + core[:first]
+    return (*core, core[0])
+
+
 def compile_model(
     filename: str,
     primary: str,
@@ -183,6 +224,12 @@ def compile_model(
     process_ids, _ = _provided_ids(root)
     if not process_ids:
         raise ModelError([ModelIssue(filename, None, "нет исполняемого процесса (isExecutable=\"true\")")])
+    graph = _call_graph(needed.values())
+    cycles = {_rotated(c) for pid in sorted(process_ids) if (c := call_cycle(pid, graph)) is not None}
+    if cycles:
+        raise ModelError([ModelIssue(filename, cycle[0], tr(
+            "вызовы процессов образуют цикл %(cycle)s: такой процесс вкладывал бы подпроцессы без "
+            "конца; разорвите цикл", cycle=" → ".join(cycle))) for cycle in sorted(cycles)])
     model = CompiledModel(filename, "bpmn", dialect, sorted(process_ids))
     bundle_sources = {name: sources[name] for name in needed}
     parser = _parse(dialect, needed, filename)

@@ -7,6 +7,7 @@ SpiffWorkflow serializer's format version stored beside it.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -201,17 +202,33 @@ class Instance:
     def run(self) -> list[ServiceCall]:
         """Run engine steps until human input or a wait; return the service calls made."""
         self.script_engine.calls = []
-        limit = self.script_engine.environment.limits.max_engine_tasks
+        limits = self.script_engine.environment.limits
+        limit = limits.max_engine_tasks
+        deadline = time.monotonic() + limits.max_engine_seconds
         counted = 0
 
-        def count(task: Any) -> None:  # a cycle of engine tasks (no person, no wait) ends
+        def count(task: Any) -> None:
+            """A step ends with a clear error when the engine runs without bound: a cycle of
+            engine tasks (no person, no wait), call activities nested too deep (a process that
+            calls itself, deployed before the deploy check existed) or a step running too long."""
             nonlocal counted
             counted += 1
+            element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+            reason = None
             if counted > limit:
-                element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
-                raise EngineError(tr("элемент «%(element)s»: %(reason)s", element=element, reason=tr(
-                    "шаг процесса прошёл больше %(limit)s элементов без участия человека (цикл в модели?)",
-                    limit=limit)), element)
+                reason = tr("шаг процесса прошёл больше %(limit)s элементов без участия человека "
+                            "(цикл в модели?)", limit=limit)
+            elif getattr(task.workflow, "depth", 0) > limits.max_call_depth:
+                caller = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
+                element = getattr(caller.task_spec, "bpmn_id", None) or element
+                reason = tr("вызовы подпроцессов вложены глубже %(limit)s уровней (процесс вызывает "
+                            "сам себя?)", limit=limits.max_call_depth)
+            elif counted % 32 == 0 and time.monotonic() > deadline:
+                reason = tr("шаг процесса длится дольше %(limit)s с без участия человека",
+                            limit=limits.max_engine_seconds)
+            if reason is not None:
+                raise EngineError(tr("элемент «%(element)s»: %(reason)s", element=element,
+                                     reason=reason), element)
 
         try:
             self.workflow.do_engine_steps(will_complete_task=count)

@@ -1,0 +1,121 @@
+"""Models drawn in other modelers (Camunda Modeler), deployed and driven through the API
+unchanged: each either runs or is refused at deploy naming the element — never a 5xx, a
+stuck case or a hang."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES
+
+API = "/api/v1"
+CAMUNDA = FIXTURES / "camunda"
+
+
+def deploy(client: Any, people: dict[str, dict[str, str]], name: str,
+           headers: dict[str, str] | None = None) -> Any:
+    path = CAMUNDA / name
+    return client.post(f"{API}/processes", headers={**people["admin"], **(headers or {})},
+                       data={"file": (io.BytesIO(path.read_bytes()), path.name)},
+                       content_type="multipart/form-data")
+
+
+def start(client: Any, people: dict[str, dict[str, str]], process_id: str,
+          data: dict[str, Any] | None = None) -> Any:
+    return client.post(f"{API}/cases", headers=people["registrar"],
+                       json={"process_id": process_id, "data": data or {}})
+
+
+def case_of(client: Any, people: dict[str, dict[str, str]], case_id: int) -> dict[str, Any]:
+    r = client.get(f"{API}/cases/{case_id}", headers=people["head"])
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+# --- 1. camunda:formKey naming no file, with camunda:formData -----------------------------
+
+def test_form_key_without_a_file_uses_the_declared_form_fields(client, people):
+    assert deploy(client, people, "feature_request.bpmn").status_code == 201
+    r = start(client, people, "feature_request")
+    assert r.status_code == 201, r.json
+    [task] = r.json["open_tasks"]
+    r = client.get(f"{API}/tasks/{task['id']}", headers=people["registrar"])
+    assert r.status_code == 200, r.json
+    form = r.json["form"]
+    assert list(form["properties"]) == ["title", "priority", "urgent"]
+    assert form["properties"]["priority"] == {"type": "integer", "title": "Priority", "default": 2,
+                                              "minimum": 1, "maximum": 5}
+    assert form["required"] == ["title"]
+
+    complete = f"{API}/tasks/{task['id']}/complete"
+    r = client.post(complete, headers=people["registrar"], json={"data": {"priority": 9}})
+    assert r.status_code == 422, r.json
+    assert set(r.json["fields"]) == {"title", "priority"}
+    r = client.post(complete, headers=people["registrar"], json={"data": {"title": "Dark mode"}})
+    assert r.status_code == 200, r.json
+    done = case_of(client, people, task["case_id"])
+    assert done["status"] == "completed"
+    assert (done["data"]["title"], done["data"]["priority"]) == ("Dark mode", 2)
+
+
+# --- 2. recursive call activities ------------------------------------------------------------
+
+@pytest.mark.parametrize(("model", "cycle"), [
+    ("recursive_call.bpmn", "recursive_call → recursive_call"),
+    ("mutual_call.bpmn", "ping_process → pong_process → ping_process"),
+])
+def test_recursive_call_graph_is_refused_at_deploy_naming_the_cycle(client, people, model, cycle):
+    r = deploy(client, people, model)
+    assert r.status_code == 422, r.json
+    assert cycle in r.json["message"], r.json
+    assert any(cycle in reason for reason in r.json["fields"].values()), r.json["fields"]
+    assert client.get(f"{API}/processes", headers=people["admin"]).json["items"] == []
+
+
+
+def test_a_recursive_model_stored_before_the_check_stops_at_a_depth_bound(client, people, ctx, monkeypatch):
+    """A self-calling model deployed by an older server: starting it answers 422 naming the
+    element and the bound within seconds, stores nothing, and another write meanwhile works."""
+    from server.engine import loader
+
+    with monkeypatch.context() as patch:
+        patch.setattr(loader, "call_cycle", lambda *a, **k: None)
+        assert deploy(client, people, "recursive_call.bpmn").status_code == 201
+    assert deploy(client, people, "feature_request.bpmn").status_code == 201
+    answers: dict[str, Any] = {}
+
+    def other_write() -> None:
+        time.sleep(0.05)
+        answers["other"] = start(client, people, "feature_request").status_code
+
+    writer = threading.Thread(target=other_write)
+    began = time.monotonic()
+    writer.start()
+    r = start(client, people, "recursive_call")
+    elapsed = time.monotonic() - began
+    writer.join(30)
+    assert r.status_code == 422, r.json
+    assert "«Activity_call_self»" in r.json["message"] and "25" in r.json["message"], r.json
+    assert elapsed < 10, elapsed
+    assert answers["other"] == 201
+    items = client.get(f"{API}/cases", headers=people["head"]).json["items"]
+    assert [c["process_id"] for c in items] == ["feature_request"]
+
+# --- 4. multi-instance without its input collection ------------------------------------------
+
+@pytest.mark.parametrize("variant", ["parallel", "sequential"])
+def test_multi_instance_without_its_collection_is_422_naming_element_and_variable(client, people, variant):
+    assert deploy(client, people, f"mi_{variant}_missing.bpmn").status_code == 201
+    r = start(client, people, f"mi_{variant}_missing")
+    assert r.status_code == 422, r.json
+    text = r.json["message"] + " ".join(r.json.get("fields", {}).values())
+    assert "Activity_review" in text and "reviewers" in text, r.json
+    assert client.get(f"{API}/cases", headers=people["head"]).json["items"] == []
+    r = start(client, people, f"mi_{variant}_missing", {"reviewers": ["dean", "rector"]})
+    assert r.status_code == 201, r.json
+    assert len(r.json["open_tasks"]) == (2 if variant == "parallel" else 1)
