@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
@@ -28,6 +29,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from server.engine import patches  # noqa: F401  (SpiffWorkflow corrections, applied at import)
 from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady, tr
@@ -132,6 +134,11 @@ class WaitingTimer:
 def _wrap(exc: Exception) -> EngineError:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    data_input = getattr(exc, "data_input", None)
+    if isinstance(exc, WorkflowDataException) and data_input is not None:
+        return EngineError(tr("элемент «%(element)s»: нет входной коллекции «%(variable)s» "
+                              "многоэкземплярной задачи; задайте её на предыдущих шагах или в заявлении",
+                              element=element or "?", variable=data_input.bpmn_id), element)
     limit = _chained(exc, (ScriptLimitError, ScriptRejected))
     if limit is not None:  # a budget or sandbox rule stopped the code: say which, and where
         return EngineError(tr("элемент «%(element)s»: %(reason)s", element=element or "?",
