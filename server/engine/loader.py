@@ -8,6 +8,7 @@ keeping a second representation in sync, and the sources also draw the diagram.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -286,9 +288,29 @@ def _parse(dialect: str, roots: dict[str, etree._Element], primary: str) -> Any:
     return parser
 
 
+# An ISO 8601 duration, date-time or repeating interval written bare, as Camunda Modeler
+# writes timers (`PT1S`); SpiffWorkflow evaluates a timer as a Python expression ("'PT1S'").
+_ISO_TIMER = re.compile(r"(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)"
+                        r"(/(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?))?")
+
+
+def _quote_iso_timers(specs: Iterable[BpmnProcessSpec]) -> None:
+    """Read a bare ISO 8601 timer as the literal it is (`PT1S` → `'PT1S'`)."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            event = getattr(task_spec, "event_definition", None)
+            for definition in [event, *(getattr(event, "event_definitions", None) or [])]:
+                expression = getattr(definition, "expression", None)
+                if (isinstance(definition, TimerEventDefinition) and isinstance(expression, str)
+                        and _ISO_TIMER.fullmatch(expression.strip())):
+                    definition.expression = repr(expression.strip())
+
+
 def _get_specs(parser: Any, pid: str, filename: str) -> tuple[BpmnProcessSpec, dict[str, Any]]:
     try:
-        return parser.get_spec(pid), parser.get_subprocess_specs(pid)
+        spec, subs = parser.get_spec(pid), parser.get_subprocess_specs(pid)
+        _quote_iso_timers([spec, *subs.values()])
+        return spec, subs
     except ValidationException as exc:
         raise ModelError([_issue_from(exc, filename)]) from None
     except (SpiffWorkflowException, KeyError, ValueError, TypeError, AttributeError) as exc:

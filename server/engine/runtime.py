@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -166,6 +167,18 @@ def _missing_name(exc: BaseException) -> str | None:
             return seen.name
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _timer_element(task: Any, definition: TimerEventDefinition) -> str:
+    """The BPMN id of the element that waits on the timer: the timer catch event behind an
+    event-based gateway (the gateway holds its events in the order of its outgoing flows)."""
+    spec = task.task_spec
+    inner = getattr(spec.event_definition, "event_definitions", None) or []
+    if definition in inner and isinstance(spec, EventBasedGateway):
+        index = inner.index(definition)
+        if index < len(spec.outputs):
+            spec = spec.outputs[index]
+    return spec.bpmn_id or spec.name
 
 
 class Instance:
@@ -315,16 +328,18 @@ class Instance:
     def waiting_timers(self) -> list[WaitingTimer]:
         timers = []
         for task in self.workflow.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
-            if not isinstance(definition, TimerEventDefinition):
+            event = task.task_spec.event_definition
+            # An event-based gateway (or a multiple event) holds its timer among its events.
+            definitions = [event, *(getattr(event, "event_definitions", None) or [])]
+            definition = next((d for d in definitions if isinstance(d, TimerEventDefinition)), None)
+            if definition is None:
                 continue
             details = definition.details(task)
             if details.value is None:
                 continue
             due = datetime.fromisoformat(details.value)
             due = due if due.tzinfo else due.replace(tzinfo=UTC)
-            timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name,
-                                       due.astimezone(UTC)))
+            timers.append(WaitingTimer(str(task.id), _timer_element(task, definition), due.astimezone(UTC)))
         return timers
 
     def current_ids(self) -> list[str]:

@@ -116,3 +116,24 @@ def test_multi_instance_without_its_collection_is_422_naming_element_and_variabl
     text = r.json["message"] + " ".join(r.json.get("fields", {}).values())
     assert "Activity_review" in text and "reviewers" in text, r.json
     assert client.get(f"{API}/cases", headers=people["head"]).json["items"] == []
+
+
+# --- 3. a timer behind an event-based gateway ------------------------------------------------
+
+def test_timer_behind_an_event_based_gateway_is_registered_and_fires(client, people, ctx):
+    from server.services.background.jobs import fire_due_timers
+
+    assert deploy(client, people, "event_gateway_timer.bpmn").status_code == 201
+    r = start(client, people, "event_gateway_timer")
+    assert r.status_code == 201, r.json
+    case = r.json
+    assert case["open_tasks"] == []
+    [timer] = case["timers"]
+    assert timer["spec_name"] == "Event_timeout", timer
+    assert fire_due_timers(ctx) == 0  # not yet due
+    time.sleep(1.2)
+    assert fire_due_timers(ctx) == 1
+    after = case_of(client, people, case["id"])
+    assert [t["spec_name"] for t in after["open_tasks"]] == ["Activity_follow_up"]
+    assert after["timers"] == []
+    assert fire_due_timers(ctx) == 0  # fired once
