@@ -187,6 +187,26 @@ def call_cycle(start: str, graph: dict[str, set[str]]) -> list[str] | None:
     return visit(start)
 
 
+def lane_issues(name: str, root: etree._Element) -> list[ModelIssue]:
+    """Lanes whose flowNodeRefs name no element of their process. SpiffWorkflow ignores such
+    a ref, so the task would silently go to no lane (the office's group): refused instead,
+    naming the lane and the refs, because a task routed to the wrong people is worse than a
+    one-line fix in the modeler."""
+    issues = []
+    for proc in root.iter(f"{{{BPMN_NS}}}process"):
+        ids = {el.get("id") for el in proc.iter() if isinstance(el.tag, str)
+               and etree.QName(el).localname not in ("lane", "laneSet", "flowNodeRef")}
+        for lane in proc.iter(f"{{{BPMN_NS}}}lane"):
+            refs = [(ref.text or "").strip() for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef")]
+            unknown = [ref for ref in refs if ref not in ids]
+            if unknown:
+                issues.append(ModelIssue(name, lane.get("id"), tr(
+                    "дорожка «%(lane)s» ссылается на элементы, которых нет в процессе: %(refs)s; "
+                    "перенесите задачи на дорожку в редакторе заново", lane=lane.get("name") or lane.get("id"),
+                    refs=", ".join(unknown))))
+    return issues
+
+
 def _rotated(cycle: list[str]) -> tuple[str, ...]:
     """The cycle [b, a, b] as (a, b, a): one cycle reached from two processes is named once."""
     core = cycle[:-1]
@@ -226,6 +246,9 @@ def compile_model(
     process_ids, _ = _provided_ids(root)
     if not process_ids:
         raise ModelError([ModelIssue(filename, None, "нет исполняемого процесса (isExecutable=\"true\")")])
+    issues = [issue for name, doc in needed.items() if not _is_dmn(doc) for issue in lane_issues(name, doc)]
+    if issues:
+        raise ModelError(issues)
     graph = _call_graph(needed.values())
     cycles = {_rotated(c) for pid in sorted(process_ids) if (c := call_cycle(pid, graph)) is not None}
     if cycles:

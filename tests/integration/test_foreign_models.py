@@ -137,3 +137,18 @@ def test_timer_behind_an_event_based_gateway_is_registered_and_fires(client, peo
     assert [t["spec_name"] for t in after["open_tasks"]] == ["Activity_follow_up"]
     assert after["timers"] == []
     assert fire_due_timers(ctx) == 0  # fired once
+
+
+# --- 5. lanes whose flowNodeRefs name no element -----------------------------------------------
+
+def test_lanes_with_unknown_flow_node_refs_are_refused_naming_lane_and_refs(client, people):
+    r = deploy(client, people, "lanes_mismatch.bpmn")
+    assert r.status_code == 422, r.json
+    fields = r.json["fields"]
+    assert set(fields) == {"lanes_mismatch.bpmn#Lane_office", "lanes_mismatch.bpmn#Lane_dean"}, fields
+    assert "«Офис регистратора»" in fields["lanes_mismatch.bpmn#Lane_office"]
+    assert fields["lanes_mismatch.bpmn#Lane_office"].endswith("Task_check; перенесите задачи на дорожку "
+                                                              "в редакторе заново")
+    assert "Task_approve" in fields["lanes_mismatch.bpmn#Lane_dean"]
+    assert "Event_1end" not in fields["lanes_mismatch.bpmn#Lane_dean"]
+    assert client.get(f"{API}/processes", headers=people["admin"]).json["items"] == []
