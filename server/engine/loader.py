@@ -11,8 +11,8 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -27,7 +27,7 @@ from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 
 from server.engine.errors import ModelError, ModelIssue, tr
 from server.engine.metadata import collect_task_meta, xml_task_attributes
-from server.engine.scripting import RegofficeServiceTask
+from server.engine.scripting import RegofficeServiceTask, reason_of
 from server.engine.validation import check_dmn_code, check_model_code
 from server.engine.xmlsafe import UnsafeXML, parse_untrusted
 
@@ -97,7 +97,7 @@ def _index_sources(sources: dict[str, str]) -> tuple[dict[str, etree._Element], 
         try:
             roots[name] = parse_untrusted(text)
         except UnsafeXML as exc:
-            issues.append(ModelIssue(name, None, str(exc)))
+            issues.append(ModelIssue(name, None, reason_of(exc)))
     return roots, issues
 
 
@@ -146,8 +146,11 @@ def _closure(
         for ident in sorted(calls | decisions):
             src = providers.get(ident)
             if src is None:
-                what = "процесс" if ident in calls else "решение (DMN)"
-                reason = f"вызываемый {what} «{ident}» не развёрнут: сначала разверните его файл"
+                reason = (tr("вызываемый процесс «%(ident)s» не развёрнут: сначала разверните его файл",
+                             ident=ident) if ident in calls else
+                          tr("вызываемое решение (DMN) «%(ident)s» не развёрнуто: сначала разверните "
+                             "его файл",
+                             ident=ident))
                 issues.append(ModelIssue(primary, ident, reason))
             elif src not in needed:
                 needed[src] = roots[src]
@@ -173,7 +176,7 @@ def call_cycle(start: str, graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(node: str) -> list[str] | None:
         if node in path:
-            return path[path.index(node):] + [node]
+            return [*path[path.index(node):], node]
         if node in done:
             return None
         path.append(node)
@@ -202,7 +205,8 @@ def lane_issues(name: str, root: etree._Element) -> list[ModelIssue]:
             if unknown:
                 issues.append(ModelIssue(name, lane.get("id"), tr(
                     "дорожка «%(lane)s» ссылается на элементы, которых нет в процессе: %(refs)s; "
-                    "перенесите задачи на дорожку в редакторе заново", lane=lane.get("name") or lane.get("id"),
+                    "перенесите задачи на дорожку в редакторе заново",
+                    lane=lane.get("name") or lane.get("id"),
                     refs=", ".join(unknown))))
     return issues
 
@@ -237,7 +241,7 @@ def compile_model(
     if dialect == "dmn":
         return _compile_dmn(filename, primary, root, allowed_calls)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
-        raise ModelError([ModelIssue(filename, None, "это не документ BPMN 2.0 или DMN")])
+        raise ModelError([ModelIssue(filename, None, tr("это не документ BPMN 2.0 или DMN"))])
     others, _ = _index_sources({k: v for k, v in sources.items() if k != filename})
     others[filename] = root
     needed, issues = _closure(filename, others)
@@ -245,7 +249,8 @@ def compile_model(
         raise ModelError(issues)
     process_ids, _ = _provided_ids(root)
     if not process_ids:
-        raise ModelError([ModelIssue(filename, None, "нет исполняемого процесса (isExecutable=\"true\")")])
+        raise ModelError([ModelIssue(filename, None,
+                                     tr("нет исполняемого процесса (isExecutable=\"true\")"))])
     issues = [issue for name, doc in needed.items() if not _is_dmn(doc) for issue in lane_issues(name, doc)]
     if issues:
         raise ModelError(issues)
@@ -281,10 +286,10 @@ def _compile_dmn(filename: str, text: str, root: etree._Element, allowed: frozen
     try:
         parser.add_dmn_xml(root, filename)
     except (ValidationException, SpiffWorkflowException, Exception) as exc:
-        raise ModelError([ModelIssue(filename, None, f"ошибка в DMN: {exc}")]) from None
+        raise ModelError([ModelIssue(filename, None, tr("ошибка в DMN: %(detail)s", detail=exc))]) from None
     _, decisions = _provided_ids(root)
     if not decisions:
-        raise ModelError([ModelIssue(filename, None, "в файле DMN нет ни одного решения (decision)")])
+        raise ModelError([ModelIssue(filename, None, tr("в файле DMN нет ни одного решения (decision)"))])
     issues = check_dmn_code(filename, root, allowed)
     if issues:
         raise ModelError(issues)
@@ -307,7 +312,8 @@ def _parse(dialect: str, roots: dict[str, etree._Element], primary: str) -> Any:
         except ValidationException as exc:
             raise ModelError([_issue_from(exc, name)]) from None
         except SpiffWorkflowException as exc:
-            raise ModelError([ModelIssue(name, None, str(exc))]) from None
+            raise ModelError([ModelIssue(name, None,
+                                         tr("модель не разбирается: %(detail)s", detail=exc))]) from None
     return parser
 
 
@@ -337,13 +343,15 @@ def _get_specs(parser: Any, pid: str, filename: str) -> tuple[BpmnProcessSpec, d
     except ValidationException as exc:
         raise ModelError([_issue_from(exc, filename)]) from None
     except (SpiffWorkflowException, KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise ModelError([ModelIssue(filename, pid, f"{type(exc).__name__}: {exc}")]) from None
+        raise ModelError([ModelIssue(filename, pid, tr("модель не разбирается: %(detail)s",
+                                                       detail=f"{type(exc).__name__}: {exc}"))]) from None
 
 
 def _issue_from(exc: ValidationException, filename: str) -> ModelIssue:
     element = getattr(exc, "id", None) or getattr(exc, "name", None)
     message = exc.args[0] if exc.args else str(exc)
-    return ModelIssue(getattr(exc, "file_name", None) or filename, element or None, str(message))
+    return ModelIssue(getattr(exc, "file_name", None) or filename, element or None,
+                      tr("модель не разбирается: %(detail)s", detail=message))
 
 
 @dataclass

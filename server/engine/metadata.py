@@ -38,7 +38,7 @@ def _form_file_exists(form_exists: Callable[[str], bool] | None, form_key: str) 
         return False
     try:
         return form_exists(form_key)
-    except Exception:  # noqa: BLE001 - a key the forms folder refuses (e.g. with "..") names no file
+    except Exception:
         return False
 
 

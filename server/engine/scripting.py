@@ -106,6 +106,11 @@ class ScriptRejected(ValueError):
     """A script or expression uses something the restricted environment forbids."""
 
 
+def reason_of(exc: BaseException) -> Any:
+    """An exception's message, keeping its translatable `Text` when it has one."""
+    return exc.args[0] if exc.args else str(exc)
+
+
 @dataclass
 class ScriptFunctions:
     """Functions the server offers to models (e.g. `working_days(3)` for timers), and the
@@ -136,7 +141,8 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
     try:
         tree = ast.parse(code, mode=mode)
     except SyntaxError as exc:
-        raise ScriptRejected(f"синтаксическая ошибка в строке {exc.lineno}: {exc.msg}") from None
+        raise ScriptRejected(tr("синтаксическая ошибка в строке %(line)s: %(detail)s", line=exc.lineno,
+                                 detail=exc.msg)) from None
     defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     called: set[int] = set()
     for node in ast.walk(tree):
@@ -144,24 +150,25 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
             if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
-                raise ScriptRejected(f"вызов «{name}» запрещён")
+                raise ScriptRejected(tr("вызов «%(name)s» запрещён", name=name))
             called.add(id(node.func))
     for node in ast.walk(tree):  # a server function is called, never passed or formatted
         if isinstance(node, ast.Name) and node.id in allowed_calls and id(node) not in called:
-            raise ScriptRejected(f"функцию «{node.id}» можно только вызвать")
+            raise ScriptRejected(tr("функцию «%(name)s» можно только вызвать", name=node.id))
 
 
 def _check_node(node: ast.AST) -> None:
     if isinstance(node, _FORBIDDEN_NODES):
-        raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
+        raise ScriptRejected(tr("конструкция «%(name)s» запрещена в скриптах модели",
+                                 name=type(node).__name__))
     if isinstance(node, ast.FunctionDef):
-        raise ScriptRejected("определение функций в скриптах модели запрещено")
+        raise ScriptRejected(tr("определение функций в скриптах модели запрещено"))
     if isinstance(node, ast.Attribute) and (
             node.attr.startswith("_") or node.attr in FORBIDDEN_NAMES
             or node.attr.startswith(_FORBIDDEN_ATTR_PREFIXES)):
-        raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
+        raise ScriptRejected(tr("обращение к «%(name)s» запрещено", name=node.attr))
     if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
-        raise ScriptRejected(f"имя «{node.id}» запрещено")
+        raise ScriptRejected(tr("имя «%(name)s» запрещено", name=node.id))
     if isinstance(node, ast.Try):
         _check_try(node)
 
@@ -170,12 +177,13 @@ def _check_try(node: ast.Try) -> None:
     """The budget's error must end the code: no `finally`, and `except` only with the listed
     exception names (none of them catches it)."""
     if node.finalbody:
-        raise ScriptRejected("«finally» запрещён в скриптах модели")
+        raise ScriptRejected(tr("«finally» запрещён в скриптах модели"))
     for handler in node.handlers:
         kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
         for kind in kinds:
             if not isinstance(kind, ast.Name) or kind.id not in _CATCHABLE:
-                raise ScriptRejected("в «except» допускаются только " + ", ".join(sorted(_CATCHABLE)))
+                raise ScriptRejected(tr("в «except» допускаются только %(names)s",
+                                        names=", ".join(sorted(_CATCHABLE))))
 
 
 @lru_cache(maxsize=2048)
@@ -213,7 +221,8 @@ class RestrictedEnvironment(TaskDataEnvironment):
         try:
             return _checked(code, mode, self.allowed)
         except ScriptRejected as exc:
-            raise ScriptRejected(tr("код модели не проходит проверку: %(reason)s", reason=exc)) from None
+            raise ScriptRejected(tr("код модели не проходит проверку: %(reason)s",
+                                    reason=reason_of(exc))) from None
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
