@@ -8,10 +8,8 @@ keeping a second representation in sync, and the sources also draw the diagram.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +17,6 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -28,6 +25,7 @@ from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from server.engine.errors import ModelError, ModelIssue, tr
 from server.engine.metadata import collect_task_meta, xml_task_attributes
 from server.engine.scripting import RegofficeServiceTask, reason_of
+from server.engine.structure import call_cycle, call_graph, lane_issues, quote_iso_timers, rotated
 from server.engine.validation import check_dmn_code, check_model_code
 from server.engine.xmlsafe import UnsafeXML, parse_untrusted
 
@@ -158,67 +156,6 @@ def _closure(
     return needed, issues
 
 
-def _call_graph(roots: Iterable[etree._Element]) -> dict[str, set[str]]:
-    """Process id → the process ids its call activities call (every process of the files)."""
-    graph: dict[str, set[str]] = {}
-    for root in roots:
-        for proc in root.iter(f"{{{BPMN_NS}}}process"):
-            called = {el.get("calledElement") for el in proc.iter(f"{{{BPMN_NS}}}callActivity")}
-            graph.setdefault(proc.get("id") or "", set()).update(c for c in called if c)
-    return graph
-
-
-def call_cycle(start: str, graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle of call activities reachable from `start` ([a, b, a]), or None. A process
-    that calls itself, directly or through others, nests subprocesses without end."""
-    path: list[str] = []
-    done: set[str] = set()
-
-    def visit(node: str) -> list[str] | None:
-        if node in path:
-            return [*path[path.index(node):], node]
-        if node in done:
-            return None
-        path.append(node)
-        for callee in sorted(graph.get(node, ())):
-            if (cycle := visit(callee)) is not None:
-                return cycle
-        path.pop()
-        done.add(node)
-        return None
-
-    return visit(start)
-
-
-def lane_issues(name: str, root: etree._Element) -> list[ModelIssue]:
-    """Lanes whose flowNodeRefs name no element of their process. SpiffWorkflow ignores such
-    a ref, so the task would silently go to no lane (the office's group): refused instead,
-    naming the lane and the refs, because a task routed to the wrong people is worse than a
-    one-line fix in the modeler."""
-    issues = []
-    for proc in root.iter(f"{{{BPMN_NS}}}process"):
-        ids = {el.get("id") for el in proc.iter() if isinstance(el.tag, str)
-               and etree.QName(el).localname not in ("lane", "laneSet", "flowNodeRef")}
-        for lane in proc.iter(f"{{{BPMN_NS}}}lane"):
-            refs = [(ref.text or "").strip() for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef")]
-            unknown = [ref for ref in refs if ref not in ids]
-            if unknown:
-                issues.append(ModelIssue(name, lane.get("id"), tr(
-                    "дорожка «%(lane)s» ссылается на элементы, которых нет в процессе: %(refs)s; "
-                    "перенесите задачи на дорожку в редакторе заново",
-                    lane=lane.get("name") or lane.get("id"),
-                    refs=", ".join(unknown))))
-    return issues
-
-
-def _rotated(cycle: list[str]) -> tuple[str, ...]:
-    """The cycle [b, a, b] as (a, b, a): one cycle reached from two processes is named once."""
-    core = cycle[:-1]
-    first = core.index(min(core))
-    core = core[first:] + core[:first]
-    return (*core, core[0])
-
-
 def compile_model(
     filename: str,
     primary: str,
@@ -254,8 +191,8 @@ def compile_model(
     issues = [issue for name, doc in needed.items() if not _is_dmn(doc) for issue in lane_issues(name, doc)]
     if issues:
         raise ModelError(issues)
-    graph = _call_graph(needed.values())
-    cycles = {_rotated(c) for pid in sorted(process_ids) if (c := call_cycle(pid, graph)) is not None}
+    graph = call_graph(needed.values())
+    cycles = {rotated(c) for pid in sorted(process_ids) if (c := call_cycle(pid, graph)) is not None}
     if cycles:
         raise ModelError([ModelIssue(filename, cycle[0], tr(
             "вызовы процессов образуют цикл %(cycle)s: такой процесс вкладывал бы подпроцессы без "
@@ -317,28 +254,10 @@ def _parse(dialect: str, roots: dict[str, etree._Element], primary: str) -> Any:
     return parser
 
 
-# An ISO 8601 duration, date-time or repeating interval written bare, as Camunda Modeler
-# writes timers (`PT1S`); SpiffWorkflow evaluates a timer as a Python expression ("'PT1S'").
-_ISO_TIMER = re.compile(r"(R\d*/)?(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)"
-                        r"(/(P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?))?")
-
-
-def _quote_iso_timers(specs: Iterable[BpmnProcessSpec]) -> None:
-    """Read a bare ISO 8601 timer as the literal it is (`PT1S` → `'PT1S'`)."""
-    for spec in specs:
-        for task_spec in spec.task_specs.values():
-            event = getattr(task_spec, "event_definition", None)
-            for definition in [event, *(getattr(event, "event_definitions", None) or [])]:
-                expression = getattr(definition, "expression", None)
-                if (isinstance(definition, TimerEventDefinition) and isinstance(expression, str)
-                        and _ISO_TIMER.fullmatch(expression.strip())):
-                    definition.expression = repr(expression.strip())
-
-
 def _get_specs(parser: Any, pid: str, filename: str) -> tuple[BpmnProcessSpec, dict[str, Any]]:
     try:
         spec, subs = parser.get_spec(pid), parser.get_subprocess_specs(pid)
-        _quote_iso_timers([spec, *subs.values()])
+        quote_iso_timers([spec, *subs.values()])
         return spec, subs
     except ValidationException as exc:
         raise ModelError([_issue_from(exc, filename)]) from None

@@ -15,13 +15,15 @@ from tests.integration.test_deploy import HEAD, REJECTED, WORKFLOWS, _linear, _s
 
 API = "/api/v1"
 CAMUNDA = FIXTURES / "camunda"
-DMN_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
+DMN_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
             'id="d" name="d" namespace="http://camunda.org/schema/1.0/dmn">')
 
 MORE = [
     ("lanes-mismatch", "lanes_mismatch.bpmn", (CAMUNDA / "lanes_mismatch.bpmn").read_bytes()),
     ("recursive-call", "recursive_call.bpmn", (CAMUNDA / "recursive_call.bpmn").read_bytes()),
-    ("undeployed-process", "caller.bpmn", _linear("call_x", """<bpmn:callActivity id="call_x" calledElement="nowhere">
+    ("undeployed-process", "caller.bpmn", _linear("call_x", """
+      <bpmn:callActivity id="call_x" calledElement="nowhere">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>""")),
     ("undeployed-decision", "transfer_in.bpmn", (WORKFLOWS / "transfer_in.bpmn").read_bytes()),
     ("dmn-without-decision", "empty.dmn", DMN_HEAD + "</definitions>"),
@@ -36,7 +38,8 @@ MORE = [
       </bpmn:process></bpmn:definitions>"""),
     ("operator-check", "bad.bpmn", _linear("svc_doc", """<bpmn:serviceTask id="svc_doc" name="Doc">
       <bpmn:extensionElements><spiffworkflow:serviceTaskOperator id="document/render" resultVariable="r">
-        <spiffworkflow:parameters><spiffworkflow:parameter id="template" type="str" value="'no_such_template'"/>
+        <spiffworkflow:parameters>
+          <spiffworkflow:parameter id="template" type="str" value="'no_such_template'"/>
         </spiffworkflow:parameters></spiffworkflow:serviceTaskOperator></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:serviceTask>""")),
     ("wrong-extension", "model.txt", "x"),
