@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +35,7 @@ from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady, tr
 from server.engine.loader import ProcessBundle
-from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptRejected, ServiceCall
+from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptLog, ScriptRejected, ServiceCall
 
 SERIALIZER_VERSION = VERSION
 # The pruned history's key in the stored state, beside SpiffWorkflow's own keys (it ignores it).
@@ -64,6 +64,9 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 class _Codec:
     def __init__(self, config: dict[Any, Any]) -> None:
         self.registry = BpmnWorkflowSerializer.configure(config)
+        # SpiffWorkflow registers datetime and timedelta; a script's `datetime.date` too.
+        self.registry.register(date, lambda v: {"value": v.isoformat()},
+                               lambda v: date.fromisoformat(v["value"]))
         self.converter = _SpeclessWorkflowConverter(BpmnWorkflow, self.registry)
         self.encoder = create_encoder(self.registry, None)
 
@@ -214,6 +217,10 @@ class Instance:
         """`Instance.restore(bundle, state, ...).data`, read from the stored state without
         restoring the workflow (what a view of the case needs)."""
         return _CODECS[bundle.dialect].data(state)
+
+    def take_printed(self) -> list[ScriptLog]:
+        """What the model's code printed since the last call (per element, bounded)."""
+        return self.script_engine.environment.take_printed()
 
     def dump(self) -> str:
         return _CODECS[self.bundle.dialect].dumps(self.workflow, self.history)

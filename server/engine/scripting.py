@@ -19,6 +19,8 @@ import builtins
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from functools import lru_cache
 from types import BuiltinFunctionType, CodeType
 from typing import Any
@@ -74,6 +76,11 @@ _SAFE_BUILTIN_NAMES = [
     "Exception",
 ]
 SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
+# Names scripts written for other engines use: `print` (a log line in the case history) and
+# date arithmetic. They are values, never modules: `datetime` is a read-only namespace.
+PORTABLE_NAMES = frozenset({"print", "datetime", "timedelta", "now"})
+PRINT_MAX_LINES = 20  # per engine step; the rest is counted, not kept
+PRINT_MAX_CHARS = 500  # per line
 # Names a script may not even mention: each reaches code, frames or attributes by a string.
 FORBIDDEN_NAMES = frozenset({
     "type", "vars", "dir", "getattr", "setattr", "delattr", "hasattr", "globals", "locals",
@@ -100,6 +107,24 @@ _FORBIDDEN_NODES = (
     ast.AsyncFor,
     ast.TryStar,
 )
+
+
+class _DatetimeNamespace:
+    """`datetime.date`, `datetime.datetime`, `datetime.timedelta`, `datetime.time` and
+    `datetime.now()` as scripts from other tools write them (with `import datetime`), without
+    the module. No instance attributes (`__slots__ = ()`): a script cannot change it."""
+
+    __slots__ = ()
+    date = date
+    datetime = datetime
+    time = dtime
+    timedelta = timedelta
+    # No methods of its own: a Python function here would lead to this module's globals.
+
+
+def _now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
 
 
 class ScriptRejected(ValueError):
@@ -149,7 +174,8 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
         _check_node(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
-            if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
+            if (name not in allowed_calls and name not in SAFE_BUILTINS and name not in PORTABLE_NAMES
+                    and name not in defined):
                 raise ScriptRejected(tr("вызов «%(name)s» запрещён", name=name))
             called.add(id(node.func))
     for node in ast.walk(tree):  # a server function is called, never passed or formatted
@@ -193,6 +219,15 @@ def _checked(code: str, mode: str, allowed_calls: frozenset[str]) -> CodeType:
     return guarded_code(code, mode)
 
 
+def _datetime_import(name: str, *args: Any, **kwargs: Any) -> None:
+    """Load `time` or `_strptime` for the C code that asked, and give it nothing: C's
+    `PyImport_Import` discards what `__import__` returns and takes the module from
+    `sys.modules`, so no module object ever reaches model code this way."""
+    if name not in ("time", "_strptime"):
+        raise ImportError(name)
+    builtins.__import__(name)
+
+
 @lru_cache(maxsize=16)
 def _sealed_builtins(limits: ScriptLimits) -> dict[str, Any]:
     """SAFE_BUILTINS with every builtin function sealed (their `__self__` is the builtins
@@ -203,6 +238,10 @@ def _sealed_builtins(limits: ScriptLimits) -> dict[str, Any]:
         sealed[name] = seal(value, name) if isinstance(value, BuiltinFunctionType) else value
     guards = dict(sealed_guards(limits))
     sealed["range"] = guards.pop("_g_range")
+    # C code of the datetime types imports `time` (date.today, strftime) and `_strptime`
+    # through the builtins of the calling frame; model code cannot name `__import__` (the
+    # check refuses names with a leading underscore), and only these two resolve.
+    sealed["__import__"] = seal(_datetime_import, "__import__")
     sealed.update(guards)
     return sealed
 
@@ -215,7 +254,29 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self.limits = functions.limits
         self.allowed = functions.names
         self.budget = Budget(self.limits)
-        super().__init__(functions.script_globals())
+        self.printed: list[ScriptLog] = []
+        self.element: str | None = None  # the element whose code runs now (for print)
+        script_globals = functions.script_globals()
+        script_globals.update({"datetime": _DATETIME, "timedelta": timedelta, "now": seal(_now, "now"),
+                               "print": seal(self._print, "print")})
+        super().__init__(script_globals)
+
+    def _print(self, *values: Any, sep: Any = " ", end: Any = "\n") -> None:
+        """`print` in model code: one log line of the case history (bounded; not stdout)."""
+        text = str(sep if sep is not None else " ").join(str(v) for v in values)
+        log = next((entry for entry in self.printed if entry.element == self.element), None)
+        if log is None:
+            log = ScriptLog(self.element or "?")
+            self.printed.append(log)
+        if len(log.lines) >= PRINT_MAX_LINES:
+            log.omitted += 1
+            return
+        log.lines.append(text if len(text) <= PRINT_MAX_CHARS else text[:PRINT_MAX_CHARS - 1] + "…")
+
+    def take_printed(self) -> list[ScriptLog]:
+        """The lines printed since the last call, per element."""
+        printed, self.printed = self.printed, []
+        return printed
 
     def _code(self, code: str, mode: str) -> CodeType:
         try:
@@ -259,6 +320,18 @@ def _check_state_size(data: dict[str, Any], limit: int) -> None:
 
 
 @dataclass
+class ScriptLog:
+    """What the code of one element printed during a step."""
+
+    element: str
+    lines: list[str] = field(default_factory=list)
+    omitted: int = 0  # lines over PRINT_MAX_LINES, counted only
+
+
+_DATETIME = _DatetimeNamespace()
+
+
+@dataclass
 class ServiceCall:
     """A service task reached by the engine: the services layer acts on it after the step."""
 
@@ -276,6 +349,13 @@ class CaseScriptEngine(PythonScriptEngine):
         super().__init__(environment=RestrictedEnvironment(functions))
         self.async_operators = async_operators
         self.calls: list[ServiceCall] = []
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:
+        self.environment.element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+        try:
+            return super().execute(task, script, external_context)
+        finally:
+            self.environment.element = None
 
     def record_call(self, task: Any, operator: str, params: dict[str, Any]) -> bool:
         is_async = operator in self.async_operators

@@ -152,3 +152,45 @@ def test_lanes_with_unknown_flow_node_refs_are_refused_naming_lane_and_refs(clie
     assert "Task_approve" in fields["lanes_mismatch.bpmn#Lane_dean"]
     assert "Event_1end" not in fields["lanes_mismatch.bpmn#Lane_dean"]
     assert client.get(f"{API}/processes", headers=people["admin"]).json["items"] == []
+
+
+# --- 7. scripts written for other engines: print, datetime, timedelta, now() ---------------------
+
+def test_print_is_a_bounded_log_line_and_dates_survive_the_stored_state(client, people):
+    assert deploy(client, people, "portable_script.bpmn").status_code == 201
+    r = start(client, people, "portable_script")
+    assert r.status_code == 201, r.json
+    case = r.json
+    [log] = [e for e in case["history"] if e["kind"] == "script_log"]
+    assert log["payload"]["element"] == "Activity_compute"
+    lines = log["payload"]["lines"]
+    assert len(lines) == 20 and log["payload"]["omitted"] == 7
+    assert lines[0] == "deadline 11.09.2026"
+    assert len(lines[1]) == 500 and lines[1].endswith("…")
+    assert lines[2:4] == ["line 0", "line 1"]
+    assert case["data"]["days"] == 10
+
+    [task] = case["open_tasks"]  # the dates went through the stored state and back
+    r = client.post(f"{API}/tasks/{task['id']}/complete", headers=people["registrar"], json={"data": {}})
+    assert r.status_code == 200, r.json
+    done = case_of(client, people, case["id"])
+    assert done["status"] == "completed"
+    logs = [e["payload"] for e in done["history"] if e["kind"] == "script_log"]
+    assert logs[-1] == {"element": "Activity_after", "lines": ["due again 2026-09-11 10"]}
+
+
+
+@pytest.mark.parametrize(("lang", "label", "omitted"), [
+    ("ru", "Вывод скрипта", "… ещё 7 строк не сохранено"),
+    ("kk", "Скрипт шығысы", "… тағы 7 жол сақталмады"),
+    ("en", "Script output", "… 7 more lines not kept"),
+])
+def test_the_case_page_shows_what_the_script_printed(app, client, people, lang, label, omitted):
+    from tests.integration.web import Staff, text
+
+    assert deploy(client, people, "portable_script.bpmn").status_code == 201
+    case = start(client, people, "portable_script").json
+    page = text(Staff(app, "head", lang=lang).get(f"/app/cases/{case['id']}"))
+    assert f"{label} (Activity_compute) deadline 11.09.2026" in page
+    assert "line 17" in page and "line 18" not in page
+    assert omitted in page
