@@ -25,7 +25,14 @@ from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from server.engine.errors import ModelError, ModelIssue, tr
 from server.engine.metadata import collect_task_meta, xml_task_attributes
 from server.engine.scripting import RegofficeServiceTask, reason_of
-from server.engine.structure import call_cycle, call_graph, lane_issues, quote_iso_timers, rotated
+from server.engine.structure import (
+    call_cycle,
+    call_graph,
+    data_store_issues,
+    lane_issues,
+    quote_iso_timers,
+    rotated,
+)
 from server.engine.validation import check_dmn_code, check_model_code
 from server.engine.xmlsafe import UnsafeXML, parse_untrusted
 
@@ -188,7 +195,8 @@ def compile_model(
     if not process_ids:
         raise ModelError([ModelIssue(filename, None,
                                      tr("нет исполняемого процесса (isExecutable=\"true\")"))])
-    issues = [issue for name, doc in needed.items() if not _is_dmn(doc) for issue in lane_issues(name, doc)]
+    issues = [issue for name, doc in needed.items() if not _is_dmn(doc)
+              for issue in lane_issues(name, doc) + data_store_issues(name, doc)]
     if issues:
         raise ModelError(issues)
     graph = call_graph(needed.values())

@@ -69,6 +69,16 @@ def lane_issues(name: str, root: etree._Element) -> list[ModelIssue]:
     return issues
 
 
+def data_store_issues(name: str, root: etree._Element) -> list[ModelIssue]:
+    """Data stores: SpiffWorkflow runs only the store types an application registers, and
+    this server registers none (the student registry changes through the operators a signed
+    order runs, with its audit trail). Refused naming the element, not failed at run time."""
+    return [ModelIssue(name, el.get("id"), tr(
+        "хранилище данных «%(name)s» (dataStoreReference) не поддерживается: храните данные в "
+        "переменных дела или в объекте данных (dataObject)", name=el.get("name") or el.get("id")))
+        for tag in ("dataStoreReference", "dataStore") for el in root.iter(f"{{{BPMN_NS}}}{tag}")]
+
+
 def rotated(cycle: list[str]) -> tuple[str, ...]:
     """The cycle [b, a, b] as (a, b, a): one cycle reached from two processes is named once."""
     core = cycle[:-1]

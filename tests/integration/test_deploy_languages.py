@@ -22,6 +22,7 @@ DMN_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 MORE = [
     ("lanes-mismatch", "lanes_mismatch.bpmn", (CAMUNDA / "lanes_mismatch.bpmn").read_bytes()),
     ("recursive-call", "recursive_call.bpmn", (CAMUNDA / "recursive_call.bpmn").read_bytes()),
+    ("data-store", "data_store.bpmn", (CAMUNDA / "data_store.bpmn").read_bytes()),
     ("undeployed-process", "caller.bpmn", _linear("call_x", """
       <bpmn:callActivity id="call_x" calledElement="nowhere">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>""")),

@@ -194,3 +194,28 @@ def test_the_case_page_shows_what_the_script_printed(app, client, people, lang, 
     assert f"{label} (Activity_compute) deadline 11.09.2026" in page
     assert "line 17" in page and "line 18" not in page
     assert omitted in page
+
+
+# --- 8. data objects run; data stores are refused at deploy -----------------------------------------
+
+def test_a_data_object_passes_between_steps_across_the_stored_state(client, people):
+    assert deploy(client, people, "data_objects.bpmn").status_code == 201
+    r = start(client, people, "data_objects")
+    assert r.status_code == 201, r.json
+    [task] = r.json["open_tasks"]
+    view = client.get(f"{API}/tasks/{task['id']}", headers=people["registrar"]).json
+    assert view["data"]["application_file"] == {"pages": 3, "checked": False}
+    r = client.post(f"{API}/tasks/{task['id']}/complete", headers=people["registrar"],
+                    json={"data": {"remark": "ok"}})
+    assert r.status_code == 200, r.json
+    done = case_of(client, people, task["case_id"])
+    assert done["status"] == "completed"
+    assert done["data"]["pages"] == 3
+
+
+def test_a_data_store_is_refused_at_deploy_naming_the_element(client, people):
+    r = deploy(client, people, "data_store.bpmn")
+    assert r.status_code == 422, r.json
+    assert list(r.json["fields"]) == ["data_store.bpmn#DataObjectReference_file"], r.json
+    assert "dataStoreReference" in r.json["fields"]["data_store.bpmn#DataObjectReference_file"]
+    assert client.get(f"{API}/processes", headers=people["admin"]).json["items"] == []
