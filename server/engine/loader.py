@@ -29,6 +29,7 @@ from server.engine.structure import (
     call_cycle,
     call_graph,
     data_store_issues,
+    event_issues,
     lane_issues,
     quote_iso_timers,
     rotated,
@@ -196,7 +197,7 @@ def compile_model(
         raise ModelError([ModelIssue(filename, None,
                                      tr("нет исполняемого процесса (isExecutable=\"true\")"))])
     issues = [issue for name, doc in needed.items() if not _is_dmn(doc)
-              for issue in lane_issues(name, doc) + data_store_issues(name, doc)]
+              for issue in lane_issues(name, doc) + data_store_issues(name, doc) + event_issues(name, doc)]
     if issues:
         raise ModelError(issues)
     graph = call_graph(needed.values())

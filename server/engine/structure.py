@@ -79,6 +79,27 @@ def data_store_issues(name: str, root: etree._Element) -> list[ModelIssue]:
         for tag in ("dataStoreReference", "dataStore") for el in root.iter(f"{{{BPMN_NS}}}{tag}")]
 
 
+# The event definitions SpiffWorkflow 3.2 runs; it reads any other (link, compensate) as a
+# plain event, so a case would end up waiting on nothing.
+SUPPORTED_EVENTS = frozenset({"cancel", "conditional", "error", "escalation", "message", "signal",
+                              "terminate", "timer"})
+
+
+def event_issues(name: str, root: etree._Element) -> list[ModelIssue]:
+    """Events whose definition the engine does not run, named with their kind."""
+    issues = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or etree.QName(el).namespace != BPMN_NS:
+            continue
+        local = etree.QName(el).localname
+        if local.endswith("EventDefinition") and local[:-len("EventDefinition")] not in SUPPORTED_EVENTS:
+            owner = el.getparent()
+            issues.append(ModelIssue(name, owner.get("id") if owner is not None else el.get("id"), tr(
+                "событие вида %(kind)s не поддерживается движком; поддерживаются: %(supported)s",
+                kind=local, supported=", ".join(sorted(SUPPORTED_EVENTS)))))
+    return issues
+
+
 def rotated(cycle: list[str]) -> tuple[str, ...]:
     """The cycle [b, a, b] as (a, b, a): one cycle reached from two processes is named once."""
     core = cycle[:-1]

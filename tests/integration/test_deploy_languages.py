@@ -23,6 +23,7 @@ MORE = [
     ("lanes-mismatch", "lanes_mismatch.bpmn", (CAMUNDA / "lanes_mismatch.bpmn").read_bytes()),
     ("recursive-call", "recursive_call.bpmn", (CAMUNDA / "recursive_call.bpmn").read_bytes()),
     ("data-store", "data_store.bpmn", (CAMUNDA / "data_store.bpmn").read_bytes()),
+    ("link-event", "link_events.bpmn", (CAMUNDA / "link_events.bpmn").read_bytes()),
     ("undeployed-process", "caller.bpmn", _linear("call_x", """
       <bpmn:callActivity id="call_x" calledElement="nowhere">
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:callActivity>""")),

@@ -219,3 +219,13 @@ def test_a_data_store_is_refused_at_deploy_naming_the_element(client, people):
     assert list(r.json["fields"]) == ["data_store.bpmn#DataObjectReference_file"], r.json
     assert "dataStoreReference" in r.json["fields"]["data_store.bpmn#DataObjectReference_file"]
     assert client.get(f"{API}/processes", headers=people["admin"]).json["items"] == []
+
+
+def test_link_events_are_refused_at_deploy_instead_of_a_case_waiting_on_nothing(client, people):
+    """SpiffWorkflow 3.2 reads a link event as a plain one: the case would stop at the throw
+    event with nothing to wait for. Refused, naming both events and the kind."""
+    r = deploy(client, people, "link_events.bpmn")
+    assert r.status_code == 422, r.json
+    fields = r.json["fields"]
+    assert set(fields) == {"link_events.bpmn#Event_go_to_page_2", "link_events.bpmn#Event_page_2"}, fields
+    assert all("linkEventDefinition" in reason for reason in fields.values())
