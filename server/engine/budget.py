@@ -45,6 +45,8 @@ class ScriptLimits:
     max_int_bits: int = 100_000  # size of an integer one operation makes (~30,000 digits)
     max_state_bytes: int = 2_000_000  # the task data a script leaves (JSON)
     max_engine_tasks: int = 1_000  # tasks the engine runs in one step without a person (a cycle)
+    max_call_depth: int = 25  # call activities and subprocesses nested in one another
+    max_engine_seconds: float = 20.0  # wall clock of one engine step (all its tasks together)
 
 
 class ScriptLimitExceeded(BaseException):

@@ -22,9 +22,18 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 
-from server.engine.errors import ModelError, ModelIssue
+from server.engine.errors import ModelError, ModelIssue, tr
 from server.engine.metadata import collect_task_meta, xml_task_attributes
-from server.engine.scripting import RegofficeServiceTask
+from server.engine.scripting import RegofficeServiceTask, reason_of
+from server.engine.structure import (
+    call_cycle,
+    call_graph,
+    data_store_issues,
+    event_issues,
+    lane_issues,
+    quote_iso_timers,
+    rotated,
+)
 from server.engine.validation import check_dmn_code, check_model_code
 from server.engine.xmlsafe import UnsafeXML, parse_untrusted
 
@@ -94,7 +103,7 @@ def _index_sources(sources: dict[str, str]) -> tuple[dict[str, etree._Element], 
         try:
             roots[name] = parse_untrusted(text)
         except UnsafeXML as exc:
-            issues.append(ModelIssue(name, None, str(exc)))
+            issues.append(ModelIssue(name, None, reason_of(exc)))
     return roots, issues
 
 
@@ -143,8 +152,11 @@ def _closure(
         for ident in sorted(calls | decisions):
             src = providers.get(ident)
             if src is None:
-                what = "процесс" if ident in calls else "решение (DMN)"
-                reason = f"вызываемый {what} «{ident}» не развёрнут: сначала разверните его файл"
+                reason = (tr("вызываемый процесс «%(ident)s» не развёрнут: сначала разверните его файл",
+                             ident=ident) if ident in calls else
+                          tr("вызываемое решение (DMN) «%(ident)s» не развёрнуто: сначала разверните "
+                             "его файл",
+                             ident=ident))
                 issues.append(ModelIssue(primary, ident, reason))
             elif src not in needed:
                 needed[src] = roots[src]
@@ -174,7 +186,7 @@ def compile_model(
     if dialect == "dmn":
         return _compile_dmn(filename, primary, root, allowed_calls)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
-        raise ModelError([ModelIssue(filename, None, "это не документ BPMN 2.0 или DMN")])
+        raise ModelError([ModelIssue(filename, None, tr("это не документ BPMN 2.0 или DMN"))])
     others, _ = _index_sources({k: v for k, v in sources.items() if k != filename})
     others[filename] = root
     needed, issues = _closure(filename, others)
@@ -182,7 +194,18 @@ def compile_model(
         raise ModelError(issues)
     process_ids, _ = _provided_ids(root)
     if not process_ids:
-        raise ModelError([ModelIssue(filename, None, "нет исполняемого процесса (isExecutable=\"true\")")])
+        raise ModelError([ModelIssue(filename, None,
+                                     tr("нет исполняемого процесса (isExecutable=\"true\")"))])
+    issues = [issue for name, doc in needed.items() if not _is_dmn(doc)
+              for issue in lane_issues(name, doc) + data_store_issues(name, doc) + event_issues(name, doc)]
+    if issues:
+        raise ModelError(issues)
+    graph = call_graph(needed.values())
+    cycles = {rotated(c) for pid in sorted(process_ids) if (c := call_cycle(pid, graph)) is not None}
+    if cycles:
+        raise ModelError([ModelIssue(filename, cycle[0], tr(
+            "вызовы процессов образуют цикл %(cycle)s: такой процесс вкладывал бы подпроцессы без "
+            "конца; разорвите цикл", cycle=" → ".join(cycle))) for cycle in sorted(cycles)])
     model = CompiledModel(filename, "bpmn", dialect, sorted(process_ids))
     bundle_sources = {name: sources[name] for name in needed}
     parser = _parse(dialect, needed, filename)
@@ -209,10 +232,10 @@ def _compile_dmn(filename: str, text: str, root: etree._Element, allowed: frozen
     try:
         parser.add_dmn_xml(root, filename)
     except (ValidationException, SpiffWorkflowException, Exception) as exc:
-        raise ModelError([ModelIssue(filename, None, f"ошибка в DMN: {exc}")]) from None
+        raise ModelError([ModelIssue(filename, None, tr("ошибка в DMN: %(detail)s", detail=exc))]) from None
     _, decisions = _provided_ids(root)
     if not decisions:
-        raise ModelError([ModelIssue(filename, None, "в файле DMN нет ни одного решения (decision)")])
+        raise ModelError([ModelIssue(filename, None, tr("в файле DMN нет ни одного решения (decision)"))])
     issues = check_dmn_code(filename, root, allowed)
     if issues:
         raise ModelError(issues)
@@ -235,23 +258,28 @@ def _parse(dialect: str, roots: dict[str, etree._Element], primary: str) -> Any:
         except ValidationException as exc:
             raise ModelError([_issue_from(exc, name)]) from None
         except SpiffWorkflowException as exc:
-            raise ModelError([ModelIssue(name, None, str(exc))]) from None
+            raise ModelError([ModelIssue(name, None,
+                                         tr("модель не разбирается: %(detail)s", detail=exc))]) from None
     return parser
 
 
 def _get_specs(parser: Any, pid: str, filename: str) -> tuple[BpmnProcessSpec, dict[str, Any]]:
     try:
-        return parser.get_spec(pid), parser.get_subprocess_specs(pid)
+        spec, subs = parser.get_spec(pid), parser.get_subprocess_specs(pid)
+        quote_iso_timers([spec, *subs.values()])
+        return spec, subs
     except ValidationException as exc:
         raise ModelError([_issue_from(exc, filename)]) from None
     except (SpiffWorkflowException, KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise ModelError([ModelIssue(filename, pid, f"{type(exc).__name__}: {exc}")]) from None
+        raise ModelError([ModelIssue(filename, pid, tr("модель не разбирается: %(detail)s",
+                                                       detail=f"{type(exc).__name__}: {exc}"))]) from None
 
 
 def _issue_from(exc: ValidationException, filename: str) -> ModelIssue:
     element = getattr(exc, "id", None) or getattr(exc, "name", None)
     message = exc.args[0] if exc.args else str(exc)
-    return ModelIssue(getattr(exc, "file_name", None) or filename, element or None, str(message))
+    return ModelIssue(getattr(exc, "file_name", None) or filename, element or None,
+                      tr("модель не разбирается: %(detail)s", detail=message))
 
 
 @dataclass

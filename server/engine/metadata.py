@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from server.engine.errors import ModelIssue
+from server.engine.errors import ModelIssue, tr
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -33,6 +33,16 @@ def xml_task_attributes(roots: Iterable[etree._Element]) -> dict[str, dict[str, 
                 }
                 found[el.get("id", "")] = {k: v.strip() for k, v in attrs.items() if v}
     return found
+
+
+def _form_file_exists(form_exists: Callable[[str], bool] | None, form_key: str) -> bool:
+    """Whether forms/<form_key>.schema.json exists; a key that cannot name a file does not."""
+    if form_exists is None:
+        return False
+    try:
+        return form_exists(form_key)
+    except Exception:
+        return False
 
 
 def _split(value: str | None) -> list[str]:
@@ -59,17 +69,21 @@ def collect_task_meta(
             roles = _split(props.get("role")) or _split(attrs.get("candidateGroups"))
             form_key = props.get("formKey") or attrs.get("formKey")
             camunda_form = getattr(task_spec, "form", None)
-            if camunda_form is not None and getattr(camunda_form, "fields", None):
-                form_key = form_key or f"camunda:{spec.name}/{bpmn_id}"
+            has_file = bool(form_key) and _form_file_exists(form_exists, form_key)
+            if camunda_form is not None and getattr(camunda_form, "fields", None) and not has_file:
+                # Camunda Modeler writes a formKey for its own form engine ("Feature Request",
+                # "embedded:app:forms/x.html"): with no such file here, the declared fields are the form.
+                form_key = f"camunda:{spec.name}/{bpmn_id}"
                 forms[form_key] = camunda_form_schema(task_spec.bpmn_name or bpmn_id, camunda_form)
-            elif form_key and form_exists is not None and not form_exists(form_key):
-                issues.append(ModelIssue(filename, bpmn_id,
-                                         f"форма «{form_key}» не найдена (forms/{form_key}.schema.json)"))
+            elif form_key and form_exists is not None and not has_file:
+                issues.append(ModelIssue(filename, bpmn_id, tr(
+                    "форма «%(form_key)s» не найдена (forms/%(form_key)s.schema.json), и задача не "
+                    "объявляет полей camunda:formData", form_key=form_key)))
             due_date = props.get("dueDate")
             if due_date and not DUE_DATE_PATH.match(due_date.strip()):
-                issues.append(ModelIssue(
-                    filename, bpmn_id,
-                    f"свойство dueDate «{due_date}» должно называть данные дела (например, leave_end)"))
+                issues.append(ModelIssue(filename, bpmn_id, tr(
+                    "свойство dueDate «%(value)s» должно называть данные дела (например, leave_end)",
+                    value=due_date)))
             meta[task_spec.name] = {
                 "bpmn_id": bpmn_id,
                 "name": task_spec.bpmn_name or bpmn_id,

@@ -7,11 +7,13 @@ SpiffWorkflow serializer's format version stored beside it.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
@@ -20,6 +22,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -27,11 +30,12 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from server.engine import patches  # noqa: F401  (SpiffWorkflow corrections, applied at import)
 from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady, tr
 from server.engine.loader import ProcessBundle
-from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptRejected, ServiceCall
+from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptLog, ScriptRejected, ServiceCall
 
 SERIALIZER_VERSION = VERSION
 # The pruned history's key in the stored state, beside SpiffWorkflow's own keys (it ignores it).
@@ -60,6 +64,9 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 class _Codec:
     def __init__(self, config: dict[Any, Any]) -> None:
         self.registry = BpmnWorkflowSerializer.configure(config)
+        # SpiffWorkflow registers datetime and timedelta; a script's `datetime.date` too.
+        self.registry.register(date, lambda v: {"value": v.isoformat()},
+                               lambda v: date.fromisoformat(v["value"]))
         self.converter = _SpeclessWorkflowConverter(BpmnWorkflow, self.registry)
         self.encoder = create_encoder(self.registry, None)
 
@@ -131,6 +138,11 @@ class WaitingTimer:
 def _wrap(exc: Exception) -> EngineError:
     task = getattr(exc, "task", None)
     element = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    data_input = getattr(exc, "data_input", None)
+    if isinstance(exc, WorkflowDataException) and data_input is not None:
+        return EngineError(tr("элемент «%(element)s»: нет входной коллекции «%(variable)s» "
+                              "многоэкземплярной задачи; задайте её на предыдущих шагах или в заявлении",
+                              element=element or "?", variable=data_input.bpmn_id), element)
     limit = _chained(exc, (ScriptLimitError, ScriptRejected))
     if limit is not None:  # a budget or sandbox rule stopped the code: say which, and where
         return EngineError(tr("элемент «%(element)s»: %(reason)s", element=element or "?",
@@ -158,6 +170,18 @@ def _missing_name(exc: BaseException) -> str | None:
             return seen.name
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _timer_element(task: Any, definition: TimerEventDefinition) -> str:
+    """The BPMN id of the element that waits on the timer: the timer catch event behind an
+    event-based gateway (the gateway holds its events in the order of its outgoing flows)."""
+    spec = task.task_spec
+    inner = getattr(spec.event_definition, "event_definitions", None) or []
+    if definition in inner and isinstance(spec, EventBasedGateway):
+        index = inner.index(definition)
+        if index < len(spec.outputs):
+            spec = spec.outputs[index]
+    return spec.bpmn_id or spec.name
 
 
 class Instance:
@@ -194,6 +218,10 @@ class Instance:
         restoring the workflow (what a view of the case needs)."""
         return _CODECS[bundle.dialect].data(state)
 
+    def take_printed(self) -> list[ScriptLog]:
+        """What the model's code printed since the last call (per element, bounded)."""
+        return self.script_engine.environment.take_printed()
+
     def dump(self) -> str:
         return _CODECS[self.bundle.dialect].dumps(self.workflow, self.history)
 
@@ -201,17 +229,33 @@ class Instance:
     def run(self) -> list[ServiceCall]:
         """Run engine steps until human input or a wait; return the service calls made."""
         self.script_engine.calls = []
-        limit = self.script_engine.environment.limits.max_engine_tasks
+        limits = self.script_engine.environment.limits
+        limit = limits.max_engine_tasks
+        deadline = time.monotonic() + limits.max_engine_seconds
         counted = 0
 
-        def count(task: Any) -> None:  # a cycle of engine tasks (no person, no wait) ends
+        def count(task: Any) -> None:
+            """A step ends with a clear error when the engine runs without bound: a cycle of
+            engine tasks (no person, no wait), call activities nested too deep (a process that
+            calls itself, deployed before the deploy check existed) or a step running too long."""
             nonlocal counted
             counted += 1
+            element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+            reason = None
             if counted > limit:
-                element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
-                raise EngineError(tr("элемент «%(element)s»: %(reason)s", element=element, reason=tr(
-                    "шаг процесса прошёл больше %(limit)s элементов без участия человека (цикл в модели?)",
-                    limit=limit)), element)
+                reason = tr("шаг процесса прошёл больше %(limit)s элементов без участия человека "
+                            "(цикл в модели?)", limit=limit)
+            elif getattr(task.workflow, "depth", 0) > limits.max_call_depth:
+                caller = task.workflow.top_workflow.get_task_from_id(task.workflow.parent_task_id)
+                element = getattr(caller.task_spec, "bpmn_id", None) or element
+                reason = tr("вызовы подпроцессов вложены глубже %(limit)s уровней (процесс вызывает "
+                            "сам себя?)", limit=limits.max_call_depth)
+            elif counted % 32 == 0 and time.monotonic() > deadline:
+                reason = tr("шаг процесса длится дольше %(limit)s с без участия человека",
+                            limit=limits.max_engine_seconds)
+            if reason is not None:
+                raise EngineError(tr("элемент «%(element)s»: %(reason)s", element=element,
+                                     reason=reason), element)
 
         try:
             self.workflow.do_engine_steps(will_complete_task=count)
@@ -291,16 +335,18 @@ class Instance:
     def waiting_timers(self) -> list[WaitingTimer]:
         timers = []
         for task in self.workflow.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
-            if not isinstance(definition, TimerEventDefinition):
+            event = task.task_spec.event_definition
+            # An event-based gateway (or a multiple event) holds its timer among its events.
+            definitions = [event, *(getattr(event, "event_definitions", None) or [])]
+            definition = next((d for d in definitions if isinstance(d, TimerEventDefinition)), None)
+            if definition is None:
                 continue
             details = definition.details(task)
             if details.value is None:
                 continue
             due = datetime.fromisoformat(details.value)
             due = due if due.tzinfo else due.replace(tzinfo=UTC)
-            timers.append(WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name,
-                                       due.astimezone(UTC)))
+            timers.append(WaitingTimer(str(task.id), _timer_element(task, definition), due.astimezone(UTC)))
         return timers
 
     def current_ids(self) -> list[str]:

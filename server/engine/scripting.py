@@ -19,6 +19,8 @@ import builtins
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from functools import lru_cache
 from types import BuiltinFunctionType, CodeType
 from typing import Any
@@ -74,6 +76,11 @@ _SAFE_BUILTIN_NAMES = [
     "Exception",
 ]
 SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _SAFE_BUILTIN_NAMES}
+# Names scripts written for other engines use: `print` (a log line in the case history) and
+# date arithmetic. They are values, never modules: `datetime` is a read-only namespace.
+PORTABLE_NAMES = frozenset({"print", "datetime", "timedelta", "now"})
+PRINT_MAX_LINES = 20  # per engine step; the rest is counted, not kept
+PRINT_MAX_CHARS = 500  # per line
 # Names a script may not even mention: each reaches code, frames or attributes by a string.
 FORBIDDEN_NAMES = frozenset({
     "type", "vars", "dir", "getattr", "setattr", "delattr", "hasattr", "globals", "locals",
@@ -102,8 +109,31 @@ _FORBIDDEN_NODES = (
 )
 
 
+class _DatetimeNamespace:
+    """`datetime.date`, `datetime.datetime`, `datetime.timedelta`, `datetime.time` and
+    `datetime.now()` as scripts from other tools write them (with `import datetime`), without
+    the module. No instance attributes (`__slots__ = ()`): a script cannot change it."""
+
+    __slots__ = ()
+    date = date
+    datetime = datetime
+    time = dtime
+    timedelta = timedelta
+    # No methods of its own: a Python function here would lead to this module's globals.
+
+
+def _now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
 class ScriptRejected(ValueError):
     """A script or expression uses something the restricted environment forbids."""
+
+
+def reason_of(exc: BaseException) -> Any:
+    """An exception's message, keeping its translatable `Text` when it has one."""
+    return exc.args[0] if exc.args else str(exc)
 
 
 @dataclass
@@ -136,32 +166,35 @@ def check_code(code: str, *, mode: str, allowed_calls: frozenset[str]) -> None:
     try:
         tree = ast.parse(code, mode=mode)
     except SyntaxError as exc:
-        raise ScriptRejected(f"синтаксическая ошибка в строке {exc.lineno}: {exc.msg}") from None
+        raise ScriptRejected(tr("синтаксическая ошибка в строке %(line)s: %(detail)s", line=exc.lineno,
+                                 detail=exc.msg)) from None
     defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     called: set[int] = set()
     for node in ast.walk(tree):
         _check_node(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             name = node.func.id
-            if name not in allowed_calls and name not in SAFE_BUILTINS and name not in defined:
-                raise ScriptRejected(f"вызов «{name}» запрещён")
+            if (name not in allowed_calls and name not in SAFE_BUILTINS and name not in PORTABLE_NAMES
+                    and name not in defined):
+                raise ScriptRejected(tr("вызов «%(name)s» запрещён", name=name))
             called.add(id(node.func))
     for node in ast.walk(tree):  # a server function is called, never passed or formatted
         if isinstance(node, ast.Name) and node.id in allowed_calls and id(node) not in called:
-            raise ScriptRejected(f"функцию «{node.id}» можно только вызвать")
+            raise ScriptRejected(tr("функцию «%(name)s» можно только вызвать", name=node.id))
 
 
 def _check_node(node: ast.AST) -> None:
     if isinstance(node, _FORBIDDEN_NODES):
-        raise ScriptRejected(f"конструкция «{type(node).__name__}» запрещена в скриптах модели")
+        raise ScriptRejected(tr("конструкция «%(name)s» запрещена в скриптах модели",
+                                 name=type(node).__name__))
     if isinstance(node, ast.FunctionDef):
-        raise ScriptRejected("определение функций в скриптах модели запрещено")
+        raise ScriptRejected(tr("определение функций в скриптах модели запрещено"))
     if isinstance(node, ast.Attribute) and (
             node.attr.startswith("_") or node.attr in FORBIDDEN_NAMES
             or node.attr.startswith(_FORBIDDEN_ATTR_PREFIXES)):
-        raise ScriptRejected(f"обращение к «{node.attr}» запрещено")
+        raise ScriptRejected(tr("обращение к «%(name)s» запрещено", name=node.attr))
     if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
-        raise ScriptRejected(f"имя «{node.id}» запрещено")
+        raise ScriptRejected(tr("имя «%(name)s» запрещено", name=node.id))
     if isinstance(node, ast.Try):
         _check_try(node)
 
@@ -170,12 +203,13 @@ def _check_try(node: ast.Try) -> None:
     """The budget's error must end the code: no `finally`, and `except` only with the listed
     exception names (none of them catches it)."""
     if node.finalbody:
-        raise ScriptRejected("«finally» запрещён в скриптах модели")
+        raise ScriptRejected(tr("«finally» запрещён в скриптах модели"))
     for handler in node.handlers:
         kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
         for kind in kinds:
             if not isinstance(kind, ast.Name) or kind.id not in _CATCHABLE:
-                raise ScriptRejected("в «except» допускаются только " + ", ".join(sorted(_CATCHABLE)))
+                raise ScriptRejected(tr("в «except» допускаются только %(names)s",
+                                        names=", ".join(sorted(_CATCHABLE))))
 
 
 @lru_cache(maxsize=2048)
@@ -183,6 +217,15 @@ def _checked(code: str, mode: str, allowed_calls: frozenset[str]) -> CodeType:
     """The run-time check: the deploy-time rules again, then the guarded, compiled code."""
     check_code(code, mode=mode, allowed_calls=allowed_calls)
     return guarded_code(code, mode)
+
+
+def _datetime_import(name: str, *args: Any, **kwargs: Any) -> None:
+    """Load `time` or `_strptime` for the C code that asked, and give it nothing: C's
+    `PyImport_Import` discards what `__import__` returns and takes the module from
+    `sys.modules`, so no module object ever reaches model code this way."""
+    if name not in ("time", "_strptime"):
+        raise ImportError(name)
+    builtins.__import__(name)
 
 
 @lru_cache(maxsize=16)
@@ -195,6 +238,10 @@ def _sealed_builtins(limits: ScriptLimits) -> dict[str, Any]:
         sealed[name] = seal(value, name) if isinstance(value, BuiltinFunctionType) else value
     guards = dict(sealed_guards(limits))
     sealed["range"] = guards.pop("_g_range")
+    # C code of the datetime types imports `time` (date.today, strftime) and `_strptime`
+    # through the builtins of the calling frame; model code cannot name `__import__` (the
+    # check refuses names with a leading underscore), and only these two resolve.
+    sealed["__import__"] = seal(_datetime_import, "__import__")
     sealed.update(guards)
     return sealed
 
@@ -207,13 +254,36 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self.limits = functions.limits
         self.allowed = functions.names
         self.budget = Budget(self.limits)
-        super().__init__(functions.script_globals())
+        self.printed: list[ScriptLog] = []
+        self.element: str | None = None  # the element whose code runs now (for print)
+        script_globals = functions.script_globals()
+        script_globals.update({"datetime": _DATETIME, "timedelta": timedelta, "now": seal(_now, "now"),
+                               "print": seal(self._print, "print")})
+        super().__init__(script_globals)
+
+    def _print(self, *values: Any, sep: Any = " ", end: Any = "\n") -> None:
+        """`print` in model code: one log line of the case history (bounded; not stdout)."""
+        text = str(sep if sep is not None else " ").join(str(v) for v in values)
+        log = next((entry for entry in self.printed if entry.element == self.element), None)
+        if log is None:
+            log = ScriptLog(self.element or "?")
+            self.printed.append(log)
+        if len(log.lines) >= PRINT_MAX_LINES:
+            log.omitted += 1
+            return
+        log.lines.append(text if len(text) <= PRINT_MAX_CHARS else text[:PRINT_MAX_CHARS - 1] + "…")
+
+    def take_printed(self) -> list[ScriptLog]:
+        """The lines printed since the last call, per element."""
+        printed, self.printed = self.printed, []
+        return printed
 
     def _code(self, code: str, mode: str) -> CodeType:
         try:
             return _checked(code, mode, self.allowed)
         except ScriptRejected as exc:
-            raise ScriptRejected(tr("код модели не проходит проверку: %(reason)s", reason=exc)) from None
+            raise ScriptRejected(tr("код модели не проходит проверку: %(reason)s",
+                                    reason=reason_of(exc))) from None
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: dict[str, Any] | None = None) -> Any:
@@ -250,6 +320,18 @@ def _check_state_size(data: dict[str, Any], limit: int) -> None:
 
 
 @dataclass
+class ScriptLog:
+    """What the code of one element printed during a step."""
+
+    element: str
+    lines: list[str] = field(default_factory=list)
+    omitted: int = 0  # lines over PRINT_MAX_LINES, counted only
+
+
+_DATETIME = _DatetimeNamespace()
+
+
+@dataclass
 class ServiceCall:
     """A service task reached by the engine: the services layer acts on it after the step."""
 
@@ -267,6 +349,13 @@ class CaseScriptEngine(PythonScriptEngine):
         super().__init__(environment=RestrictedEnvironment(functions))
         self.async_operators = async_operators
         self.calls: list[ServiceCall] = []
+
+    def execute(self, task: Any, script: str, external_context: dict[str, Any] | None = None) -> Any:
+        self.environment.element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+        try:
+            return super().execute(task, script, external_context)
+        finally:
+            self.environment.element = None
 
     def record_call(self, task: Any, operator: str, params: dict[str, Any]) -> bool:
         is_async = operator in self.async_operators

@@ -8,8 +8,8 @@ from typing import Any
 
 from lxml import etree
 
-from server.engine.errors import ModelIssue
-from server.engine.scripting import ScriptRejected, check_code
+from server.engine.errors import ModelIssue, tr
+from server.engine.scripting import ScriptRejected, check_code, reason_of
 
 
 def _code_of(task_spec: Any) -> Iterable[tuple[str, str]]:
@@ -74,7 +74,9 @@ def check_model_code(filename: str, specs: list[Any], allowed: frozenset[str]) -
                     _check_one(mode, code, allowed)
                 except ScriptRejected as exc:
                     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-                    issues.append(ModelIssue(filename, element, f"{exc} (в коде: {code.strip()[:80]!r})"))
+                    issues.append(ModelIssue(filename, element, tr(
+                        "%(reason)s (в коде: %(code)s)", reason=reason_of(exc),
+                        code=repr(code.strip()[:80]))))
     return issues
 
 
@@ -94,5 +96,6 @@ def check_dmn_code(filename: str, root: etree._Element, allowed: frozenset[str])
             _check_one(mode, text, allowed)
         except ScriptRejected as exc:
             owner = parent.get("id") if parent is not None else None
-            issues.append(ModelIssue(filename, owner, f"{exc} (в коде: {text[:80]!r})"))
+            issues.append(ModelIssue(filename, owner, tr("%(reason)s (в коде: %(code)s)",
+                                                         reason=reason_of(exc), code=repr(text[:80]))))
     return issues

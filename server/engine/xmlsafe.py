@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from server.engine.errors import tr
+
 MAX_MODEL_BYTES = 2 * 1024 * 1024
 MAX_ELEMENTS = 20_000
 
@@ -30,18 +32,19 @@ def parse_untrusted(data: bytes | str, *, max_bytes: int = MAX_MODEL_BYTES) -> e
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > max_bytes:
-        raise UnsafeXML(f"файл больше {max_bytes // 1024} КиБ")
+        raise UnsafeXML(tr("файл больше %(size)s КиБ", size=max_bytes // 1024))
     head = raw[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in raw.lower():
-        raise UnsafeXML("объявления DOCTYPE и сущностей (ENTITY) запрещены")
+        raise UnsafeXML(tr("объявления DOCTYPE и сущностей (ENTITY) запрещены"))
     try:
         root = etree.fromstring(raw, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise UnsafeXML(f"некорректный XML: {exc}") from None
+        raise UnsafeXML(tr("некорректный XML: %(detail)s", detail=exc)) from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise UnsafeXML("объявления DOCTYPE и сущностей (ENTITY) запрещены")
+        raise UnsafeXML(tr("объявления DOCTYPE и сущностей (ENTITY) запрещены"))
     count = sum(1 for _ in root.iter())
     if count > MAX_ELEMENTS:
-        raise UnsafeXML(f"в модели {count} элементов; допустимо не более {MAX_ELEMENTS}")
+        raise UnsafeXML(tr("в модели %(count)s элементов; допустимо не более %(limit)s", count=count,
+                           limit=MAX_ELEMENTS))
     return root

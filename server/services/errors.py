@@ -85,6 +85,12 @@ def tr(template: str, /, **params: object) -> Msg:
     return Msg(template, params)
 
 
+def joined(parts: list[str], separator: str = "; ") -> Msg:
+    """Several texts as one, each translated on its own (e.g. the reasons of one element)."""
+    params = {f"p{n}": part for n, part in enumerate(parts)}
+    return Msg(separator.join(f"%({key})s" for key in params), params)
+
+
 def iin_reason(exc: InvalidIIN) -> Msg:
     """Why an ИИН is invalid, translatable: its Russian reasons in server/domain/iin.py are
     msgids of the catalog too (keyword `InvalidIIN:2`), translated as its `reason_kk`."""

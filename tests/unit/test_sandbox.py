@@ -53,6 +53,15 @@ ESCAPES = [
     ("dir", "exec", "leak = dir(working_days)", True),
     ("builtins-name", "exec", "leak = __builtins__", True),
     ("func-globals-py2", "exec", "leak = working_days.func_globals", True),
+    # The names offered to scripts from other tools: print, now, datetime, timedelta.
+    ("print-globals", "exec", "leak = '{0.__globals__}'.format(print)", True),
+    ("print-self", "exec", "leak = f'{print.__self__}'", True),
+    ("now-closure", "exec", "leak = '{0.__closure__}'.format(now)", True),
+    ("datetime-class-dict", "exec", "leak = '{0.__class__.__dict__}'.format(datetime)", True),
+    ("datetime-class-init", "exec", "leak = '{0.__class__.__init__.__globals__}'.format(datetime)", True),
+    ("datetime-type-subclasses", "exec", "leak = datetime.date.__subclasses__()", False),
+    ("timedelta-module", "exec", "leak = '{0.__module__}'.format(timedelta)", True),
+    ("datetime-as-getattr", "eval", "getattr(datetime, 'date') is not None", True),
 ]
 
 
@@ -223,3 +232,44 @@ def test_ordinary_code_still_works(env: RestrictedEnvironment) -> None:
     assert data["srt"] == ["a", "bb"] and data["t"] == [1, 2, 3] and data["d"] == {"k": 3}
     assert data["p"] == 1024 and data["bad"] is True
     assert env.evaluate("amount * 2 > 9 and len(name) == 2", data) is True
+
+
+def test_names_from_other_tools_work_and_cannot_be_changed(env: RestrictedEnvironment) -> None:
+    data: dict[str, Any] = {}
+    env.execute("print('start', 3)\nd = datetime.date(2026, 9, 1) + timedelta(days=10)\n"
+                "t = datetime.datetime(2026, 9, 1, 9) + datetime.timedelta(hours=3)\n"
+                "late = now() > datetime.datetime(2000, 1, 1, tzinfo=now().tzinfo)\n"
+                "days = (d - datetime.date(2026, 9, 1)).days", data)
+    assert (str(data["d"]), str(data["t"]), data["late"], data["days"]) == \
+        ("2026-09-11", "2026-09-01 12:00:00", True, 10)
+    assert "datetime" not in data and "print" not in data
+    for code in ("datetime.date = 1", "timedelta.days = 1", "datetime.now = 1"):
+        with pytest.raises((AttributeError, TypeError)):
+            env.execute(code, {})
+    data = {}
+    env.execute("x = datetime.date.today()\ns = datetime.date(2026, 9, 1).strftime('%d.%m.%Y')\n"
+                "p = datetime.datetime.strptime('01.09.2026', '%d.%m.%Y')", data)
+    assert type(data["x"]).__name__ == "date"
+    assert (data["s"], data["p"].year) == ("01.09.2026", 2026)
+    [log] = env.take_printed()
+    assert log.lines == ["start 3"]
+    assert env.take_printed() == []
+
+
+def test_the_import_hook_for_datetime_gives_model_code_no_module(monkeypatch: pytest.MonkeyPatch,
+                                                                 env: RestrictedEnvironment) -> None:
+    """`datetime.date.today()` and `strftime` import `time` through the script's builtins:
+    even with the code check out of the way, an import gives model code nothing."""
+    for code in ("import time\nleak = time", "leak = __import__('time')", "import os"):
+        with pytest.raises(ScriptRejected):
+            env.execute(code, {})
+    monkeypatch.setattr(scripting, "check_code", lambda *a, **k: None)
+    scripting._checked.cache_clear()
+    try:
+        data: dict[str, Any] = {}
+        env.execute("import time\nleak = time\nalso = __import__('_strptime')", data)
+        assert data == {"time": None, "leak": None, "also": None}
+        with pytest.raises(ImportError):
+            env.execute("import os", {})
+    finally:
+        scripting._checked.cache_clear()

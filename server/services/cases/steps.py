@@ -66,6 +66,9 @@ def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instanc
     case.updated_at = now
     open_tasks, rows = _project_tasks(ctx, session, case, instance)
     _sync_timers(session, case, instance)
+    for log in instance.take_printed():  # `print` in the model's scripts: the case history shows it
+        audit(session, case, actor, "script_log", {"element": log.element, "lines": log.lines,
+                                                   **({"omitted": log.omitted} if log.omitted else {})})
     for call in calls:
         _handle_call(ctx, session, case, call, actor, instance)
     if instance.completed or case.status in CLOSED_BY_PERSON:

@@ -10,7 +10,7 @@ from server.documents.contexts import BUILDERS
 from server.services.context import Operator, ParamCheck
 from server.services.documents.issue import LANGUAGES, render_case_document
 from server.services.documents.registers import REGISTERS
-from server.services.errors import tr
+from server.services.errors import joined, tr
 
 
 def _literal(expression: str | None) -> object:
@@ -39,7 +39,7 @@ def _check(check: ParamCheck) -> list[str]:
     if register not in REGISTERS:
         problems.append(tr("оператор document/render: неизвестный журнал «%(register)s»; допустимы: "
                            "%(known)s", register=register, known=", ".join(REGISTERS)))
-    return ["; ".join(problems)] if problems else []
+    return [joined(problems)] if problems else []
 
 
 OPERATOR = Operator("document/render", "background", "issue a document from a template",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from server.domain.registry import ENROL, UPDATE, literal_problems
 from server.services.context import Operator, ParamCheck, StepCall
+from server.services.errors import joined
 from server.services.students.registry import apply_registry_call
 
 
@@ -16,7 +17,7 @@ def _checker(name: str):  # type: ignore[no-untyped-def]
     def check(params: ParamCheck) -> list[str]:
         problems = literal_problems(name, params.params)
         # One reason per element: the API answers one reason per element.
-        return ["; ".join(problems)] if problems else []
+        return [joined(problems)] if problems else []
     return check
 
 

@@ -18,7 +18,7 @@ from server.engine.xmlsafe import parse_untrusted
 from server.hot_path import latest_definition_id as _latest_id
 from server.models import AuditEvent, ProcessDefinition
 from server.services.context import AppContext, OperatorRegistry, ParamCheck
-from server.services.errors import Forbidden, ModelRejected, NotFound, tr
+from server.services.errors import Forbidden, ModelRejected, Msg, NotFound, joined, tr
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,17 @@ def _unknown_role(lane: str | None, role: str, *, from_lane: bool) -> str:
               "укажите роль из: %(roles)s", role=role, roles=roles)
 
 
+def _reason(issue: ModelIssue) -> Msg:
+    """The issue's reason as a translatable message (an engine `Text` becomes a `Msg`)."""
+    return Msg("%(reason)s", {"reason": issue.reason})
+
+
+def issues_text(issues: list[ModelIssue]) -> Msg:
+    """Every issue as «file [element]: reason», joined by «; », each reason translatable."""
+    return joined([Msg("%(where)s: %(reason)s", {"where": f"{i.file} [{i.element}]" if i.element else i.file,
+                                                 "reason": i.reason}) for i in issues])
+
+
 def catalog_codes(ctx: AppContext) -> frozenset[str]:
     try:
         return frozenset(service.code for service in ctx.catalog)
@@ -129,9 +140,9 @@ def _deploy(ctx: AppContext, session: Session, actor: Actor, filename: str, text
             _check_roles(ctx, filename, model.task_meta.get(pid, {}))
     except (ModelError, UnicodeDecodeError) as exc:
         issues = getattr(exc, "issues", [])
-        fields = {f"{i.file}#{i.element or ''}".rstrip("#"): i.reason for i in issues}
+        fields = {f"{i.file}#{i.element or ''}".rstrip("#"): _reason(i) for i in issues}
         raise ModelRejected("Модель %(filename)s не принята: %(error)s", fields, filename=filename,
-                            error=exc) from None
+                            error=issues_text(issues) if issues else str(exc)) from None
     results = []
     for pid in model.ids:
         existing = session.scalar(select(ProcessDefinition).where(
