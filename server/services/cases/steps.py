@@ -17,6 +17,7 @@ from server.models import Case, HumanTask, OutboxJob, Timer, User
 from server.services.cases.audit_trail import audit
 from server.services.cases.instructions import render_instructions
 from server.services.context import AppContext, StepCall
+from server.services.messages.waits import sync_waits
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
 # A user task with neither a role nor a lane (plain BPMN) goes to the office's group queue:
@@ -65,6 +66,7 @@ def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instanc
     case.updated_at = now
     open_tasks, rows = _project_tasks(ctx, session, case, instance)
     _sync_timers(session, case, instance)
+    sync_waits(session, case, instance)
     for call in calls:
         _handle_call(ctx, session, case, call, actor, instance)
     if instance.completed or case.status in CLOSED_BY_PERSON:
