@@ -43,17 +43,18 @@ def plan_migration(registry: Any, workflow: Any, bundle: ProcessBundle) -> tuple
     for task in workflow.get_tasks(state=_AT):
         if (element := _bpmn_id(task)) and element not in plan.at:
             plan.at.append(element)
-    removed = {id(t) for t in top.removed}
     for sp_id, diff in subs.items():
         sp = workflow.subprocesses[sp_id]
-        if diff is None:
-            if not sp.completed:
-                plan.removed_subprocesses.append(sp.spec.name)
-            continue
-        removed |= {id(t) for t in diff.removed}
+        if diff is None and not sp.completed:
+            plan.removed_subprocesses.append(sp.spec.name)
+    # By element id, as the office sees it: SpiffWorkflow's diff would also pair a removed
+    # step with a new one by its place in the flow.
     for task in workflow.get_tasks(state=_AT):
         element = _bpmn_id(task)
-        if element and id(task) in removed and element not in plan.missing:
+        spec = bundle.spec if task.workflow is workflow else \
+            bundle.subprocess_specs.get(task.workflow.spec.name)
+        if element and (spec is None or task.task_spec.name not in spec.task_specs) \
+                and element not in plan.missing:
             plan.missing.append(element)
     return plan, (top, subs)
 
