@@ -25,7 +25,10 @@ from server.services.messages import delivery
             "404 when no case waits for it (and no procedure starts with it), 409 when several "
             "cases match. One delivery per `idempotency_key`: a repeat answers the first result "
             "with status 200. Who may send: the registrar office, accounting, the international "
-            "office, admins.", **_auth_doc(409, 422))
+            "office, admins.", responses={
+                **_auth_doc(409, 422)["responses"],
+                200: {"description": "A repeat of a delivered idempotency key: the first delivery",
+                      "content": {"application/json": {"schema": ms.MessageOut}}}})
 def send_message(body: dict[str, Any]):  # type: ignore[no-untyped-def]
     result = delivery.send_message(ctx(), current_actor(), delivery.MessageIn(**body))
     return asdict(result), 200 if result.duplicate else 201
