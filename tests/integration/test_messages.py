@@ -192,3 +192,24 @@ def test_a_two_pool_collaboration_runs_as_linked_cases(client, people):
     assert tasks_of(office) == ["hand_over"] and office["data"]["pages"] == 3
     [received] = history(office, "message_received")
     assert (received["name"], received["from_case"]) == ("transcript_ready", archive["id"])
+
+
+@pytest.mark.parametrize("lang, waits, received, history_kind", [
+    ("ru", "Дело ждёт сообщения", "Полученные сообщения", "Получено сообщение"),
+    ("kk", "Іс күтетін хабарламалар", "Алынған хабарламалар", "Хабарлама алынды"),
+    ("en", "The case waits for", "Messages received", "Message received"),
+])
+def test_the_case_page_shows_awaited_and_received_messages(app, client, people, enic, lang, waits,
+                                                           received, history_kind):
+    from tests.integration.web import Staff
+
+    first, second = enic
+    staff = Staff(app, "registrar", lang=lang)
+    page = staff.get(f"/app/cases/{first['id']}")
+    assert waits in page and "enic_decision" in page and "application_no = R-1" in page
+    assert received not in page
+    assert send(client, people["intl"], "enic_decision", "enic-7",
+                payload={"application_no": "R-1"}).status_code == 201
+    page = staff.get(f"/app/cases/{first['id']}")
+    assert waits not in page  # it waits for nothing now
+    assert received in page and history_kind in page and "wait_enic" in page and "Intl" in page
