@@ -119,9 +119,15 @@ def deliver(workflow: BpmnWorkflow, task_id: str, payload: Any, correlation: dic
     definition = task.task_spec.event_definition
     if getattr(definition, "message_var", None) is None and isinstance(payload, dict):
         task.data.update(payload)
+    if hasattr(definition, "result_var"):  # a Camunda model keeps the payload in its result variable
+        caught: Any = {"payload": payload, "result_var": definition.result_var}
+    elif hasattr(definition, "message_var") or isinstance(payload, dict):
+        caught = payload
+    else:  # a plain BPMN message merges its payload into the data: only an object can be merged
+        caught = {}
     keyed = {key: {prop: correlation[prop]} for prop in correlation
              for key in _keys_of(definition, prop)}
-    event = BpmnEvent(definition, payload=payload, correlations=keyed)
+    event = BpmnEvent(definition, payload=caught, correlations=keyed)
     definition.update_internal_data(task, event)
     for key, values in keyed.items():
         workflow.correlations.setdefault(key, {}).update(values)
@@ -145,6 +151,8 @@ def thrown_messages(workflow: BpmnWorkflow) -> list[ThrownMessage]:
         if not isinstance(definition, MessageEventDefinition):
             continue
         payload = event.payload
+        if hasattr(definition, "result_var") and isinstance(payload, dict):  # Camunda's wrapping
+            payload = payload.get("payload")
         correlation = _flat(event.correlations)
         if isinstance(payload, dict):  # properties the sender did not compute, read from the payload
             for prop, expression in _properties(definition).items():

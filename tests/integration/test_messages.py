@@ -160,6 +160,25 @@ def test_a_receive_task_gets_the_state_corporation_status_by_correlation_key(cli
     assert tasks_of(after) == ["review_status"] and after["data"]["status"] == "issued"
 
 
+def test_a_camunda_modeler_message_catch(client, people):
+    deploy(client, people["admin"], "msg_camunda.bpmn")
+    case = start(client, people["registrar"], "msg_camunda")
+    r = send(client, people["registrar"], "contract_signed", "sig-1", case_id=case["id"],
+             payload={"signed_on": "2026-12-01"})
+    assert r.status_code == 201, r.json
+    after = view(client, people["registrar"], case["id"])
+    assert tasks_of(after) == ["Activity_file"] and after["data"]["signed_on"] == "2026-12-01"
+
+
+def test_a_payload_may_not_set_what_the_server_sets(client, people, ctx, enic):
+    r = send(client, people["intl"], "enic_decision", "k-8",
+             payload={"application_no": "R-1", "outcome": "issued", "case_id": 5})
+    assert r.status_code == 422, r.json
+    assert {"payload.outcome", "payload.case_id"} <= set(r.json["fields"])
+    assert deliveries(ctx) == 0
+    assert tasks_of(view(client, people["registrar"], enic[0]["id"])) == []
+
+
 def test_a_message_start_event_opens_a_case(client, people):
     deploy(client, people["admin"], "msg_confirmation.bpmn")
     r = send(client, people["intl"], "migration_confirmed", "mvd-77",

@@ -16,6 +16,7 @@ from server.auth import Actor
 from server.auth.roles import MESSAGE_SENDERS
 from server.engine import TaskNotReady, message_start_names
 from server.models import Case, MessageDelivery, MessageWait, ProcessDefinition
+from server.services.cases.applications import SERVER_KEYS
 from server.services.cases.audit_trail import audit
 from server.services.cases.lifecycle import lock_case, open_case
 from server.services.cases.registration import StartRequest
@@ -87,6 +88,10 @@ def _validate(msg: MessageIn) -> None:
     if not isinstance(msg.correlation, dict) or any(
             isinstance(v, (dict, list)) for v in msg.correlation.values()):
         fields["correlation"] = tr("Ключи корреляции: имя свойства и его значение (строка или число)")
+    if isinstance(msg.payload, dict):
+        for key in msg.payload:
+            if key in SERVER_KEYS or str(key).startswith("_"):
+                fields[f"payload.{key}"] = tr("Это значение устанавливает система, а не сообщение")
     if fields:
         raise Invalid("Исправьте отмеченные поля", fields)
 
