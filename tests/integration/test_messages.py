@@ -222,7 +222,7 @@ def test_the_case_page_shows_awaited_and_received_messages(app, client, people, 
                                                            received, history_kind):
     from tests.integration.web import Staff
 
-    first, second = enic
+    first, _second = enic
     staff = Staff(app, "registrar", lang=lang)
     page = staff.get(f"/app/cases/{first['id']}")
     assert waits in page and "enic_decision" in page and "application_no = R-1" in page
