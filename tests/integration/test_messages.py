@@ -232,3 +232,13 @@ def test_the_case_page_shows_awaited_and_received_messages(app, client, people, 
     page = staff.get(f"/app/cases/{first['id']}")
     assert waits not in page  # it waits for nothing now
     assert received in page and history_kind in page and "wait_enic" in page and "Intl" in page
+
+
+def test_deploy_refuses_a_message_send_without_a_quoted_name(client, people):
+    text = (MODELS / "msg_collaboration.bpmn").read_text(encoding="utf-8").replace(
+        """value="'transcript_request'" """, 'value="transcript_request" ')
+    r = client.post(f"{API}/processes", headers=people["admin"],
+                    data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 422, r.json
+    assert "message/send" in str(r.json)
