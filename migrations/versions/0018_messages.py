@@ -28,13 +28,16 @@ def upgrade() -> None:
     sa.Column('message_name', sa.String(length=200), nullable=False),
     sa.Column('properties', sa.JSON(), nullable=False),
     sa.Column('expected', sa.JSON(), nullable=False),
+    sa.Column('hint_prop', sa.String(length=200), nullable=True),
+    sa.Column('hint_expression', sa.Text(), nullable=True),
+    sa.Column('hint_value', sa.String(length=200), nullable=True),
     sa.Column('since', server.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('case_id', 'engine_task_id')
     )
     with op.batch_alter_table('message_waits', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_message_waits_message_name'), ['message_name'], unique=False)
+        batch_op.create_index('ix_message_waits_hint', ['message_name', 'hint_prop', 'hint_value'], unique=False)
     op.create_table('message_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idempotency_key', sa.String(length=200), nullable=False),
@@ -61,5 +64,5 @@ def downgrade() -> None:
         batch_op.drop_index('ix_message_deliveries_case')
     op.drop_table('message_deliveries')
     with op.batch_alter_table('message_waits', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_message_waits_message_name'))
+        batch_op.drop_index('ix_message_waits_hint')
     op.drop_table('message_waits')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from server.engine import Instance, WaitingMessage, read_path
@@ -28,9 +28,23 @@ def sync_waits(session: Session, case: Case, instance: Instance) -> None:
             session.delete(row)
         elif (row.properties, row.expected) != (wait.properties, wait.expected):
             row.properties, row.expected = wait.properties, wait.expected
+            row.hint_prop, row.hint_expression, row.hint_value = _hint(wait)
     for wait in waiting.values():
+        hint_prop, hint_expression, hint_value = _hint(wait)
         session.add(MessageWait(case_id=case.id, engine_task_id=wait.task_id, element=wait.element,
-                                message_name=wait.name, properties=wait.properties, expected=wait.expected))
+                                message_name=wait.name, properties=wait.properties, expected=wait.expected,
+                                hint_prop=hint_prop, hint_expression=hint_expression, hint_value=hint_value))
+
+
+def _hint(wait: WaitingMessage) -> tuple[str | None, str | None, str | None]:
+    for prop in sorted(wait.expected):
+        if prop in wait.properties:
+            return prop, str(wait.properties[prop]), _text(wait.expected[prop])
+    return None, None, None
+
+
+def _text(value: Any) -> str:
+    return str(value)[:200]
 
 
 def message_correlation(properties: dict[str, Any], given: dict[str, Any], payload: Any) -> dict[str, Any]:
@@ -56,15 +70,26 @@ def correlates(wait: MessageWait, given: dict[str, Any], payload: Any) -> bool:
     if not values:
         return True
     shared = [p for p in values if p in (wait.expected or {})]
-    return bool(shared) and all(str(values[p]) == str(wait.expected[p]) for p in shared)
+    return bool(shared) and all(_text(values[p]) == _text(wait.expected[p]) for p in shared)
 
 
 def matching_waits(session: Session, name: str, case_id: int | None, given: dict[str, Any],
                    payload: Any) -> dict[int, list[MessageWait]]:
-    """The catches waiting for message `name` that it correlates with, by case."""
+    """The catches waiting for message `name` that it correlates with, by case. The index
+    narrows the rows read: a catch whose hint property the message has a value for is read
+    only when the values agree (`correlates` would refuse it otherwise)."""
     stmt = select(MessageWait).where(MessageWait.message_name == name)
     if case_id is not None:
         stmt = stmt.where(MessageWait.case_id == case_id)
+    else:
+        hints = session.execute(select(MessageWait.hint_prop, MessageWait.hint_expression).where(
+            MessageWait.message_name == name, MessageWait.hint_prop.is_not(None)).distinct()).all()
+        narrowed = [MessageWait.hint_prop.is_(None)]
+        for prop, expression in hints:
+            values = message_correlation({prop: expression}, given, payload)
+            narrowed.append(and_(MessageWait.hint_prop == prop, MessageWait.hint_value == _text(values[prop]))
+                            if prop in values else MessageWait.hint_prop == prop)
+        stmt = stmt.where(or_(*narrowed))
     found: dict[int, list[MessageWait]] = {}
     for wait in session.scalars(stmt.order_by(MessageWait.id)).all():
         if correlates(wait, given, payload):
