@@ -14,6 +14,7 @@ import click
 
 from server.auth import Actor
 from server.bootstrap import build_context
+from server.cli_cases import cases
 from server.cli_common import ctx as _ctx
 from server.cli_common import fail as _fail
 from server.cli_common import json_default as _json_default
@@ -297,6 +298,7 @@ def beat(schedule: str | None) -> None:
 
 
 main.add_command(report)
+main.add_command(cases)
 
 
 if __name__ == "__main__":

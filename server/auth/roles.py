@@ -24,3 +24,5 @@ CASE_STARTERS = frozenset({"registrar", "registrar_head", "admin"})
 CASE_CANCELLERS = frozenset({"registrar", "registrar_head", "admin"})
 TASK_SUPERVISORS = frozenset({"registrar_head", "admin"})
 DEPLOYERS = frozenset({"admin"})
+# Who may deliver a BPMN message into a case (an external system's answer entered or relayed).
+MESSAGE_SENDERS = frozenset({"registrar", "registrar_head", "accountant", "international", "admin"})

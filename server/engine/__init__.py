@@ -10,14 +10,18 @@ Public surface:
 from server.engine.budget import ScriptLimits
 from server.engine.errors import EngineError, ModelError, ModelIssue, TaskNotReady
 from server.engine.loader import CompiledModel, ProcessBundle, compile_model, load_bundle
+from server.engine.messages import MESSAGE_SEND, WaitingMessage, message_start_names, read_path
 from server.engine.runtime import SERIALIZER_VERSION, Instance, ReadyTask, ServiceCall, WaitingTimer
 from server.engine.scripting import ScriptFunctions
+from server.engine.versions import MigrationPlan
 
 __all__ = [
+    "MESSAGE_SEND",
     "SERIALIZER_VERSION",
     "CompiledModel",
     "EngineError",
     "Instance",
+    "MigrationPlan",
     "ModelError",
     "ModelIssue",
     "ProcessBundle",
@@ -26,7 +30,10 @@ __all__ = [
     "ScriptLimits",
     "ServiceCall",
     "TaskNotReady",
+    "WaitingMessage",
     "WaitingTimer",
     "compile_model",
     "load_bundle",
+    "message_start_names",
+    "read_path",
 ]

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -35,7 +35,9 @@ from server.engine.budget import ScriptLimitError
 from server.engine.compaction import History, compact
 from server.engine.errors import EngineError, TaskNotReady, tr
 from server.engine.loader import ProcessBundle
+from server.engine.messages import MESSAGE_SEND, WaitingMessage, deliver, thrown_messages, waiting_messages
 from server.engine.scripting import CaseScriptEngine, ScriptFunctions, ScriptLog, ScriptRejected, ServiceCall
+from server.engine.versions import MigrationPlan, migrate, plan_migration
 
 SERIALIZER_VERSION = VERSION
 # The pruned history's key in the stored state, beside SpiffWorkflow's own keys (it ignores it).
@@ -262,7 +264,11 @@ class Instance:
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _wrap(exc) from exc
         compact(self.workflow, self.history)
-        return list(self.script_engine.calls)
+        sent = [ServiceCall(f"msg-{uuid4()}", "", MESSAGE_SEND,
+                            {"name": m.name, "payload": m.payload, "correlation": m.correlation,
+                             "thrown": True}, False)
+                for m in thrown_messages(self.workflow)]
+        return list(self.script_engine.calls) + sent
 
     def _task(self, task_id: str) -> Any:
         try:
@@ -300,6 +306,32 @@ class Instance:
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _wrap(exc) from exc
         return self.run()
+
+    def deliver_message(self, task_id: str, payload: Any, correlation: dict[str, Any]) -> list[ServiceCall]:
+        """The waiting catch event `task_id` catches a message; the workflow runs on."""
+        try:
+            deliver(self.workflow, task_id, payload, correlation)
+        except (SpiffWorkflowException, WorkflowException) as exc:
+            raise _wrap(exc) from exc
+        return self.run()
+
+    def waiting_messages(self) -> list[WaitingMessage]:
+        return waiting_messages(self.workflow)
+
+    def migration_plan(self, bundle: ProcessBundle) -> MigrationPlan:
+        """What moving this workflow to `bundle` (another version) would do."""
+        return plan_migration(_CODECS[self.bundle.dialect].registry, self.workflow, bundle)[0]
+
+    def migrate_to(self, bundle: ProcessBundle) -> MigrationPlan:
+        """Move to `bundle` when the plan allows it (then `run` goes on in the new version)."""
+        plan, diffs = plan_migration(_CODECS[self.bundle.dialect].registry, self.workflow, bundle)
+        if plan.possible:
+            try:
+                migrate(self.workflow, bundle, diffs)
+            except (SpiffWorkflowException, WorkflowException) as exc:
+                raise _wrap(exc) from exc
+            self.bundle = bundle
+        return plan
 
     def cancel(self) -> None:
         self.workflow.cancel()

@@ -5,6 +5,7 @@ from server.models.audit import AuditEvent
 from server.models.batch import BatchOrderItem
 from server.models.case import Case
 from server.models.document import Document, RegisterCounter
+from server.models.message import MessageDelivery, MessageWait
 from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
@@ -26,6 +27,8 @@ __all__ = [
     "Heartbeat",
     "HumanTask",
     "LoginThrottle",
+    "MessageDelivery",
+    "MessageWait",
     "OutboxJob",
     "ProcessDefinition",
     "RegisterCounter",

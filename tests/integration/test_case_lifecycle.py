@@ -501,6 +501,7 @@ ROUTES = [
     ("get", "/reports/public-services/snapshots/1"), ("get", "/reports/contingent"),
     ("get", "/reports/dashboard"), ("get", "/reports/dashboard/x.svg"),
     ("post", "/contingent-orders"), ("post", "/contingent-orders/transfers"), ("get", "/registers/military"),
+    ("post", "/messages"), ("post", "/admin/processes/x/migrate"),
 ]
 
 
@@ -523,7 +524,8 @@ def test_every_api_route_is_in_the_401_list(app):
             continue
         path = rule.rule[len(API):]
         for converter, sample in (("<int:case_id>", "1"), ("<int:document_id>", "1"), ("<task_id>", "x"),
-                                  ("<int:job_id>", "1"), ("<int:snapshot_id>", "1"), ("<chart>", "x")):
+                                  ("<int:job_id>", "1"), ("<int:snapshot_id>", "1"), ("<chart>", "x"),
+                                  ("<process_id>", "x")):
             path = path.replace(converter, sample)
         actual |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert actual == documented

@@ -153,6 +153,35 @@ def test_responses_match_their_documented_schemas(client, people, spec):
     _validate_response(spec, "get", f"{API}/cases/{{case_id}}", missing)
 
 
+def test_messages_endpoint_is_described_and_answers_as_described(client, people, spec):
+    op = spec["paths"][f"{API}/messages"]["post"]
+    body = _resolve(spec, op["requestBody"]["content"]["application/json"]["schema"])
+    assert {"name", "idempotency_key", "case_id", "correlation", "payload"} <= set(body["properties"])
+    assert set(body["required"]) == {"name", "idempotency_key"}
+    assert {"200", "201", "401", "403", "404", "409", "422"} <= set(op["responses"])
+    model = FIXTURES / "messages" / "msg_recognition.bpmn"
+    r = client.post(f"{API}/processes", headers=people["admin"],
+                    data={"file": (io.BytesIO(model.read_bytes()), model.name)},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    for number in ("R-1", "R-2"):
+        client.post(f"{API}/cases", headers=people["registrar"],
+                    json={"process_id": "msg_recognition", "data": {"application_no": number}})
+    message = {"name": "enic_decision", "idempotency_key": "enic-1"}
+    several = client.post(f"{API}/messages", headers=people["intl"], json=message)
+    assert several.status_code == 409
+    _validate_response(spec, "post", f"{API}/messages", several)
+    message["payload"] = {"application_no": "R-1", "enic_result": "recognised"}
+    for status in (201, 200):  # delivered, then the repeat
+        r = client.post(f"{API}/messages", headers=people["intl"], json=message)
+        assert r.status_code == status, r.json
+        _validate_response(spec, "post", f"{API}/messages", r)
+    nothing = client.post(f"{API}/messages", headers=people["intl"],
+                          json={**message, "idempotency_key": "enic-2"})
+    assert nothing.status_code == 404
+    _validate_response(spec, "post", f"{API}/messages", nothing)
+
+
 def test_spec_is_public_and_docs_page_is_not_served(client):
     assert client.get(SPEC_URL).status_code == 200
     assert client.get("/docs").status_code == 404

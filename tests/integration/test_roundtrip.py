@@ -61,7 +61,11 @@ MODEL_INPUTS.update({
         "contingent_order": {"order_kind": "promotion", "effective_date": "2026-09-01",
                              "students": [_STUDENT]},
         "vacant_grant": {"programme_group_code": "B057", "programme_group_name": "ИТ", "grant_count": 1,
-                         "application_deadline": "2026-09-01"}}.items()},
+                         "application_deadline": "2026-09-01"},
+        # tests/fixtures/messages: the data inputs the message models declare
+        "msg_recognition": {"application_no": "R-1"}, "msg_status": {"request_no": "Q-1"},
+        "msg_payment": {"contract_no": "C-1"}, "msg_archive": {"request_no": "TR-1", "pages": 2}}.items()},
+    "doc_review": {"positive": {"route": "task"}, "negative": {"route": "timer"}},
 })
 
 
@@ -158,6 +162,7 @@ def _snapshot(instance: Instance) -> dict[str, Any]:
         "workflow_data": dict(instance.workflow.data),
         "started": instance.started_service_tasks(),
         "timers": instance.waiting_timers(),
+        "messages": instance.waiting_messages(),
         "completed": instance.completed,
         "path": instance.completed_path(),
     }
@@ -189,8 +194,8 @@ def _round_trip(instance: Instance, model: CompiledModel, pid: str, step: int, c
 def _advance(instance: Instance, model: CompiledModel, variant: str, visits: dict[str, int], *,
              may_fire: bool) -> str | None:
     """Take the next step of the walk: complete the first ready user task (its spec name is
-    returned), else finish a started service task ("service"), else fire the timers ("timer");
-    None when only waits remain."""
+    returned), else finish a started service task ("service"), else fire the timers ("timer"),
+    else deliver a message a catch waits for ("message"); None when only waits remain."""
     ready = instance.ready_user_tasks()
     started = instance.started_service_tasks()
     if ready:
@@ -211,6 +216,11 @@ def _advance(instance: Instance, model: CompiledModel, variant: str, visits: dic
         with time_machine.travel(due + timedelta(seconds=1), tick=False):
             instance.fire_due_timers()
         return "timer"
+    if instance.waiting_messages():
+        # A message catch waits: deliver its message (the correlation it expects, no payload).
+        wait = instance.waiting_messages()[0]
+        instance.deliver_message(wait.task_id, {}, wait.expected)
+        return "message"
     return None
 
 
@@ -235,7 +245,7 @@ def test_model_round_trips_at_every_step(tmp_path, path, pid, variant):
             break  # only waits remain
         if action == "timer":
             fired += 1
-        elif action != "service":
+        elif action not in ("service", "message"):
             done_user_tasks.append(action)
     else:
         pytest.fail(f"{pid} ({variant}) did not finish in {MAX_STEPS} steps: {done_user_tasks}")

@@ -18,6 +18,7 @@ from server.services.cases.audit_trail import audit
 from server.services.cases.due import task_due
 from server.services.cases.instructions import render_instructions
 from server.services.context import AppContext, StepCall
+from server.services.messages.waits import sync_waits
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
 # A user task with neither a role nor a lane (plain BPMN) goes to the office's group queue:
@@ -69,6 +70,7 @@ def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instanc
     for log in instance.take_printed():  # `print` in the model's scripts: the case history shows it
         audit(session, case, actor, "script_log", {"element": log.element, "lines": log.lines,
                                                    **({"omitted": log.omitted} if log.omitted else {})})
+    sync_waits(session, case, instance)
     for call in calls:
         _handle_call(ctx, session, case, call, actor, instance)
     if instance.completed or case.status in CLOSED_BY_PERSON:

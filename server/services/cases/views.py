@@ -7,13 +7,14 @@ from typing import Any
 
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
-from server.models import Attachment, Faculty, Student
+from server.models import Attachment, Faculty, MessageDelivery, MessageWait, Student
 from server.models.case import OPEN_STATUSES
 from server.services.cases.applications import application_schema, needs_student
 from server.services.cases.attachments import attachments_in
 from server.services.cases.lifecycle import CaseView, case_map_in, case_view_in
 from server.services.context import AppContext
 from server.services.errors import Forbidden
+from server.services.messages.waits import case_messages
 from server.services.people.users import names_in
 from server.services.procedures.deployments import definitions_in
 from server.services.students.imports import students_in
@@ -27,19 +28,23 @@ class CasePage:
     faculty: Faculty | None
     files: list[Attachment]
     may_cancel: bool
+    waits: list[MessageWait]  # the messages the case waits for now
+    received: list[MessageDelivery]  # and the ones it received
 
 
 def case_page(ctx: AppContext, actor: Actor, case_id: int) -> CasePage:
     with ctx.db.read() as session:
         view = case_view_in(ctx, session, actor, case_id, with_data=False)  # the page shows no case data
         case = view.case
+        waits, received = case_messages(session, case_id)
         return CasePage(
             view=view, process_map=case_map_in(ctx, session, case),
             names=names_in(session, {e.actor_id for e in view.history}
                            | {t.assignee_id for t in view.open_tasks} | {case.created_by}),
             faculty=session.get(Faculty, case.faculty_id) if case.faculty_id else None,
             files=attachments_in(session, case_id),
-            may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in OPEN_STATUSES)
+            may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in OPEN_STATUSES,
+            waits=waits, received=received)
 
 
 @dataclass(frozen=True)

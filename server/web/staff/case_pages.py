@@ -50,7 +50,8 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
     page = case_views.case_page(ctx(), actor(), case_id)
     return render_template(
         "staff/case.html", view=page.view, case=page.view.case, process_map=page.process_map,
-        names=page.names, faculty=page.faculty, files=page.files, may_cancel=page.may_cancel)
+        names=page.names, faculty=page.faculty, files=page.files, may_cancel=page.may_cancel,
+        waits=page.waits, received=page.received)
 
 
 @staff_bp.post("/cases/<int:case_id>/attachments")

@@ -1,0 +1,1 @@
+"""BPMN messages between the outside world and cases, and between cases."""
