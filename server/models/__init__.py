@@ -13,6 +13,7 @@ from server.models.report import ReportSnapshot
 from server.models.signin import LoginThrottle, UserSession
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask
+from server.models.template import OfficeSetting, OfficeSettingChange, TemplateVersion
 from server.models.user import ApiToken, Substitution, User, UserRole
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "Heartbeat",
     "HumanTask",
     "LoginThrottle",
+    "OfficeSetting",
+    "OfficeSettingChange",
     "OutboxJob",
     "ProcessDefinition",
     "RegisterCounter",
@@ -33,6 +36,7 @@ __all__ = [
     "Student",
     "StudentChange",
     "Substitution",
+    "TemplateVersion",
     "Timer",
     "User",
     "UserRole",
