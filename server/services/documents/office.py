@@ -42,7 +42,7 @@ class SettingChange:
     changed_at: datetime
 
 
-def _require(actor: Actor) -> None:
+def require_editor(actor: Actor) -> None:
     if not actor.has_any(EDITORS):
         raise Forbidden("Действие доступно только администратору")
 
@@ -127,7 +127,7 @@ def _validated(key: str, value: Any) -> dict[str, Any]:
 
 def update(ctx: AppContext, actor: Actor, key: str, value: Any) -> dict[str, Any]:
     """Save one setting whole; an unchanged value records nothing. Returns the new value."""
-    _require(actor)
+    require_editor(actor)
     if key not in KEYS:
         raise Invalid("Неизвестная настройка %(key)s", {"key": tr("Допустимы: %(known)s",
                                                                     known=", ".join(KEYS))}, key=key)
@@ -149,7 +149,7 @@ def update(ctx: AppContext, actor: Actor, key: str, value: Any) -> dict[str, Any
 
 def history(ctx: AppContext, actor: Actor, limit: int = 50) -> list[SettingChange]:
     """The latest changes first."""
-    _require(actor)
+    require_editor(actor)
     with ctx.db.unit_of_work() as session:
         rows = session.execute(
             select(OfficeSettingChange, User.username)

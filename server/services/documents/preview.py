@@ -76,10 +76,10 @@ def _context(ctx: AppContext, session: Session, base: str, case_id: int) -> dict
     return context
 
 
-def preview(ctx: AppContext, actor: Actor, base: str, language: str, version_id: int | None,
+def preview(ctx: AppContext, actor: Actor, base: str, language: str, version: int,
             case_id: int, *, pdf: bool = True) -> Preview:
     """The version rendered for the case: the .docx and, where LibreOffice is installed, the PDF."""
-    filename, template = version_content(ctx, actor, base, language, version_id)
+    filename, template = version_content(ctx, actor, base, language, version)
     with ctx.db.read() as session:
         context = _context(ctx, session, base, case_id)
     url = str(context.get("verification_url") or verification_url(ctx.settings.public_url, "PREVIEW"))

@@ -175,10 +175,12 @@ def upload(ctx: AppContext, actor: Actor, base: str, language: str, filename: st
                            list(row.tags), False, False, note, actor.username, row.created_at)
 
 
-def _row(session: Session, version_id: int) -> TemplateVersion:
-    row = session.get(TemplateVersion, version_id)
+def _row(session: Session, base: str, language: str, version: int) -> TemplateVersion:
+    row = session.scalars(select(TemplateVersion).where(
+        TemplateVersion.base == base, TemplateVersion.language == language,
+        TemplateVersion.version == version)).first()
     if row is None:
-        raise NotFound("Версия шаблона не найдена")
+        raise NotFound("Версия %(version)s шаблона не найдена", version=version)
     return row
 
 
@@ -187,35 +189,34 @@ def _in_scope(row: TemplateVersion) -> Any:
             & (TemplateVersion.faculty == row.faculty) & (TemplateVersion.level == row.level))
 
 
-def activate(ctx: AppContext, actor: Actor, version_id: int) -> None:
-    """The version becomes the one used for its scope; the previous one stays stored."""
+def activate(ctx: AppContext, actor: Actor, base: str, language: str, version: int) -> None:
+    """The version becomes the one used for its scope; the previous one stays stored. Version 1
+    (the built-in file) takes over every case again (faculty and level versions stay)."""
     _require(actor)
+    _check_base(ctx, base, language)
     with ctx.db.unit_of_work() as session:
-        row = _row(session, version_id)
+        if version == BUILTIN:
+            session.execute(update(TemplateVersion).where(
+                TemplateVersion.base == base, TemplateVersion.language == language,
+                TemplateVersion.faculty == "", TemplateVersion.level == "").values(active=False))
+            return
+        row = _row(session, base, language, version)
         session.execute(update(TemplateVersion).where(_in_scope(row), TemplateVersion.id != row.id)
                         .values(active=False))
         row.active = True
         row.activated_at = utcnow()
 
 
-def activate_builtin(ctx: AppContext, actor: Actor, base: str, language: str) -> None:
-    """Back to the file shipped in templates/ for every case (faculty and level versions stay)."""
+def roll_back(ctx: AppContext, actor: Actor, base: str, language: str, version: int) -> int:
+    """The active version of that scope gives way to the one active before it (the built-in
+    file when there was none). Returns the version now in use for that scope."""
     _require(actor)
     _check_base(ctx, base, language)
     with ctx.db.unit_of_work() as session:
-        session.execute(update(TemplateVersion).where(
-            TemplateVersion.base == base, TemplateVersion.language == language,
-            TemplateVersion.faculty == "", TemplateVersion.level == "").values(active=False))
-
-
-def roll_back(ctx: AppContext, actor: Actor, version_id: int) -> int:
-    """The active version of that scope gives way to the one active before it (the built-in
-    file when there was none). Returns the version now in use."""
-    _require(actor)
-    with ctx.db.unit_of_work() as session:
-        row = _row(session, version_id)
-        if not row.active:
-            raise Invalid("Откатить можно только действующую версию", {"version": tr("Версия не действует")})
+        row = _row(session, base, language, version) if version != BUILTIN else None
+        if row is None or not row.active:
+            raise Invalid("Откатить можно только действующую загруженную версию",
+                          {"version": tr("Версия %(version)s не действует", version=version)})
         row.active = False
         before = session.scalars(select(TemplateVersion).where(
             _in_scope(row), TemplateVersion.id != row.id, TemplateVersion.activated_at.is_not(None))
@@ -256,17 +257,15 @@ def active_template(ctx: AppContext, session: Session, base: str, language: str,
 
 
 def version_content(ctx: AppContext, actor: Actor, base: str, language: str,
-                    version_id: int | None) -> tuple[str, bytes]:
-    """The .docx of a version (None: the built-in file): its file name and bytes."""
+                    version: int) -> tuple[str, bytes]:
+    """The .docx of a version (1: the built-in file): its file name and bytes."""
     _require(actor)
     _check_base(ctx, base, language)
-    if version_id is None:
+    if version == BUILTIN:
         path = template_path(ctx.settings.templates_dir, base, language)
         return path.name, path.read_bytes()
     with ctx.db.read() as session:
-        row = session.get(TemplateVersion, version_id, options=[undefer(TemplateVersion.content)])
-        if row is None or row.base != base or row.language != language:
-            raise NotFound("Версия шаблона не найдена")
+        row = _row(session, base, language, version)
         return f"{base}_{language}_v{row.version}.docx", row.content
 
 
