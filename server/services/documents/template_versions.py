@@ -27,6 +27,7 @@ from server.documents.checking import (
     template_bases,
     template_path,
 )
+from server.documents.render import TemplateRenderError
 from server.domain.registry import CHOICES
 from server.models import Case, Faculty, Student, TemplateVersion, User
 from server.services.context import AppContext
@@ -252,6 +253,8 @@ def active_template(ctx: AppContext, session: Session, base: str, language: str,
         row = max(rows, key=lambda r: (bool(r.faculty), bool(r.level)))
         return ActiveTemplate(row.content, row.version, row.id, row.filename, row.sha256)
     path = template_path(ctx.settings.templates_dir, base, language)
+    if not path.is_file():
+        raise TemplateRenderError(path.name, "template file not found or not a .docx")
     content = path.read_bytes()
     return ActiveTemplate(content, BUILTIN, None, path.name, hashlib.sha256(content).hexdigest())
 

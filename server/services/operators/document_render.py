@@ -5,7 +5,7 @@ register in a background job, which resumes the case (server/services/documents/
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import lru_cache, reduce
 from pathlib import Path
 
 from server.documents.checking import (
@@ -70,7 +70,10 @@ def _check(check: ParamCheck) -> list[str]:
     if register not in REGISTERS:
         problems.append(tr("оператор document/render: неизвестный журнал «%(register)s»; допустимы: "
                            "%(known)s", register=register, known=", ".join(REGISTERS)))
-    return ["; ".join(problems)] if problems else []
+    if not problems:
+        return []
+    # One issue per task (the deploy error names each task once), still translatable as a whole.
+    return [reduce(lambda first, rest: tr("%(first)s; %(rest)s", first=first, rest=rest), problems)]
 
 
 OPERATOR = Operator("document/render", "background", "issue a document from a template",

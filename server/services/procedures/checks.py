@@ -31,5 +31,5 @@ def check_all(ctx: AppContext) -> list[str]:
         except ModelError as exc:
             problems += [f"workflows/{issue}" for issue in exc.issues]
     # Every template, named by a model or not, renders with its example context.
-    problems += [f"templates/{problem_message(p)}" for p in check_folder(settings.templates_dir)]
+    problems += [f"templates: {problem_message(p)}" for p in check_folder(settings.templates_dir)]
     return problems
