@@ -4,6 +4,7 @@ printed on documents (letterhead, rector, approval positions, signatories)."""
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -165,10 +166,13 @@ def template_preview(base: str, language: str, version: int, kind: str):  # type
     if result.pdf is None:
         return render_template("staff/error.html", message=localized(result.pdf_problem or ""),
                                status=503), 503
-    from io import BytesIO
-
-    return send_file(BytesIO(result.pdf), mimetype="application/pdf", as_attachment=False,
-                     download_name=f"{result.filename}.pdf")
+    response = send_file(BytesIO(result.pdf), mimetype="application/pdf", as_attachment=False,
+                         download_name=f"{result.filename}.pdf")
+    # Shown inside the template page: this answer alone may be framed, by this site only.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _settings_form(key: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def list_versions(ctx: AppContext, actor: Actor, base: str) -> list[VersionView]
     _check_base(ctx, base)
     with ctx.db.read() as session:
         rows = session.execute(
-            select(TemplateVersion, User.username).outerjoin(User, User.id == TemplateVersion.uploaded_by)
+            select(TemplateVersion, User.full_name).outerjoin(User, User.id == TemplateVersion.uploaded_by)
             .where(TemplateVersion.base == base)
             .order_by(TemplateVersion.language, TemplateVersion.version.desc())).all()
         views = []
@@ -173,7 +173,8 @@ def upload(ctx: AppContext, actor: Actor, base: str, language: str, filename: st
         session.add(row)
         session.flush()
         return VersionView(row.id, base, language, faculty, level, row.version, row.filename,
-                           list(row.tags), False, False, note, actor.username, row.created_at)
+                           list(row.tags), False, False, note, actor.full_name or actor.username,
+                           row.created_at)
 
 
 def _row(session: Session, base: str, language: str, version: int) -> TemplateVersion:
