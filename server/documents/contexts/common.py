@@ -132,7 +132,7 @@ def numbered(name_ru: str, name_kk: str, number: Any, day: Any) -> dict[str, str
 
 def transfer_order(uni: dict[str, Any], number: str, today: date, students: list[dict[str, Any]],
                     basis: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
-    """The context of an order in the transfer order's layout (templates/build.py, build_order)."""
+    """The context of an order in the transfer order's layout (order_transfer_in_ru/kk.docx)."""
     return {
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "effective_date": today.strftime("%d.%m.%Y"),
