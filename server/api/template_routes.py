@@ -16,7 +16,7 @@ from server.services.documents import office, preview, template_versions
 from server.services.documents.issue import DOCX
 from server.services.errors import NotFound, Unavailable, tr
 
-templates_bp = APIBlueprint("templates", __name__, url_prefix="/api/v1/admin", tag="admin")
+templates_bp = APIBlueprint("templates", __name__, url_prefix="/api/v1/admin", tag="office documents")
 
 
 @templates_bp.get("/templates")
