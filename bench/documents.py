@@ -42,6 +42,7 @@ from server.auth import Actor  # noqa: E402
 from server.bootstrap import build_context  # noqa: E402
 from server.config import ROOT, Settings  # noqa: E402
 from server.documents import render_docx  # noqa: E402
+from server.documents.checking import example_context  # noqa: E402
 from server.documents.contexts import BUILDERS, university  # noqa: E402
 from server.domain.iin import make_iin  # noqa: E402
 from server.migrate import upgrade  # noqa: E402
@@ -56,10 +57,8 @@ TEMPLATE = ROOT / "templates" / "order_transfer_in_ru.docx"
 
 
 def _example_context() -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT / "templates"))
-    import build  # templates/build.py: the example context every template is checked with
-
-    return dict(build.EXAMPLE_CONTEXT)
+    """templates/order_transfer_in.example.json: the context the template is checked with."""
+    return example_context(ROOT / "templates", "order_transfer_in")
 
 
 def _rate(fn: Any, runs: int) -> float:

@@ -18,6 +18,7 @@ from server.api import api_bp
 from server.api.admin_routes import admin_bp
 from server.api.register_routes import registers_bp
 from server.api.report_routes import reports_bp
+from server.api.template_routes import templates_bp
 from server.bootstrap import build_context
 from server.config import Settings
 from server.db import DATABASE_ERRORS, DB_INT_MAX, is_busy_error, is_timeout_error
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     init_guard(app)  # hostile input refused before any view (server/request_guard.py)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(templates_bp)
     app.register_blueprint(registers_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)

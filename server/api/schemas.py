@@ -143,6 +143,8 @@ class DocumentOut(Schema):
     version = Integer()
     filename = String()
     sha256 = String()
+    template_version = Integer(allow_none=True, metadata={
+        "description": "the version of the template it was rendered from (1: the built-in file)"})
     created_at = DateTime()
 
 

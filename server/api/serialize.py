@@ -45,6 +45,7 @@ def case_detail(view: CaseView) -> dict[str, Any]:
                        "task_id": e.task_id, "payload": e.payload} for e in view.history]
     out["documents"] = [{"id": d.id, "kind": d.kind, "number": d.number, "language": d.language,
                          "version": d.version, "filename": d.filename, "sha256": d.sha256,
+                         "template_version": d.template_version,
                          "created_at": d.created_at} for d in view.documents]
     out["timers"] = [{"spec_name": t.spec_name, "due_at": t.due_at} for t in view.timers]
     out["incidents"] = [asdict(Incident.of(j)) for j in view.incidents]

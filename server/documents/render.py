@@ -142,7 +142,18 @@ def _wrap(template_name: str, exc: Exception) -> TemplateRenderError:
     return TemplateRenderError(template_name, f"{type(exc).__name__}: {exc}")
 
 
-def render_docx(template_path: Path | str, context: Mapping[str, Any], *,
+def _opened(template: Path | str | bytes | io.BytesIO) -> tuple[Any, str]:
+    """What DocxTemplate opens and the name errors carry: a path, or the bytes of an upload."""
+    if isinstance(template, bytes):
+        return io.BytesIO(template), "uploaded.docx"
+    if isinstance(template, io.BytesIO):
+        template.seek(0)
+        return template, "uploaded.docx"
+    path = Path(template)
+    return path, path.name
+
+
+def render_docx(template_path: Path | str | bytes | io.BytesIO, context: Mapping[str, Any], *,
                 images: Mapping[str, bytes] | None = None, image_width_mm: float = 25) -> bytes:
     """Render a docxtpl template with ``context`` and return the .docx bytes.
 
@@ -150,10 +161,11 @@ def render_docx(template_path: Path | str, context: Mapping[str, Any], *,
     appear literally.  A variable the template uses but the context lacks raises
     :class:`TemplateRenderError` naming it.  ``images`` maps context names to PNG/JPEG bytes;
     each becomes an inline picture ``image_width_mm`` wide where the template prints ``{{ name }}``.
+    ``template_path`` may also be the bytes of a .docx (a version the office uploaded).
     """
-    path = Path(template_path)
+    source, name = _opened(template_path)
     try:
-        template = DocxTemplate(path)
+        template = DocxTemplate(source)
         values = _clean(dict(context))
         for name, data in (images or {}).items():
             values[name] = InlineImage(template, io.BytesIO(data), width=Mm(image_width_mm))
@@ -163,21 +175,21 @@ def render_docx(template_path: Path | str, context: Mapping[str, Any], *,
     except TemplateRenderError:
         raise
     except Exception as exc:
-        raise _wrap(path.name, exc) from exc
+        raise _wrap(name, exc) from exc
     return out.getvalue()
 
 
-def template_variables(template_path: Path | str) -> set[str]:
+def template_variables(template_path: Path | str | bytes | io.BytesIO) -> set[str]:
     """Top-level context names a template uses (``university``, ``students``, ...).
 
     Meant for validation at startup: compare with the keys the service provides.  Attributes
     (``s.iin``) are not listed; render a sample context to check those.
     """
-    path = Path(template_path)
+    source, name = _opened(template_path)
     try:
-        return set(DocxTemplate(path).get_undeclared_template_variables(jinja_env=_environment()))
+        return set(DocxTemplate(source).get_undeclared_template_variables(jinja_env=_environment()))
     except Exception as exc:
-        raise _wrap(path.name, exc) from exc
+        raise _wrap(name, exc) from exc
 
 
 # --------------------------------------------------------------------------- numbering

@@ -14,6 +14,7 @@ from server.models.report import ReportSnapshot
 from server.models.signin import LoginThrottle, UserSession
 from server.models.student import Faculty, Student
 from server.models.task import HumanTask
+from server.models.template import OfficeSetting, OfficeSettingChange, TemplateVersion
 from server.models.user import ApiToken, Substitution, User, UserRole
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "LoginThrottle",
     "MessageDelivery",
     "MessageWait",
+    "OfficeSetting",
+    "OfficeSettingChange",
     "OutboxJob",
     "ProcessDefinition",
     "RegisterCounter",
@@ -36,6 +39,7 @@ __all__ = [
     "Student",
     "StudentChange",
     "Substitution",
+    "TemplateVersion",
     "Timer",
     "User",
     "UserRole",

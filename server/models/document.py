@@ -44,6 +44,9 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(64))
     template: Mapped[str] = mapped_column(String(200))
     template_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The template version it came from: 1 is the file shipped in templates/ (no row).
+    template_version: Mapped[int | None] = mapped_column(Integer)
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_versions.id"))
     language: Mapped[str] = mapped_column(String(4), default="ru")
     register: Mapped[str | None] = mapped_column(String(32))
     year: Mapped[int | None] = mapped_column(Integer)

@@ -77,6 +77,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
 
     # Imported here: the blueprints use this package's helpers above (a cycle at import time).
     from server.web.admin import admin_ui_bp
+    from server.web.admin_documents import template_names  # adds its pages to admin_ui_bp
     from server.web.batch import batch_ui_bp
     from server.web.i18n import init_babel
     from server.web.reports import reports_ui_bp
@@ -91,6 +92,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     app.session_interface = StaffSessionInterface()
     init_babel(app, ctx.settings.timezone)
     app.register_blueprint(staff_bp)
+    app.jinja_env.globals.update(template_names=template_names)
     app.register_blueprint(admin_ui_bp)
     app.register_blueprint(reports_ui_bp)
     app.register_blueprint(batch_ui_bp)

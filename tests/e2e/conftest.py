@@ -64,7 +64,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cli = [sys.executable, "-m", "server.cli"]
     subprocess.run([*cli, "demo", "--no-serve"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL, timeout=300)
-    port = _free_port()
+    port = int(os.environ.get("REGOFFICE_E2E_PORT") or 0) or _free_port()
     log = open(instance / "server.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([*cli, "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)

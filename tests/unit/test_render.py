@@ -1,12 +1,9 @@
-"""server.documents.render and the order templates built by templates/build.py."""
+"""server.documents.render and the transfer order templates (templates/order_transfer_in_*.docx)."""
 
 from __future__ import annotations
 
-import copy
-import importlib.util
 import io
 import json
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from server.documents import (
     render_docx,
     template_variables,
 )
+from server.documents.checking import example_context
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
@@ -296,35 +294,16 @@ def test_every_tag_sits_in_one_run(template):
     assert tags > 20
 
 
-def _load_build_script():
-    spec = importlib.util.spec_from_file_location("templates_build", TEMPLATES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
-    return module
+def example(base: str = "order_transfer_in") -> dict:
+    """The documented example context of a template base (templates/<base>.example.json)."""
+    return example_context(TEMPLATES, base)
 
 
 @pytest.mark.parametrize("template", [RU, KK], ids=["ru", "kk"])
 def test_documented_example_context_renders(template):
-    example = copy.deepcopy(_load_build_script().EXAMPLE_CONTEXT)
-    _, rows = read(render_docx(template, example))
-    assert len(rows) == 1 + len(example["students"])
-
-
-def test_build_script_knows_both_templates():
-    built = _load_build_script().build_all()
-    assert set(built) == {RU.name, KK.name}
-    for name, data in built.items():
-        assert template_variables(TEMPLATES / name) == _variables_of(data)
-
-
-def _variables_of(data: bytes) -> set[str]:
-    from docxtpl import DocxTemplate
-
-    return set(DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables())
+    context = example()
+    _, rows = read(render_docx(template, context))
+    assert len(rows) == 1 + len(context["students"])
 
 
 # --------------------------------------------------------------------------- numbering
@@ -416,7 +395,7 @@ def test_decline_arguments():
         decline_full_name("Иванов", "Пётр", "Сергеевич", "genitive", "X")
 
 
-def test_readme_example_matches_build_script():
+def test_readme_example_matches_the_example_file():
     readme = (TEMPLATES / "README.md").read_text(encoding="utf-8")
     block = readme.split("```json\n", 1)[1].split("```", 1)[0]
-    assert json.loads(block) == _load_build_script().EXAMPLE_CONTEXT
+    assert json.loads(block) == example()

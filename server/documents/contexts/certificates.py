@@ -47,7 +47,8 @@ def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: da
     if study_end is not None and today <= study_end < valid_until:
         valid_until = study_end
     purpose = str(data.get("purpose") or "по месту требования").strip()
-    signatory = (uni.get("visas") or {}).get("registrar_head") or uni["signatory"]
+    signatory = ((uni.get("signatories") or {}).get("certificates")
+                 or (uni.get("visas") or {}).get("registrar_head") or uni["signatory"])
     return {
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "student": {

@@ -4,6 +4,7 @@ the order heading and the legal bases more than one order cites."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
@@ -24,9 +25,56 @@ Builder = Callable[[dict[str, Any], dict[str, Any], str, date], dict[str, Any]]
 BUILDERS: dict[str, Builder] = {}
 
 
+# What the office edits (server/services/documents/office.py): the letterhead's fields, the
+# rector, the people in the approval blocks, and who signs each register's documents.
+LETTERHEAD_FIELDS = ("name_ru", "name_kk", "city_ru", "city_kk", "address_ru", "address_kk", "contacts")
+PERSON_FIELDS = ("title_ru", "title_kk", "name")
+POSITIONS = ("registrar_head", "vice_rector", "lawyer", "accountant")
+SIGNED_REGISTERS = ("orders", "certificates", "duplicates")
+DEFAULT_SIGNERS = {"orders": "rector", "certificates": "registrar_head", "duplicates": "rector"}
+
+
 @lru_cache(maxsize=4)
-def university(config_dir: Path) -> dict[str, Any]:
+def _yaml(config_dir: Path) -> dict[str, Any]:
     return yaml.safe_load((config_dir / "university.yaml").read_text(encoding="utf-8"))
+
+
+def office_defaults(config_dir: Path) -> dict[str, dict[str, Any]]:
+    """The office settings as config/university.yaml gives them (before any edit)."""
+    raw = _yaml(config_dir)
+    visas = raw.get("visas") or {}
+    rector = raw.get("rector") or raw.get("signatory") or {}
+    return {
+        "letterhead": {k: str(raw.get(k) or "") for k in LETTERHEAD_FIELDS},
+        "rector": {k: str(rector.get(k) or "") for k in PERSON_FIELDS},
+        "positions": {p: {k: str((visas.get(p) or {}).get(k) or "") for k in PERSON_FIELDS}
+                      for p in POSITIONS},
+        "signatories": {r: str((raw.get("signatories") or {}).get(r) or DEFAULT_SIGNERS[r])
+                        for r in SIGNED_REGISTERS},
+    }
+
+
+def university(config_dir: Path, office: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The university's data every builder prints: config/university.yaml with the office's
+    settings laid over it (``office``: what the office saved, by setting; the services pass it
+    from the database). Keys: ``name_ru/kk``, ``city_ru/kk``, ``address_ru/kk``, ``contacts``,
+    ``legal_basis_*``, ``rector``, ``visas`` (each position ``{title_ru, title_kk, name}``),
+    ``signatories`` (per register: the person who signs) and ``signatory`` (who signs orders)."""
+    uni = copy.deepcopy(_yaml(config_dir))
+    settings = office_defaults(config_dir)
+    for key, value in (office or {}).items():
+        if key in settings and isinstance(value, dict):
+            settings[key] = {**settings[key], **value}
+    uni.update(settings["letterhead"])
+    uni["rector"] = settings["rector"]
+    visas = dict(uni.get("visas") or {})
+    visas.update(settings["positions"])
+    uni["visas"] = visas
+    people = {"rector": settings["rector"], **settings["positions"]}
+    uni["signatories"] = {r: people.get(settings["signatories"][r], settings["rector"])
+                          for r in SIGNED_REGISTERS}
+    uni["signatory"] = uni["signatories"]["orders"]
+    return uni
 
 
 def builder(template: str) -> Callable[[Builder], Builder]:
@@ -84,7 +132,7 @@ def numbered(name_ru: str, name_kk: str, number: Any, day: Any) -> dict[str, str
 
 def transfer_order(uni: dict[str, Any], number: str, today: date, students: list[dict[str, Any]],
                     basis: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
-    """The context of an order in the transfer order's layout (templates/build.py, build_order)."""
+    """The context of an order in the transfer order's layout (order_transfer_in_ru/kk.docx)."""
     return {
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "effective_date": today.strftime("%d.%m.%Y"),

@@ -91,7 +91,7 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
                         today: date) -> dict[str, Any]:
     """Order on reinstatement (procedure 3): the former student's applicant record + the
     course, programme, academic difference and funding set at the registrar's check.
-    Same context as the transfer order (templates/build.py builds both with build_order)."""
+    Same context as the transfer order (both templates have the transfer order's layout)."""
     person = data.get("applicant") or data.get("student") or {}
     row = person_row(person, data)
     if data.get("enrol_programme_code"):

@@ -12,13 +12,15 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
-from server.documents.contexts import BUILDERS, university
+from server.documents.contexts import BUILDERS
 from server.documents.render import format_number, render_docx
 from server.models import Document, OutboxJob, RegisterCounter
 from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
 from server.services.cases.steps import audit
 from server.services.context import AppContext
+from server.services.documents.office import university_for
+from server.services.documents.template_versions import active_template, case_scope
 from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 from server.services.procedures.deployments import definition_info
 
@@ -77,7 +79,8 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     data = instance.task_data(task_id)
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
-    context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
+    context = BUILDERS[template](data, university_for(ctx, session, register), number, today)
+    faculty, level = case_scope(session, case, data)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
     code = new_code(ctx.settings)
     url = verification_url(ctx.settings.public_url, code)
@@ -85,11 +88,12 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     images = {"qr": qr_png(url)}
     ids = []
     for lang in LANGUAGES:
-        path = ctx.settings.templates_dir / f"{template}_{lang}.docx"
-        content = render_docx(path, context, images=images, image_width_mm=QR_WIDTH_MM)
+        source = active_template(ctx, session, template, lang, faculty, level)
+        content = render_docx(source.content, context, images=images, image_width_mm=QR_WIDTH_MM)
         doc = Document(
-            case_id=case.id, kind=template, template=path.name,
-            template_sha256=hashlib.sha256(path.read_bytes()).hexdigest(), language=lang,
+            case_id=case.id, kind=template, template=f"{template}_{lang}.docx",
+            template_sha256=source.sha256, template_version=source.version,
+            template_version_id=source.version_id, language=lang,
             register=register, year=year, seq=seq, number=number, version=version,
             filename=f"{template}_{number}{f'_v{version}' if version > 1 else ''}_{lang}.docx"
             .replace("/", "-"), media_type=DOCX,
@@ -100,7 +104,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
         session.flush()
         ids.append(doc.id)
     audit(session, case, Actor.system(), "document_issued",
-          {"template": template, "number": number, "documents": ids,
+          {"template": template, "number": number, "documents": ids, "template_version": source.version,
            **({"version": version} if version > 1 else {})})
     finish_service_task(ctx, session, case.id, task_id,
                         {"document_id": ids[0], "documents": ids, "number": number}, instance)

@@ -5,11 +5,21 @@ register in a background job, which resumes the case (server/services/documents/
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
+from pathlib import Path
 
+from server.documents.checking import (
+    TemplateProblem,
+    check_template,
+    example_context,
+    example_path,
+    template_path,
+)
 from server.documents.contexts import BUILDERS
 from server.services.context import Operator, ParamCheck
 from server.services.documents.issue import LANGUAGES, render_case_document
 from server.services.documents.registers import REGISTERS
+from server.services.documents.template_versions import problem_message
 from server.services.errors import joined, tr
 
 
@@ -18,6 +28,24 @@ def _literal(expression: str | None) -> object:
         return ast.literal_eval(expression or "")
     except (ValueError, SyntaxError):
         return None
+
+
+def _template_problems(templates_dir: Path, base: str) -> list[TemplateProblem]:
+    """The base's Russian and Kazakh files rendered with its example context; remembered per
+    file state, so deploying many models renders each template once."""
+    paths = [template_path(templates_dir, base, lang) for lang in LANGUAGES]
+    example = example_path(templates_dir, base)
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in [*paths, example] if p.is_file())
+    return _checked(templates_dir, base, stamp)
+
+
+@lru_cache(maxsize=128)
+def _checked(templates_dir: Path, base: str, _stamp: tuple[tuple[int, int], ...]) -> list[TemplateProblem]:
+    if not example_path(templates_dir, base).is_file():
+        return [TemplateProblem(f"{base}.example.json", "no_example")]
+    context = example_context(templates_dir, base)
+    return [p for lang in LANGUAGES
+            for p in check_template(f"{base}_{lang}.docx", template_path(templates_dir, base, lang), context)]
 
 
 def _check(check: ParamCheck) -> list[str]:
@@ -35,6 +63,9 @@ def _check(check: ParamCheck) -> list[str]:
         if missing:
             problems.append(tr("оператор document/render: нет файла шаблона %(files)s в templates/",
                                files=", ".join(missing)))
+        else:
+            problems += [tr("оператор document/render: %(problem)s", problem=problem_message(p))
+                         for p in _template_problems(check.templates_dir, template)]
     register = _literal(check.params.get("register") or "'orders'")
     if register not in REGISTERS:
         problems.append(tr("оператор document/render: неизвестный журнал «%(register)s»; допустимы: "

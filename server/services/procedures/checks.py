@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from server.documents.checking import check_folder
 from server.engine import ModelError, compile_model
 from server.services.context import AppContext
+from server.services.documents.template_versions import problem_message
 from server.services.procedures.deployments import catalog_codes, check_operators
 from server.services.tasks.forms import FormRegistry
 
@@ -28,4 +30,6 @@ def check_all(ctx: AppContext) -> list[str]:
                                 settings.templates_dir)
         except ModelError as exc:
             problems += [f"workflows/{issue}" for issue in exc.issues]
+    # Every template, named by a model or not, renders with its example context.
+    problems += [f"templates: {problem_message(p)}" for p in check_folder(settings.templates_dir)]
     return problems

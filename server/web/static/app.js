@@ -53,4 +53,11 @@
     decisions.forEach(function (radio) { radio.addEventListener("change", sync); });
     sync();
   });
+  // A file picker styled as a button shows the chosen file's name.
+  document.querySelectorAll(".file-pick input[type=file]").forEach(function (input) {
+    var name = input.parentNode.querySelector("[data-file-name]");
+    input.addEventListener("change", function () {
+      if (name && input.files.length) { name.textContent = input.files[0].name; }
+    });
+  });
 })();
