@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.services.background.operations import PROBE, run_probe
 from server.services.context import JobKind, OperatorRegistry
+from server.services.documents.pdfs import PDF_JOB, run_pdf_job
 from server.services.operators import (
     await_batch,
     case_start,
@@ -23,6 +24,6 @@ def build_registry() -> OperatorRegistry:
         operators=(document_render.OPERATOR, escalate.OPERATOR, notify.OPERATOR,
                    set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR,
                    *student_registry.OPERATORS),
-        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe)),
+        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe), JobKind(PDF_JOB, run_pdf_job)),
         on_case_closed=await_batch.ON_CASE_CLOSED,
     )
