@@ -156,6 +156,15 @@ class WarmConverter:
         return dict(json.loads(line))
 
     def convert(self, content: bytes) -> bytes:
+        """The PDF; a LibreOffice or bridge found dead (before or during the conversion) is
+        started again and the document tried once more."""
+        try:
+            return self._convert_once(content)
+        except PdfFailed as exc:
+            log.warning("PDF: the warm LibreOffice failed (%s): starting it again", exc)
+            return self._convert_once(content)
+
+    def _convert_once(self, content: bytes) -> bytes:
         if not self.alive():
             self.start()
         assert self.bridge is not None and self.bridge.stdin is not None
@@ -231,7 +240,7 @@ atexit.register(stop_warm_converter)
 
 
 def docx_to_pdf(content: bytes) -> bytes:
-    """The PDF of a .docx: by the warm converter (started again once if it died), else cold."""
+    """The PDF of a .docx: by the warm converter (started again if it died), else cold."""
     with _lock:
         converter = warm_converter()
         if converter is None:
@@ -239,12 +248,10 @@ def docx_to_pdf(content: bytes) -> bytes:
                 log.warning("PDF: no Python with uno (python3-uno) for the warm converter: "
                             "converting with a cold LibreOffice")
             return cold_convert(content)
-        for attempt in (1, 2):
-            started = time.perf_counter()
-            try:
-                return converter.convert(content)
-            except PdfFailed as exc:
-                log.warning("PDF: the warm converter failed (attempt %s, %.1f s): %s", attempt,
-                            time.perf_counter() - started, exc)
-        log.warning("PDF: the warm converter failed twice: converting with a cold LibreOffice")
+        started = time.perf_counter()
+        try:
+            return converter.convert(content)
+        except PdfFailed as exc:
+            log.warning("PDF: the warm converter failed twice (%.1f s): %s; converting with a cold "
+                        "LibreOffice", time.perf_counter() - started, exc)
         return cold_convert(content)
