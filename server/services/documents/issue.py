@@ -1,7 +1,7 @@
 """Issuing documents: the `document/render` job renders a template in Russian and Kazakh,
-numbers it in its register, converts each file to PDF once (stored and hashed next to the
-.docx, `pdfs.py`) and resumes the case — all in one transaction, so a failed render consumes
-no number."""
+numbers it in its register and resumes the case — all in one transaction, so a failed
+render consumes no number. It writes the `document/pdf` job that runs right after it and
+fixes each file's PDF (`pdfs.py`), converted outside the transaction."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
 from server.services.cases.steps import audit
 from server.services.context import AppContext
-from server.services.documents.pdfs import attach_pdfs
+from server.services.documents.pdfs import plan_pdfs
 from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 from server.services.documents.versions import initial_status, supersede_earlier
 from server.services.procedures.deployments import definition_info
@@ -104,7 +104,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
         docs.append(doc)
     ids = [doc.id for doc in docs]
     supersede_earlier(session, docs)
-    attach_pdfs(session, docs)
+    plan_pdfs(session, case, docs)
     audit(session, case, Actor.system(), "document_issued",
           {"template": template, "number": number, "documents": ids,
            **({"version": version} if version > 1 else {})})
