@@ -8,6 +8,7 @@ never shown as signed."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import time
@@ -258,3 +259,42 @@ def test_a_returned_order_is_never_shown_as_signed(app, ctx, client, people):
     assert "superseded by a later version" in case_page and "signed" in case_page
     page = Staff(app, "registrar", lang="kk").get("/app/registers?register=orders")
     assert "қол қойылды" in page
+
+
+def test_documents_issued_before_get_their_status_and_a_pdf_job(tmp_path):
+    """Migration 0013 on a database with documents: versions before the latest superseded, a
+    certificate issued, and one document/pdf job per issue (the files sharing a code)."""
+    from sqlalchemy import create_engine, text
+
+    from server.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0011")
+    engine = create_engine(url)
+    insert = text("INSERT INTO documents (kind, template, language, register, year, seq, number, version, "
+                  "filename, media_type, content, sha256, verification_code, context, created_at) VALUES "
+                  "(:kind, 't.docx', :lang, :register, 2026, :seq, '1', :version, 'f.docx', 'x', x'00', "
+                  ":sha, :code, '{}', '2026-12-01 10:00:00.000000')")
+    order = "order_transfer_in"
+    rows = [(order, "ru", "orders", 1, 1, "c1"), (order, "kk", "orders", 1, 1, "c1"),
+            (order, "ru", "orders", 1, 2, "c2"), (order, "kk", "orders", 1, 2, "c2"),
+            ("cert_study", "ru", "certificates", 1, 1, "c3")]
+    try:
+        with engine.begin() as conn:
+            for kind, lang, register, seq, version, code in rows:
+                conn.execute(insert, {"kind": kind, "lang": lang, "register": register, "seq": seq,
+                                      "version": version, "sha": "0" * 64, "code": code})
+        upgrade(url, "0013")
+        with engine.connect() as conn:
+            statuses = conn.execute(text("SELECT version, register, status, pdf_status FROM documents "
+                                         "ORDER BY id")).all()
+            jobs = conn.execute(text("SELECT kind, status, payload FROM outbox_jobs ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in statuses] == [
+        (1, "orders", "superseded", "pending"), (1, "orders", "superseded", "pending"),
+        (2, "orders", "draft", "pending"), (2, "orders", "draft", "pending"),
+        (1, "certificates", "issued", "pending")]
+    assert [(k, s, json.loads(p)["documents"]) for k, s, p in jobs] == [
+        ("document/pdf", "pending", [1, 2]), ("document/pdf", "pending", [3, 4]),
+        ("document/pdf", "pending", [5])]
