@@ -39,6 +39,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 120
+#: after the warm converter failed twice in a row, convert cold this long before trying it again
+WARM_PAUSE_SECONDS = 600.0
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
 #: conversions done by this process, by way ("warm", "cold")
 conversions: Counter[str] = Counter()
@@ -118,6 +120,7 @@ class WarmConverter:
         self.office: subprocess.Popen[bytes] | None = None
         self.bridge: subprocess.Popen[str] | None = None
         self.starts = 0
+        self.cold_until = 0.0  # time.monotonic() before which docx_to_pdf does not use it
 
     def alive(self) -> bool:
         return (self.office is not None and self.office.poll() is None
@@ -248,10 +251,15 @@ def docx_to_pdf(content: bytes) -> bytes:
                 log.warning("PDF: no Python with uno (python3-uno) for the warm converter: "
                             "converting with a cold LibreOffice")
             return cold_convert(content)
-        started = time.perf_counter()
+        started = time.monotonic()
+        if started < converter.cold_until:
+            return cold_convert(content)
         try:
             return converter.convert(content)
         except PdfFailed as exc:
+            converter.stop()
+            converter.cold_until = time.monotonic() + WARM_PAUSE_SECONDS
             log.warning("PDF: the warm converter failed twice (%.1f s): %s; converting with a cold "
-                        "LibreOffice", time.perf_counter() - started, exc)
+                        "LibreOffice for the next %.0f s", time.monotonic() - started, exc,
+                        WARM_PAUSE_SECONDS)
         return cold_convert(content)

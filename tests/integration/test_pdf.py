@@ -8,6 +8,7 @@ never shown as signed."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import signal
@@ -298,3 +299,21 @@ def test_documents_issued_before_get_their_status_and_a_pdf_job(tmp_path):
     assert [(k, s, json.loads(p)["documents"]) for k, s, p in jobs] == [
         ("document/pdf", "pending", [1, 2]), ("document/pdf", "pending", [3, 4]),
         ("document/pdf", "pending", [5])]
+
+
+@NEEDS_LIBREOFFICE
+def test_without_uno_the_conversion_falls_back_to_a_cold_libreoffice(monkeypatch, caplog):
+    import sys
+
+    from server.config import ROOT
+
+    if importlib.util.find_spec("uno") is not None:
+        pytest.skip("this Python has uno: it cannot stand for one without it")
+    content = (ROOT / "templates" / "cert_study_ru.docx").read_bytes()
+    pdf.stop_warm_converter()
+    monkeypatch.setenv("REGOFFICE_PDF_PYTHON", sys.executable)  # the application's Python: no uno
+    cold = pdf.conversions["cold"]
+    with caplog.at_level("WARNING", logger="server.documents.pdf"):
+        assert pdf.docx_to_pdf(content).startswith(b"%PDF")
+    assert pdf.conversions["cold"] == cold + 1
+    assert any("cold LibreOffice" in r.getMessage() for r in caplog.records)
