@@ -179,11 +179,9 @@ def test_the_warm_converter_survives_being_killed():
     groups = []
     try:
         assert converter.convert(content).startswith(b"%PDF")
-        started = time.perf_counter()
         assert converter.convert(content).startswith(b"%PDF")
-        assert time.perf_counter() - started < 1.0  # warm: no LibreOffice start-up
         office, bridge = converter.pids()
-        assert office and bridge and converter.starts == 1
+        assert office and bridge and converter.starts == 1  # warm: one LibreOffice for both
         groups.append(office)
         os.killpg(office, signal.SIGKILL)  # LibreOffice dies (out of memory, a crash)
         assert converter.convert(content).startswith(b"%PDF")  # started again
@@ -203,8 +201,8 @@ def test_the_warm_converter_survives_being_killed():
 
 
 @NEEDS_UNO
-def test_a_conversion_that_kills_libreoffice_midway_is_retried_warm(monkeypatch):
-    """docx_to_pdf restarts the process's warm converter once before falling back to cold."""
+def test_docx_to_pdf_starts_a_killed_warm_converter_again_instead_of_going_cold(monkeypatch):
+    """The process's own converter (what the document/pdf job uses) after LibreOffice died."""
     from server.config import ROOT
 
     content = (ROOT / "templates" / "cert_study_ru.docx").read_bytes()
