@@ -16,6 +16,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # and still gives the `regoffice` console script and all dependencies.
 WORKDIR /app
 
+# LibreOffice makes the PDF of every issued document, once, in the worker (server/documents/pdf.py):
+# Debian's Writer without a GUI, and python3-uno for the warm converter (a LibreOffice kept
+# running between documents, driven by Debian's /usr/bin/python3). Fonts for Cyrillic and Kazakh.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libreoffice-writer-nogui python3-uno fonts-dejavu-core fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/regoffice --no-create-home \
         --shell /usr/sbin/nologin regoffice \
     && install -d -o regoffice -g regoffice -m 0750 /var/lib/regoffice

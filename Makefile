@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 STAMP_APP := $(VENV)/.installed-app
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: help demo serve test lint bench clean distclean install install-test browser i18n
+.PHONY: help demo serve test lint bench clean distclean install install-test browser libreoffice i18n
 
 help:
 	@echo "make demo    install and serve the demo (SQLite, demo users and cases) on http://$(HOST):$(PORT)"
@@ -56,7 +56,7 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 	@touch $@ $(STAMP_APP)
 
 install: $(STAMP_APP)
-install-test: $(STAMP_TEST) browser
+install-test: $(STAMP_TEST) browser libreoffice
 
 # --- the two commands -----------------------------------------------------------------------
 # Migrates, deploys workflows/, seeds demo users/students/cases, prints logins, then serves.
@@ -68,7 +68,7 @@ serve: $(STAMP_APP)
 	$(VENV)/bin/regoffice serve --host $(HOST) --port $(PORT)
 
 # Exit codes pass through: any failure, and pytest's 5 ("no tests collected"), fail make.
-test: $(STAMP_TEST) browser
+test: $(STAMP_TEST) browser libreoffice
 	$(PY) -m pytest -q -n $(WORKERS) $(PYTEST_ARGS) || { status=$$?; \
 	  [ $$status -ne 5 ] || echo "error: pytest collected no tests (exit 5)" >&2; exit $$status; }
 
@@ -86,6 +86,23 @@ browser:
 	      echo "note: could not install chromium: browser tests will be skipped" >&2; \
 	  else \
 	    echo "note: $(CHROMIUM) missing (sudo apt-get install chromium): browser tests will be skipped" >&2; \
+	  fi; \
+	fi
+
+# Issued documents get their PDF from LibreOffice (server/documents/pdf.py): Debian's Writer
+# without a GUI, and python3-uno for the warm converter. Installed like chromium above when
+# missing and we may; otherwise the PDF tests skip and say why (documents are still issued).
+SOFFICE ?= soffice
+libreoffice:
+	@if ! command -v $(SOFFICE) >/dev/null || ! /usr/bin/python3 -c 'import uno' 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo ">>> installing Debian's libreoffice-writer-nogui and python3-uno for the PDF tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq libreoffice-writer-nogui python3-uno >/dev/null 2>&1 || \
+	      { apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui python3-uno >/dev/null; } || \
+	      echo "note: could not install LibreOffice: the PDF tests will be skipped" >&2; \
+	  else \
+	    echo "note: LibreOffice or python3-uno missing (sudo apt-get install libreoffice-writer-nogui python3-uno): the PDF tests will be skipped" >&2; \
 	  fi; \
 	fi
 

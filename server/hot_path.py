@@ -55,7 +55,8 @@ _READ_TASK_AND_LOCK_CASE = DirectStatement(_TASK_AND_CASE.with_for_update(of=Cas
 WAITING_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"), Timer.status == "waiting")
 _HISTORY = DirectStatement(select(AuditEvent.__table__).where(AuditEvent.case_id == bindparam("case_id"))
                            .order_by(AuditEvent.id))
-_DOCUMENTS = DirectStatement(select(*(c for c in Document.__table__.columns if c.key != "content"))
+_FILES = ("content", "pdf")
+_DOCUMENTS = DirectStatement(select(*(c for c in Document.__table__.columns if c.key not in _FILES))
                              .where(Document.case_id == bindparam("case_id")).order_by(Document.id))
 _TIMER_RECORDS = DirectStatement(WAITING_TIMERS.order_by(Timer.id))
 _LATEST_ID = DirectStatement(select(ProcessDefinition.id).where(

@@ -13,6 +13,7 @@ from server.db import utcnow
 from server.downloads import send_bytes
 from server.services.documents import registers
 from server.services.students import military
+from server.web.i18n import api_locale, localized
 
 registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
 
@@ -35,7 +36,9 @@ def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
         return send_bytes(registers.export_xlsx(ctx(), current_actor(), q), registers.XLSX,
                           registers.export_filename(q))
     rows, total = registers.list_register(ctx(), current_actor(), q)
-    return {"items": [r.to_dict() for r in rows], "total": total,
+    locale = api_locale()
+    items = [dict(r.to_dict(), status_name=localized(r.status_name, locale)) for r in rows]
+    return {"items": items, "total": total,
             "limit": q.limit, "offset": q.offset}
 
 

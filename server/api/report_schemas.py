@@ -43,7 +43,9 @@ class RegisterRowOut(Schema):
     case_id = Integer(allow_none=True)
     subject = String(allow_none=True, metadata={"description": "holder (the case's subject)"})
     case_status = String(allow_none=True)
-    signed_by = String(allow_none=True, metadata={"description": "who completed the signing task"})
+    signed_by = String(allow_none=True, metadata={"description": "who signed this version (signed only)"})
+    status = String(metadata={"description": "this version: draft, signed, superseded or issued"})
+    status_name = String(metadata={"description": "the status in words, in the Accept-Language language"})
 
 
 class RegisterListOut(Schema):

@@ -146,6 +146,14 @@ class DocumentOut(Schema):
     template_version = Integer(allow_none=True, metadata={
         "description": "the version of the template it was rendered from (1: the built-in file)"})
     created_at = DateTime()
+    status = String(metadata={"description": "this version: draft (not signed yet), signed, superseded "
+                                             "(a later version replaced it) or issued (certificates)"})
+    status_name = String(metadata={"description": "the status in words (Accept-Language)"})
+    signed_at = DateTime(allow_none=True)
+    pdf_status = String(metadata={"description": "pending (being made), ready (GET .../pdf serves it) "
+                                                 "or waiting (no LibreOffice on the server yet)"})
+    pdf_status_name = String(metadata={"description": "the PDF's state in words (Accept-Language)"})
+    pdf_sha256 = String(allow_none=True, metadata={"description": "SHA-256 of the stored PDF"})
 
 
 class TimerOut(Schema):

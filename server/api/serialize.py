@@ -9,7 +9,10 @@ from server.db import utcnow
 from server.models import Case, HumanTask, ProcessDefinition
 from server.services.background.operations import Incident
 from server.services.cases.lifecycle import CaseView
+from server.services.documents.pdfs import pdf_status_name
+from server.services.documents.versions import STATUS_NAMES as VERSION_STATUS_NAMES
 from server.services.tasks.human_tasks import TaskView
+from server.web.i18n import api_locale, localized
 
 _CASE_FIELDS = ("id", "process_id", "status", "outcome", "refusal_ground", "channel", "student_id",
                 "faculty_id", "subject_name", "subject_iin", "received_at", "deadline_at",
@@ -36,6 +39,23 @@ def task_detail(view: TaskView) -> dict[str, Any]:
     return out
 
 
+def document_out(d: Any) -> dict[str, Any]:
+    """A document of a case (its columns but the files): the version's status and the PDF's,
+    as codes and in words in the client's language."""
+    locale = api_locale()
+
+    def localize(text: str) -> str:
+        return localized(text, locale)
+
+    return {"id": d.id, "kind": d.kind, "number": d.number, "language": d.language,
+            "version": d.version, "filename": d.filename, "sha256": d.sha256,
+            "template_version": d.template_version,
+            "created_at": d.created_at, "status": d.status,
+            "status_name": localize(VERSION_STATUS_NAMES.get(d.status) or d.status),
+            "signed_at": d.signed_at, "pdf_status": d.pdf_status,
+            "pdf_status_name": localize(pdf_status_name(d.pdf_status)), "pdf_sha256": d.pdf_sha256}
+
+
 def case_detail(view: CaseView) -> dict[str, Any]:
     out = case_out(view.case)
     out["data"] = view.data
@@ -43,10 +63,7 @@ def case_detail(view: CaseView) -> dict[str, Any]:
     out["open_tasks"] = [task_out(t) for t in view.open_tasks]
     out["history"] = [{"id": e.id, "kind": e.kind, "at": e.at, "actor_id": e.actor_id,
                        "task_id": e.task_id, "payload": e.payload} for e in view.history]
-    out["documents"] = [{"id": d.id, "kind": d.kind, "number": d.number, "language": d.language,
-                         "version": d.version, "filename": d.filename, "sha256": d.sha256,
-                         "template_version": d.template_version,
-                         "created_at": d.created_at} for d in view.documents]
+    out["documents"] = [document_out(d) for d in view.documents]
     out["timers"] = [{"spec_name": t.spec_name, "due_at": t.due_at} for t in view.timers]
     out["incidents"] = [asdict(Incident.of(j)) for j in view.incidents]
     return out

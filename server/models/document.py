@@ -63,3 +63,14 @@ class Document(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The version's standing (server/services/documents/versions.py): draft until the rector
+    # signs it, signed, superseded by a later version, or issued (certificates, no signature).
+    status: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The PDF made once from `content` by the background job after the issue, and its hash
+    # (the public check accepts it as well as the .docx). pdf_status: pending (the job will
+    # convert it), ready, waiting (no LibreOffice here yet: retried), failed.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")

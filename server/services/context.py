@@ -89,10 +89,15 @@ class Operator:
 @dataclass(frozen=True)
 class JobKind:
     """A background job that no model names directly (notifications, the next escalation
-    level, the diagnostics probe): its kind and what runs it."""
+    level, the diagnostics probe, the PDF of an issued document): its kind and what runs it.
+
+    `prepare`, where given, does the slow part before the job's transaction, holding no lock
+    (on SQLite a transaction that writes holds the database's write lock from its start): it
+    gets the job's payload and returns what `run` then finds in ``session.info["prepared"]``."""
 
     kind: str
     run: JobHandler
+    prepare: Callable[[AppContext, dict[str, Any]], Any] | None = None
 
 
 class OperatorRegistry:
@@ -105,6 +110,7 @@ class OperatorRegistry:
         self.operators = {op.name: op for op in operators}
         self.on_case_closed = on_case_closed
         self.jobs: dict[str, JobHandler] = {}
+        self.prepares = {job.kind: job.prepare for job in jobs if job.prepare is not None}
         for op in operators:
             if op.run_job is not None:
                 self.jobs[op.name] = op.run_job
@@ -122,6 +128,9 @@ class OperatorRegistry:
 
     def job(self, kind: str) -> JobHandler | None:
         return self.jobs.get(kind)
+
+    def prepare(self, kind: str) -> Callable[[AppContext, dict[str, Any]], Any] | None:
+        return self.prepares.get(kind)
 
     @property
     def names(self) -> frozenset[str]:

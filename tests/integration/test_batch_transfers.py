@@ -83,7 +83,7 @@ def test_waiting_transfers_collected_into_one_signed_order(client, ctx, deployed
         view = case_view(client, people, cid)
         assert view["status"] == "in_progress" and spec_names(view) == [] and view["documents"] == []
         assert "batch_order_awaited" in history_kinds(view)
-    assert drain(ctx) == 1  # the single-order case's order only
+    assert drain(ctx) == 2  # the single-order case's order only (its render and its PDF)
     assert spec_names(case_view(client, people, single)) == ["sign_order"]
 
     _collect(client, people, user="dean_it", status=403)

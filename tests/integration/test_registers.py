@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 
 import pytest
 from openpyxl import load_workbook
@@ -11,7 +10,7 @@ from sqlalchemy import select
 
 from server.db import utcnow
 from server.jobs.inprocess import drain
-from server.models import Document, HumanTask, User
+from server.models import Document, User
 from tests.integration.api import complete
 from tests.integration.test_cert_study import CHECKED, _start, env  # noqa: F401
 
@@ -20,7 +19,7 @@ URL = "/api/v1/registers/documents"
 
 @pytest.fixture
 def issued(client, ctx, env):  # noqa: F811
-    """A certificate issued through the API, plus an order stored directly (with a signer)."""
+    """A certificate issued through the API, plus an order stored directly (signed, with its signer)."""
     cid = _start(client, env)["id"]
     complete(client, env["h"], "registrar", cid, "check_student", CHECKED)
     assert drain(ctx) >= 1
@@ -31,10 +30,8 @@ def issued(client, ctx, env):  # noqa: F811
             session.add(Document(case_id=cid, kind="order_transfer_in", template=f"o_{lang}.docx",
                                  language=lang, register="orders", year=year, seq=7, number="7-у",
                                  filename=f"o_{lang}.docx", media_type="x", content=b"x",
-                                 sha256="0" * 64, context={"students": [{"full_name": "Сидорова Анна"}]}))
-        session.add(HumanTask(id=str(uuid.uuid4()), case_id=cid, process_id="cert_study",
-                              spec_name="sign_order", name="Подписание приказа", status="completed",
-                              completed_by=head, completed_at=utcnow()))
+                                 sha256="0" * 64, context={"students": [{"full_name": "Сидорова Анна"}]},
+                                 status="signed", signed_by=head, signed_at=utcnow()))
     return {"case_id": cid, "year": year, "h": env["h"]}
 
 

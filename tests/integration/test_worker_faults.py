@@ -121,7 +121,8 @@ def test_killing_the_worker_mid_job_loses_and_duplicates_nothing(ctx, people, pr
     assert len(made) == CASES
 
     renders = select(OutboxJob).where(OutboxJob.kind == "document/render")
-    unfinished = select(OutboxJob).where(OutboxJob.status.in_(("pending", "sent")))
+    # each order's PDF job (documents/pdfs.py) follows its render: wait for those to finish too
+    unfinished = select(OutboxJob).where(OutboxJob.status.in_(("pending", "sent", "running")))
     wait_until(lambda: count(ctx, renders.where(OutboxJob.status == "done")) == CASES
                and count(ctx, unfinished) == 0, 45, logs)
 

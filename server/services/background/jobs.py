@@ -115,10 +115,15 @@ def run_job(ctx: AppContext, job_id: int) -> str:
     the handler runs: a run that kills its worker (SIGKILL, out of memory) still counts,
     so a job that always kills the worker ends as an incident instead of looping forever."""
     try:
-        refused = _start_attempt(ctx, job_id)
+        started: dict[str, Any] = {}
+        refused = _start_attempt(ctx, job_id, started)
         if refused is not None:
             return refused
+        prepare = ctx.operators.prepare(started["kind"])
+        # A kind's slow part (a PDF conversion) runs here, before the transaction: no lock held.
+        prepared = prepare(ctx, started["payload"]) if prepare is not None else None
         with ctx.db.unit_of_work() as session:
+            session.info["prepared"] = prepared
             job = _locked_job(ctx, session, job_id)
             if job is None or job.status != "running":
                 return job.status if job else "missing"  # another run finished it meanwhile
@@ -143,8 +148,9 @@ def run_job(ctx: AppContext, job_id: int) -> str:
             return "busy"
 
 
-def _start_attempt(ctx: AppContext, job_id: int) -> str | None:
-    """None when the job may run now (its attempt counted); else the status to report."""
+def _start_attempt(ctx: AppContext, job_id: int, started: dict[str, Any] | None = None) -> str | None:
+    """None when the job may run now (its attempt counted; its kind and payload put into
+    `started`); else the status to report."""
     with ctx.db.unit_of_work() as session:
         job = _locked_job(ctx, session, job_id)
         if job is None:
@@ -165,6 +171,8 @@ def _start_attempt(ctx: AppContext, job_id: int) -> str | None:
         job.attempts += 1
         job.status = "running"
         job.sent_at = now  # the lease starts again
+        if started is not None:
+            started.update(kind=job.kind, payload=dict(job.payload or {}))
         return None
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import undefer
 
 from server.auth import Actor
-from server.documents.pdf import PdfFailed, PdfUnavailable, docx_to_pdf
 from server.models import Case, Document
 from server.services.cases.lifecycle import check_case_visible
 from server.services.context import AppContext
+from server.services.documents.pdfs import READY, WAITING
 from server.services.errors import NotFound, Unavailable
 
 
-def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
+def _visible(ctx: AppContext, actor: Actor, document_id: int, file: Any) -> Document:
+    """The document with `file` (a deferred column) loaded, if the actor may see its case."""
     with ctx.db.read() as session:
-        doc = session.get(Document, document_id, options=[undefer(Document.content)])
+        doc = session.get(Document, document_id, options=[undefer(file)])
         if doc is None:
             raise NotFound("Документ не найден")
         if doc.case_id is not None:
@@ -27,15 +30,18 @@ def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
         return doc
 
 
+def get_document(ctx: AppContext, actor: Actor, document_id: int) -> Document:
+    return _visible(ctx, actor, document_id, Document.content)
+
+
 def get_document_pdf(ctx: AppContext, actor: Actor, document_id: int) -> tuple[str, bytes]:
-    """The document converted to PDF (the stored .docx stays the document of record): its
-    file name and content."""
-    doc = get_document(ctx, actor, document_id)
-    try:
-        return doc.filename.rsplit(".", 1)[0] + ".pdf", docx_to_pdf(doc.content)
-    except PdfUnavailable:
-        raise Unavailable("PDF недоступен: на сервере не установлен LibreOffice (пакет "
-                          "libreoffice-writer-nogui). Скачайте документ в формате .docx.") from None
-    except PdfFailed as exc:
-        raise Unavailable("Не удалось преобразовать документ в PDF: %(error)s. Скачайте .docx.",
-                          error=exc) from None
+    """The PDF stored when the document was issued (the file the public check knows): its
+    file name and content. Never converted here: a PDF not made yet is a 503 saying why."""
+    doc = _visible(ctx, actor, document_id, Document.pdf)
+    if doc.pdf_status != READY or doc.pdf is None:
+        if doc.pdf_status == WAITING:
+            raise Unavailable("PDF недоступен: на сервере не установлен LibreOffice (пакет "
+                              "libreoffice-writer-nogui). PDF будет добавлен, когда он появится; "
+                              "пока скачайте документ в формате .docx.")
+        raise Unavailable("PDF документа ещё готовится. Скачайте .docx или повторите позже.")
+    return doc.filename.rsplit(".", 1)[0] + ".pdf", doc.pdf

@@ -1,6 +1,7 @@
 """Issuing documents: the `document/render` job renders a template in Russian and Kazakh,
 numbers it in its register and resumes the case — all in one transaction, so a failed
-render consumes no number."""
+render consumes no number. It writes the `document/pdf` job that runs right after it and
+fixes each file's PDF (`pdfs.py`), converted outside the transaction."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from server.services.cases.lifecycle import lock_case
 from server.services.cases.steps import audit
 from server.services.context import AppContext
 from server.services.documents.office import university_for
+from server.services.documents.pdfs import plan_pdfs
 from server.services.documents.template_versions import active_template, case_scope
 from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
+from server.services.documents.versions import initial_status, supersede_earlier
 from server.services.procedures.deployments import definition_info
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -86,7 +89,7 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     url = verification_url(ctx.settings.public_url, code)
     context["verification_url"] = url
     images = {"qr": qr_png(url)}
-    ids = []
+    docs = []
     for lang in LANGUAGES:
         source = active_template(ctx, session, template, lang, faculty, level)
         content = render_docx(source.content, context, images=images, image_width_mm=QR_WIDTH_MM)
@@ -98,11 +101,14 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
             filename=f"{template}_{number}{f'_v{version}' if version > 1 else ''}_{lang}.docx"
             .replace("/", "-"), media_type=DOCX,
             content=content, sha256=hashlib.sha256(content).hexdigest(), context=context,
-            verification_code=code,
+            verification_code=code, status=initial_status(register),
         )
         session.add(doc)
         session.flush()
-        ids.append(doc.id)
+        docs.append(doc)
+    ids = [doc.id for doc in docs]
+    supersede_earlier(session, docs)
+    plan_pdfs(session, case, docs)
     audit(session, case, Actor.system(), "document_issued",
           {"template": template, "number": number, "documents": ids, "template_version": source.version,
            **({"version": version} if version > 1 else {})})

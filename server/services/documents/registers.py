@@ -12,18 +12,18 @@ from typing import Any
 from sqlalchemy import select
 
 from server.auth import Actor
-from server.models import Case, Document, HumanTask, User
+from server.models import Case, Document, User
 from server.services.cases.filters import within_days
 from server.services.context import AppContext
 from server.services.documents.verification import holder_names, kind_names
+from server.services.documents.versions import SIGNED
+from server.services.documents.versions import STATUS_NAMES as VERSION_STATUS_NAMES
 from server.services.errors import Forbidden, Invalid, tr
 from server.services.reports.xlsx_cells import append_row
 
 READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
 REGISTERS = ("orders", "certificates", "duplicates")
 REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты"}
-# the user tasks where the rector signs an issued document (orders, duplicates)
-SIGN_TASKS = ("sign_order", "rector_sign")
 STATUS_NAMES = {"in_progress": "в работе", "returned": "возвращена", "completed": "завершена",
                 "rejected": "отказ", "cancelled": "отменена", "withdrawn": "отозвана",
                 "error": "ошибка"}
@@ -56,8 +56,10 @@ class RegisterRow:
     case_id: int | None
     subject: str | None
     case_status: str | None
-    signed_by: str | None
+    signed_by: str | None  # only when this version is signed
     version: int = 1
+    status: str = "draft"  # of this version: draft, signed, superseded, issued (versions.py)
+    status_name: str = ""  # the status in Russian words
     holders: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,16 +92,9 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
     with ctx.db.read() as session:
         pairs = session.execute(stmt.order_by(Document.year, Document.seq, Document.version,
                                               Document.language)).all()
-        case_ids = {c.id for _d, c in pairs if c is not None}
-        signers: dict[int, str] = {}
-        if case_ids:
-            signed = session.execute(
-                select(HumanTask.case_id, User.full_name, HumanTask.completed_at)
-                .join(User, User.id == HumanTask.completed_by)
-                .where(HumanTask.case_id.in_(case_ids), HumanTask.spec_name.in_(SIGN_TASKS),
-                       HumanTask.status == "completed")
-                .order_by(HumanTask.completed_at)).all()
-            signers = {case_id: name for case_id, name, _at in signed}
+        signer_ids = {d.signed_by for d, _c in pairs if d.signed_by is not None}
+        signers: dict[int, str] = dict(session.execute(select(User.id, User.full_name).where(
+            User.id.in_(signer_ids))).tuples().all()) if signer_ids else {}
     rows: dict[tuple[str, int, int], RegisterRow] = {}
     for doc, case in pairs:
         key = (doc.register or "", doc.year or 0, doc.seq or 0)
@@ -111,7 +106,9 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
                 kind_name=kind_names(doc.kind)[0], languages=[], document_ids=[],
                 case_id=doc.case_id, subject=case.subject_name if case else None,
                 case_status=case.status if case else None,
-                signed_by=signers.get(case.id) if case else None, version=doc.version,
+                signed_by=signers.get(doc.signed_by) if doc.status == SIGNED and doc.signed_by else None,
+                version=doc.version, status=doc.status,
+                status_name=VERSION_STATUS_NAMES.get(doc.status) or doc.status,
                 holders=holder_names(doc.context or {}),
             )
             rows[key] = row
@@ -134,7 +131,7 @@ def list_register(ctx: AppContext, actor: Actor, query: RegisterQuery) -> tuple[
 
 
 HEADERS = ("Номер", "Дата", "Реестр", "Вид документа", "Обучающийся", "Языки", "Заявка №",
-           "Статус заявки", "Подписал")
+           "Статус заявки", "Статус документа", "Подписал")
 
 
 def export_filename(query: RegisterQuery) -> str:
@@ -158,9 +155,10 @@ def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
     for r in rows:
         append_row(sheet, [r.number, r.date, REGISTER_NAMES.get(r.register, r.register), r.kind_name,
                            r.subject or ", ".join(r.holders), ", ".join(r.languages), r.case_id,
-                           STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.signed_by or ""])
+                           STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.status_name,
+                           r.signed_by or ""])
         sheet.cell(row=sheet.max_row, column=2).number_format = "DD.MM.YYYY"
-    for column, width in zip("ABCDEFGHI", (12, 12, 12, 40, 36, 8, 10, 14, 28), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (12, 12, 12, 40, 36, 8, 10, 14, 22, 28), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

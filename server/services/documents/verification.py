@@ -23,7 +23,7 @@ import hmac
 import io
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -135,10 +135,12 @@ class Verified:
     number: str
     issued_at: datetime  # local time zone
     holder_initials: list[str]
-    sha256: dict[str, str]  # language -> SHA-256 of the file
+    sha256: dict[str, str]  # language -> SHA-256 of the .docx
     # A later version of the same register entry was issued (the draft was returned and
     # rendered again): this one is genuine but no longer the valid text.
     superseded_at: datetime | None = None
+    # language -> SHA-256 of the PDF stored at the issue (the file the case page serves)
+    pdf_sha256: dict[str, str] = field(default_factory=dict)
 
 
 def find(ctx: AppContext, code: str) -> Verified | None:
@@ -161,13 +163,15 @@ def find(ctx: AppContext, code: str) -> Verified | None:
             holder_initials=[initials(n) for n in holder_names(first.context or {})],
             sha256={d.language: d.sha256 for d in docs},
             superseded_at=newer.astimezone(ctx.tz) if newer else None,
+            pdf_sha256={d.language: d.pdf_sha256 for d in docs if d.pdf_sha256},
         )
 
 
 def compare_file(found: Verified, content: bytes) -> str | None:
-    """The language whose stored file has the same SHA-256 as ``content``, or None."""
+    """The language whose stored .docx or PDF has the same SHA-256 as ``content``, or None."""
     digest = hashlib.sha256(content).hexdigest()
-    for lang, stored in found.sha256.items():
-        if hmac.compare_digest(digest, stored):
-            return lang
+    for hashes in (found.sha256, found.pdf_sha256):
+        for lang, stored in hashes.items():
+            if hmac.compare_digest(digest, stored):
+                return lang
     return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from server.services.background.operations import PROBE, run_probe
 from server.services.context import JobKind, OperatorRegistry
+from server.services.documents.pdfs import PDF_JOB, convert_pdfs, store_pdfs
 from server.services.operators import (
     await_batch,
     case_start,
@@ -24,6 +25,7 @@ def build_registry() -> OperatorRegistry:
         operators=(document_render.OPERATOR, escalate.OPERATOR, notify.OPERATOR,
                    set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR, message_send.OPERATOR,
                    *student_registry.OPERATORS),
-        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe)),
+        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe),
+              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs)),
         on_case_closed=await_batch.ON_CASE_CLOSED,
     )

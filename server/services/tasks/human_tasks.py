@@ -21,6 +21,7 @@ from server.services.cases.lifecycle import check_case_visible
 from server.services.cases.scans import Upload, check_uploads, store_uploads
 from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
+from server.services.documents.versions import record_signature
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
 from server.services.tasks.forms import camunda_validator, validate_submission
@@ -219,6 +220,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         _close_task(session, task, actor)
         audit(session, case, actor, "task_completed",
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
+        record_signature(session, case.id, task.form_key, clean, task.completed_at or utcnow(),
+                         task.completed_by)
         following = persist_step(ctx, session, case, instance, calls, actor)
         store_uploads(ctx, session, case, actor, files, task_id=task.id)
         _flush(session)
