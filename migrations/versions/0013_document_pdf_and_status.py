@@ -9,7 +9,7 @@ its case's signing task was completed after it was issued (the closest reading o
 available: the form's «signed» box is in the audit trail only).
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 06:30:00.000000
 """
 from datetime import datetime, timezone
@@ -20,7 +20,7 @@ import server.db
 
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
