@@ -502,6 +502,10 @@ ROUTES = [
     ("get", "/reports/dashboard"), ("get", "/reports/dashboard/x.svg"),
     ("post", "/contingent-orders"), ("post", "/contingent-orders/transfers"), ("get", "/registers/military"),
     ("post", "/messages"), ("post", "/admin/processes/x/migrate"),
+    ("get", "/admin/templates"), ("get", "/admin/templates/x"), ("post", "/admin/templates/x/versions"),
+    ("get", "/admin/templates/x/ru/1"), ("get", "/admin/templates/x/ru/1/preview"),
+    ("post", "/admin/templates/x/ru/1/activate"), ("post", "/admin/templates/x/ru/1/rollback"),
+    ("get", "/admin/settings"), ("put", "/admin/settings/x"), ("get", "/admin/settings/history"),
 ]
 
 
@@ -525,7 +529,8 @@ def test_every_api_route_is_in_the_401_list(app):
         path = rule.rule[len(API):]
         for converter, sample in (("<int:case_id>", "1"), ("<int:document_id>", "1"), ("<task_id>", "x"),
                                   ("<int:job_id>", "1"), ("<int:snapshot_id>", "1"), ("<chart>", "x"),
-                                  ("<process_id>", "x")):
+                                  ("<process_id>", "x"), ("<base>", "x"), ("<language>", "ru"),
+                                  ("<int:version>", "1"), ("<key>", "x")):
             path = path.replace(converter, sample)
         actual |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert actual == documented
