@@ -357,6 +357,13 @@ class CaseScriptEngine(PythonScriptEngine):
         finally:
             self.environment.element = None
 
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        self.environment.element = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+        try:
+            return super().evaluate(task, expression, external_context)
+        finally:
+            self.environment.element = None
+
     def record_call(self, task: Any, operator: str, params: dict[str, Any]) -> bool:
         is_async = operator in self.async_operators
         self.calls.append(ServiceCall(str(task.id), task.task_spec.name, operator, params, is_async))

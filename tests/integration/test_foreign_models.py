@@ -181,7 +181,7 @@ def test_print_is_a_bounded_log_line_and_dates_survive_the_stored_state(client, 
 
 
 @pytest.mark.parametrize(("lang", "label", "omitted"), [
-    ("ru", "Вывод скрипта", "… ещё 7 строк не сохранено"),
+    ("ru", "Вывод скрипта", "… не сохранено строк: 7"),
     ("kk", "Скрипт шығысы", "… тағы 7 жол сақталмады"),
     ("en", "Script output", "… 7 more lines not kept"),
 ])
