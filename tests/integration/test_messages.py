@@ -242,3 +242,18 @@ def test_deploy_refuses_a_message_send_without_a_quoted_name(client, people):
                     content_type="multipart/form-data")
     assert r.status_code == 422, r.json
     assert "message/send" in str(r.json)
+
+
+def test_a_message_no_case_waits_for_is_noted_and_the_sender_goes_on(client, people):
+    text = (MODELS / "msg_collaboration.bpmn").read_text(encoding="utf-8").replace(
+        """value="'transcript_request'" """, """value="'archive_closed_today'" """)
+    r = client.post(f"{API}/processes", headers=people["admin"],
+                    data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    office = view(client, people["registrar"], start(client, people["registrar"], "msg_office")["id"])
+    [undelivered] = history(office, "message_undelivered")
+    assert undelivered["name"] == "archive_closed_today" and "archive_closed_today" in undelivered["reason"]
+    assert office["status"] == "in_progress" and not history(office, "message_sent")
+    waiting = client.get(f"{API}/cases?process_id=msg_archive", headers=people["registrar"]).json
+    assert waiting["total"] == 0
