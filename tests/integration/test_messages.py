@@ -257,3 +257,24 @@ def test_a_message_no_case_waits_for_is_noted_and_the_sender_goes_on(client, peo
     assert office["status"] == "in_progress" and not history(office, "message_sent")
     waiting = client.get(f"{API}/cases?process_id=msg_archive", headers=people["registrar"]).json
     assert waiting["total"] == 0
+
+
+def test_an_event_gateway_takes_the_first_message_and_stops_waiting_for_the_other(client, people, ctx):
+    from server.models import MessageWait
+
+    deploy(client, people["admin"], "msg_decision_or_withdrawal.bpmn")
+    withdrawn = start(client, people["registrar"], "msg_decision_or_withdrawal", application_no="R-5")
+    decided = start(client, people["registrar"], "msg_decision_or_withdrawal", application_no="R-6")
+    with ctx.db.read() as session:
+        assert sorted(session.scalars(select(MessageWait.message_name).where(
+            MessageWait.case_id == withdrawn["id"]))) == ["application_withdrawn", "enic_verdict"]
+    r = send(client, people["registrar"], "application_withdrawn", "w-5", payload={"application_no": "R-5"})
+    assert r.status_code == 201 and r.json["element"] == "withdrawal_received"
+    assert view(client, people["registrar"], withdrawn["id"])["status"] == "completed"
+    late = send(client, people["intl"], "enic_verdict", "v-5", payload={"application_no": "R-5"})
+    assert late.status_code == 404  # the withdrawn case waits for nothing now
+    r = send(client, people["intl"], "enic_verdict", "v-6", payload={"application_no": "R-6"})
+    assert r.status_code == 201 and r.json["case_id"] == decided["id"]
+    assert tasks_of(view(client, people["registrar"], decided["id"])) == ["record_verdict"]
+    with ctx.db.read() as session:
+        assert session.scalars(select(MessageWait)).all() == []

@@ -175,7 +175,7 @@ def _into_case(ctx: AppContext, session: Session, actor: Actor, msg: MessageIn, 
     caught = []
     for wait in waits:
         try:
-            calls += instance.deliver_message(wait.engine_task_id, msg.payload, correlation)
+            calls += instance.deliver_message(wait.engine_task_id, msg.name, msg.payload, correlation)
         except TaskNotReady:  # an earlier catch of this message ended this one (a boundary event)
             continue
         caught.append(wait.element)
