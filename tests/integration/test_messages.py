@@ -234,22 +234,23 @@ def test_the_case_page_shows_awaited_and_received_messages(app, client, people, 
     assert received in page and history_kind in page and "wait_enic" in page and "Intl" in page
 
 
-def test_deploy_refuses_a_message_send_without_a_quoted_name(client, people):
+def deploy_office_sending(client: Any, headers: dict, name_value: str):  # type: ignore[no-untyped-def]
+    """The collaboration with the office's message/send step naming `name_value` instead."""
     text = (MODELS / "msg_collaboration.bpmn").read_text(encoding="utf-8").replace(
-        """value="'transcript_request'" """, 'value="transcript_request" ')
-    r = client.post(f"{API}/processes", headers=people["admin"],
-                    data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
-                    content_type="multipart/form-data")
+        """value="'transcript_request'" """, f'value="{name_value}" ')
+    return client.post(f"{API}/processes", headers=headers,
+                       data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
+                       content_type="multipart/form-data")
+
+
+def test_deploy_refuses_a_message_send_without_a_quoted_name(client, people):
+    r = deploy_office_sending(client, people["admin"], "transcript_request")
     assert r.status_code == 422, r.json
     assert "message/send" in str(r.json)
 
 
 def test_a_message_no_case_waits_for_is_noted_and_the_sender_goes_on(client, people):
-    text = (MODELS / "msg_collaboration.bpmn").read_text(encoding="utf-8").replace(
-        """value="'transcript_request'" """, """value="'archive_closed_today'" """)
-    r = client.post(f"{API}/processes", headers=people["admin"],
-                    data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
-                    content_type="multipart/form-data")
+    r = deploy_office_sending(client, people["admin"], "'archive_closed_today'")
     assert r.status_code == 201, r.json
     office = view(client, people["registrar"], start(client, people["registrar"], "msg_office")["id"])
     [undelivered] = history(office, "message_undelivered")
