@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('since', server.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('case_id', 'engine_task_id')
+    sa.UniqueConstraint('case_id', 'engine_task_id', 'message_name')
     )
     with op.batch_alter_table('message_waits', schema=None) as batch_op:
         batch_op.create_index('ix_message_waits_hint', ['message_name', 'hint_prop', 'hint_value'], unique=False)

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
@@ -92,20 +93,37 @@ def _expected(workflow: BpmnWorkflow, task: Any, properties: dict[str, str]) -> 
     return expected
 
 
+def _message_definitions(task: Any) -> list[tuple[str, MessageEventDefinition]]:
+    """(element id, message definition) of what a waiting task catches: its own definition,
+    or each message branch of an event-based gateway (SpiffWorkflow moves the branches'
+    definitions onto the gateway: one per outgoing event, in order)."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, MessageEventDefinition):
+        return [(task.task_spec.bpmn_id or task.task_spec.name, definition)]
+    if isinstance(definition, MultipleEventDefinition):
+        outputs = list(task.task_spec.outputs)
+        return [(getattr(outputs[i], "bpmn_id", None) or task.task_spec.name if i < len(outputs)
+                 else task.task_spec.name, sub)
+                for i, sub in enumerate(definition.event_definitions)
+                if isinstance(sub, MessageEventDefinition)]
+    return []
+
+
 def waiting_messages(workflow: BpmnWorkflow) -> list[WaitingMessage]:
     waits = []
     for task in workflow.event_manager.tasks.values():
-        definition = task.task_spec.event_definition
-        if not isinstance(definition, MessageEventDefinition) or task.state != TaskState.WAITING:
+        if task.state != TaskState.WAITING:
             continue
-        props = _properties(definition)
-        waits.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id or task.task_spec.name,
-                                    str(definition.name), props, _expected(workflow, task, props)))
+        for element, definition in _message_definitions(task):
+            props = _properties(definition)
+            waits.append(WaitingMessage(str(task.id), element, str(definition.name), props,
+                                        _expected(workflow, task, props)))
     return waits
 
 
-def deliver(workflow: BpmnWorkflow, task_id: str, payload: Any, correlation: dict[str, Any]) -> None:
-    """Let the waiting catch event `task_id` catch the message (the caller matched it).
+def deliver(workflow: BpmnWorkflow, task_id: str, name: str, payload: Any,
+            correlation: dict[str, Any]) -> None:
+    """Let the waiting catch event `task_id` catch message `name` (the caller matched it).
 
     The payload lands in the case data: a spiff model names the variable
     (`spiffworkflow:messageVariable`); any other model (and a spiff one that names none)
@@ -114,9 +132,11 @@ def deliver(workflow: BpmnWorkflow, task_id: str, payload: Any, correlation: dic
         task = workflow.event_manager.tasks.get(UUID(task_id))
     except ValueError:
         task = None
-    if task is None or task.state != TaskState.WAITING:
+    found = [d for _, d in _message_definitions(task) if str(d.name) == name] \
+        if task is not None and task.state == TaskState.WAITING else []
+    if not found:
         raise TaskNotReady(task_id)
-    definition = task.task_spec.event_definition
+    definition = found[0]
     if getattr(definition, "message_var", None) is None and isinstance(payload, dict):
         task.data.update(payload)
     if hasattr(definition, "result_var"):  # a Camunda model keeps the payload in its result variable
@@ -127,11 +147,17 @@ def deliver(workflow: BpmnWorkflow, task_id: str, payload: Any, correlation: dic
         caught = {}
     keyed = {key: {prop: correlation[prop]} for prop in correlation
              for key in _keys_of(definition, prop)}
-    event = BpmnEvent(definition, payload=caught, correlations=keyed)
-    definition.update_internal_data(task, event)
     for key, values in keyed.items():
         workflow.correlations.setdefault(key, {}).update(values)
-    task._set_internal_data(event_fired=True)  # what EventDefinition.catch does
+    if definition is not task.task_spec.event_definition:  # a branch of an event-based gateway
+        if isinstance(caught, dict):  # its catch reads the correlation from the payload
+            caught = {**correlation, **caught}
+        event = BpmnEvent(definition, payload=caught, correlations=keyed)
+        task._set_internal_data(seen_events=[*task.internal_data.get("seen_events", []), event])
+    else:
+        event = BpmnEvent(definition, payload=caught, correlations=keyed)
+        definition.update_internal_data(task, event)
+        task._set_internal_data(event_fired=True)  # what EventDefinition.catch does
     task.task_spec._update(task)
 
 

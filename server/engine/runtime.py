@@ -307,10 +307,11 @@ class Instance:
             raise _wrap(exc) from exc
         return self.run()
 
-    def deliver_message(self, task_id: str, payload: Any, correlation: dict[str, Any]) -> list[ServiceCall]:
-        """The waiting catch event `task_id` catches a message; the workflow runs on."""
+    def deliver_message(self, task_id: str, name: str, payload: Any,
+                        correlation: dict[str, Any]) -> list[ServiceCall]:
+        """The waiting catch event `task_id` catches message `name`; the workflow runs on."""
         try:
-            deliver(self.workflow, task_id, payload, correlation)
+            deliver(self.workflow, task_id, name, payload, correlation)
         except (SpiffWorkflowException, WorkflowException) as exc:
             raise _wrap(exc) from exc
         return self.run()

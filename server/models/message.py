@@ -17,7 +17,7 @@ class MessageWait(Base):
 
     __tablename__ = "message_waits"
     __table_args__ = (
-        UniqueConstraint("case_id", "engine_task_id"),
+        UniqueConstraint("case_id", "engine_task_id", "message_name"),
         Index("ix_message_waits_hint", "message_name", "hint_prop", "hint_value"),
     )
 

@@ -117,3 +117,9 @@ def test_http_floor(tmp_path: Path) -> None:
     assert set(data["us_per_request"]) == {"gthread", "sync"}
     for figures in data["us_per_request"].values():
         assert set(figures) == {"wsgi", "flask", "404"} and all(positive(v) for v in figures.values())
+
+
+def test_messages(tmp_path: Path) -> None:
+    data = run_bench("messages.py", tmp_path, "--waiting", "20", "--samples", "5")
+    assert data["waiting"] == 20 and data["samples"] == 5
+    assert positive(data["deliver_ms"]["p50"]) and positive(data["repeat_ms"]["p50"])

@@ -234,11 +234,48 @@ def test_the_case_page_shows_awaited_and_received_messages(app, client, people, 
     assert received in page and history_kind in page and "wait_enic" in page and "Intl" in page
 
 
-def test_deploy_refuses_a_message_send_without_a_quoted_name(client, people):
+def deploy_office_sending(client: Any, headers: dict, name_value: str):  # type: ignore[no-untyped-def]
+    """The collaboration with the office's message/send step naming `name_value` instead."""
     text = (MODELS / "msg_collaboration.bpmn").read_text(encoding="utf-8").replace(
-        """value="'transcript_request'" """, 'value="transcript_request" ')
-    r = client.post(f"{API}/processes", headers=people["admin"],
-                    data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
-                    content_type="multipart/form-data")
+        """value="'transcript_request'" """, f'value="{name_value}" ')
+    return client.post(f"{API}/processes", headers=headers,
+                       data={"file": (io.BytesIO(text.encode()), "msg_collaboration.bpmn")},
+                       content_type="multipart/form-data")
+
+
+def test_deploy_refuses_a_message_send_without_a_quoted_name(client, people):
+    r = deploy_office_sending(client, people["admin"], "transcript_request")
     assert r.status_code == 422, r.json
     assert "message/send" in str(r.json)
+
+
+def test_a_message_no_case_waits_for_is_noted_and_the_sender_goes_on(client, people):
+    r = deploy_office_sending(client, people["admin"], "'archive_closed_today'")
+    assert r.status_code == 201, r.json
+    office = view(client, people["registrar"], start(client, people["registrar"], "msg_office")["id"])
+    [undelivered] = history(office, "message_undelivered")
+    assert undelivered["name"] == "archive_closed_today" and "archive_closed_today" in undelivered["reason"]
+    assert office["status"] == "in_progress" and not history(office, "message_sent")
+    waiting = client.get(f"{API}/cases?process_id=msg_archive", headers=people["registrar"]).json
+    assert waiting["total"] == 0
+
+
+def test_an_event_gateway_takes_the_first_message_and_stops_waiting_for_the_other(client, people, ctx):
+    from server.models import MessageWait
+
+    deploy(client, people["admin"], "msg_decision_or_withdrawal.bpmn")
+    withdrawn = start(client, people["registrar"], "msg_decision_or_withdrawal", application_no="R-5")
+    decided = start(client, people["registrar"], "msg_decision_or_withdrawal", application_no="R-6")
+    with ctx.db.read() as session:
+        assert sorted(session.scalars(select(MessageWait.message_name).where(
+            MessageWait.case_id == withdrawn["id"]))) == ["application_withdrawn", "enic_verdict"]
+    r = send(client, people["registrar"], "application_withdrawn", "w-5", payload={"application_no": "R-5"})
+    assert r.status_code == 201 and r.json["element"] == "withdrawal_received"
+    assert view(client, people["registrar"], withdrawn["id"])["status"] == "completed"
+    late = send(client, people["intl"], "enic_verdict", "v-5", payload={"application_no": "R-5"})
+    assert late.status_code == 404  # the withdrawn case waits for nothing now
+    r = send(client, people["intl"], "enic_verdict", "v-6", payload={"application_no": "R-6"})
+    assert r.status_code == 201 and r.json["case_id"] == decided["id"]
+    assert tasks_of(view(client, people["registrar"], decided["id"])) == ["record_verdict"]
+    with ctx.db.read() as session:
+        assert session.scalars(select(MessageWait)).all() == []

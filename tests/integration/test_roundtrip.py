@@ -63,7 +63,8 @@ MODEL_INPUTS.update({
         "vacant_grant": {"programme_group_code": "B057", "programme_group_name": "ИТ", "grant_count": 1,
                          "application_deadline": "2026-09-01"},
         # tests/fixtures/messages: the data inputs the message models declare
-        "msg_recognition": {"application_no": "R-1"}, "msg_status": {"request_no": "Q-1"},
+        "msg_recognition": {"application_no": "R-1"}, "msg_decision_or_withdrawal": {"application_no": "R-1"},
+        "msg_status": {"request_no": "Q-1"},
         "msg_payment": {"contract_no": "C-1"}, "msg_archive": {"request_no": "TR-1", "pages": 2}}.items()},
     "doc_review": {"positive": {"route": "task"}, "negative": {"route": "timer"}},
 })
@@ -219,7 +220,7 @@ def _advance(instance: Instance, model: CompiledModel, variant: str, visits: dic
     if instance.waiting_messages():
         # A message catch waits: deliver its message (the correlation it expects, no payload).
         wait = instance.waiting_messages()[0]
-        instance.deliver_message(wait.task_id, {}, wait.expected)
+        instance.deliver_message(wait.task_id, wait.name, {}, wait.expected)
         return "message"
     return None
 

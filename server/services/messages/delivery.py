@@ -106,17 +106,25 @@ def deliver_in(ctx: AppContext, session: Session, actor: Actor, msg: MessageIn,
         raise Invalid("Сообщение «%(name)s» передаётся между делами по цепочке глубже %(depth)s: "
                       "проверьте модели", name=msg.name, depth=MAX_MESSAGE_DEPTH)
     session.info["message_depth"] = depth + 1
+    senders: list[int] = session.info.setdefault("message_senders", [])
+    if sender is not None:
+        senders.append(sender.id)
     try:
         return _deliver(ctx, session, actor, msg, sender)
     finally:
         session.info["message_depth"] = depth
+        if sender is not None:
+            senders.pop()
 
 
 def _deliver(ctx: AppContext, session: Session, actor: Actor, msg: MessageIn,
              sender: Case | None) -> MessageDelivery:
     session.flush()  # the waits of a case stepped earlier in this transaction
     by_case = matching_waits(session, msg.name, msg.case_id, msg.correlation, msg.payload)
-    by_case.pop(sender.id if sender else 0, None)
+    # Not into a case whose step is sending right now (its own message, or an answer to it
+    # in the same transaction): that step has not been written yet.
+    for busy in session.info.get("message_senders", []):
+        by_case.pop(busy, None)
     if sender is not None and len(by_case) > 1:
         linked = set((sender.summary or {}).get("linked_cases") or [])
         by_case = {cid: waits for cid, waits in by_case.items() if cid in linked} or by_case
@@ -167,7 +175,7 @@ def _into_case(ctx: AppContext, session: Session, actor: Actor, msg: MessageIn, 
     caught = []
     for wait in waits:
         try:
-            calls += instance.deliver_message(wait.engine_task_id, msg.payload, correlation)
+            calls += instance.deliver_message(wait.engine_task_id, msg.name, msg.payload, correlation)
         except TaskNotReady:  # an earlier catch of this message ended this one (a boundary event)
             continue
         caught.append(wait.element)

@@ -17,13 +17,14 @@ _WAITS_OF_CASE = (select(MessageWait).where(MessageWait.case_id == bindparam("ca
 
 def sync_waits(session: Session, case: Case, instance: Instance) -> None:
     """Write the case's waiting message catches (in the step's transaction)."""
-    waiting: dict[str, WaitingMessage] = {w.task_id: w for w in instance.waiting_messages()}
+    waiting: dict[tuple[str, str], WaitingMessage] = {
+        (w.task_id, w.name): w for w in instance.waiting_messages()}
     summary = case.summary or {}
     if not waiting and not summary.get("waiting_messages"):
         return  # none now and none recorded: nothing to read or write
     case.summary = {**summary, "waiting_messages": len(waiting)}
     for row in session.scalars(_WAITS_OF_CASE, {"case_id": case.id}).all():
-        wait = waiting.pop(row.engine_task_id, None)
+        wait = waiting.pop((row.engine_task_id, row.message_name), None)
         if wait is None:
             session.delete(row)
         elif (row.properties, row.expected) != (wait.properties, wait.expected):
