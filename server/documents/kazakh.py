@@ -5,8 +5,9 @@ Kazakh declines a noun phrase by adding the case ending to its last word only: �
 Сергеевичке». The ending is chosen by two things:
 
 * vowel harmony: the last vowel of the word — back (а, о, ұ, ы, я, ё) takes a back ending
-  (-ға, -дың), front (ә, ө, ү, і, е, э) a front one (-ге, -дің); и, у and ю are read as front
-  and back by the vowels before them (Russian names end in -ич, -ий: «Сергеевич» → front);
+  (-ға, -дың), front (ә, ө, ү, і, е, э) a front one (-ге, -дің); и before the closing
+  consonants of a Russian name («-ович», «-ин», «-ий») reads front («Маратовичке»); otherwise
+  и, у and ю are read by the vowels before them («Нұрали» → «Нұралиға»);
 * the last sound: a vowel; a sonorant (л, р, й, у, и); a nasal (м, н, ң); a voiced з, ж; or a
   voiceless/stop consonant (к, қ, п, т, с, ш, ф, х, ц, ч, щ, б, в, г, ғ, д, һ).
 
@@ -83,6 +84,11 @@ def _harmony_is_front(word: str) -> bool:
     """True when the word's last vowel asks for a front ending."""
     lower = word.lower()
     if lower.endswith("ь"):  # a soft final consonant reads front («Игорь» → «Игорьге»)
+        return True
+    # A final syllable of a Russian name: и before the closing consonants («-ович», «-ин», «-ий»)
+    # reads front, as Kazakh writes «Маратовичке», «Дмитрийге».
+    tail = lower.rstrip("бвгджзйклмнпрстфхцчшщ")
+    if tail != lower and tail.endswith("и"):
         return True
     ambiguous_seen: str | None = None
     for char in reversed(lower):

@@ -43,6 +43,13 @@ def test_every_case_of_the_table(word: str) -> None:
     assert tuple(decline_word_kk(word, case) for case in CASES) == TABLE[word]
 
 
+def test_russian_name_endings_read_front_after_their_last_i() -> None:
+    assert decline_word_kk("Маратович", "dative") == "Маратовичке"
+    assert decline_word_kk("Дмитрий", "dative") == "Дмитрийге"
+    assert decline_word_kk("Нұрали", "dative") == "Нұралиға"
+    assert decline_word_kk("Бахтиярович", "genitive") == "Бахтияровичтің"
+
+
 def test_the_ending_goes_on_the_last_word_of_a_full_name() -> None:
     assert decline_full_name_kk("Жаксылыкова", "Айгерим", "Серикқызы", "dative") == (
         "Жаксылыкова Айгерим Серикқызына")
