@@ -469,11 +469,12 @@ def _para(
 
 
 def _cell_paragraph(
-    cell: _Cell, parts: tuple[str, ...], align: WD_ALIGN_PARAGRAPH, *, bold: bool = False
+    cell: _Cell, parts: tuple[str, ...], align: WD_ALIGN_PARAGRAPH, *, bold: bool = False,
+    hyphenate: bool = True,
 ) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
-    _hyphenation(paragraph._p.get_or_add_pPr(), allowed=True)
+    _hyphenation(paragraph._p.get_or_add_pPr(), allowed=hyphenate)
     _add_runs(paragraph, parts, bold=bold, size=TABLE_PT)
 
 
@@ -649,6 +650,7 @@ CERT_EXAMPLE_CONTEXT = {
     "student": {
         "full_name": "Иванов Пётр Сергеевич",
         "full_name_dat": "Иванову Петру Сергеевичу",
+        "full_name_dat_kk": "Иванов Пётр Сергеевичке",
         "status_ru": "он действительно является обучающимся",
         "iin": "040512300127",
         "year": 2,
@@ -673,7 +675,7 @@ CERT_EXAMPLE_CONTEXT = {
     "valid_until": "15.04.2027",
     "signatory": {
         "title_ru": "Руководитель офиса регистратора",
-        "title_kk": "Тіркеу офисінің басшысы",
+        "title_kk": "Тіркеуші кеңсесінің басшысы",
         "name": "Г. Садыкова",
     },
     "verification_url": "https://regoffice.example.kz/verify/7-с",
@@ -746,10 +748,10 @@ CERT_KK = CertText(
     number_line=("{{ date }}", " № ", "{{ number }}"),
     opening=(
         "Осы анықтама ",
-        "{{ student.full_name }}",
+        "{{ student.full_name_dat_kk }}",
         " (ЖСН ",
         "{{ student.iin }}",
-        ") шынымен де университеттің білім алушысы екендігі туралы берілді:",
+        ") оның шынымен де университеттің білім алушысы екендігі туралы берілді:",
     ),
     fields=(
         ("Курс: ", ("{{ student.year }}",)),
@@ -777,7 +779,9 @@ CERT_TEMPLATES = {
 
 def _add_loop_table(doc: DocxDocument, columns: tuple[Column, ...], widths_mm: tuple[float, ...],
                     loop: str) -> None:
-    """A plain grid: a bold header row, then one row per item of the list `loop` (``r``)."""
+    """A plain grid: a bold header row, then one row per item of the list `loop` (``r``).
+    No hyphenation in its cells: the columns are wide enough for every word, and a registrar
+    does not sign a word split across lines."""
     assert len(columns) == len(widths_mm)
     assert abs(Mm(sum(widths_mm)) - TEXT_WIDTH) < Mm(0.5), f"columns are {sum(widths_mm)} mm wide"
     table = doc.add_table(rows=4, cols=len(columns))
@@ -795,13 +799,13 @@ def _add_loop_table(doc: DocxDocument, columns: tuple[Column, ...], widths_mm: t
         _row_flags(row)
     for cell, column in zip(header.cells, columns, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True, hyphenate=False)
     for row, tag in ((loop_start, f"{{%tr for r in {loop} %}}"), (loop_end, "{%tr endfor %}")):
         merged = row.cells[0].merge(row.cells[-1])
-        _cell_paragraph(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+        _cell_paragraph(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT, hyphenate=False)
     for cell, column in zip(data.cells, columns, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-        _cell_paragraph(cell, column.cell, column.align)
+        _cell_paragraph(cell, column.cell, column.align, hyphenate=False)
 
 
 def build_certificate(text: CertText) -> DocxDocument:
@@ -820,7 +824,9 @@ def build_certificate(text: CertText) -> DocxDocument:
         _para(doc, text.table_title, bold=True, space_before=12, space_after=6, keep_with_next=True)
         _add_loop_table(doc, text.table, text.table_widths_mm, text.table_loop)
         _para(doc, text.after_table, align=justify, space_before=6)
-    _para(doc, text.purpose, align=justify, first_line_indent=FIRST_LINE_INDENT, space_before=12)
+    # the closing paragraphs, the signature and the QR code stay on one page
+    _para(doc, text.purpose, align=justify, first_line_indent=FIRST_LINE_INDENT, space_before=12,
+          keep_with_next=True)
     _para(doc, text.validity, align=justify, first_line_indent=FIRST_LINE_INDENT,
           keep_with_next=True)
     _signature_line(
@@ -828,6 +834,7 @@ def build_certificate(text: CertText) -> DocxDocument:
         (f"{{{{ signatory.{text.signatory_field} }}}}",),
         ("{{ signatory.name }}",),
         space_before=30,
+        keep=True,
     )
     # The QR code of the verification link: an image the render job passes as `qr`.
     _para(doc, ("{{ qr }}",), space_before=24)
@@ -1554,20 +1561,22 @@ INCOMPLETE_EXAMPLE_CONTEXT = {
     },
     "left_ru": "отчислен приказом № 77-у от 01.02.2026 в связи с переводом в НАО «Другой университет»",
     "left_kk": (
-        "01.02.2026 № 77-у бұйрықпен басқа білім беру ұйымына (НАО «Другой университет») "
-        "ауыстырылуына байланысты оқудан шығарылды"
+        "01.02.2026 № 77-у бұйрықпен басқа білім беру ұйымына («Басқа университет» КеАҚ) "
+        "ауысуына байланысты оқудан шығарылғаны"
     ),
     "study_period": {"start": "01.09.2024", "end": "01.02.2026"},
     "disciplines": [
         {"n": 1, "semester": 1, "name": "Математика", "credits": 5, "hours": 150, "grade": "B+",
-         "points": "87"},
+         "points": "87", "failed": False},
         {"n": 2, "semester": 1, "name": "История Казахстана", "credits": 5, "hours": 150, "grade": "A",
-         "points": "95"},
+         "points": "95", "failed": False},
+        {"n": 3, "semester": 2, "name": "Физика", "credits": 6, "hours": 180, "grade": "FX",
+         "points": "40", "failed": True},
     ],
-    "totals": {"disciplines": 2, "credits": 10, "hours": 300},
+    "totals": {"disciplines": 3, "failed": 1, "credits": 10, "hours": 300},
 }
 
-_DISCIPLINE_WIDTHS_MM = (8, 16, 70, 20, 18, 20, 18)
+_DISCIPLINE_WIDTHS_MM = (9, 20, 61, 22, 18, 19, 21)
 
 
 def _discipline_columns(headers: tuple[str, ...]) -> tuple[Column, ...]:
@@ -1618,8 +1627,10 @@ INCOMPLETE_RU = CertText(
                                "Баллы")),
     table_widths_mm=_DISCIPLINE_WIDTHS_MM,
     table_loop="disciplines",
-    after_table=("Всего дисциплин: ", "{{ totals.disciplines }}", "; кредитов ECTS: ",
-                 "{{ totals.credits }}", "; часов: ", "{{ totals.hours }}", "."),
+    after_table=("Всего дисциплин: ", "{{ totals.disciplines }}", "{% if totals.failed %}",
+                 ", из них не освоено (оценки FX, F): ", "{{ totals.failed }}", "{% endif %}",
+                 ". Освоено кредитов ECTS: ", "{{ totals.credits }}", " (часов: ", "{{ totals.hours }}",
+                 ")."),
 )
 
 INCOMPLETE_KK = CertText(
@@ -1631,10 +1642,10 @@ INCOMPLETE_KK = CertText(
     number_line=CERT_KK.number_line,
     opening=(
         "Осы анықтама ",
-        "{{ student.full_name }}",
+        "{{ student.full_name_dat_kk }}",
         " (ЖСН ",
         "{{ student.iin }}",
-        ") университетте ",
+        ") оның университетте ",
         "{{ study_period.start }}",
         " бастап ",
         "{{ study_period.end }}",
@@ -1657,11 +1668,13 @@ INCOMPLETE_KK = CertText(
     signatory_field="title_kk",
     verification=CERT_KK.verification,
     table_title=("Оқылған пәндер және қорытынды бағалар:",),
-    table=_discipline_columns(("№", "Семестр", "Пән", "ECTS кредиттері", "Сағат", "Баға", "Балл")),
+    table=_discipline_columns(("№", "Семестр", "Пән", "Кредит (ECTS)", "Сағат", "Баға", "Балл")),
     table_widths_mm=_DISCIPLINE_WIDTHS_MM,
     table_loop="disciplines",
-    after_table=("Барлық пәндер: ", "{{ totals.disciplines }}", "; ECTS кредиттері: ",
-                 "{{ totals.credits }}", "; сағаттар: ", "{{ totals.hours }}", "."),
+    after_table=("Барлық пәндер саны: ", "{{ totals.disciplines }}", "{% if totals.failed %}",
+                 ", оның ішінде меңгерілмегені (FX, F бағалары): ", "{{ totals.failed }}", "{% endif %}",
+                 ". Меңгерілген ECTS кредиттері: ", "{{ totals.credits }}", " (сағат: ",
+                 "{{ totals.hours }}", ")."),
 )
 
 DUPLICATE_EXAMPLE_CONTEXT = {
@@ -1676,6 +1689,7 @@ DUPLICATE_EXAMPLE_CONTEXT = {
     "document": {"name_ru": "диплом о высшем образовании", "name_gen_ru": "диплома",
                  "name_kk": "жоғары білім туралы диплом"},
     "original": {"series": "JB-B", "number": "0012345", "date": "30.06.2022"},
+    "blank": {"series": "JB-D", "number": "0004521"},
     "reason_ru": "утерянного",
     "reason_kk": "жоғалған",
     "trigger_ru": "утеря оригинала",
@@ -1709,6 +1723,7 @@ DUPLICATE_RU = CertText(
     ),
     fields=(
         ("Вид документа: ", ("{{ document.name_ru }}",)),
+        ("Бланк дубликата: ", ("серия ", "{{ blank.series }}", " № ", "{{ blank.number }}")),
         ("Оригинал: ", ("серия ", "{{ original.series }}", " № ", "{{ original.number }}", " от ",
                         "{{ original.date }}")),
         ("Образовательная программа: ",
@@ -1743,8 +1758,9 @@ DUPLICATE_KK = CertText(
     ),
     fields=(
         ("Құжат түрі: ", ("{{ document.name_kk }}",)),
-        ("Түпнұсқа: ", ("{{ original.date }}", " сериясы ", "{{ original.series }}", " № ",
-                        "{{ original.number }}")),
+        ("Телнұсқа бланкісі: ", ("сериясы ", "{{ blank.series }}", " № ", "{{ blank.number }}")),
+        ("Түпнұсқа: ", ("сериясы ", "{{ original.series }}", " № ", "{{ original.number }}", ", ",
+                        "{{ original.date }}", " берілген")),
         ("Білім беру бағдарламасы: ", ("{{ programme.code }}", " ", "{{ programme.name_kk }}")),
         ("Берілген дәреже (біліктілік): ", ("{{ qualification_kk }}",)),
         ("Бітірген жылы: ", ("{{ graduation_year }}",)),
@@ -1763,6 +1779,7 @@ MILITARY_EXAMPLE_CONTEXT = {
     "number": "11-с",
     "military_office_ru": "Управление по делам обороны Бостандыкского района г. Алматы",
     "military_office_kk": "Алматы қ. Бостандық ауданының қорғаныс істері жөніндегі басқармасы",
+    "military_office_kk_dat": "Алматы қ. Бостандық ауданының қорғаныс істері жөніндегі басқармасына",
 }
 
 MILITARY_RU = CertText(
@@ -1775,7 +1792,7 @@ MILITARY_RU = CertText(
     opening=CERT_RU.opening,
     fields=CERT_RU.fields,
     purpose=("Справка выдана для представления в ", "{{ military_office_ru }}",
-             " для предоставления отсрочки от призыва на воинскую службу на период обучения (до ",
+             " в целях предоставления отсрочки от призыва на воинскую службу на период обучения (до ",
              "{{ study_period.end }}", ")."),
     validity=CERT_RU.validity,
     signatory_field="title_ru",
@@ -1791,9 +1808,9 @@ MILITARY_KK = CertText(
     number_line=CERT_KK.number_line,
     opening=CERT_KK.opening,
     fields=CERT_KK.fields,
-    purpose=("Анықтама оқу кезеңіне (", "{{ study_period.end }}",
-             " дейін) әскери қызметке шақыруды кейінге қалдыру үшін ", "{{ military_office_kk }}",
-             " ұсыну үшін берілді."),
+    purpose=("Анықтама әскери қызметке шақырудан оқу кезеңіне (", "{{ study_period.end }}",
+             " дейін) кейінге қалдыру беру үшін ", "{{ military_office_kk_dat }}",
+             " ұсынуға берілді."),
     validity=CERT_KK.validity,
     signatory_field="title_kk",
     verification=CERT_KK.verification,
