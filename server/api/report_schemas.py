@@ -44,6 +44,7 @@ class RegisterRowOut(Schema):
     subject = String(allow_none=True, metadata={"description": "holder (the case's subject)"})
     case_status = String(allow_none=True)
     signed_by = String(allow_none=True, metadata={"description": "who completed the signing task"})
+    blank = String(allow_none=True, metadata={"description": "a duplicate's blank: series and number"})
 
 
 class RegisterListOut(Schema):

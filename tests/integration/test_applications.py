@@ -40,10 +40,13 @@ def test_defaults_fill_what_the_application_left_out(client, ctx, env):
     r = _start(client, env, "cert_study", {})
     assert r.status_code == 201, r.json
     view = case_view(client, env["h"], r.json["id"])
-    assert view["data"]["purpose"] == "по месту требования" and view["data"]["copies"] == 1
+    # no purpose given: no Russian default is stored (the Kazakh form would show it); the
+    # instructions and the certificate read «по месту требования» / «талап етілген жерге»
+    assert "purpose" not in view["data"] and view["data"]["copies"] == 1
     (task,) = view["open_tasks"]
     # The instructions read the application's fields: no blanks where they used to be.
     assert "Цель справки: по месту требования; экземпляров: 1." in task["instructions"]
+    assert "Анықтаманың мақсаты: талап етілген жерге; дана саны: 1." in task["instructions_kk"]
 
 
 def test_the_application_given_is_kept(client, ctx, env):
@@ -222,6 +225,9 @@ def test_a_suggested_purpose_reaches_the_kazakh_certificate_in_kazakh(app, clien
     context = BUILDERS["cert_study"](data, {"signatory": {"title_ru": "", "title_kk": "", "name": ""}},
                                      "1", date(2026, 12, 4))
     assert context["purpose_kk"] == "әскери комиссариатқа"
-    other = case_view(client, env["h"], _start(client, env, "cert_study",
-                                               {"purpose": "в спортивную секцию"}).json["id"])["data"]
-    assert "purpose_kk" not in other  # written by hand: printed as written
+    # written by hand: in both languages, the Kazakh one required
+    r = _start(client, env, "cert_study", {"purpose": "в спортивную секцию"})
+    assert r.status_code == 422 and r.json["fields"] == {"data.purpose_kk": "Обязательное поле"}
+    other = case_view(client, env["h"], _start(client, env, "cert_study", {
+        "purpose": "в спортивную секцию", "purpose_kk": "спорт секциясына"}).json["id"])["data"]
+    assert other["purpose_kk"] == "спорт секциясына"

@@ -179,8 +179,10 @@ def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today:
     certificate from place of study addressed to the office named at the registrar's check."""
     context = cert_study(data, uni, number, today)
     office_kk = str(data.get("military_office_kk") or "").strip()
+    # «… басқармасына ұсынуға берілді»: the office in the dative
+    dative = decline_phrase_kk(office_kk, "dative") if office_kk else ""
     context.update(military_office_ru=str(data.get("military_office") or "").strip(),
-                   military_office_kk=office_kk, military_office_kk_dat=decline_phrase_kk(office_kk, "dative") if office_kk else "")
+                   military_office_kk=office_kk, military_office_kk_dat=dative)
     return context
 
 
