@@ -818,8 +818,9 @@ def build_certificate(text: CertText) -> DocxDocument:
     _para(doc, text.number_line, space_after=12)
     _para(doc, (text.heading,), align=center, bold=True, space_after=12)
     _para(doc, text.opening, align=justify, first_line_indent=FIRST_LINE_INDENT, space_after=6)
-    for label, value in text.fields:
-        _para(doc, (label, *value), first_line_indent=FIRST_LINE_INDENT)
+    for label, value in text.fields:  # indented as a block: a long value wraps under its label
+        paragraph = _para(doc, (label, *value))
+        paragraph.paragraph_format.left_indent = FIRST_LINE_INDENT
     if text.table:
         _para(doc, text.table_title, bold=True, space_before=12, space_after=6, keep_with_next=True)
         _add_loop_table(doc, text.table, text.table_widths_mm, text.table_loop)
@@ -838,7 +839,9 @@ def build_certificate(text: CertText) -> DocxDocument:
     )
     # The QR code of the verification link: an image the render job passes as `qr`.
     _para(doc, ("{{ qr }}",), space_before=24)
-    _para(doc, text.verification, size=TABLE_PT)
+    # the link on a line of its own, so it is not wrapped at one of its hyphens
+    _para(doc, text.verification[:-1], size=TABLE_PT)
+    _para(doc, text.verification[-1:], size=TABLE_PT)
     return doc
 
 
@@ -1566,21 +1569,21 @@ INCOMPLETE_EXAMPLE_CONTEXT = {
     ),
     "study_period": {"start": "01.09.2024", "end": "01.02.2026"},
     "disciplines": [
-        {"n": 1, "semester": 1, "name": "Математика", "credits": 5, "hours": 150, "grade": "B+",
-         "points": "87", "failed": False},
-        {"n": 2, "semester": 1, "name": "История Казахстана", "credits": 5, "hours": 150, "grade": "A",
-         "points": "95", "failed": False},
-        {"n": 3, "semester": 2, "name": "Физика", "credits": 6, "hours": 180, "grade": "FX",
-         "points": "40", "failed": True},
+        {"n": 1, "semester": 1, "name": "Математика", "name_kk": "Математика", "credits": 5,
+         "hours": 150, "grade": "B+", "points": "87", "failed": False},
+        {"n": 2, "semester": 1, "name": "История Казахстана", "name_kk": "Қазақстан тарихы",
+         "credits": 5, "hours": 150, "grade": "A", "points": "95", "failed": False},
+        {"n": 3, "semester": 2, "name": "Физика", "name_kk": "Физика", "credits": 6, "hours": 180,
+         "grade": "FX", "points": "40", "failed": True},
     ],
     "totals": {"disciplines": 3, "failed": 1, "credits": 10, "hours": 300},
 }
 
-_DISCIPLINE_WIDTHS_MM = (9, 20, 61, 22, 18, 19, 21)
+_DISCIPLINE_WIDTHS_MM = (8, 19, 76, 20, 15, 17, 15)
 
 
-def _discipline_columns(headers: tuple[str, ...]) -> tuple[Column, ...]:
-    cells = (("{{ r.n }}",), ("{{ r.semester }}",), ("{{ r.name }}",), ("{{ r.credits }}",),
+def _discipline_columns(headers: tuple[str, ...], name: str = "name") -> tuple[Column, ...]:
+    cells = (("{{ r.n }}",), ("{{ r.semester }}",), (f"{{{{ r.{name} }}}}",), ("{{ r.credits }}",),
              ("{{ r.hours }}",), ("{{ r.grade }}",), ("{{ r.points }}",))
     return tuple(Column(h, c, WD_ALIGN_PARAGRAPH.LEFT if i == 2 else WD_ALIGN_PARAGRAPH.CENTER)
                  for i, (h, c) in enumerate(zip(headers, cells, strict=True)))
@@ -1668,7 +1671,8 @@ INCOMPLETE_KK = CertText(
     signatory_field="title_kk",
     verification=CERT_KK.verification,
     table_title=("Оқылған пәндер және қорытынды бағалар:",),
-    table=_discipline_columns(("№", "Семестр", "Пән", "Кредит (ECTS)", "Сағат", "Баға", "Балл")),
+    table=_discipline_columns(("№", "Семестр", "Пән", "Кредит (ECTS)", "Сағат", "Баға", "Балл"),
+                              "name_kk"),
     table_widths_mm=_DISCIPLINE_WIDTHS_MM,
     table_loop="disciplines",
     after_table=("Барлық пәндер саны: ", "{{ totals.disciplines }}", "{% if totals.failed %}",

@@ -151,7 +151,7 @@ def test_registering_in_the_ui_asks_for_the_application(app, ctx, env):
     registrar = Staff(app, "registrar")
     page = registrar.get(f"/app/cases/new?process=cert_study&q={IIN}")
     assert 'name="app.purpose"' in page and 'name="app.copies"' in page
-    assert "Цель справки (куда представляется)" in text(page)
+    assert "Куда представляется справка" in text(page)
     form = {"process": "cert_study", "q": IIN, "channel": "direct", "student_id": str(env["student_id"]),
             "app.purpose": "по месту работы родителей", "app.copies": "0"}
     r = registrar.post("/app/cases/new", form, status=422)

@@ -29,11 +29,13 @@ CHECKED = {"student_left": True, "reason": "transfer", "leave_order_number": "77
            "enrolment_order_number": "125-у", "enrolment_order_date": "2024-08-15",
            "study_start": "2024-09-01", "study_end": "2026-02-01", "decision": "approve"}
 DISCIPLINES = {"disciplines": [
-    {"semester": 2, "discipline": "Базы данных", "credits": 6, "hours": 180, "grade": "B+",
-     "grade_points": 88},
-    {"semester": 1, "discipline": "Математика", "credits": 5, "hours": 150, "grade": "A"},
+    {"semester": 2, "discipline": "Базы данных", "discipline_kk": "Дерекқорлар", "credits": 6,
+     "hours": 180, "grade": "B+", "grade_points": 88},
+    {"semester": 1, "discipline": "Математика", "discipline_kk": "Математика", "credits": 5,
+     "hours": 150, "grade": "A"},
     # failed: listed, its 4 credits and 120 hours not earned
-    {"semester": 2, "discipline": "Физическая культура", "credits": 4, "hours": 120, "grade": "FX",
+    {"semester": 2, "discipline": "Физическая культура",
+     "discipline_kk": "Дене шынықтыру", "credits": 4, "hours": 120, "grade": "FX",
      "grade_points": 42},
 ]}
 
@@ -124,7 +126,7 @@ def test_paid_student_certificate_issued_end_to_end(client, ctx, env):
     assert ("Барлық пәндер саны: 3, оның ішінде меңгерілмегені (FX, F бағалары): 1. "
             "Меңгерілген ECTS кредиттері: 11 (сағат: 330).") in text_kk
     assert "Анықтама талап етілген жерге ұсыну үшін берілді." in text_kk
-    assert rows_kk[0][2] == "Пән" and rows_kk[2][2] == "Базы данных"
+    assert rows_kk[0][2] == "Пән" and rows_kk[2][2] == "Дерекқорлар"
 
     # the QR link verifies: the certificate's kind, number and the holder's initials
     url = next(line for line in text.splitlines() if "/verify/" in line).split()[-1]

@@ -33,8 +33,8 @@ CASES = {
     "cert_incomplete": {"student": STUDENT, "reason": "expulsion", "leave_order_number": "7-у",
                         "leave_order_date": "2026-02-01", "study_start": "2024-09-01",
                         "study_end": "2026-02-01", "disciplines": [
-                            {"semester": 1, "discipline": "Физика", "credits": 5, "hours": 150,
-                             "grade": "B", "grade_points": 80.5}]},
+                            {"semester": 1, "discipline": "Физика", "discipline_kk": "Физика",
+                             "credits": 5, "hours": 150, "grade": "B", "grade_points": 80.5}]},
     "duplicate": {"applicant": {**STUDENT, "graduation_year": 2022, "document_type": "transcript",
                                 "trigger": "loss"},
                   "original_series": "TR", "original_number": "1", "original_date": "2022-06-30",
@@ -101,8 +101,9 @@ def test_builder_gives_every_variable(name):
 
 def test_incomplete_certificate_rows_and_totals():
     context = BUILDERS["cert_incomplete"](CASES["cert_incomplete"], UNIVERSITY, "5-с", date(2026, 10, 15))
-    assert context["disciplines"] == [{"n": 1, "semester": 1, "name": "Физика", "credits": 5,
-                                       "hours": 150, "grade": "B", "points": "80.5", "failed": False}]
+    assert context["disciplines"] == [{"n": 1, "semester": 1, "name": "Физика", "name_kk": "Физика",
+                                       "credits": 5, "hours": 150, "grade": "B", "points": "80.5",
+                                       "failed": False}]
     assert context["totals"] == {"disciplines": 1, "failed": 0, "credits": 5, "hours": 150}
     assert context["left_ru"] == "отчислен приказом № 7-у от 01.02.2026"
     assert context["left_kk"] == "01.02.2026 № 7-у бұйрықпен оқудан шығарылғаны"

@@ -20,6 +20,7 @@ DEFAULT_PURPOSE = ("по месту требования", "талап етіл�
 _PURPOSE_LEAD_RU = re.compile(r"^(?:справка\s+)?(?:выдана\s+)?для\s+(?:предъявления|представления|"
                               r"предоставления)\s+", re.IGNORECASE)
 _PURPOSE_TAIL_KK = re.compile(r"\s+(?:ұсыну\s+үшін|ұсынуға)(?:\s+берілді)?$", re.IGNORECASE)
+NON_BREAKING_HYPHEN = "\u2011"
 FAILED_GRADES = frozenset({"FX", "F"})  # listed on the certificate, their credits not earned
 
 _STATUS_RU = {"M": "он действительно является обучающимся",
@@ -156,13 +157,22 @@ def cert_incomplete(data: dict[str, Any], uni: dict[str, Any], number: str, toda
 
 
 def discipline_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The disciplines by semester, numbered; `failed` for an FX or F grade."""
+    """The disciplines by semester, numbered, named in Russian and Kazakh; `failed` for an FX
+    or F grade."""
     ordered = sorted(rows, key=lambda r: int(r.get("semester") or 0))
-    return [{"n": i, "semester": r.get("semester", ""), "name": r.get("discipline", ""),
+    # a transcript entered before the Kazakh names were asked for prints the name it has
+    return [{"n": i, "semester": r.get("semester", ""), "name": _unbroken(r.get("discipline", "")),
+             "name_kk": _unbroken(r.get("discipline_kk") or r.get("discipline", "")),
              "credits": int(r.get("credits") or 0), "hours": int(r.get("hours") or 0),
              "grade": r.get("grade", ""), "points": _grade_points(r.get("grade_points")),
              "failed": str(r.get("grade") or "").upper() in FAILED_GRADES}
             for i, r in enumerate(ordered, start=1)]
+
+
+def _unbroken(name: Any) -> str:
+    """A table cell's compound words («Информационно-коммуникационные») with non-breaking
+    hyphens: the line breaks between words, never inside one."""
+    return str(name or "").replace("-", NON_BREAKING_HYPHEN)
 
 
 def discipline_totals(disciplines: list[dict[str, Any]]) -> dict[str, int]:
