@@ -40,9 +40,8 @@ def test_defaults_fill_what_the_application_left_out(client, ctx, env):
     r = _start(client, env, "cert_study", {})
     assert r.status_code == 201, r.json
     view = case_view(client, env["h"], r.json["id"])
-    # no purpose given: no Russian default is stored (the Kazakh form would show it); the
-    # instructions and the certificate read «по месту требования» / «талап етілген жерге»
-    assert "purpose" not in view["data"] and view["data"]["copies"] == 1
+    assert view["data"]["purpose"] == "по месту требования" and view["data"]["copies"] == 1
+    assert view["data"]["purpose_kk"] == "талап етілген жерге"  # the default's Kazakh wording
     (task,) = view["open_tasks"]
     # The instructions read the application's fields: no blanks where they used to be.
     assert "Цель справки: по месту требования; экземпляров: 1." in task["instructions"]

@@ -104,13 +104,26 @@ def test_study_certificate_with_a_typed_purpose(client, ctx, deployed):
     assert "Осы анықтама Иванов Пётр Сергеевичке (ЖСН" in texts["kk"]
 
 
-def test_the_kazakh_application_form_has_no_russian_default(app, deployed):
+def test_the_kazakh_application_form_has_no_russian_default(app, client, ctx, deployed):
     page = Staff(app, "registrar", lang="kk").get("/app/cases/new?process=cert_study")
     (field,) = re.findall(r'<input[^>]*name="app\.purpose"[^>]*>', page)
-    assert "по месту требования" not in field  # nothing typed in for the registrar
+    # the default is shown in Kazakh (left empty, the server fills it in), not typed in in Russian
+    assert "по месту требования" not in field and 'placeholder="талап етілген жерге"' in field
     assert "Анықтама қайда ұсынылады" in text(page)
     # the list's choices read in Kazakh
     assert 'label="талап етілген жерге"' in page and 'label="банкке"' in page
+    # on the Russian form the default is typed in as before
+    (field,) = re.findall(r'<input[^>]*name="app\.purpose"[^>]*>',
+                          Staff(app, "registrar", lang="ru").get("/app/cases/new?process=cert_study"))
+    assert 'value="по месту требования"' in field
+    # submitted empty from the Kazakh form: the default, in both languages
+    student = add_student(ctx, make_iin(date(2004, 3, 9), "M", 4321))
+    r = Staff(app, "registrar", lang="kk").post("/app/cases/new", {
+        "process": "cert_study", "channel": "direct", "student_id": str(student), "app.purpose": "",
+        "app.purpose_kk": "", "app.copies": "1"})
+    case_id = int(r.headers["Location"].rsplit("/", 1)[-1])
+    data = case_view(client, deployed, case_id)["data"]
+    assert (data["purpose"], data["purpose_kk"]) == ("по месту требования", "талап етілген жерге")
 
 
 def test_military_certificate_in_kazakh_reads_kazakh(client, ctx, deployed):
