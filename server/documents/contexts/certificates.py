@@ -42,10 +42,20 @@ def purpose(data: dict[str, Any]) -> tuple[str, str]:
 def kazakh_dative(person: dict[str, Any], full: str) -> str:
     """The holder's name in the Kazakh dative («Иванов Пётр Сергеевичке»)."""
     parts = (person.get("last_name") or "", person.get("first_name") or "", person.get("middle_name"))
-    if not any(parts[:2]):
-        return decline_phrase_kk(person.get("full_name") or full, "dative") if (
-            person.get("full_name") or full) else ""
-    return decline_full_name_kk(*parts, "dative")
+    try:
+        if any(parts[:2]):
+            return decline_full_name_kk(*parts, "dative")
+    except ValueError:  # a name with no letters to decline is printed as written
+        return person.get("full_name") or full
+    return phrase_dative_kk(str(person.get("full_name") or full))
+
+
+def phrase_dative_kk(phrase: str) -> str:
+    """A Kazakh noun phrase in the dative; one with no word to decline («№ 5») as written."""
+    try:
+        return decline_phrase_kk(phrase, "dative") if phrase.strip() else ""
+    except ValueError:
+        return phrase
 
 
 def programme(person: dict[str, Any]) -> dict[str, str]:
@@ -190,9 +200,8 @@ def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today:
     context = cert_study(data, uni, number, today)
     office_kk = str(data.get("military_office_kk") or "").strip()
     # «… басқармасына ұсынуға берілді»: the office in the dative
-    dative = decline_phrase_kk(office_kk, "dative") if office_kk else ""
     context.update(military_office_ru=str(data.get("military_office") or "").strip(),
-                   military_office_kk=office_kk, military_office_kk_dat=dative)
+                   military_office_kk=office_kk, military_office_kk_dat=phrase_dative_kk(office_kk))
     return context
 
 
