@@ -192,7 +192,8 @@ def test_duplicate_prints_its_blank(client, ctx, deployed):
     h = deployed
     applicant = {"iin": make_iin(date(1999, 4, 12), "F", 3141), "last_name": "Смагулова",
                  "first_name": "Дана", "middle_name": "Ержановна", "sex": "F", "programme_code": "6B06102",
-                 "programme_name": "Программная инженерия", "level": "bachelor", "graduation_year": 2021,
+                 "programme_name": "Программная инженерия", "programme_name_kk": "Бағдарламалық инженерия",
+                 "level": "bachelor", "graduation_year": 2021,
                  "document_type": "supplement", "trigger": "loss"}
     cid = _start(client, h, "duplicate", None, {"applicant": applicant})["id"]
     complete(client, h, "registrar", cid, "check_archive", {
@@ -211,6 +212,7 @@ def test_duplicate_prints_its_blank(client, ctx, deployed):
         texts[lang] = doc_checks.docx_text(content)
     assert "Бланк дубликата: серия ЖБ-Д № 0004521" in texts["ru"]
     assert "Телнұсқа бланкісі: сериясы ЖБ-Д № 0004521" in texts["kk"]
+    assert "Білім беру бағдарламасы: 6B06102 Бағдарламалық инженерия" in texts["kk"]
     # the register number and the holder's name («Дана») are not Russian words
     checked = texts["kk"].replace(number, "").replace("Смагулова Дана Ержановна", "")
     assert doc_checks.russian_words(checked) == [], texts["kk"]

@@ -24,7 +24,8 @@ from tests.integration.api import case_view, complete, group_inbox
 APPLICANT = {
     "iin": make_iin(date(1999, 4, 12), "F", 3141), "last_name": "Смагулова", "first_name": "Дана",
     "middle_name": "Ержановна", "sex": "F", "programme_code": "6B06102",
-    "programme_name": "Программная инженерия", "level": "bachelor", "graduation_year": 2021,
+    "programme_name": "Программная инженерия", "programme_name_kk": "Бағдарламалық инженерия",
+    "level": "bachelor", "graduation_year": 2021,
     "document_type": "diploma", "trigger": "name_change", "former_last_name": "Ахметова",
 }
 ARCHIVE = {"archive_record_found": True, "trigger_document_checked": True,
