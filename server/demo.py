@@ -165,7 +165,8 @@ CERTIFICATE_DEMOS: list[tuple[str, str | None, dict[str, Any], int]] = [
     ("duplicate", None, {"applicant": {
         "iin": make_iin(date(1998, 2, 14), "F", 3100), "last_name": "Абдрахманова",
         "first_name": "Сауле", "middle_name": "Каировна", "sex": "F", "programme_code": "6B04101",
-        "programme_name": "Экономика", "level": "bachelor", "graduation_year": 2019,
+        "programme_name": "Экономика", "programme_name_kk": "Экономика", "level": "bachelor",
+        "graduation_year": 2019,
         "document_type": "diploma", "trigger": "loss"}}, 0),
     ("recognition", "Kim", {}, 1),  # documents recorded: waiting for ENIC (see _RECOGNITION)
     ("military", "Нурланов", {"request": "certificate"}, 0),

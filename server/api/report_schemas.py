@@ -46,6 +46,7 @@ class RegisterRowOut(Schema):
     signed_by = String(allow_none=True, metadata={"description": "who signed this version (signed only)"})
     status = String(metadata={"description": "this version: draft, signed, superseded or issued"})
     status_name = String(metadata={"description": "the status in words, in the Accept-Language language"})
+    blank = String(allow_none=True, metadata={"description": "a duplicate's blank: series and number"})
 
 
 class RegisterListOut(Schema):

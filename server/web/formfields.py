@@ -112,8 +112,30 @@ def fields_for(schema: dict[str, Any], data: dict[str, Any], lang: str,
     A date field marked `"x-default": "today"` (the day of signing, of issue) starts at `today`."""
     errors = errors or {}
     required = set(schema.get("required") or [])
-    return [_field(name, sub, data.get(name, _default(sub, today)), lang, name in required, errors)
-            for name, sub in (schema.get("properties") or {}).items() if isinstance(sub, dict)]
+    fields = []
+    for name, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        shown_in_kazakh = _kazakh_default(sub, lang) if name not in data else None
+        value = None if shown_in_kazakh else data.get(name, _default(sub, today))
+        field = _field(name, sub, value, lang, name in required, errors)
+        if shown_in_kazakh:
+            field.attrs["placeholder"] = shown_in_kazakh
+        fields.append(field)
+    return fields
+
+
+def _kazakh_default(schema: dict[str, Any], lang: str) -> str | None:
+    """On the Kazakh form, the Kazakh wording of a suggested default (a certificate's purpose
+    «по месту требования» reads «талап етілген жерге»): shown as the empty field's
+    placeholder, not typed in in Russian; left empty, the server fills in the default."""
+    default = schema.get("default")
+    if lang != "kk" or not isinstance(default, str):
+        return None
+    for value, label in _suggestions(schema, lang):
+        if value == default and label != value:
+            return label
+    return None
 
 
 def _default(schema: dict[str, Any], today: date | None) -> Any:

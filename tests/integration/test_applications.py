@@ -41,9 +41,11 @@ def test_defaults_fill_what_the_application_left_out(client, ctx, env):
     assert r.status_code == 201, r.json
     view = case_view(client, env["h"], r.json["id"])
     assert view["data"]["purpose"] == "по месту требования" and view["data"]["copies"] == 1
+    assert view["data"]["purpose_kk"] == "талап етілген жерге"  # the default's Kazakh wording
     (task,) = view["open_tasks"]
     # The instructions read the application's fields: no blanks where they used to be.
     assert "Цель справки: по месту требования; экземпляров: 1." in task["instructions"]
+    assert "Анықтаманың мақсаты: талап етілген жерге; дана саны: 1." in task["instructions_kk"]
 
 
 def test_the_application_given_is_kept(client, ctx, env):
@@ -148,7 +150,7 @@ def test_registering_in_the_ui_asks_for_the_application(app, ctx, env):
     registrar = Staff(app, "registrar")
     page = registrar.get(f"/app/cases/new?process=cert_study&q={IIN}")
     assert 'name="app.purpose"' in page and 'name="app.copies"' in page
-    assert "Цель справки (куда представляется)" in text(page)
+    assert "Куда представляется справка" in text(page)
     form = {"process": "cert_study", "q": IIN, "channel": "direct", "student_id": str(env["student_id"]),
             "app.purpose": "по месту работы родителей", "app.copies": "0"}
     r = registrar.post("/app/cases/new", form, status=422)
@@ -222,6 +224,9 @@ def test_a_suggested_purpose_reaches_the_kazakh_certificate_in_kazakh(app, clien
     context = BUILDERS["cert_study"](data, {"signatory": {"title_ru": "", "title_kk": "", "name": ""}},
                                      "1", date(2026, 12, 4))
     assert context["purpose_kk"] == "әскери комиссариатқа"
-    other = case_view(client, env["h"], _start(client, env, "cert_study",
-                                               {"purpose": "в спортивную секцию"}).json["id"])["data"]
-    assert "purpose_kk" not in other  # written by hand: printed as written
+    # written by hand: in both languages, the Kazakh one required
+    r = _start(client, env, "cert_study", {"purpose": "в спортивную секцию"})
+    assert r.status_code == 422 and r.json["fields"] == {"data.purpose_kk": "Обязательное поле"}
+    other = case_view(client, env["h"], _start(client, env, "cert_study", {
+        "purpose": "в спортивную секцию", "purpose_kk": "спорт секциясына"}).json["id"])["data"]
+    assert other["purpose_kk"] == "спорт секциясына"

@@ -25,12 +25,18 @@ IIN = make_iin(date(2003, 11, 4), "F", 2468)
 START_DATA = {"reason": "transfer", "purpose": "по месту требования"}
 CHECKED = {"student_left": True, "reason": "transfer", "leave_order_number": "77-у",
            "leave_order_date": "2026-02-01", "receiving_university": "НАО «Другой университет»",
+           "receiving_university_kk": "«Басқа университет» КеАҚ",
            "enrolment_order_number": "125-у", "enrolment_order_date": "2024-08-15",
            "study_start": "2024-09-01", "study_end": "2026-02-01", "decision": "approve"}
 DISCIPLINES = {"disciplines": [
-    {"semester": 2, "discipline": "Базы данных", "credits": 6, "hours": 180, "grade": "B+",
-     "grade_points": 88},
-    {"semester": 1, "discipline": "Математика", "credits": 5, "hours": 150, "grade": "A"},
+    {"semester": 2, "discipline": "Базы данных", "discipline_kk": "Дерекқорлар", "credits": 6,
+     "hours": 180, "grade": "B+", "grade_points": 88},
+    {"semester": 1, "discipline": "Математика", "discipline_kk": "Математика", "credits": 5,
+     "hours": 150, "grade": "A"},
+    # failed: listed, its 4 credits and 120 hours not earned
+    {"semester": 2, "discipline": "Физическая культура",
+     "discipline_kk": "Дене шынықтыру", "credits": 4, "hours": 120, "grade": "FX",
+     "grade_points": 42},
 ]}
 
 
@@ -104,17 +110,23 @@ def test_paid_student_certificate_issued_end_to_end(client, ctx, env):
     assert "она действительно обучалась в университете с 01.09.2024 по 01.02.2026" in text
     assert ("отчислена приказом № 77-у от 01.02.2026 в связи с переводом в НАО «Другой университет»"
             in text)
-    assert "Всего дисциплин: 2; кредитов ECTS: 11; часов: 330." in text
+    # 5 + 6 + 4 credits listed; the FX discipline's 4 credits (120 hours) are not earned
+    assert ("Всего дисциплин: 3, из них не освоено (оценки FX, F): 1. Освоено кредитов ECTS: 11 "
+            "(часов: 330).") in text
     assert "/verify/" in text
     # one row per discipline, by semester, with credits, hours and grades
     assert rows[1:] == [["1", "1", "Математика", "5", "150", "A", "—"],
-                        ["2", "2", "Базы данных", "6", "180", "B+", "88"]]
+                        ["2", "2", "Базы данных", "6", "180", "B+", "88"],
+                        ["3", "2", "Физическая культура", "4", "120", "FX", "42"]]
     kk = next(d for d in view["documents"] if d["language"] == "kk")
     text_kk, rows_kk = _text(client, env, kk["id"])
-    assert "АНЫҚТАМА" in text_kk and "Петрова Анна Игоревна" in text_kk
-    assert "басқа білім беру ұйымына (НАО «Другой университет») ауыстырылуына байланысты" in text_kk
-    assert "Барлық пәндер: 2; ECTS кредиттері: 11; сағаттар: 330." in text_kk
-    assert rows_kk[0][2] == "Пән" and rows_kk[2][2] == "Базы данных"
+    assert "АНЫҚТАМА" in text_kk and "Осы анықтама Петрова Анна Игоревнаға (ЖСН" in text_kk
+    assert ("бұйрықпен басқа білім беру ұйымына («Басқа университет» КеАҚ) ауысуына байланысты "
+            "оқудан шығарылғаны туралы берілді") in text_kk
+    assert ("Барлық пәндер саны: 3, оның ішінде меңгерілмегені (FX, F бағалары): 1. "
+            "Меңгерілген ECTS кредиттері: 11 (сағат: 330).") in text_kk
+    assert "Анықтама талап етілген жерге ұсыну үшін берілді." in text_kk
+    assert rows_kk[0][2] == "Пән" and rows_kk[2][2] == "Дерекқорлар"
 
     # the QR link verifies: the certificate's kind, number and the holder's initials
     url = next(line for line in text.splitlines() if "/verify/" in line).split()[-1]
@@ -171,8 +183,9 @@ def test_not_expelled_is_refused_with_ground(client, ctx, env):
                     {"student_left": False, "decision": "reject"}, status=422)
     assert "refusal_ground" in body["fields"]
     body = complete(client, h, "registrar", cid, "check_student",
-                    {**CHECKED, "receiving_university": ""}, status=422)
+                    {**CHECKED, "receiving_university": "", "receiving_university_kk": ""}, status=422)
     assert "receiving_university" in body["fields"] and "funding_basis" in body["fields"]
+    assert "receiving_university_kk" in body["fields"]
     complete(client, h, "registrar", cid, "check_student",
              {"student_left": False, "decision": "reject", "refusal_ground": "not_expelled"})
     view = case_view(client, h, cid)

@@ -78,12 +78,15 @@ def test_cert_study_issued_end_to_end(client, ctx, env):
     assert "СПРАВКА" in text and "1-с" in text
     assert decline_full_name("Иванов", "Пётр", "Сергеевич", "dative", "M") in text
     assert IIN in text
-    assert "по месту требования" in text
+    assert "Справка выдана для предъявления по месту требования." in text
     assert "125-у" in text and "01.09.2025" in text and "30.06.2029" in text
     kk = next(d for d in view["documents"] if d["language"] == "kk")
     r = client.get(f"/api/v1/documents/{kk['id']}", headers=env["h"]["registrar"])
     text_kk = "\n".join(p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs)
-    assert "АНЫҚТАМА" in text_kk and "Иванов Пётр Сергеевич" in text_kk and "1-с" in text_kk
+    assert "АНЫҚТАМА" in text_kk and "1-с" in text_kk
+    assert ("Осы анықтама Иванов Пётр Сергеевичке (ЖСН " + IIN + ") оның шынымен де университеттің "
+            "білім алушысы екендігі туралы берілді:") in text_kk
+    assert "Анықтама талап етілген жерге ұсыну үшін берілді." in text_kk
 
     complete(client, env["h"], "registrar", cid, "issue_certificate",
               {"issued_to": "in_person", "issued_date": utcnow().date().isoformat()})

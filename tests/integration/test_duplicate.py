@@ -24,14 +24,15 @@ from tests.integration.api import case_view, complete, group_inbox
 APPLICANT = {
     "iin": make_iin(date(1999, 4, 12), "F", 3141), "last_name": "Смагулова", "first_name": "Дана",
     "middle_name": "Ержановна", "sex": "F", "programme_code": "6B06102",
-    "programme_name": "Программная инженерия", "level": "bachelor", "graduation_year": 2021,
+    "programme_name": "Программная инженерия", "programme_name_kk": "Бағдарламалық инженерия",
+    "level": "bachelor", "graduation_year": 2021,
     "document_type": "diploma", "trigger": "name_change", "former_last_name": "Ахметова",
 }
 ARCHIVE = {"archive_record_found": True, "trigger_document_checked": True,
            "original_series": "JB-B", "original_number": "0012345", "original_date": "2021-06-30",
            "qualification_ru": "бакалавр в области информационно-коммуникационных технологий",
            "qualification_kk": "ақпараттық-коммуникациялық технологиялар саласындағы бакалавр",
-           "decision": "approve"}
+           "duplicate_series": "JB-D", "duplicate_number": "0004521", "decision": "approve"}
 SIGNED = {"signed": True, "signed_date": "2026-08-14"}
 ISSUED = {"issued_to": "in_person", "issued_date": "2026-08-15", "journal_signed": True}
 
@@ -78,7 +79,13 @@ def test_duplicate_issued_end_to_end(client, ctx, deployed):
     assert (cid, "check_archive") not in group_inbox(client, h, "rector")
     body = complete(client, h, "registrar", cid, "check_archive",
                     {"archive_record_found": True, "decision": "approve"}, status=422)
-    assert {"original_series", "original_number", "original_date", "qualification_ru"} <= set(body["fields"])
+    assert {"original_series", "original_number", "original_date", "qualification_ru",
+            "qualification_kk", "duplicate_series", "duplicate_number"} <= set(body["fields"])
+    # the duplicate's blank: its series in capitals, its number in digits
+    body = complete(client, h, "registrar", cid, "check_archive",
+                    {**ARCHIVE, "duplicate_series": "jb d", "duplicate_number": "45-21"}, status=422)
+    assert {"duplicate_series", "duplicate_number"} <= set(body["fields"])
+    assert _tasks(client, h, cid) == ["check_archive"]
     complete(client, h, "registrar", cid, "check_archive", ARCHIVE)
 
     # rendered by the dispatcher and numbered in the journal of duplicates, then the rector signs
@@ -111,6 +118,7 @@ def test_duplicate_issued_end_to_end(client, ctx, deployed):
     assert f"Дубликат диплома выдан Смагуловой Дане Ержановне, ИИН {APPLICANT['iin']}" in text
     assert "взамен выданного на прежнюю фамилию оригинала" in text
     assert "серия JB-B № 0012345 от 30.06.2021" in text
+    assert "Бланк дубликата: серия JB-D № 0004521" in text
     assert "изменение фамилии (прежняя фамилия: Ахметова)" in text
     assert "бакалавр в области информационно-коммуникационных технологий" in text
     assert "Дубликат выдан бесплатно" in text and "Ректор" in text
@@ -119,6 +127,7 @@ def test_duplicate_issued_end_to_end(client, ctx, deployed):
     assert "ТЕЛНҰСҚА (ДУБЛИКАТ)" in text_kk and "Смагулова Дана Ержановна" in text_kk
     assert "тегінің өзгеруі (бұрынғы тегі: Ахметова)" in text_kk
     assert "ақпараттық-коммуникациялық технологиялар саласындағы бакалавр" in text_kk
+    assert "Телнұсқа бланкісі: сериясы JB-D № 0004521" in text_kk
 
     # the journal of issued duplicates: one row per number, the signer on the case
     r = client.get("/api/v1/registers/documents?register=duplicates", headers=h["head"])
@@ -127,6 +136,7 @@ def test_duplicate_issued_end_to_end(client, ctx, deployed):
     assert set(rows) == {"1-д", "2-д"}
     assert rows["2-д"]["kind"] == "duplicate" and rows["2-д"]["signed_by"] == "Rector"
     assert rows["2-д"]["kind_name"] == "Дубликат документа об образовании"
+    assert rows["2-д"]["blank"] == "JB-D № 0004521"
 
 
 @pytest.mark.parametrize(("ground", "comment"), [("no_archive_record", None), ("other", "Иное")])

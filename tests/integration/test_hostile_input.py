@@ -75,8 +75,8 @@ def _applicant(ctx: Any, pid: str, **fields: Any) -> dict[str, Any]:
 STARTS: dict[str, tuple[str | None, Any]] = {
     "academic_leave": ("KAZ", lambda ctx: {"leave_ground": "medical", "leave_start": _today(14),
                                            "leave_end": _today(200)}),
-    "cert_incomplete": ("KAZ", lambda ctx: {"reason": "transfer", "purpose": PAYLOAD}),
-    "cert_study": ("KAZ", lambda ctx: {"purpose": PAYLOAD, "copies": 2}),
+    "cert_incomplete": ("KAZ", lambda ctx: {"reason": "transfer", "purpose": PAYLOAD, "purpose_kk": PAYLOAD}),
+    "cert_study": ("KAZ", lambda ctx: {"purpose": PAYLOAD, "purpose_kk": PAYLOAD, "copies": 2}),
     "contingent_order": (None, None),  # a list of students uploaded as CSV
     "duplicate": (None, lambda ctx: _applicant(ctx, "duplicate", iin=make_iin(date(1998, 2, 14), "F", 3100),
                                                sex="F", document_type="diploma", trigger="loss",

@@ -65,7 +65,8 @@ def test_certificate_for_the_military_office(client, ctx, env):
     assert (cid, "check_military_record") in group_inbox(client, h, "registrar2")
     body = complete(client, h, "registrar", cid, "check_military_record",
                     {"request": "certificate", "liable": True, "decision": "approve"}, status=422)
-    assert {"military_office", "enrolment_order_number", "study_end"} <= set(body["fields"])
+    assert {"military_office", "military_office_kk", "enrolment_order_number",
+            "study_end"} <= set(body["fields"])
     complete(client, h, "registrar", cid, "check_military_record", CERTIFICATE)
 
     assert case_view(client, h, cid)["open_tasks"] == [] and drain(ctx) >= 1
@@ -76,13 +77,16 @@ def test_certificate_for_the_military_office(client, ctx, env):
     text = _text(client, env, ru["id"])
     assert "СПРАВКА" in text and "Дана Сапарову Ерлану Маратовичу" in text and IIN in text
     assert "он действительно является обучающимся" in text
-    assert (f"Справка выдана для представления в {OFFICE} для предоставления отсрочки от призыва "
+    assert (f"Справка выдана для представления в {OFFICE} в целях предоставления отсрочки от призыва "
             "на воинскую службу на период обучения (до 30.06.2029).") in text
     assert "№ 125-у от 15.08.2025" in text and "/verify/" in text
     kk = next(d for d in view["documents"] if d["language"] == "kk")
     text_kk = _text(client, env, kk["id"])
-    assert "АНЫҚТАМА" in text_kk and "Сапаров Ерлан Маратович" in text_kk
-    assert f"әскери қызметке шақыруды кейінге қалдыру үшін {OFFICE_KK} ұсыну үшін берілді" in text_kk
+    assert "АНЫҚТАМА" in text_kk and "Осы анықтама Сапаров Ерлан Маратовичқа (ЖСН" in text_kk
+    # the office in the dative before «ұсынуға»
+    assert ("Анықтама әскери қызметке шақырудан оқу кезеңіне (30.06.2029 дейін) кейінге қалдыру "
+            "беру үшін Алматы қ. Бостандық ауданының қорғаныс істері жөніндегі басқармасына "
+            "ұсынуға берілді.") in text_kk
 
     assert [t["spec_name"] for t in view["open_tasks"]] == ["issue_certificate"]
     complete(client, h, "registrar", cid, "issue_certificate",

@@ -30,8 +30,8 @@ CASES = {
     "cert_incomplete": {"student": STUDENT, "reason": "expulsion", "leave_order_number": "7-у",
                         "leave_order_date": "2026-02-01", "study_start": "2024-09-01",
                         "study_end": "2026-02-01", "disciplines": [
-                            {"semester": 1, "discipline": "Физика", "credits": 5, "hours": 150,
-                             "grade": "B", "grade_points": 80.5}]},
+                            {"semester": 1, "discipline": "Физика", "discipline_kk": "Физика",
+                             "credits": 5, "hours": 150, "grade": "B", "grade_points": 80.5}]},
     "duplicate": {"applicant": {**STUDENT, "graduation_year": 2022, "document_type": "transcript",
                                 "trigger": "loss"},
                   "original_series": "TR", "original_number": "1", "original_date": "2022-06-30",
@@ -84,16 +84,55 @@ def test_builder_gives_every_variable(name):
 
 def test_incomplete_certificate_rows_and_totals():
     context = BUILDERS["cert_incomplete"](CASES["cert_incomplete"], UNIVERSITY, "5-с", date(2026, 10, 15))
-    assert context["disciplines"] == [{"n": 1, "semester": 1, "name": "Физика", "credits": 5,
-                                       "hours": 150, "grade": "B", "points": "80.5"}]
-    assert context["totals"] == {"disciplines": 1, "credits": 5, "hours": 150}
+    assert context["disciplines"] == [{"n": 1, "semester": 1, "name": "Физика", "name_kk": "Физика",
+                                       "credits": 5, "hours": 150, "grade": "B", "points": "80.5",
+                                       "failed": False}]
+    assert context["totals"] == {"disciplines": 1, "failed": 0, "credits": 5, "hours": 150}
     assert context["left_ru"] == "отчислен приказом № 7-у от 01.02.2026"
+    assert context["left_kk"] == "01.02.2026 № 7-у бұйрықпен оқудан шығарылғаны"
     assert context["student"]["studied_ru"] == "он действительно обучался"
+
+
+def test_failed_disciplines_are_listed_but_earn_no_credits():
+    """5 + 6 + 4 credits listed; the FX (6 credits, 180 h) and the F (4 credits, 120 h) are
+    not earned: 5 credits and 150 hours of 3 disciplines, 2 of them failed."""
+    rows = [{"semester": 1, "discipline": "Физика", "credits": 5, "hours": 150, "grade": "B"},
+            {"semester": 2, "discipline": "Химия", "credits": 6, "hours": 180, "grade": "FX",
+             "grade_points": 45},
+            {"semester": 2, "discipline": "Биология", "credits": 4, "hours": 120, "grade": "F"}]
+    context = BUILDERS["cert_incomplete"]({**CASES["cert_incomplete"], "disciplines": rows},
+                                          UNIVERSITY, "5-с", date(2026, 10, 15))
+    assert [r["failed"] for r in context["disciplines"]] == [False, True, True]
+    assert context["totals"] == {"disciplines": 3, "failed": 2, "credits": 5, "hours": 150}
+    text = _text(render_docx(TEMPLATES / "cert_incomplete_ru.docx", context,
+                             images={"qr": qr_png("https://x/verify/1")}))
+    assert ("Всего дисциплин: 3, из них не освоено (оценки FX, F): 2. Освоено кредитов ECTS: 5 "
+            "(часов: 150).") in text
+    text_kk = _text(render_docx(TEMPLATES / "cert_incomplete_kk.docx", context,
+                                images={"qr": qr_png("https://x/verify/1")}))
+    assert ("Барлық пәндер саны: 3, оның ішінде меңгерілмегені (FX, F бағалары): 2. "
+            "Меңгерілген ECTS кредиттері: 5 (сағат: 150).") in text_kk
+
+
+@pytest.mark.parametrize(("given", "ru", "kk"), [
+    ({}, "по месту требования", "талап етілген жерге"),
+    ({"purpose": "в банк", "purpose_kk": "банкке"}, "в банк", "банкке"),
+    # the template's own words typed into the field are not printed twice
+    ({"purpose": "Для предоставления в акимат.", "purpose_kk": "әкімдікке ұсыну үшін"},
+     "в акимат", "әкімдікке"),
+    # a case registered before the Kazakh field: no Russian words in the Kazakh certificate
+    ({"purpose": "в спортивную секцию"}, "в спортивную секцию", "талап етілген жерге"),
+])
+def test_purpose_reads_once_in_each_language(given, ru, kk):
+    context = BUILDERS["cert_study"]({"student": STUDENT, **given}, UNIVERSITY, "5-с", date(2026, 10, 15))
+    assert (context["purpose_ru"], context["purpose_kk"]) == (ru, kk)
 
 
 def test_duplicate_wording_by_document_and_trigger():
     context = BUILDERS["duplicate"](CASES["duplicate"], UNIVERSITY, "1-д", date(2026, 10, 15))
     assert context["document"]["name_gen_ru"] == "транскрипта"
     assert (context["reason_ru"], context["trigger_kk"]) == ("утерянного", "түпнұсқаның жоғалуы")
-    assert context["qualification_kk"] == "бакалавр"  # falls back to the Russian wording
+    assert context["qualification_kk"] == ""  # never the Russian wording in the Kazakh text
+    assert context["programme"]["name_kk"] == ""  # no Kazakh name: the code alone
+    assert context["blank"] == {"series": "", "number": ""}
     assert context["student"]["full_name_dat"] == "Иванову Петру Сергеевичу"

@@ -61,6 +61,7 @@ class RegisterRow:
     status: str = "draft"  # of this version: draft, signed, superseded, issued (versions.py)
     status_name: str = ""  # the status in Russian words
     holders: list[str] = field(default_factory=list)
+    blank: str | None = None  # a duplicate's blank, «JB-D № 0004521»
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -109,7 +110,7 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
                 signed_by=signers.get(doc.signed_by) if doc.status == SIGNED and doc.signed_by else None,
                 version=doc.version, status=doc.status,
                 status_name=VERSION_STATUS_NAMES.get(doc.status) or doc.status,
-                holders=holder_names(doc.context or {}),
+                holders=holder_names(doc.context or {}), blank=_blank(doc.context or {}),
             )
             rows[key] = row
         if doc.version == row.version:
@@ -124,6 +125,14 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
     return result
 
 
+def _blank(context: dict[str, Any]) -> str | None:
+    """The series and number of the blank a duplicate is printed on, as the journal records them."""
+    blank = context.get("blank")
+    if not isinstance(blank, dict) or not blank.get("number"):
+        return None
+    return f"{blank.get('series') or ''} № {blank['number']}".strip()
+
+
 def list_register(ctx: AppContext, actor: Actor, query: RegisterQuery) -> tuple[list[RegisterRow], int]:
     _check(actor, query)
     rows = _rows(ctx, query)
@@ -131,7 +140,7 @@ def list_register(ctx: AppContext, actor: Actor, query: RegisterQuery) -> tuple[
 
 
 HEADERS = ("Номер", "Дата", "Реестр", "Вид документа", "Обучающийся", "Языки", "Заявка №",
-           "Статус заявки", "Статус документа", "Подписал")
+           "Статус заявки", "Статус документа", "Подписал", "Бланк (серия, номер)")
 
 
 def export_filename(query: RegisterQuery) -> str:
@@ -156,9 +165,9 @@ def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
         append_row(sheet, [r.number, r.date, REGISTER_NAMES.get(r.register, r.register), r.kind_name,
                            r.subject or ", ".join(r.holders), ", ".join(r.languages), r.case_id,
                            STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.status_name,
-                           r.signed_by or ""])
+                           r.signed_by or "", r.blank or ""])
         sheet.cell(row=sheet.max_row, column=2).number_format = "DD.MM.YYYY"
-    for column, width in zip("ABCDEFGHIJ", (12, 12, 12, 40, 36, 8, 10, 14, 22, 28), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (12, 12, 12, 40, 36, 8, 10, 14, 22, 28, 20), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

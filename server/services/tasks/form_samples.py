@@ -55,6 +55,8 @@ def sample_value(prop: dict[str, Any], name: str = "", text: TextHook | None = N
     if prop.get("format") == "iin":
 
         return make_iin(date(2004, 5, 17), "M", 1234)
+    if "x-sample" in prop:  # a formatted value (a blank's number): the form's own sample
+        return prop["x-sample"]
     if "pattern" in prop and "0-9" in prop["pattern"]:
         return "1" * 12 if "{12}" in prop["pattern"] else "1"
     text = f"Тестовое значение {name}".strip()
