@@ -82,7 +82,7 @@ def test_certificate_for_the_military_office(client, ctx, env):
     assert "№ 125-у от 15.08.2025" in text and "/verify/" in text
     kk = next(d for d in view["documents"] if d["language"] == "kk")
     text_kk = _text(client, env, kk["id"])
-    assert "АНЫҚТАМА" in text_kk and "Осы анықтама Сапаров Ерлан Маратовичқа (ЖСН" in text_kk
+    assert "АНЫҚТАМА" in text_kk and "Осы анықтама Сапаров Ерлан Маратовичке (ЖСН" in text_kk
     # the office in the dative before «ұсынуға»
     assert ("Анықтама әскери қызметке шақырудан оқу кезеңіне (30.06.2029 дейін) кейінге қалдыру "
             "беру үшін Алматы қ. Бостандық ауданының қорғаныс істері жөніндегі басқармасына "
