@@ -50,7 +50,8 @@ def test_tags_are_the_top_level_names():
     ("{{ student.favourite_colour }}", "favourite_colour"),
 ])
 def test_a_tag_the_context_lacks_is_named(paragraph, tag):
-    [problem] = check_template("x_ru.docx", with_paragraphs(paragraph), example_context(TEMPLATES, "cert_study"))
+    example = example_context(TEMPLATES, "cert_study")
+    [problem] = check_template("x_ru.docx", with_paragraphs(paragraph), example)
     assert (problem.kind, problem.tag, problem.template) == ("missing_tag", tag, "x_ru.docx")
 
 
@@ -67,7 +68,8 @@ def test_a_tag_in_pieces_of_one_paragraph_still_renders():
     ("{% if number %}",),  # a block never closed
 ])
 def test_a_broken_tag_is_refused_with_the_text_around_it(paragraphs):
-    problems = check_template("x_kk.docx", with_paragraphs(*paragraphs), example_context(TEMPLATES, "cert_study"))
+    example = example_context(TEMPLATES, "cert_study")
+    problems = check_template("x_kk.docx", with_paragraphs(*paragraphs), example)
     assert problems and {p.kind for p in problems} == {"malformed"}
 
 
