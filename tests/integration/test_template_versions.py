@@ -219,6 +219,12 @@ def test_letterhead_and_positions(client, ctx, env):
     view = _issue_certificate(client, ctx, env)
     text = document_text(client, env["h"], view, "ru")
     assert "НАО «Новый университет»" in text and "Д. Ахметова" in text
+    # the reports print the same letterhead
+    r = client.get("/api/v1/reports/contingent?from=2026-03-01&to=2026-03-31&format=xlsx", headers=admin)
+    assert r.status_code == 200
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(r.data)).active["A2"].value == "НАО «Новый университет»"
 
 
 @pytest.mark.parametrize(("key", "value", "field"), [
