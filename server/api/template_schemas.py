@@ -36,7 +36,8 @@ class TemplateListOut(Schema):
 
 class TemplateUploadIn(Schema):
     file = File(required=True, metadata={"description": ".docx, at most REGOFFICE_MAX_UPLOAD_MB"})
-    language = String(required=True, validate=OneOf(TEMPLATE_LANGUAGES))
+    # checked by the service after the permission check (a non-admin gets 403, not 422)
+    language = String(load_default="", metadata={"description": " or ".join(TEMPLATE_LANGUAGES)})
     faculty = String(load_default="", validate=Length(max=32))
     level = String(load_default="", validate=Length(max=16))
     note = String(load_default="", validate=Length(max=300))

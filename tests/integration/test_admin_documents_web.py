@@ -10,7 +10,8 @@ import pytest
 
 from server.auth import Actor
 from server.services.procedures import deployments
-from tests.integration.test_template_versions import MARK, edited
+from tests.integration.api import add_student
+from tests.integration.test_template_versions import IIN, MARK, _issue_certificate, edited
 from tests.integration.web import Staff, text
 
 
@@ -64,3 +65,19 @@ def test_only_admins_see_the_pages(app, ctx, people):
     head = Staff(app, "head")
     for path in ("/app/admin/templates", "/app/admin/templates/cert_study", "/app/admin/settings"):
         head.get(path, status=403)
+
+
+def test_without_libreoffice_the_preview_is_the_docx_with_a_message(app, ctx, client, people, monkeypatch):
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    env = {"h": people, "student_id": add_student(ctx, IIN, group=None)}
+    case_id = _issue_certificate(client, ctx, env)["id"]
+    monkeypatch.setenv("REGOFFICE_SOFFICE", "")
+    staff = Staff(app, "admin", lang="kk")
+    page = staff.get(f"/app/admin/templates/cert_study?language=kk&version=1&case_id={case_id}")
+    assert "серверде LibreOffice орнатылмаған" in text(page) and "iframe" not in page
+    assert f"/app/admin/templates/cert_study/kk/1/preview.docx?case_id={case_id}" in page
+    r = staff.client.get(f"/app/admin/templates/cert_study/kk/1/preview.docx?case_id={case_id}")
+    assert r.status_code == 200 and r.data.startswith(b"PK")
+    r = client.get(f"/api/v1/admin/templates/cert_study/kk/1/preview?case_id={case_id}",
+                   headers={**people["admin"], "Accept-Language": "kk"})
+    assert r.status_code == 503 and "LibreOffice орнатылмаған" in r.json["message"]

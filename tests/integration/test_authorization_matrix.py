@@ -99,6 +99,20 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("admin.list_incidents", "GET"): [Rule("/api/v1/admin/incidents", OPERATORS)],
     ("admin.retry_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/retry", OPERATORS)],
     ("admin.skip_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/skip", OPERATORS, body={"reason": "x"})],
+    ("templates.list_templates", "GET"): [Rule("/api/v1/admin/templates", ADMINS)],
+    ("templates.get_template", "GET"): [Rule("/api/v1/admin/templates/cert_study", ADMINS)],
+    ("templates.upload_version", "POST"): [Rule("/api/v1/admin/templates/cert_study/versions", ADMINS,
+                                                files=True)],
+    ("templates.download_version", "GET"): [Rule("/api/v1/admin/templates/cert_study/ru/1", ADMINS)],
+    ("templates.preview_version", "GET"): [
+        Rule("/api/v1/admin/templates/order_transfer_in/ru/1/preview?case_id={case}&format=docx", ADMINS)],
+    ("templates.activate_version", "POST"): [
+        Rule("/api/v1/admin/templates/cert_study/kk/1/activate", ADMINS)],
+    ("templates.rollback_version", "POST"): [
+        Rule("/api/v1/admin/templates/cert_study/kk/1/rollback", ADMINS)],
+    ("templates.get_settings", "GET"): [Rule("/api/v1/admin/settings", ADMINS)],
+    ("templates.put_setting", "PUT"): [Rule("/api/v1/admin/settings/rector", ADMINS, body={"value": {}})],
+    ("templates.settings_history", "GET"): [Rule("/api/v1/admin/settings/history", ADMINS)],
     ("reports.public_services", "GET"): [Rule("/api/v1/reports/public-services?month=2026-03",
                                               REPORT_READERS)],
     ("reports.public_services_chart", "GET"): [Rule("/api/v1/reports/public-services/chart.svg?month=2026-03",
@@ -157,6 +171,19 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff_admin.substitutes", "POST"): [Rule("/app/admin/substitutes", ADMINS, body={"user": ""})],
     ("staff_admin.end_substitute", "POST"): [Rule("/app/admin/substitutes/{sub}/end", ADMINS)],
     ("staff_admin.processes", "GET"): [Rule("/app/admin/processes", ADMINS)],
+    ("staff_admin.templates", "GET"): [Rule("/app/admin/templates", ADMINS)],
+    ("staff_admin.template", "GET"): [Rule("/app/admin/templates/cert_study", ADMINS)],
+    ("staff_admin.upload_template", "POST"): [Rule("/app/admin/templates/cert_study", ADMINS,
+                                                   body={"language": "ru"})],
+    ("staff_admin.activate_template", "POST"): [
+        Rule("/app/admin/templates/cert_study/ru/1/activate", ADMINS)],
+    ("staff_admin.roll_back_template", "POST"): [
+        Rule("/app/admin/templates/cert_study/ru/1/rollback", ADMINS)],
+    ("staff_admin.template_file", "GET"): [Rule("/app/admin/templates/cert_study/ru/1/file", ADMINS)],
+    ("staff_admin.template_preview", "GET"): [
+        Rule("/app/admin/templates/order_transfer_in/ru/1/preview.docx?case_id={case}", ADMINS)],
+    ("staff_admin.settings", "GET"): [Rule("/app/admin/settings", ADMINS)],
+    ("staff_admin.settings", "POST"): [Rule("/app/admin/settings", ADMINS, body={"key": "rector"})],
     ("staff_admin.incidents", "GET"): [Rule("/app/admin/incidents", OPERATORS)],
     ("staff_admin.retry", "POST"): [Rule("/app/admin/incidents/{job2}/retry", OPERATORS)],
     ("staff_admin.skip", "POST"): [Rule("/app/admin/incidents/{job2}/skip", OPERATORS, body={"reason": "x"})],
@@ -264,6 +291,8 @@ def _call(app, world, method: str, rule: Rule, persona: str):  # type: ignore[no
     headers = world["headers"][persona]
     if method == "GET":
         return client.get(path, headers=headers)
+    if method == "PUT":
+        return client.put(path, headers=headers, json=rule.body)
     if rule.files:
         upload = (FIXTURES / "approval.bpmn").read_bytes()
         return client.post(path, headers=headers, data={"file": (io.BytesIO(upload), "approval.bpmn")},

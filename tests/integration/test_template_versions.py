@@ -219,6 +219,12 @@ def test_letterhead_and_positions(client, ctx, env):
     view = _issue_certificate(client, ctx, env)
     text = document_text(client, env["h"], view, "ru")
     assert "НАО «Новый университет»" in text and "Д. Ахметова" in text
+    # the reports print the same letterhead
+    r = client.get("/api/v1/reports/contingent?from=2026-03-01&to=2026-03-31&format=xlsx", headers=admin)
+    assert r.status_code == 200
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(r.data)).active["A2"].value == "НАО «Новый университет»"
 
 
 @pytest.mark.parametrize(("key", "value", "field"), [
@@ -233,3 +239,35 @@ def test_bad_settings_are_refused_naming_the_field(client, ctx, env, key, value,
     assert r.status_code == 422
     assert field in r.json["fields"]
     assert client.get("/api/v1/admin/settings/history", headers=env["h"]["admin"]).json["items"] == []
+
+
+def test_preview_builds_the_context_of_a_case_without_the_document(client, ctx, env):
+    r = client.post("/api/v1/cases", headers=env["h"]["registrar"], json={
+        "process_id": "cert_study", "student_id": env["student_id"], "data": START_DATA})
+    case_id = r.json["id"]
+    complete(client, env["h"], "registrar", case_id, "check_student", CHECKED)  # not rendered yet
+    r = client.get(f"/api/v1/admin/templates/cert_study/kk/1/preview?case_id={case_id}&format=docx",
+                   headers=env["h"]["admin"])
+    assert r.status_code == 200, r.json
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(r.data)).paragraphs)
+    assert IIN in text and "000" in text
+    r = client.get("/api/v1/admin/templates/cert_study/kk/1/preview?case_id=999999&format=docx",
+                   headers=env["h"]["admin"])
+    assert r.status_code == 422 and "case_id" in r.json["fields"]
+
+
+def test_uploads_activations_and_roll_backs_are_audited(client, ctx, env):
+    from sqlalchemy import select
+
+    from server.models import AuditEvent
+
+    admin = env["h"]["admin"]
+    assert _upload(client, admin, edited(MARK)).status_code == 201
+    client.post("/api/v1/admin/templates/cert_study/ru/2/activate", headers=admin)
+    client.post("/api/v1/admin/templates/cert_study/ru/2/rollback", headers=admin)
+    with ctx.db.read() as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.kind.like("template_%"))
+                                 .order_by(AuditEvent.id)).all()
+        assert [(e.kind, e.payload["version"]) for e in events] == [
+            ("template_uploaded", 2), ("template_activated", 2), ("template_rolled_back", 2)]
+        assert {e.actor_id for e in events} != {None}

@@ -78,6 +78,12 @@ def university_for(ctx: AppContext, session: Session, register: str | None = Non
     return uni
 
 
+def university_now(ctx: AppContext) -> dict[str, Any]:
+    """The university block with the saved settings, read in a transaction of its own (reports)."""
+    with ctx.db.read() as session:
+        return university_for(ctx, session)
+
+
 def _text(value: Any, field: str, errors: dict[str, str], *, required: bool = True) -> str:
     if value is None:
         value = ""

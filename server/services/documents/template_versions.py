@@ -29,7 +29,7 @@ from server.documents.checking import (
 )
 from server.documents.render import TemplateRenderError
 from server.domain.registry import CHOICES
-from server.models import Case, Faculty, Student, TemplateVersion, User
+from server.models import AuditEvent, Case, Faculty, Student, TemplateVersion, User
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, Msg, NotFound, tr
 
@@ -172,6 +172,7 @@ def upload(ctx: AppContext, actor: Actor, base: str, language: str, filename: st
             active=False, uploaded_by=actor.user_id)
         session.add(row)
         session.flush()
+        _audit(session, actor, "template_uploaded", row)
         return VersionView(row.id, base, language, faculty, level, row.version, row.filename,
                            list(row.tags), False, False, note, actor.full_name or actor.username,
                            row.created_at)
@@ -184,6 +185,13 @@ def _row(session: Session, base: str, language: str, version: int) -> TemplateVe
     if row is None:
         raise NotFound("Версия %(version)s шаблона не найдена", version=version)
     return row
+
+
+def _audit(session: Session, actor: Actor, kind: str, row: TemplateVersion) -> None:
+    """Who uploaded, activated or rolled back which version, in the audit log."""
+    session.add(AuditEvent(actor_id=actor.user_id, kind=kind, payload={
+        "template": row.base, "language": row.language, "version": row.version,
+        "faculty": row.faculty, "level": row.level, "sha256": row.sha256}))
 
 
 def _in_scope(row: TemplateVersion) -> Any:
@@ -201,12 +209,15 @@ def activate(ctx: AppContext, actor: Actor, base: str, language: str, version: i
             session.execute(update(TemplateVersion).where(
                 TemplateVersion.base == base, TemplateVersion.language == language,
                 TemplateVersion.faculty == "", TemplateVersion.level == "").values(active=False))
+            session.add(AuditEvent(actor_id=actor.user_id, kind="template_activated", payload={
+                "template": base, "language": language, "version": BUILTIN}))
             return
         row = _row(session, base, language, version)
         session.execute(update(TemplateVersion).where(_in_scope(row), TemplateVersion.id != row.id)
                         .values(active=False))
         row.active = True
         row.activated_at = utcnow()
+        _audit(session, actor, "template_activated", row)
 
 
 def roll_back(ctx: AppContext, actor: Actor, base: str, language: str, version: int) -> int:
@@ -220,6 +231,7 @@ def roll_back(ctx: AppContext, actor: Actor, base: str, language: str, version: 
             raise Invalid("Откатить можно только действующую загруженную версию",
                           {"version": tr("Версия %(version)s не действует", version=version)})
         row.active = False
+        _audit(session, actor, "template_rolled_back", row)
         before = session.scalars(select(TemplateVersion).where(
             _in_scope(row), TemplateVersion.id != row.id, TemplateVersion.activated_at.is_not(None))
             .order_by(TemplateVersion.activated_at.desc()).limit(1)).first()

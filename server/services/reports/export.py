@@ -9,8 +9,8 @@ import io
 from datetime import datetime
 from typing import Any
 
-from server.documents.contexts import university
 from server.services.context import AppContext
+from server.services.documents.office import university_now
 from server.services.reports.statistics import CATEGORIES, DIMENSIONS
 from server.services.reports.xlsx_cells import append_row
 
@@ -77,7 +77,7 @@ def public_services_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Госуслуги"
-    uni = university(ctx.settings.config_dir)
+    uni = university_now(ctx)
     for line in (f"{TITLE_RU} / {TITLE_KK}", uni["name_ru"], _period_line(report),
                  _generated_line(ctx, report)):
         sheet.append([line])
@@ -150,7 +150,7 @@ def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
     sheet = book.active
     sheet.title = "Движение контингента"
     sheet.append(["Движение контингента обучающихся / Білім алушылар контингентінің қозғалысы"])
-    sheet.append([university(ctx.settings.config_dir)["name_ru"]])
+    sheet.append([university_now(ctx)["name_ru"]])
     sheet.append([_period_line(report)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([])
@@ -189,7 +189,7 @@ def public_services_docx(ctx: AppContext, report: dict[str, Any]) -> bytes:
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
     document.styles["Normal"].font.size = Pt(9)
-    uni = university(ctx.settings.config_dir)
+    uni = university_now(ctx)
     document.add_heading(f"{TITLE_RU}\n{TITLE_KK}", level=1)
     for line in (uni["name_ru"], uni["name_kk"], _period_line(report), _generated_line(ctx, report)):
         document.add_paragraph(line)
