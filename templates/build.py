@@ -122,6 +122,7 @@ EXAMPLE_CONTEXT = {
         {
             "full_name": "Иванов Пётр Сергеевич",
             "full_name_acc": "Иванова Петра Сергеевича",
+            "full_name_dat": "Иванову Петру Сергеевичу",
             "iin": "040512300127",
             "year": 2,
             "group": "ИС-24-1",
@@ -141,6 +142,7 @@ EXAMPLE_CONTEXT = {
         {
             "full_name": "Нурланова Айгерим Серикқызы",
             "full_name_acc": "Нурланову Айгерим Серикқызы",
+            "full_name_dat": "Нурлановой Айгерим Серикқызы",
             "iin": "050101400125",
             "year": 2,
             "group": "ИС-24-2",
@@ -166,28 +168,13 @@ EXAMPLE_CONTEXT = {
         },
         {"name_ru": "транскрипты", "name_kk": "транскрипттер"},
     ],
-    "visas": {
-        "dean": {
-            "title_ru": "Декан факультета информационных технологий",
-            "title_kk": "Ақпараттық технологиялар факультетінің деканы",
-            "name": "Б. Ахметов",
-        },
-        "registrar_head": {
-            "title_ru": "Руководитель офиса регистратора",
-            "title_kk": "Тіркеу офисінің басшысы",
-            "name": "Г. Садыкова",
-        },
-        "vice_rector": {
-            "title_ru": "Проректор по академическим вопросам",
-            "title_kk": "Академиялық мәселелер жөніндегі проректор",
-            "name": "Е. Касымов",
-        },
-        "lawyer": {
-            "title_ru": "Юрист",
-            "title_kk": "Заңгер",
-            "name": "Д. Омарова",
-        },
-    },
+    "approvals": [
+        {"title_ru": "Декан факультета информационных технологий",
+         "title_kk": "Ақпараттық технологиялар факультетінің деканы", "name": "Б. К. Ахметов"},
+        {"title_ru": "Проректор по академическим вопросам",
+         "title_kk": "Академиялық мәселелер жөніндегі проректор", "name": "Е. С. Касымов"},
+    ],
+    "verification_url": "https://regoffice.example.kz/verify/AB12CD34",
     "signatory": {"title_ru": "Ректор", "title_kk": "Ректор", "name": "А. Сериков"},
 }
 
@@ -218,17 +205,22 @@ class OrderText:
     basis_field: str
     visas_label: str
     title_field: str
+    widths: tuple[float, ...] = ()
+    verification_label: str = ""  # column widths in mm (ORDER_WIDTHS_MM unless given)
 
 
 HEADING = "БҰЙРЫҚ / ПРИКАЗ"
-# Table columns (same in both languages): №, name, IIN, course, group, programme, form,
-# language, funding, academic difference.  Widths in mm sum to TEXT_WIDTH (170 mm); headers of
-# the narrow columns are rotated (read bottom to top) so the columns need only fit their data.
-COLUMN_WIDTHS_MM = (6, 24, 27, 5.5, 16.5, 24.5, 16, 14.5, 14, 22)
-ROTATED_HEADERS = (False, False, False, True, True, True, True, True, True, True)
+# Table columns (same in both languages): №, name, IIN, course and group, programme, form,
+# language and funding, the order's own last column.  Seven columns wide enough that no word of
+# a value breaks (10 pt; a long surname, «Информационные», «дистанционная», twelve digits);
+# widths in mm sum to TEXT_WIDTH (170 mm); the headers of the narrower columns are rotated
+# (read bottom to top) so the columns need only fit their data.  Hyphenation is off in the table.
+ORDER_WIDTHS_MM = (7, 33, 24, 17, 36, 27, 26)
+ORDER_TABLE_PT = 10
+ROTATE_BELOW_MM = 30
 HEADER_HEIGHT = Mm(38)
 CELL_MARGIN_MM = 0.6  # left and right padding inside table cells
-VISA_ROLES = ("dean", "registrar_head", "vice_rector", "lawyer")
+QR_TEXT_PT = 9
 
 RU = OrderText(
     lang="ru-RU",
@@ -256,16 +248,14 @@ RU = OrderText(
         Column("№", ("{{ loop.index }}",)),
         Column("Фамилия, имя, отчество", ("{{ s.full_name_acc }}",), WD_ALIGN_PARAGRAPH.LEFT),
         Column("ИИН", ("{{ s.iin }}",)),
-        Column("Курс", ("{{ s.year }}",)),
-        Column("Группа", ("{{ s.group }}",)),
+        Column("Курс, группа", ("{{ s.year }}", ", ", "{{ s.group }}")),
         Column(
             "Образовательная программа",
             ("{{ s.programme.code }}", " ", "{{ s.programme.name_ru }}"),
             WD_ALIGN_PARAGRAPH.LEFT,
         ),
-        Column("Форма обучения", ("{{ s.form_ru }}",)),
-        Column("Язык обучения", ("{{ s.language_ru }}",)),
-        Column("Основа обучения", ("{{ s.funding_ru }}",)),
+        Column("Форма, язык и основа обучения",
+               ("{{ s.form_ru }}", ", ", "{{ s.language_ru }}", ", ", "{{ s.funding_ru }}")),
         Column(
             "Академическая разница (ECTS), срок",
             (
@@ -283,6 +273,7 @@ RU = OrderText(
     basis_field="name_ru",
     visas_label="Согласовано:",
     title_field="title_ru",
+    verification_label="Проверить подлинность приказа: ",
 )
 
 KK = OrderText(
@@ -304,23 +295,21 @@ KK = OrderText(
     ),
     items_after=(
         "2. Деканат білім алушылардың академиялық айырмашылықты көрсетілген мерзімде жоюын қамтамасыз етсін.",
-        "3. Тіркеу офисі үш жұмыс күні ішінде білім алушылардың бұрын оқыған білім беру "
+        "3. Тіркеуші кеңсесі үш жұмыс күні ішінде білім алушылардың бұрын оқыған білім беру "
         "ұйымдарынан жеке істерін сұратсын.",
     ),
     columns=(
         Column("№", ("{{ loop.index }}",)),
         Column("Тегі, аты, әкесінің аты", ("{{ s.full_name }}",), WD_ALIGN_PARAGRAPH.LEFT),
         Column("ЖСН", ("{{ s.iin }}",)),
-        Column("Курс", ("{{ s.year }}",)),
-        Column("Тобы", ("{{ s.group }}",)),
+        Column("Курс, тобы", ("{{ s.year }}", ", ", "{{ s.group }}")),
         Column(
             "Білім беру бағдарламасы",
             ("{{ s.programme.code }}", " ", "{{ s.programme.name_kk }}"),
             WD_ALIGN_PARAGRAPH.LEFT,
         ),
-        Column("Оқу нысаны", ("{{ s.form_kk }}",)),
-        Column("Оқыту тілі", ("{{ s.language_kk }}",)),
-        Column("Оқу негізі", ("{{ s.funding_kk }}",)),
+        Column("Оқу нысаны, оқыту тілі және оқу негізі",
+               ("{{ s.form_kk }}", ", ", "{{ s.language_kk }}", ", ", "{{ s.funding_kk }}")),
         Column(
             "Академиялық айырмашылық (ECTS), мерзімі",
             (
@@ -339,6 +328,7 @@ KK = OrderText(
     basis_field="name_kk",
     visas_label="Келісілді:",
     title_field="title_kk",
+    verification_label="Бұйрықтың түпнұсқалығын тексеру: ",
 )
 
 TEMPLATES = {
@@ -469,12 +459,27 @@ def _para(
 
 
 def _cell_paragraph(
-    cell: _Cell, parts: tuple[str, ...], align: WD_ALIGN_PARAGRAPH, *, bold: bool = False
+    cell: _Cell, parts: tuple[str, ...], align: WD_ALIGN_PARAGRAPH, *, bold: bool = False,
+    size: int = TABLE_PT, hyphenate: bool = True,
 ) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
-    _hyphenation(paragraph._p.get_or_add_pPr(), allowed=True)
-    _add_runs(paragraph, parts, bold=bold, size=TABLE_PT)
+    _hyphenation(paragraph._p.get_or_add_pPr(), allowed=hyphenate)
+    _add_runs(paragraph, parts, bold=bold, size=size)
+
+
+def _order_document(text) -> DocxDocument:
+    """An order's document: as any other, without automatic hyphenation (a word in an order's
+    table is never broken)."""
+    doc = _setup_document(text)
+    for element in doc.settings.element.findall(qn("w:autoHyphenation")):
+        element.getparent().remove(element)
+    return doc
+
+
+def _order_cell(cell: _Cell, parts: tuple[str, ...], align: WD_ALIGN_PARAGRAPH, *,
+                bold: bool = False) -> None:
+    _cell_paragraph(cell, parts, align, bold=bold, size=ORDER_TABLE_PT, hyphenate=False)
 
 
 def _row_flags(row, *, header: bool = False) -> None:
@@ -509,10 +514,13 @@ def _rotate(cell: _Cell) -> None:
         tc_pr.append(direction)
 
 
-def _add_students_table(doc: DocxDocument, text: OrderText) -> None:
-    columns = text.columns
-    assert len(columns) == len(COLUMN_WIDTHS_MM) == len(ROTATED_HEADERS)
-    total = sum(COLUMN_WIDTHS_MM)
+def _add_students_table(doc: DocxDocument, text: OrderText,
+                        columns: tuple[Column, ...] | None = None,
+                        widths: tuple[float, ...] | None = None) -> None:
+    columns = columns or text.columns
+    widths = widths or text.widths or ORDER_WIDTHS_MM
+    assert len(columns) == len(widths), (text.title, len(columns), len(widths))
+    total = sum(widths)
     assert abs(Mm(total) - TEXT_WIDTH) < Mm(0.5), f"columns are {total} mm wide"
     # header row, "{%tr for %}" row, data row, "{%tr endfor %}" row
     table = doc.add_table(rows=4, cols=len(columns))
@@ -520,7 +528,7 @@ def _add_students_table(doc: DocxDocument, text: OrderText) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _table_properties(table)
-    for i, width in enumerate(COLUMN_WIDTHS_MM):
+    for i, width in enumerate(widths):
         table.columns[i].width = Mm(width)
         for row in table.rows:
             row.cells[i].width = Mm(width)
@@ -531,19 +539,19 @@ def _add_students_table(doc: DocxDocument, text: OrderText) -> None:
     header.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
     for row in (loop_start, data, loop_end):
         _row_flags(row)
-    for cell, column, rotated in zip(header.cells, columns, ROTATED_HEADERS, strict=True):
+    for cell, column, width in zip(header.cells, columns, widths, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
-        if rotated:
+        _order_cell(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+        if width < ROTATE_BELOW_MM and len(column.header) > 4:
             _rotate(cell)
     # docxtpl removes the rows holding {%tr ... %} and repeats what lies between them; their
     # cells are merged so the tag reads on one line when the template is opened in Word
     for row, tag in ((loop_start, "{%tr for s in students %}"), (loop_end, "{%tr endfor %}")):
         merged = row.cells[0].merge(row.cells[-1])
-        _cell_paragraph(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+        _order_cell(merged, (tag,), WD_ALIGN_PARAGRAPH.LEFT)
     for cell, column in zip(data.cells, columns, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-        _cell_paragraph(cell, column.cell, column.align)
+        _order_cell(cell, column.cell, column.align)
 
 
 def _signature_line(doc: DocxDocument, parts_left, parts_right, *, space_before=0, size=None, keep=False):
@@ -556,7 +564,7 @@ def _signature_line(doc: DocxDocument, parts_left, parts_right, *, space_before=
 
 
 def build_order(text: OrderText) -> DocxDocument:
-    doc = _setup_document(text)
+    doc = _order_document(text)
     _order_heading(doc, text)
     _para(
         doc,
@@ -589,8 +597,11 @@ def _order_heading(doc: DocxDocument, text: OrderText) -> None:
     _para(doc, (text.command,), bold=True, space_before=6, space_after=6)
 
 
-def _order_closing(doc: DocxDocument, text: OrderText) -> None:
-    """The items after the table, «Основание:», the rector's signature and the visas."""
+def _order_closing(doc: DocxDocument, text: OrderText | LeaveText) -> None:
+    """The items after the table, «Основание:», the rector's signature, the people who approved
+    the case (`approvals`), the QR code of the verification link and the link.  From the first
+    item on every paragraph keeps with the next, so the signature and the approvals are never
+    left alone on a page: the items move with them."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     for i, item in enumerate(text.items_after):
         _para(
@@ -599,6 +610,7 @@ def _order_closing(doc: DocxDocument, text: OrderText) -> None:
             align=justify,
             first_line_indent=FIRST_LINE_INDENT,
             space_before=6 if i == 0 else 0,
+            keep_with_next=True,
         )
     _para(
         doc,
@@ -613,7 +625,7 @@ def _order_closing(doc: DocxDocument, text: OrderText) -> None:
         ),
         align=justify,
         space_before=12,
-        keep_with_next=True,  # never leave the signature alone on a page
+        keep_with_next=True,
     )
 
     _signature_line(
@@ -621,18 +633,26 @@ def _order_closing(doc: DocxDocument, text: OrderText) -> None:
         (f"{{{{ signatory.{text.title_field} }}}}",),
         ("{{ signatory.name }}",),
         space_before=30,
+        keep=True,
     )
 
-    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=30, keep_with_next=True)
-    for role in VISA_ROLES:
-        _signature_line(
-            doc,
-            (f"{{{{ visas.{role}.{text.title_field} }}}}",),
-            ("{{ visas." + role + ".name }}",),
-            space_before=8,
-            size=TABLE_PT,
-            keep=role != VISA_ROLES[-1],
-        )
+    _para(doc, ("{%p if approvals %}",), keep_with_next=True)
+    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=24, keep_with_next=True)
+    _para(doc, ("{%p for a in approvals %}",), keep_with_next=True)
+    _signature_line(
+        doc,
+        (f"{{{{ a.{text.title_field} }}}}",),
+        ("{{ a.name }}",),
+        space_before=8,
+        size=TABLE_PT,
+        keep=True,
+    )
+    _para(doc, ("{%p endfor %}",), keep_with_next=True)
+    _para(doc, ("{%p endif %}",), keep_with_next=True)
+    # The QR code of the verification link (an image the render job passes as `qr`) and the
+    # link, small, at the end of the last page.
+    _para(doc, ("{{ qr }}",), space_before=18, keep_with_next=True)
+    _para(doc, (text.verification_label, "{{ verification_url }}"), size=QR_TEXT_PT)
 
 
 # --------------------------------------------------------------------------- certificate (справка)
@@ -874,7 +894,8 @@ LEAVE_EXAMPLE_CONTEXT = {
         {"name_ru": "заключение врачебно-консультационной комиссии",
          "name_kk": "дәрігерлік-консультациялық комиссияның қорытындысы"},
     ],
-    "visas": EXAMPLE_CONTEXT["visas"],
+    "approvals": EXAMPLE_CONTEXT["approvals"],
+    "verification_url": EXAMPLE_CONTEXT["verification_url"],
     "signatory": EXAMPLE_CONTEXT["signatory"],
 }
 
@@ -895,6 +916,7 @@ class LeaveText:
     basis_field: str
     visas_label: str
     title_field: str
+    verification_label: str = ""
 
 
 LEAVE_RU = LeaveText(
@@ -939,6 +961,7 @@ LEAVE_RU = LeaveText(
     basis_field="name_ru",
     visas_label="Согласовано:",
     title_field="title_ru",
+    verification_label=RU.verification_label,
 )
 
 LEAVE_KK = LeaveText(
@@ -972,7 +995,7 @@ LEAVE_KK = LeaveText(
         ("Оқу негізі: ", ("{{ student.funding_kk }}",)),
     ),
     items_after=(
-        "2. Тіркеу офисі академиялық демалыс туралы мәліметтерді ақпараттық жүйеге енгізсін, "
+        "2. Тіркеуші кеңсесі академиялық демалыс туралы мәліметтерді ақпараттық жүйеге енгізсін, "
         "мемлекеттік білім беру гранты бойынша білім алушылар үшін бұйрықтың көшірмесін "
         "уәкілетті органға жіберсін.",
         "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
@@ -981,6 +1004,7 @@ LEAVE_KK = LeaveText(
     basis_field="name_kk",
     visas_label="Келісілді:",
     title_field="title_kk",
+    verification_label=KK.verification_label,
 )
 
 LEAVE_TEMPLATES = {
@@ -990,7 +1014,7 @@ LEAVE_TEMPLATES = {
 
 
 def build_leave_order(text: LeaveText) -> DocxDocument:
-    doc = _setup_document(text)  # type: ignore[arg-type]
+    doc = _order_document(text)
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
     center = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -1008,40 +1032,7 @@ def build_leave_order(text: LeaveText) -> DocxDocument:
           keep_with_next=True)
     for label, value in text.fields:
         _para(doc, (label, *value), first_line_indent=FIRST_LINE_INDENT)
-    for i, item in enumerate(text.items_after):
-        _para(doc, (item,), align=justify, first_line_indent=FIRST_LINE_INDENT,
-              space_before=6 if i == 0 else 0)
-    _para(
-        doc,
-        (
-            text.basis_label,
-            "{% for d in basis %}",
-            f"{{{{ d.{text.basis_field} }}}}",
-            "{% if not loop.last %}",
-            "; ",
-            "{% endif %}",
-            "{% endfor %}",
-        ),
-        align=justify,
-        space_before=12,
-        keep_with_next=True,
-    )
-    _signature_line(
-        doc,
-        (f"{{{{ signatory.{text.title_field} }}}}",),
-        ("{{ signatory.name }}",),
-        space_before=30,
-    )
-    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=30, keep_with_next=True)
-    for role in VISA_ROLES:
-        _signature_line(
-            doc,
-            (f"{{{{ visas.{role}.{text.title_field} }}}}",),
-            ("{{ visas." + role + ".name }}",),
-            space_before=8,
-            size=TABLE_PT,
-            keep=role != VISA_ROLES[-1],
-        )
+    _order_closing(doc, text)
     return doc
 
 
@@ -1059,6 +1050,7 @@ REINSTATEMENT_EXAMPLE_CONTEXT = {
         {
             "full_name": "Иванов Пётр Сергеевич",
             "full_name_acc": "Иванова Петра Сергеевича",
+            "full_name_dat": "Иванову Петру Сергеевичу",
             "iin": "040512300127",
             "year": 2,
             "group": "—",
@@ -1084,7 +1076,8 @@ REINSTATEMENT_EXAMPLE_CONTEXT = {
             "name_kk": "оқудан шығару туралы 01.02.2025 № 77-у бұйрық",
         },
     ],
-    "visas": EXAMPLE_CONTEXT["visas"],
+    "approvals": EXAMPLE_CONTEXT["approvals"],
+    "verification_url": EXAMPLE_CONTEXT["verification_url"],
     "signatory": EXAMPLE_CONTEXT["signatory"],
 }
 
@@ -1111,6 +1104,7 @@ REINSTATEMENT_RU = OrderText(
     basis_field=RU.basis_field,
     visas_label=RU.visas_label,
     title_field=RU.title_field,
+    verification_label=RU.verification_label,
 )
 
 REINSTATEMENT_KK = OrderText(
@@ -1129,13 +1123,14 @@ REINSTATEMENT_KK = OrderText(
     items_after=(
         "2. Деканат білім алушылардың академиялық айырмашылықты көрсетілген мерзімде, бір семестр "
         "ішінде жоюын қамтамасыз етсін.",
-        "3. Тіркеу офисі қайта қабылдау туралы мәліметтерді ақпараттық жүйеге енгізсін.",
+        "3. Тіркеуші кеңсесі қайта қабылдау туралы мәліметтерді ақпараттық жүйеге енгізсін.",
     ),
     columns=KK.columns,
     basis_label=KK.basis_label,
     basis_field=KK.basis_field,
     visas_label=KK.visas_label,
     title_field=KK.title_field,
+    verification_label=KK.verification_label,
 )
 
 REINSTATEMENT_TEMPLATES = {
@@ -1152,6 +1147,7 @@ TRANSFER_OUT_EXAMPLE_CONTEXT = {
     **REINSTATEMENT_EXAMPLE_CONTEXT,
     "number": "140-у",
     "receiving_university": "Карагандинский университет имени академика Е. А. Букетова",
+    "receiving_university_kk": "Академик Е. А. Бөкетов атындағы Қарағанды университеті",
     "students": [
         {
             **REINSTATEMENT_EXAMPLE_CONTEXT["students"][0],
@@ -1170,8 +1166,17 @@ TRANSFER_OUT_EXAMPLE_CONTEXT = {
 
 
 def _columns_with(base: OrderText, replaced: dict[int, Column]) -> tuple[Column, ...]:
-    """The transfer order's ten columns with some replaced (same widths)."""
+    """The transfer order's columns with some replaced (same widths)."""
     return tuple(replaced.get(i, column) for i, column in enumerate(base.columns))
+
+
+def _inserted(base: OrderText, at: int, *columns: Column) -> tuple[Column, ...]:
+    """The base columns with `columns` in place of the one at `at`."""
+    return (*base.columns[:at], *columns, *base.columns[at + 1:])
+
+
+# №, name, IIN, course and group, previous programme, new programme, form…, difference
+TRANSFER_INTERNAL_WIDTHS_MM = (7, 28, 24, 15, 18, 32, 24, 22)
 
 
 def _order_text(base: OrderText, **changes: object) -> OrderText:
@@ -1198,7 +1203,7 @@ TRANSFER_OUT_RU = _order_text(
         "транскриптов и описи личных дел.",
         "3. Контроль за исполнением приказа возложить на декана факультета.",
     ),
-    columns=_columns_with(RU, {9: Column(
+    columns=_columns_with(RU, {6: Column(
         "Приказ принимающей организации",
         ("№ ", "{{ s.receiving_order.number }}", " от ", "{{ s.receiving_order.date }}"),
     )}),
@@ -1210,18 +1215,18 @@ TRANSFER_OUT_KK = _order_text(
     subject="Басқа жоғары білім беру ұйымына ауысуына байланысты оқудан шығару туралы",
     item_enrol=(
         "1. Төменде аталған білім алушылар «",
-        "{{ receiving_university }}",
+        "{{ receiving_university_kk }}",
         "» жоғары білім беру ұйымына ауысуына байланысты ",
         "{{ effective_date }}",
         " бастап білім алушылар қатарынан шығарылсын:",
     ),
     items_after=(
-        "2. Тіркеу офисі қабылдаушы ұйымның қабылдау туралы бұйрығы шыққан күннен бастап үш жұмыс "
+        "2. Тіркеуші кеңсесі қабылдаушы ұйымның қабылдау туралы бұйрығы шыққан күннен бастап үш жұмыс "
         "күні ішінде білім алушылардың жеке істерін оған жіберсін, университетте транскрипттердің "
         "көшірмелері мен жеке істердің тізімдемелерін қалдырсын.",
         "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
     ),
-    columns=_columns_with(KK, {9: Column(
+    columns=_columns_with(KK, {6: Column(
         "Қабылдаушы ұйымның бұйрығы",
         ("{{ s.receiving_order.date }}", " № ", "{{ s.receiving_order.number }}"),
     )}),
@@ -1261,9 +1266,10 @@ TRANSFER_INTERNAL_RU = _order_text(
         "2. Деканату обеспечить ликвидацию обучающимися академической разницы в указанные сроки.",
         "3. Офису регистратора внести изменения в информационную систему и личные дела обучающихся.",
     ),
-    columns=_columns_with(RU, {4: Column("Прежняя программа", ("{{ s.previous_programme }}",)),
-                               5: Column("Образовательная программа после перевода",
-                                         RU.columns[5].cell, WD_ALIGN_PARAGRAPH.LEFT)}),
+    columns=_inserted(RU, 4, Column("Прежняя программа", ("{{ s.previous_programme }}",)),
+                      Column("Образовательная программа после перевода", RU.columns[4].cell,
+                             WD_ALIGN_PARAGRAPH.LEFT)),
+    widths=TRANSFER_INTERNAL_WIDTHS_MM,
 )
 
 TRANSFER_INTERNAL_KK = _order_text(
@@ -1277,11 +1283,12 @@ TRANSFER_INTERNAL_KK = _order_text(
     ),
     items_after=(
         "2. Деканат білім алушылардың академиялық айырмашылықты көрсетілген мерзімде жоюын қамтамасыз етсін.",
-        "3. Тіркеу офисі ақпараттық жүйеге және білім алушылардың жеке істеріне өзгерістер енгізсін.",
+        "3. Тіркеуші кеңсесі ақпараттық жүйеге және білім алушылардың жеке істеріне өзгерістер енгізсін.",
     ),
-    columns=_columns_with(KK, {4: Column("Бұрынғы бағдарлама", ("{{ s.previous_programme }}",)),
-                               5: Column("Ауыстырылғаннан кейінгі білім беру бағдарламасы",
-                                         KK.columns[5].cell, WD_ALIGN_PARAGRAPH.LEFT)}),
+    columns=_inserted(KK, 4, Column("Бұрынғы бағдарлама", ("{{ s.previous_programme }}",)),
+                      Column("Ауыстырылғаннан кейінгі білім беру бағдарламасы", KK.columns[4].cell,
+                             WD_ALIGN_PARAGRAPH.LEFT)),
+    widths=TRANSFER_INTERNAL_WIDTHS_MM,
 )
 
 # --------------------------------------------------------------------------- mobility: sending order
@@ -1292,6 +1299,7 @@ MOBILITY_EXAMPLE_CONTEXT = {
     "legal_basis_ru": "Правилами организации учебного процесса по кредитной технологии обучения",
     "legal_basis_kk": "Кредиттік оқыту технологиясы бойынша оқу процесін ұйымдастыру қағидаларына",
     "partner_university": "Евразийский национальный университет имени Л. Н. Гумилёва",
+    "partner_university_kk": "Л. Н. Гумилев атындағы Еуразия ұлттық университеті",
     "period": {"start": "01.02.2027", "end": "30.06.2027"},
     "students": [
         {**REINSTATEMENT_EXAMPLE_CONTEXT["students"][0], "group": "ПИ-24-1", "mobility_credits": 30},
@@ -1321,7 +1329,7 @@ MOBILITY_RU = _order_text(
         "3. Обучающимся по возвращении представить в офис регистратора транскрипт вуза-партнёра "
         "для перезачёта результатов обучения.",
     ),
-    columns=_columns_with(RU, {9: Column("Кредиты ECTS по соглашению об обучении",
+    columns=_columns_with(RU, {6: Column("Кредиты ECTS по соглашению об обучении",
                                          ("{{ s.mobility_credits }}",))}),
 )
 
@@ -1331,7 +1339,7 @@ MOBILITY_KK = _order_text(
     subject="Ішкі академиялық ұтқырлық бағдарламасы бойынша оқуға жіберу туралы",
     item_enrol=(
         "1. Төменде аталған білім алушылар ішкі академиялық ұтқырлық бағдарламасы бойынша оқу үшін «",
-        "{{ partner_university }}",
+        "{{ partner_university_kk }}",
         "» ",
         "{{ period.start }}",
         " бастап ",
@@ -1341,9 +1349,9 @@ MOBILITY_KK = _order_text(
     items_after=(
         "2. Академиялық ұтқырлық кезеңінде білім алушылардың орны мен оқу негізі сақталсын.",
         "3. Білім алушылар оралғаннан кейін оқу нәтижелерін қайта есепке алу үшін серіктес ЖОО-ның "
-        "транскриптін тіркеуші офисіне ұсынсын.",
+        "транскриптін Тіркеуші кеңсесіне ұсынсын.",
     ),
-    columns=_columns_with(KK, {9: Column("Оқу келісімі бойынша ECTS кредиттері",
+    columns=_columns_with(KK, {6: Column("Оқу келісімі бойынша ECTS кредиттері",
                                          ("{{ s.mobility_credits }}",))}),
 )
 
@@ -1362,7 +1370,8 @@ TRANSFER_FAMILY_TEMPLATES = {
 
 RECREDIT_EXAMPLE_CONTEXT = {
     **{k: MOBILITY_EXAMPLE_CONTEXT[k] for k in ("university", "legal_basis_ru", "legal_basis_kk",
-                                                 "partner_university", "period", "visas", "signatory")},
+                                                 "partner_university", "partner_university_kk", "period", "approvals",
+                                                 "verification_url", "signatory")},
     "number": "210-у",
     "date": "15.07.2027",
     "student": {
@@ -1398,7 +1407,7 @@ class RecreditText(OrderText):
     total: tuple[str, ...] = ()
 
 
-RECREDIT_WIDTHS_MM = (8, 52, 18, 16, 52, 24)
+RECREDIT_WIDTHS_MM = (8, 48, 20, 16, 52, 26)
 
 RECREDIT_CELLS = (
     ("{{ loop.index }}",), ("{{ d.partner }}",), ("{{ d.credits }}",), ("{{ d.grade }}",),
@@ -1417,6 +1426,7 @@ def _recredit_text(base: OrderText, headers: tuple[str, ...], **wording: object)
         lang=base.lang, university=base.university, city=base.city, preamble=base.preamble,
         command=base.command, columns=columns, basis_label=base.basis_label,
         basis_field=base.basis_field, visas_label=base.visas_label, title_field=base.title_field,
+        verification_label=base.verification_label,
         **wording,  # type: ignore[arg-type]
     )
 
@@ -1473,7 +1483,7 @@ RECREDIT_KK = _recredit_text(
         " ",
         "{{ student.programme.name_kk }}",
         " білім беру бағдарламасы, «",
-        "{{ partner_university }}",
+        "{{ partner_university_kk }}",
         "» ",
         "{{ period.start }}",
         " – ",
@@ -1482,7 +1492,7 @@ RECREDIT_KK = _recredit_text(
     ),
     total=("Барлығы қайта есепке алынған ECTS кредиттері: ", "{{ recredited_total }}", "."),
     items_after=(
-        "2. Тіркеу офисі қайта есепке алынған пәндерді білім алушының транскриптіне енгізсін.",
+        "2. Тіркеуші кеңсесі қайта есепке алынған пәндерді білім алушының транскриптіне енгізсін.",
         "3. Бұйрықтың орындалуын бақылау факультет деканына жүктелсін.",
     ),
 )
@@ -1520,16 +1530,16 @@ def _add_disciplines_table(doc: DocxDocument, text: RecreditText) -> None:
         _row_flags(row)
     for cell, column in zip(header.cells, text.columns, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        _cell_paragraph(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
+        _order_cell(cell, (column.header,), WD_ALIGN_PARAGRAPH.CENTER, bold=True)
     for row, tag in ((loop_start, "{%tr for d in disciplines %}"), (loop_end, "{%tr endfor %}")):
-        _cell_paragraph(row.cells[0].merge(row.cells[-1]), (tag,), WD_ALIGN_PARAGRAPH.LEFT)
+        _order_cell(row.cells[0].merge(row.cells[-1]), (tag,), WD_ALIGN_PARAGRAPH.LEFT)
     for cell, column in zip(data.cells, text.columns, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-        _cell_paragraph(cell, column.cell, column.align)
+        _order_cell(cell, column.cell, column.align)
 
 
 def build_recredit_order(text: RecreditText) -> DocxDocument:
-    doc = _setup_document(text)
+    doc = _order_document(text)
     _order_heading(doc, text)
     _para(doc, text.item_enrol, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
           first_line_indent=FIRST_LINE_INDENT, space_after=6, keep_with_next=True)
@@ -1825,6 +1835,13 @@ def _order_columns(base: OrderText, name_cell: str, last: Column) -> tuple[Colum
     return (base.columns[0], name, *base.columns[2:-1], last)
 
 
+# the ground for expulsion is a phrase («академическая неуспеваемость»): a wider last column
+EXPULSION_WIDTHS_MM = (7, 32, 24, 16, 33, 26, 32)
+# a batch of transfers: the transfer order's columns and the note (where from)
+BATCH_TRANSFER_WIDTHS_MM = (7, 27, 24, 15, 28, 25, 21, 23)
+# the vacant grant: GPA is short
+VACANT_GRANT_WIDTHS_MM = (7, 35, 24, 17, 40, 29, 18)
+
 _EXAMPLE_ROW = {key: value for key, value in EXAMPLE_CONTEXT["students"][0].items() if key != "difference"}
 
 EXPULSION_EXAMPLE_CONTEXT = {
@@ -1837,7 +1854,8 @@ EXPULSION_EXAMPLE_CONTEXT = {
     "students": [{**_EXAMPLE_ROW, "ground_ru": "академическая неуспеваемость",
                   "ground_kk": "академиялық үлгермеушілік"}],
     "basis": [{"name_ru": "представление декана факультета", "name_kk": "факультет деканының ұсынысы"}],
-    "visas": EXAMPLE_CONTEXT["visas"],
+    "approvals": EXAMPLE_CONTEXT["approvals"],
+    "verification_url": EXAMPLE_CONTEXT["verification_url"],
     "signatory": EXAMPLE_CONTEXT["signatory"],
 }
 
@@ -1856,6 +1874,7 @@ EXPULSION_RU = replace(
     columns=_order_columns(
         RU, "{{ s.full_name_acc }}", Column("Основание отчисления", ("{{ s.ground_ru }}",))
     ),
+    widths=EXPULSION_WIDTHS_MM,
 )
 
 EXPULSION_KK = replace(
@@ -1868,12 +1887,13 @@ EXPULSION_KK = replace(
     items_after=(
         "2. Бухгалтерия мемлекеттік білім беру гранты бойынша білім алушыларға шәкіртақы төлеуді "
         "тоқтатсын және түпкілікті есеп айырысу жүргізсін.",
-        "3. Тіркеу офисі мәліметтерді ақпараттық жүйеге енгізсін, шетелдік білім алушыларды көші-қон "
+        "3. Тіркеуші кеңсесі мәліметтерді ақпараттық жүйеге енгізсін, шетелдік білім алушыларды көші-қон "
         "есебінен шығарсын және өтініш бойынша білім беруді аяқтамаған адамдарға анықтама берсін.",
     ),
     columns=_order_columns(
         KK, "{{ s.full_name }}", Column("Оқудан шығару негізі", ("{{ s.ground_kk }}",))
     ),
+    widths=EXPULSION_WIDTHS_MM,
 )
 
 EXPULSION_TEMPLATES = {
@@ -1888,7 +1908,11 @@ CONTINGENT_EXAMPLE_CONTEXT = {
     "subject_kk": "Білім алушыларды келесі курсқа көшіру туралы",
     "item_ru": "Перевести на следующий курс",
     "item_kk": "келесі курсқа көшірілсін",
-    "students": [{**_EXAMPLE_ROW, "note_ru": "на 3 курс", "note_kk": "3 курсқа"}],
+    "students": [{**_EXAMPLE_ROW, "note_ru": "на 3 курс", "note_kk": "3 курсқа",
+                  "difference": {"credits": 0}}],
+    "with_difference": False,
+    "items": [{"ru": "Офису регистратора внести сведения в информационную систему.",
+               "kk": "Тіркеуші кеңсесі мәліметтерді ақпараттық жүйеге енгізсін."}],
     "basis": [{"name_ru": "итоги летней экзаменационной сессии",
                "name_kk": "жазғы емтихан сессиясының қорытындылары"}],
 }
@@ -1899,10 +1923,8 @@ CONTINGENT_RU = replace(
     subject="{{ subject_ru }}",
     preamble=("В соответствии с ", "{{ legal_basis_ru }}"),
     item_enrol=("1. ", "{{ item_ru }}", " с ", "{{ effective_date }}", " следующих обучающихся:"),
-    items_after=(
-        "2. Офису регистратора внести сведения в информационную систему.",
-        "3. Контроль за исполнением приказа возложить на проректора по академическим вопросам.",
-    ),
+    # the items come with the kind of order (a batch of transfers has the transfer order's items)
+    items_after=("{%p for it in items %}", "{{ loop.index + 1 }}. {{ it.ru }}", "{%p endfor %}"),
     columns=_order_columns(RU, "{{ s.full_name_acc }}", Column("Примечание", ("{{ s.note_ru }}",))),
 )
 
@@ -1914,12 +1936,34 @@ CONTINGENT_KK = replace(
     item_enrol=(
         "1. Төменде аталған білім алушылар ", "{{ effective_date }}", " бастап ", "{{ item_kk }}", ":"
     ),
-    items_after=(
-        "2. Тіркеу офисі мәліметтерді ақпараттық жүйеге енгізсін.",
-        "3. Бұйрықтың орындалуын бақылау академиялық мәселелер жөніндегі проректорға жүктелсін.",
-    ),
+    items_after=("{%p for it in items %}", "{{ loop.index + 1 }}. {{ it.kk }}", "{%p endfor %}"),
     columns=_order_columns(KK, "{{ s.full_name }}", Column("Ескерту", ("{{ s.note_kk }}",))),
 )
+
+
+
+def _batch_transfer_columns(text: OrderText, base: OrderText) -> tuple[Column, ...]:
+    """A batch of transfers: the contingent order's columns with the transfer order's academic
+    difference before the note."""
+    return (*text.columns[:-1], base.columns[-1], text.columns[-1])
+
+
+def build_contingent_order(text: OrderText) -> DocxDocument:
+    """The contingent order's layout, with a second table for a batch of transfers
+    (`with_difference`): one of the two is printed."""
+    base = RU if text.lang == RU.lang else KK
+    doc = _order_document(text)
+    _order_heading(doc, text)
+    _para(doc, text.item_enrol, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first_line_indent=FIRST_LINE_INDENT,
+          space_after=6, keep_with_next=True)
+    _para(doc, ("{%p if with_difference %}",))
+    _add_students_table(doc, text, _batch_transfer_columns(text, base), BATCH_TRANSFER_WIDTHS_MM)
+    _para(doc, ("{%p else %}",))
+    _add_students_table(doc, text)
+    _para(doc, ("{%p endif %}",))
+    _order_closing(doc, text)
+    return doc
+
 
 CONTINGENT_TEMPLATES = {
     "order_contingent_ru.docx": CONTINGENT_RU,
@@ -1931,7 +1975,7 @@ VACANT_GRANT_EXAMPLE_CONTEXT = {
     "number": "160-у",
     "legal_basis_ru": "Правилами присуждения образовательного гранта для оплаты высшего образования",
     "legal_basis_kk": "Жоғары білімге ақы төлеу үшін білім беру грантын беру қағидаларына",
-    "group": {"code": "B057", "name": "Информационные технологии"},
+    "group": {"code": "B057", "name": "Информационные технологии", "name_kk": "Ақпараттық технологиялар"},
     "protocol": {"number": "3", "date": "25.08.2026"},
     "students": [{**_EXAMPLE_ROW, "gpa": "3.67"}],
     "basis": [{"name_ru": "протокол заседания конкурсной комиссии",
@@ -1952,7 +1996,8 @@ VACANT_GRANT_RU = replace(
         "образовательному гранту и направить документы в уполномоченный орган.",
         "3. Бухгалтерии прекратить начисление оплаты за обучение с указанной даты.",
     ),
-    columns=_order_columns(RU, "{{ s.full_name }}", Column("GPA", ("{{ s.gpa }}",))),
+    columns=_order_columns(RU, "{{ s.full_name_dat }}", Column("GPA", ("{{ s.gpa }}",))),
+    widths=VACANT_GRANT_WIDTHS_MM,
 )
 
 VACANT_GRANT_KK = replace(
@@ -1961,15 +2006,16 @@ VACANT_GRANT_KK = replace(
     subject="Бос мемлекеттік білім беру грантын беру туралы",
     preamble=("", "{{ legal_basis_kk }}", " сәйкес және конкурстық комиссияның шешімі (",
               "{{ protocol.date }}", " № ", "{{ protocol.number }}", " хаттама) негізінде"),
-    item_enrol=("1. ", "{{ group.code }}", " «", "{{ group.name }}", "» білім беру бағдарламалары тобы "
+    item_enrol=("1. ", "{{ group.code }}", " «", "{{ group.name_kk }}", "» білім беру бағдарламалары тобы "
                 "бойынша бос мемлекеттік білім беру гранты төменде аталған білім алушыларға ",
                 "{{ effective_date }}", " бастап берілсін:"),
     items_after=(
-        "2. Тіркеу офисі аталған білім алушыларды мемлекеттік білім беру гранты бойынша оқуға ауыстырсын "
+        "2. Тіркеуші кеңсесі аталған білім алушыларды мемлекеттік білім беру гранты бойынша оқуға ауыстырсын "
         "және құжаттарды уәкілетті органға жіберсін.",
         "3. Бухгалтерия көрсетілген күннен бастап оқу ақысын есептеуді тоқтатсын.",
     ),
     columns=_order_columns(KK, "{{ s.full_name }}", Column("GPA", ("{{ s.gpa }}",))),
+    widths=VACANT_GRANT_WIDTHS_MM,
 )
 
 VACANT_GRANT_TEMPLATES = {
@@ -2038,7 +2084,8 @@ def build_issue3_certificates() -> dict[str, bytes]:
 
 def build_p3_orders() -> dict[str, bytes]:
     """Expulsion, contingent and vacant-grant orders, in the transfer order's layout."""
-    return _build({**EXPULSION_TEMPLATES, **CONTINGENT_TEMPLATES, **VACANT_GRANT_TEMPLATES}, build_order)
+    return {**_build({**EXPULSION_TEMPLATES, **VACANT_GRANT_TEMPLATES}, build_order),
+            **_build(CONTINGENT_TEMPLATES, build_contingent_order)}
 
 
 def build_everything() -> dict[str, bytes]:

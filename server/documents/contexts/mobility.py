@@ -7,6 +7,7 @@ from typing import Any
 
 from server.documents.contexts.common import (
     APPLICATION_BASIS,
+    approvals,
     builder,
     ddmmyyyy,
     learner_dative,
@@ -31,6 +32,7 @@ def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any
         "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
         "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,
         "partner_university": str(data.get("partner_university") or ""),
+        "partner_university_kk": str(data.get("partner_university_kk") or data.get("partner_university") or ""),
         "period": {"start": ddmmyyyy(data.get("mobility_start")),
                    "end": ddmmyyyy(data.get("mobility_end"))},
     }
@@ -49,7 +51,8 @@ def order_mobility(data: dict[str, Any], uni: dict[str, Any], number: str, today
         basis.append(numbered("договор о сотрудничестве с вузом-партнёром",
                                "серіктес ЖОО-мен ынтымақтастық туралы шарт",
                                data["agreement_number"], data.get("agreement_date")))
-    return transfer_order(uni, number, today, [row], basis, **_mobility_common(data, uni))
+    return transfer_order(uni, number, today, [row], basis, data.get("approved_by"),
+                          **_mobility_common(data, uni))
 
 
 @builder("order_mobility_recredit")
@@ -76,5 +79,5 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
         "basis": [{"name_ru": "транскрипт вуза-партнёра", "name_kk": "серіктес ЖОО транскрипті"},
                   {"name_ru": "решение декана о перезачёте",
                    "name_kk": "деканның қайта есепке алу туралы шешімі"}],
-        "visas": uni["visas"], "signatory": uni["signatory"],
+        "approvals": approvals(data.get("approved_by") or []), "signatory": uni["signatory"],
     }

@@ -19,6 +19,7 @@ from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
 from server.services.cases.steps import audit
 from server.services.context import AppContext
+from server.services.documents.approvals import approvers
 from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 from server.services.procedures.deployments import definition_info
 
@@ -77,6 +78,8 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     data = instance.task_data(task_id)
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
+    # the people who approved the case so far, for the order's «Согласовано» block
+    data = {**data, "approved_by": approvers(session, case.id)}
     context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
     code = new_code(ctx.settings)
