@@ -209,7 +209,8 @@ class OrderText:
     verification_label: str = ""  # column widths in mm (ORDER_WIDTHS_MM unless given)
 
 
-HEADING = "БҰЙРЫҚ / ПРИКАЗ"
+# the heading in the order's language (a Kazakh order prints no Russian word)
+HEADINGS = {"ru-RU": "ПРИКАЗ", "kk-KZ": "БҰЙРЫҚ"}
 # Table columns (same in both languages): №, name, IIN, course and group, programme, form,
 # language and funding, the order's own last column.  Seven columns wide enough that no word of
 # a value breaks (10 pt; a long surname, «Информационные», «дистанционная», twelve digits);
@@ -248,7 +249,7 @@ RU = OrderText(
         Column("№", ("{{ loop.index }}",)),
         Column("Фамилия, имя, отчество", ("{{ s.full_name_acc }}",), WD_ALIGN_PARAGRAPH.LEFT),
         Column("ИИН", ("{{ s.iin }}",)),
-        Column("Курс, группа", ("{{ s.year }}", ", ", "{{ s.group }}")),
+        Column("Курс, группа", ("{{ s.year }}", "\n", "{{ s.group }}")),
         Column(
             "Образовательная программа",
             ("{{ s.programme.code }}", " ", "{{ s.programme.name_ru }}"),
@@ -302,7 +303,7 @@ KK = OrderText(
         Column("№", ("{{ loop.index }}",)),
         Column("Тегі, аты, әкесінің аты", ("{{ s.full_name }}",), WD_ALIGN_PARAGRAPH.LEFT),
         Column("ЖСН", ("{{ s.iin }}",)),
-        Column("Курс, тобы", ("{{ s.year }}", ", ", "{{ s.group }}")),
+        Column("Курс, тобы", ("{{ s.year }}", "\n", "{{ s.group }}")),
         Column(
             "Білім беру бағдарламасы",
             ("{{ s.programme.code }}", " ", "{{ s.programme.name_kk }}"),
@@ -420,9 +421,12 @@ def _add_runs(
     bold: bool = False,
     size: int | None = None,
 ) -> None:
-    """One run per part: a jinja tag is never split across runs."""
+    """One run per part: a jinja tag is never split across runs; a part "\n" is a line break."""
     for part in parts:
         if not part:
+            continue
+        if part == "\n":
+            paragraph.add_run().add_break()
             continue
         run = paragraph.add_run(part)
         run.bold = bold or None
@@ -585,7 +589,7 @@ def _order_heading(doc: DocxDocument, text: OrderText) -> None:
     center = WD_ALIGN_PARAGRAPH.CENTER
 
     _para(doc, (text.university,), align=center, bold=True)
-    _para(doc, (HEADING,), align=center, bold=True, space_before=12, space_after=6)
+    _para(doc, (HEADINGS[text.lang],), align=center, bold=True, space_before=12, space_after=6)
 
     date_line = _para(doc)
     date_line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
@@ -870,6 +874,8 @@ LEAVE_EXAMPLE_CONTEXT = {
     "student": {
         "full_name": "Иванов Пётр Сергеевич",
         "full_name_dat": "Иванову Петру Сергеевичу",
+        "full_name_dat_kk": "Иванов Пётр Сергеевичке",
+        "full_name_gen_kk": "Иванов Пётр Сергеевичтің",
         "learner_ru": "обучающемуся",
         "iin": "040512300127",
         "year": 2,
@@ -973,8 +979,8 @@ LEAVE_KK = LeaveText(
     preamble=("", "{{ legal_basis_kk }}", " сәйкес және жеке өтініші негізінде"),
     command="БҰЙЫРАМЫН:",
     item_grant=(
-        "1. ",
-        "{{ student.full_name }}",
+        "1. Білім алушы ",
+        "{{ student.full_name_dat_kk }}",
         " (ЖСН ",
         "{{ student.iin }}",
         ") ",
@@ -1019,7 +1025,7 @@ def build_leave_order(text: LeaveText) -> DocxDocument:
     center = WD_ALIGN_PARAGRAPH.CENTER
 
     _para(doc, (text.university,), align=center, bold=True)
-    _para(doc, (HEADING,), align=center, bold=True, space_before=12, space_after=6)
+    _para(doc, (HEADINGS[text.lang],), align=center, bold=True, space_before=12, space_after=6)
     date_line = _para(doc)
     date_line.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     _add_runs(date_line, ("{{ date }}", "\t", "№ ", "{{ number }}"))
@@ -1377,6 +1383,8 @@ RECREDIT_EXAMPLE_CONTEXT = {
     "student": {
         "full_name": "Иванов Пётр Сергеевич",
         "full_name_dat": "Иванову Петру Сергеевичу",
+        "full_name_dat_kk": "Иванов Пётр Сергеевичке",
+        "full_name_gen_kk": "Иванов Пётр Сергеевичтің",
         "learner_ru": "обучающемуся",
         "iin": "040512300127",
         "year": 2,
@@ -1473,7 +1481,7 @@ RECREDIT_KK = _recredit_text(
     subject="Ішкі академиялық ұтқырлық бағдарламасы бойынша оқу нәтижелерін қайта есепке алу туралы",
     item_enrol=(
         "1. Білім алушы ",
-        "{{ student.full_name }}",
+        "{{ student.full_name_gen_kk }}",
         " (ЖСН ",
         "{{ student.iin }}",
         "), ",

@@ -98,10 +98,12 @@ def sample_context() -> dict:
             {"name_ru": "личные заявления обучающихся", "name_kk": "жеке өтініштер"},
             {"name_ru": "справка <b>№5</b> & {{ x }}", "name_kk": "анықтама <b>№5</b> & {{ x }}"},
         ],
-        "visas": {
-            role: {"title_ru": f"{role} ru", "title_kk": f"{role} kk", "name": f"И. {role}"}
-            for role in ("dean", "registrar_head", "vice_rector", "lawyer")
-        },
+        "approvals": [
+            {"title_ru": f"{role} ru", "title_kk": f"{role} kk", "name": f"И. {role}"}
+            for role in ("dean", "vice_rector", "lawyer")
+        ],
+        "verification_url": "https://regoffice.example.kz/verify/AB12",
+        "qr": "",
         "signatory": {"title_ru": "Ректор", "title_kk": "Ректор", "name": "А. Сериков"},
     }
 
@@ -272,8 +274,10 @@ def test_template_variables():
         "effective_date",
         "students",
         "basis",
-        "visas",
+        "approvals",
         "signatory",
+        "qr",
+        "verification_url",
     }
     assert template_variables(RU) == common | {"legal_basis_ru"}
     assert template_variables(KK) == common | {"legal_basis_kk"}

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from server.documents.cyrillic import cyrillic_name
+from server.documents.kazakh import decline_full_name_kk, decline_phrase_kk
 from server.documents.render import decline_full_name
 from server.domain.iin import iin_sex
 
@@ -121,6 +122,8 @@ def learner_dative(person: dict[str, Any]) -> dict[str, str]:
     """«обучающемуся Иванову Петру Сергеевичу»: the word and the name in the dative."""
     last, first, middle, sex = person_names(person)
     return {"full_name_dat": decline_full_name(last, first, middle, "dative", sex),
+            "full_name_dat_kk": decline_full_name_kk(last, first, middle, "dative"),
+            "full_name_gen_kk": decline_full_name_kk(last, first, middle, "genitive"),
             "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)")}
 
 
@@ -210,11 +213,10 @@ def dean_title(faculty_ru: str, faculty_kk: str) -> tuple[str, str]:
 
 
 def kazakh_dean_title(faculty_kk: str) -> str:
-    """«<факультет> деканы»: the faculty's name in the genitive before «деканы»."""
+    """«<факультет> деканы»: the faculty's name in the genitive before «деканы»
+    («Ақпараттық технологиялар факультетінің деканы»)."""
     if not faculty_kk:
         return "Факультет деканы"
-    if faculty_kk.endswith("факультеті"):
-        return f"{faculty_kk}нің деканы"
-    if faculty_kk.endswith("факультет"):
-        return f"{faculty_kk}тің деканы"
-    return f"«{faculty_kk}» факультетінің деканы"
+    if "факультет" not in faculty_kk.lower():
+        faculty_kk = f"{faculty_kk} факультеті"
+    return f"{decline_phrase_kk(faculty_kk, 'genitive')} деканы"

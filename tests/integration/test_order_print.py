@@ -1,0 +1,220 @@
+"""Orders as printed, for real cases driven through the API: who approved the case is listed
+under «Согласовано / Келісілді» with real names and positions; LibreOffice prints every word
+of every table cell whole on one line (long Kazakh surnames, «Педагогика и психология»), and the
+signature, the approvals and the QR code on the page of the last paragraph, for orders long
+enough to fill a page; the Kazakh order holds no Russian-only word; the names are in the case
+the sentence needs (dative after «следующим обучающимся»), a Latin name prints in Cyrillic."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+import docx
+import pytest
+from sqlalchemy import update
+
+from server.domain.iin import make_iin
+from server.jobs.inprocess import drain
+from server.models import Faculty, User
+from tests.doc_checks import assert_same_page, assert_words_whole, docx_text, russian_words, to_pdf
+from tests.integration.api import case_view, complete, start_case
+from tests.integration.procs import add_student, add_user, deploy_all
+
+STAFF = {"dean_it": "Сейткали Нурлан Болатович", "vicerector": "Абенов Ерлан Сабитович",
+         "head": "Жуматова Гульнара Ериковна", "accountant": "Иванова Марина Петровна",
+         "lawyer": "Ахметов Серик Даулетович"}
+PROGRAMME = {"programme_code": "6B01101", "programme_name": "Педагогика и психология",
+             "programme_name_kk": "Педагогика және психология"}
+LONG_NAMES = [("Жаксылыкова", "Айгерим", "Серикқызы", "F"), ("Нурмухамбетов", "Ерболат", "Кайратович", "M"),
+              ("Абдрахманова", "Гульнара", "Ержановна", "F"), ("Сатыбалдиев", "Нурсултан", "Маратович", "M"),
+              ("Кенжебекова", "Айжан", "Бауыржановна", "F"), ("Мухамеджанов", "Алибек", "Серикович", "M")]
+
+
+@pytest.fixture
+def office(ctx, people):
+    """The procedures deployed; the office's staff and the IT faculty under their real names."""
+    deploy_all(ctx)
+    add_user(ctx, people, "lawyer", "lawyer")
+    with ctx.db.unit_of_work() as session:
+        for username, name in STAFF.items():
+            session.execute(update(User).where(User.username == username).values(full_name=name))
+        session.execute(update(Faculty).where(Faculty.code == "IT").values(
+            name_ru="Факультет информационных технологий", name_kk="Ақпараттық технологиялар факультеті"))
+    return people
+
+
+def _documents(client, people, view) -> dict[str, bytes]:
+    """The newest document of the case in each language, as downloaded."""
+    found = {}
+    for doc in view["documents"]:
+        r = client.get(f"/api/v1/documents/{doc['id']}", headers=people["registrar"])
+        assert r.status_code == 200
+        found[doc["language"]] = r.data
+    return found
+
+
+def _cells(data: bytes) -> list[str]:
+    """The values printed in the table cells (the header row left out)."""
+    document = docx.Document(io.BytesIO(data))
+    return [cell.text for table in document.tables for row in table.rows[1:] for cell in row.cells]
+
+
+def _check_print(data: bytes, language: str, last_paragraph: str, signature: str) -> bytes:
+    """No word of a cell broken, the signature on the page of the last paragraph, no Russian
+    word in the Kazakh order. Returns the PDF."""
+    pdf = to_pdf(data)
+    assert_words_whole(pdf, _cells(data))
+    assert_same_page(pdf, last_paragraph, signature)
+    if language == "kk":
+        assert russian_words(docx_text(data)) == []
+    return pdf
+
+
+def _winner(serial: int, last: str, first: str, middle: str, sex: str, gpa: float) -> dict:
+    return {"iin": make_iin(date(2005, 2, 3), sex, serial), "full_name": f"{last} {first} {middle}",
+            "last_name": last, "first_name": first, "middle_name": middle, "group_code": "B001",
+            "year": 2, "group": "ПП-24-1", "form": "full_time", "language": "kk", "funding": "paid",
+            "gpa": gpa, "unt_score": 100, **PROGRAMME}
+
+
+def test_vacant_grant_order_for_twelve_winners(client, ctx, office):
+    people = office
+    winners = [_winner(10 + i, last, first, middle, sex, 3.9 - i / 100)
+               for i, (last, first, middle, sex) in enumerate(LONG_NAMES * 2)]
+    r = client.post("/api/v1/cases", headers=people["registrar"], json={
+        "process_id": "vacant_grant", "data": {
+            "programme_group_code": "B001", "programme_group_name": "Педагогика и психология",
+            "programme_group_name_kk": "Педагогика және психология", "grant_count": 12,
+            "vacancy_reason": "отчисление обладателя гранта",
+            "application_deadline": (date.today() + timedelta(days=20)).isoformat()}})
+    assert r.status_code == 201, r.json
+    cid = r.json["id"]
+    complete(client, people, "registrar", cid, "collect_applications", {"applicants": winners})
+    complete(client, people, "vicerector", cid, "commission_decision",
+             {"commission_decision": "approve", "protocol_number": "7", "protocol_date": "2026-08-28"})
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, cid))
+
+    ru_cells = "\n".join(_cells(docs["ru"]))
+    assert "Жаксылыковой Айгерим Серикқызы" in ru_cells  # dative after «следующим обучающимся»
+    assert "Нурмухамбетову Ерболату Кайратовичу" in ru_cells
+    assert "очная, казахский, грант" in ru_cells and "Педагогика и психология" in ru_cells
+    ru = docx_text(docs["ru"])
+    assert "Согласовано:" in ru and "Проректор по академическим вопросам\tЕ. С. Абенов" in ru
+    assert "Юрист" not in ru and "Сейткали" not in ru  # only who approved this case
+    kk = docx_text(docs["kk"])
+    assert "Академиялық мәселелер жөніндегі проректор\tЕ. С. Абенов" in kk
+    assert "«Педагогика және психология» білім беру бағдарламалары тобы" in kk
+    assert "Бұйрықтың түпнұсқалығын тексеру: " in kk and "/verify/" in kk
+    for language, doc in docs.items():
+        last = "Бухгалтерии прекратить" if language == "ru" else "Бухгалтерия көрсетілген"
+        pdf = _check_print(doc, language, last, "Е. С. Абенов")
+        assert b"/Subtype /Image" in pdf or b"/Subtype/Image" in pdf  # the QR code
+
+
+def _promotion_list(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["iin", "last_name", "first_name", "middle_name", "faculty_code", "programme_code",
+                     "programme_name", "year", "group"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def test_promotion_order_prints_form_language_and_funding_from_the_registry(client, ctx, office):
+    people = office
+    rows = []
+    names = [*LONG_NAMES * 5, ("Kim", "Min-jun", "", "M")]
+    for i, (last, first, middle, sex) in enumerate(names):
+        iin = make_iin(date(2005, 1 + i % 12, 1 + i % 27), sex, 2000 + i)
+        add_student(ctx, iin=iin, last_name=last, first_name=first, middle_name=middle or None, sex=sex,
+                    form="part_time" if i % 3 else "full_time", language="kk" if i % 2 else "ru",
+                    funding="paid" if i % 4 else "grant", **{k: v for k, v in PROGRAMME.items()
+                                                           if k != "programme_name_kk"})
+        rows.append([iin, last, first, middle, "IT", PROGRAMME["programme_code"],
+                     PROGRAMME["programme_name"], "2", "ПП-24-1"])
+    r = client.post("/api/v1/contingent-orders", headers=people["registrar"], data={
+        "order_kind": "promotion", "effective_date": "2026-09-01",
+        "file": (io.BytesIO(_promotion_list(rows)), "list.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    cid = r.json["id"]
+    complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, cid))
+
+    ru_cells = _cells(docs["ru"])
+    assert "очная, русский, грант" in ru_cells and "заочная, казахский, платная" in ru_cells
+    assert "Кима Мин-джуна" in ru_cells  # the Latin name in Cyrillic, accusative
+    assert "сырттай, қазақ, ақылы" in _cells(docs["kk"])
+    ru = docx_text(docs["ru"])
+    assert "Руководитель офиса регистратора\tГ. Е. Жуматова" in ru
+    assert "Проректор по академическим вопросам\tЕ. С. Абенов" in ru
+    kk = docx_text(docs["kk"])
+    assert "Тіркеуші кеңсесінің басшысы\tГ. Е. Жуматова" in kk
+    for language, doc in docs.items():
+        last = "Контроль за исполнением" if language == "ru" else "Бұйрықтың орындалуын"
+        _check_print(doc, language, last, "Е. С. Абенов")
+
+
+def test_mobility_order_lists_the_dean_of_the_students_faculty(client, ctx, office):
+    people = office
+    iin = make_iin(date(2004, 9, 3), "F", 1618)
+    sid = add_student(ctx, iin=iin, last_name="Жаксылыкова", first_name="Айгерим", middle_name="Серикқызы",
+                      sex="F", funding="paid", **{k: v for k, v in PROGRAMME.items() if k != "programme_name_kk"})
+    cid = start_case(client, people, "mobility", sid)["id"]
+    complete(client, people, "registrar", cid, "check_application", {
+        "doc_application": True, "doc_learning_agreement": True, "doc_transcript": True,
+        "partner_university": "Евразийский национальный университет имени Л. Н. Гумилёва",
+        "partner_university_kk": "Л. Н. Гумилев атындағы Еуразия ұлттық университеті",
+        "agreement_number": "15-АМ", "agreement_date": "2026-01-10",
+        "mobility_start": "2027-02-01", "mobility_end": "2027-06-30",
+        "planned_disciplines": [{"discipline": "Психология развития", "credits": 5}],
+        "planned_credits": 5, "documents_complete": True, "registrar_decision": "approve"})
+    complete(client, people, "dean_it", cid, "dean_approval", {"dean_decision": "approve"})
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, cid))
+
+    ru = docx_text(docs["ru"])
+    assert "Декан факультета информационных технологий\tН. Б. Сейткали" in ru
+    assert "Жаксылыкову Айгерим Серикқызы" in ru
+    kk = docx_text(docs["kk"])
+    assert "Ақпараттық технологиялар факультетінің деканы\tН. Б. Сейткали" in kk
+    assert "«Л. Н. Гумилев атындағы Еуразия ұлттық университеті»" in kk
+    for language, doc in docs.items():
+        last = "Обучающимся по возвращении" if language == "ru" else "Білім алушылар оралғаннан"
+        _check_print(doc, language, last, "Н. Б. Сейткали")
+
+
+def test_expulsion_order_lists_dean_lawyer_and_accounting(client, ctx, office):
+    people = office
+    iin = make_iin(date(2004, 3, 9), "M", 4321)
+    sid = add_student(ctx, iin=iin, last_name="Нурмухамбетов", first_name="Ерболат", middle_name="Кайратович",
+                      **{k: v for k, v in PROGRAMME.items() if k != "programme_name_kk"})
+    r = client.post("/api/v1/cases", headers=people["registrar"],
+                    json={"process_id": "expulsion", "student_id": sid})
+    assert r.status_code == 201, r.json
+    cid = r.json["id"]
+    complete(client, people, "dean_it", cid, "dean_submission", {
+        "dean_decision": "submit", "expulsion_ground": "academic_failure", "expulsion_date": "2026-09-01",
+        "dean_reasoning": "Академическая задолженность"})
+    complete(client, people, "registrar", cid, "registrar_draft",
+             {"expulsion_date": "2026-09-01", "personal_file_checked": True})
+    complete(client, people, "lawyer", cid, "lawyer_visa", {"lawyer_decision": "approve"})
+    complete(client, people, "accountant", cid, "accounting_visa",
+             {"accounting_decision": "approve", "tuition_debt": False, "grant_stop_date": "2026-09-01"})
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, cid))
+
+    ru = docx_text(docs["ru"])
+    approvals = ru[ru.index("Согласовано:"):]
+    assert approvals.index("Н. Б. Сейткали") < approvals.index("С. Д. Ахметов") < approvals.index(
+        "М. П. Иванова")
+    assert "Юрист\tС. Д. Ахметов" in ru and "Бухгалтер\tМ. П. Иванова" in ru
+    kk = docx_text(docs["kk"])
+    assert "Заңгер\tС. Д. Ахметов" in kk and "академиялық үлгермеушілік" in kk
+    for language, doc in docs.items():
+        last = "Офису регистратора внести" if language == "ru" else "Тіркеуші кеңсесі мәліметтерді"
+        _check_print(doc, language, last, "М. П. Иванова")
