@@ -1376,8 +1376,8 @@ TRANSFER_FAMILY_TEMPLATES = {
 
 RECREDIT_EXAMPLE_CONTEXT = {
     **{k: MOBILITY_EXAMPLE_CONTEXT[k] for k in ("university", "legal_basis_ru", "legal_basis_kk",
-                                                 "partner_university", "partner_university_kk", "period", "approvals",
-                                                 "verification_url", "signatory")},
+                                                 "partner_university", "partner_university_kk", "period",
+                                                 "approvals", "verification_url", "signatory")},
     "number": "210-у",
     "date": "15.07.2027",
     "student": {

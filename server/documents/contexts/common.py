@@ -110,7 +110,8 @@ def transfer_order(uni: dict[str, Any], number: str, today: date, students: list
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "effective_date": today.strftime("%d.%m.%Y"),
         "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
-        "students": students, "basis": basis, "approvals": approvals(approved_by or []), "signatory": uni["signatory"],
+        "students": students, "basis": basis, "approvals": approvals(approved_by or []),
+        "signatory": uni["signatory"],
         **extra,
     }
 

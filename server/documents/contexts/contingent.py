@@ -118,7 +118,8 @@ def order_vacant_grant(data: dict[str, Any], uni: dict[str, Any], number: str, t
                         approved_by=data.get("approved_by")),
         "group": {"code": str(data.get("programme_group_code") or ""),
                   "name": str(data.get("programme_group_name") or ""),
-                  "name_kk": str(data.get("programme_group_name_kk") or data.get("programme_group_name") or "")},
+                  "name_kk": str(data.get("programme_group_name_kk") or data.get("programme_group_name")
+                                 or "")},
         "protocol": {"number": str(data.get("protocol_number") or ""),
                      "date": ddmmyyyy(data.get("protocol_date"))},
         "students": rows,

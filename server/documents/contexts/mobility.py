@@ -32,7 +32,8 @@ def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any
         "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
         "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,
         "partner_university": str(data.get("partner_university") or ""),
-        "partner_university_kk": str(data.get("partner_university_kk") or data.get("partner_university") or ""),
+        "partner_university_kk": str(data.get("partner_university_kk") or data.get("partner_university")
+                                     or ""),
         "period": {"start": ddmmyyyy(data.get("mobility_start")),
                    "end": ddmmyyyy(data.get("mobility_end"))},
     }
