@@ -223,3 +223,94 @@ def test_expulsion_order_lists_dean_lawyer_and_accounting(client, ctx, office):
     for language, doc in docs.items():
         last = "Офису регистратора внести" if language == "ru" else "Тіркеуші кеңсесі мәліметтерді"
         _check_print(doc, language, last, "М. П. Иванова", PROGRAMME["programme_name"])
+
+
+def _transfer_in(client, people, n: int, last: str, first: str, middle: str, sex: str, batch: bool) -> int:
+    """A paid-basis transfer from another university through the vice-rector's approval, with an
+    academic difference of 6 ECTS."""
+    from tests.integration.test_transfer_in import ALL_DOCS, APPLICANT
+
+    applicant = {**APPLICANT, **REGISTRY_PROGRAMME, "iin": make_iin(date(2004, 1 + n, 10 + n), sex, 5000 + n),
+                 "last_name": last, "first_name": first, "middle_name": middle,
+                 "sending_university": "Карагандинский университет имени академика Е. А. Букетова"}
+    r = client.post("/api/v1/cases", headers=people["registrar"], json={
+        "process_id": "transfer_in", "channel": "state_corporation", "data": {"applicant": applicant}})
+    assert r.status_code == 201, r.json
+    cid = r.json["id"]
+    complete(client, people, "registrar", cid, "check_documents", {**ALL_DOCS, "batch_order": batch})
+    complete(client, people, "dean_it", cid, "determine_difference", {
+        "final_year": False, "difference": [{"discipline": "Психология развития", "credits": 6}],
+        "difference_credits": 6, "difference_deadline": "2026-12-25", "dean_decision": "approve"})
+    complete(client, people, "accountant", cid, "paid_contract", {
+        "contract_number": "Д-17", "contract_date": "2026-08-12", "prepayment_received": True})
+    complete(client, people, "vicerector", cid, "vr_approval", {"vr_decision": "approve"})
+    return cid
+
+
+def test_transfer_order_lists_dean_accounting_and_vice_rector(client, ctx, office):
+    people = office
+    cid = _transfer_in(client, people, 1, *LONG_NAMES[0], batch=False)
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, cid))
+
+    ru = docx_text(docs["ru"])
+    for line in ("Декан факультета информационных технологий\tН. Б. Сейткали", "Бухгалтер\tМ. П. Иванова",
+                 "Проректор по академическим вопросам\tЕ. С. Абенов"):
+        assert line in ru
+    assert "6, до 25.12.2026" in _cells(docs["ru"])
+    for language, doc in docs.items():
+        last = "3. Офису регистратора" if language == "ru" else "3. Тіркеуші кеңсесі"
+        _check_print(doc, language, last, "Е. С. Абенов", PROGRAMME["programme_name"])
+
+
+def test_batch_transfer_order_agrees_with_the_single_one(client, ctx, office):
+    """The batch order cites the transfer rules, prints the academic difference and the
+    personal-file item, as the single transfer order does; its approvers are the batch case's."""
+    people = office
+    for n, (last, first, middle, sex) in enumerate(LONG_NAMES[:4]):
+        _transfer_in(client, people, n, last, first, middle, sex, batch=True)
+    r = client.post("/api/v1/contingent-orders/transfers", headers=people["registrar"], json={})
+    assert r.status_code == 201, r.json
+    batch = r.json["id"]
+    complete(client, people, "head", batch, "head_review", {"head_decision": "approve"})
+    complete(client, people, "vicerector", batch, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, batch))
+
+    ru = docx_text(docs["ru"])
+    assert "Правилами перевода и восстановления обучающихся" in ru
+    assert "Академическая разница (ECTS), срок" in ru and "6, до 25.12.2026" in _cells(docs["ru"])
+    assert "запросить личные дела обучающихся" in ru
+    assert "Руководитель офиса регистратора\tГ. Е. Жуматова" in ru and "Сейткали" not in ru
+    kk = docx_text(docs["kk"])
+    assert "Білім алушыларды ауыстыру және қайта қабылдау қағидаларына" in kk
+    assert "жеке істерін сұратсын" in kk
+    for language, doc in docs.items():
+        last = "3. Офису регистратора" if language == "ru" else "3. Тіркеуші кеңсесі"
+        _check_print(doc, language, last, "Е. С. Абенов", PROGRAMME["programme_name"])
+
+
+def test_academic_leave_order_names_the_student_in_the_kazakh_dative(client, ctx, office):
+    people = office
+    sid = add_student(ctx, iin=make_iin(date(2004, 3, 9), "F", 4321), last_name="Жаксылыкова",
+                      first_name="Айгерим", middle_name="Серикқызы", sex="F", **REGISTRY_PROGRAMME)
+    r = client.post("/api/v1/cases", headers=people["registrar"], json={
+        "process_id": "academic_leave", "student_id": sid, "channel": "direct",
+        "data": {"leave_ground": "medical", "leave_start": "2026-12-01", "leave_end": "2027-08-31"}})
+    assert r.status_code == 201, r.json
+    cid = r.json["id"]
+    complete(client, people, "registrar", cid, "check_documents", {
+        "leave_ground": "medical", "leave_start": "2026-12-01", "leave_end": "2027-08-31",
+        "doc_application": True, "doc_medical_conclusion": True, "documents_complete": True,
+        "decision": "approve"})
+    complete(client, people, "dean_it", cid, "dean_approval", {"dean_decision": "approve"})
+    assert drain(ctx) >= 1
+    docs = _documents(client, people, case_view(client, people, cid))
+
+    assert "обучающейся Жаксылыковой Айгерим Серикқызы" in docx_text(docs["ru"])
+    kk = docx_text(docs["kk"])
+    assert "1. Білім алушы Жаксылыкова Айгерим Серикқызына (ЖСН" in kk
+    assert "Ақпараттық технологиялар факультетінің деканы\tН. Б. Сейткали" in kk
+    for language, doc in docs.items():
+        last = "3. Контроль за исполнением" if language == "ru" else "3. Бұйрықтың орындалуын"
+        _check_print(doc, language, last, "Н. Б. Сейткали", PROGRAMME["programme_name"])
