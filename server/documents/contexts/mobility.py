@@ -15,6 +15,7 @@ from server.documents.contexts.common import (
     person_row,
     transfer_order,
 )
+from server.documents.kazakh import decline_phrase_kk
 
 # [assumed] the rules on the credit system of study (they cover academic mobility); a university
 # may set mobility_legal_basis_ru/_kk in config/university.yaml instead.
@@ -28,12 +29,16 @@ MOBILITY_LEGAL_BASIS_KK = ("Қазақстан Республикасы Білі
 
 
 def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any]:
+    partner_kk = str(data.get("partner_university_kk") or data.get("partner_university") or "")
     return {
         "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
         "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,
         "partner_university": str(data.get("partner_university") or ""),
-        "partner_university_kk": str(data.get("partner_university_kk") or data.get("partner_university")
-                                     or ""),
+        "partner_university_kk": partner_kk,
+        # the Kazakh sentences need the partner in the dative («…университетіне жіберілсін») and
+        # the locative («…университетінде алған оқу нәтижелері»)
+        "partner_university_kk_dat": decline_phrase_kk(partner_kk, "dative") if partner_kk else "",
+        "partner_university_kk_loc": decline_phrase_kk(partner_kk, "locative") if partner_kk else "",
         "period": {"start": ddmmyyyy(data.get("mobility_start")),
                    "end": ddmmyyyy(data.get("mobility_end"))},
     }
