@@ -219,7 +219,7 @@ HEADINGS = {"ru-RU": "ПРИКАЗ", "kk-KZ": "БҰЙРЫҚ"}
 ORDER_WIDTHS_MM = (7, 33, 24, 17, 36, 27, 26)
 ORDER_TABLE_PT = 10
 ROTATE_BELOW_MM = 30
-HEADER_HEIGHT = Mm(38)
+HEADER_HEIGHT = Mm(30)
 CELL_MARGIN_MM = 0.6  # left and right padding inside table cells
 QR_TEXT_PT = 9
 
@@ -606,8 +606,9 @@ def _order_closing(doc: DocxDocument, text: OrderText | LeaveText) -> None:
     """The items after the table, «Основание:», the rector's signature, the people who approved
     the case (`approvals`), the QR code of the verification link and the link.  From the first
     item on every paragraph keeps with the next, so the signature and the approvals are never
-    left alone on a page: the items move with them."""
+    left alone on a page: the last item moves with them."""
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    last = len(text.items_after) - 1
     for i, item in enumerate(text.items_after):
         _para(
             doc,
@@ -615,7 +616,8 @@ def _order_closing(doc: DocxDocument, text: OrderText | LeaveText) -> None:
             align=justify,
             first_line_indent=FIRST_LINE_INDENT,
             space_before=6 if i == 0 else 0,
-            keep_with_next=True,
+            # items printed by a loop (the contingent order's) all keep with the next
+            keep_with_next=i == last or text.items_after[-1].startswith("{%p"),
         )
     _para(
         doc,
@@ -637,12 +639,12 @@ def _order_closing(doc: DocxDocument, text: OrderText | LeaveText) -> None:
         doc,
         (f"{{{{ signatory.{text.title_field} }}}}",),
         ("{{ signatory.name }}",),
-        space_before=30,
+        space_before=24,
         keep=True,
     )
 
     _para(doc, ("{%p if approvals %}",), keep_with_next=True)
-    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=24, keep_with_next=True)
+    _para(doc, (text.visas_label,), size=TABLE_PT, space_before=12, keep_with_next=True)
     _para(doc, ("{%p for a in approvals %}",), keep_with_next=True)
     _signature_line(
         doc,
@@ -654,10 +656,10 @@ def _order_closing(doc: DocxDocument, text: OrderText | LeaveText) -> None:
     )
     _para(doc, ("{%p endfor %}",), keep_with_next=True)
     _para(doc, ("{%p endif %}",), keep_with_next=True)
-    # The QR code of the verification link (an image the render job passes as `qr`) and the
-    # link, small, at the end of the last page.
-    _para(doc, ("{{ qr }}",), space_before=18, keep_with_next=True)
-    _para(doc, (text.verification_label, "{{ verification_url }}"), size=QR_TEXT_PT)
+    # The QR code of the verification link (an image the render job passes as `qr`) and, on its
+    # right, the link, small, at the end of the last page.
+    _para(doc, ("{{ qr }}", " ", text.verification_label, "{{ verification_url }}"), size=QR_TEXT_PT,
+          space_before=8)
 
 
 # --------------------------------------------------------------------------- certificate (справка)

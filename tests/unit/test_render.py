@@ -134,7 +134,7 @@ def test_russian_order_renders_number_date_rows_and_declined_names():
     assert any("с 01.09.2026 следующих обучающихся" in p for p in paragraphs)
     assert "Ректор\tА. Сериков" in paragraphs
     assert "Согласовано:" in paragraphs and "lawyer ru\tИ. lawyer" in paragraphs
-    assert "Проверить подлинность приказа: https://regoffice.example.kz/verify/AB12" in paragraphs
+    assert " Проверить подлинность приказа: https://regoffice.example.kz/verify/AB12" in paragraphs
 
     header, *students = rows
     assert header[:3] == ["№", "Фамилия, имя, отчество", "ИИН"]
