@@ -96,10 +96,12 @@ def sample_context() -> dict:
             {"name_ru": "личные заявления обучающихся", "name_kk": "жеке өтініштер"},
             {"name_ru": "справка <b>№5</b> & {{ x }}", "name_kk": "анықтама <b>№5</b> & {{ x }}"},
         ],
-        "visas": {
-            role: {"title_ru": f"{role} ru", "title_kk": f"{role} kk", "name": f"И. {role}"}
-            for role in ("dean", "registrar_head", "vice_rector", "lawyer")
-        },
+        "approvals": [
+            {"title_ru": f"{role} ru", "title_kk": f"{role} kk", "name": f"И. {role}"}
+            for role in ("dean", "vice_rector", "lawyer")
+        ],
+        "verification_url": "https://regoffice.example.kz/verify/AB12",
+        "qr": "",
         "signatory": {"title_ru": "Ректор", "title_kk": "Ректор", "name": "А. Сериков"},
     }
 
@@ -129,7 +131,8 @@ def test_russian_order_renders_number_date_rows_and_declined_names():
     assert "ПРИКАЗЫВАЮ:" in paragraphs
     assert any("с 01.09.2026 следующих обучающихся" in p for p in paragraphs)
     assert "Ректор\tА. Сериков" in paragraphs
-    assert "lawyer ru\tИ. lawyer" in paragraphs
+    assert "Согласовано:" in paragraphs and "lawyer ru\tИ. lawyer" in paragraphs
+    assert " Проверить подлинность приказа: https://regoffice.example.kz/verify/AB12" in paragraphs
 
     header, *students = rows
     assert header[:3] == ["№", "Фамилия, имя, отчество", "ИИН"]
@@ -143,12 +146,9 @@ def test_russian_order_renders_number_date_rows_and_declined_names():
     first = students[0]
     assert first[2:] == [
         "040512300127",
-        "2",
-        "ИС-24-1",
+        "2\nИС-24-1",
         "6B06102 Информационные системы",
-        "очная",
-        "русский",
-        "платная",
+        "очная, русский, платная",
         "10, до 30.12.2026",
     ]
     assert students[1][-1] == "нет"
@@ -159,11 +159,12 @@ def test_kazakh_order_uses_nominative_names_and_kazakh_texts():
     paragraphs, rows = read(data)
 
     assert "«A&B университеті» КеАҚ" in paragraphs
-    assert "БҰЙРЫҚ / ПРИКАЗ" in paragraphs
+    assert "БҰЙРЫҚ" in paragraphs and "ПРИКАЗ" not in "\n".join(paragraphs)
     assert "15.08.2026\t№ 125-у" in paragraphs
     assert "Ауыстыру тәртібімен қабылдау туралы" in paragraphs
     assert "БҰЙЫРАМЫН:" in paragraphs
     assert "Ректор\tА. Сериков" in paragraphs
+    assert "Келісілді:" in paragraphs and "dean kk\tИ. dean" in paragraphs
 
     header, *students = rows
     assert header[2] == "ЖСН"
@@ -173,7 +174,8 @@ def test_kazakh_order_uses_nominative_names_and_kazakh_texts():
         "Нурланова Айгерим Серикқызы",
         "Петрова Анна Ивановна",
     ]
-    assert students[0][5] == "6B06102 Ақпараттық жүйелер"
+    assert students[0][4] == "6B06102 Ақпараттық жүйелер"
+    assert students[0][5] == "күндізгі, орыс, ақылы"
     assert students[0][-1] == "10, 30.12.2026 дейін"
     assert students[1][-1] == "жоқ"
 
@@ -270,8 +272,10 @@ def test_template_variables():
         "effective_date",
         "students",
         "basis",
-        "visas",
+        "approvals",
         "signatory",
+        "qr",
+        "verification_url",
     }
     assert template_variables(RU) == common | {"legal_basis_ru"}
     assert template_variables(KK) == common | {"legal_basis_kk"}
@@ -302,7 +306,7 @@ def example(base: str = "order_transfer_in") -> dict:
 @pytest.mark.parametrize("template", [RU, KK], ids=["ru", "kk"])
 def test_documented_example_context_renders(template):
     context = example()
-    _, rows = read(render_docx(template, context))
+    _, rows = read(render_docx(template, {**context, "qr": ""}))
     assert len(rows) == 1 + len(context["students"])
 
 

@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
+from server.documents.cyrillic import cyrillic_name
+from server.documents.kazakh import decline_full_name_kk, decline_phrase_kk
 from server.documents.render import decline_full_name
+from server.domain.iin import iin_sex
 
 FORMS = {"full_time": ("очная", "күндізгі"), "part_time": ("заочная", "сырттай"),
          "distance": ("дистанционная", "қашықтықтан"), "evening": ("вечерняя", "кешкі")}
@@ -97,25 +100,42 @@ def ddmmyyyy(value: Any) -> str:
         return str(value)
 
 
+def person_names(person: dict[str, Any]) -> tuple[str, str, str | None, str | None]:
+    """(last, first, middle, sex) as an order prints them: in Cyrillic (a name registered in
+    Latin letters is transliterated, server/documents/cyrillic.py) and the sex taken from the
+    ИИН when the record does not say it (the declension needs it)."""
+    iin = str(person.get("iin") or "")
+    sex = person.get("sex") or None
+    if sex is None and len(iin) == 12 and iin.isdigit():
+        try:
+            sex = iin_sex(iin)
+        except ValueError:
+            sex = None
+    return (cyrillic_name(str(person.get("last_name") or "")),
+            cyrillic_name(str(person.get("first_name") or "")),
+            cyrillic_name(str(person.get("middle_name") or "")) or None, sex)
+
+
 def person_row(person: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """One student line of an order, from the applicant/student dict and the case decisions."""
     form = pair(FORMS, person.get("form"))
     lang = pair(LANGUAGES, person.get("language"))
     funding = pair(FUNDING, data.get("funding_basis") or person.get("funding"))
     credits = int(data.get("difference_credits") or 0)
-    full = " ".join(p for p in (person.get("last_name"), person.get("first_name"),
-                                person.get("middle_name")) if p)
+    last, first, middle, sex = person_names(person)
+    full = " ".join(p for p in (last, first, middle) if p)
     return {
-        "full_name": person.get("full_name") or full,
-        "full_name_acc": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
-                                           person.get("middle_name") or None, "accusative",
-                                           person.get("sex")),
+        "full_name": full or cyrillic_name(str(person.get("full_name") or "")),
+        "full_name_acc": decline_full_name(last, first, middle, "accusative", sex) if full else "",
+        "full_name_dat": decline_full_name(last, first, middle, "dative", sex) if full else "",
         "iin": person.get("iin", ""),
         "year": data.get("enrol_year") or person.get("year", ""),
         "group": person.get("group") or "—",
         "programme": {"code": person.get("programme_code", ""),
                       "name_ru": person.get("programme_name", ""),
                       "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+        "faculty_ru": person.get("faculty_name", ""),
+        "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
         "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
         "funding_ru": funding[0], "funding_kk": funding[1],
         "difference": {"credits": credits,
@@ -131,13 +151,15 @@ def numbered(name_ru: str, name_kk: str, number: Any, day: Any) -> dict[str, str
 
 
 def transfer_order(uni: dict[str, Any], number: str, today: date, students: list[dict[str, Any]],
-                    basis: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
+                   basis: list[dict[str, str]], approved_by: list[dict[str, Any]] | None = None,
+                   **extra: Any) -> dict[str, Any]:
     """The context of an order in the transfer order's layout (order_transfer_in_ru/kk.docx)."""
     return {
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "effective_date": today.strftime("%d.%m.%Y"),
         "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
-        "students": students, "basis": basis, "visas": uni["visas"], "signatory": uni["signatory"],
+        "students": students, "basis": basis, "approvals": approvals(approved_by or []),
+        "signatory": uni["signatory"],
         **extra,
     }
 
@@ -147,9 +169,10 @@ APPLICATION_BASIS = {"name_ru": "личное заявление обучающ�
 
 def learner_dative(person: dict[str, Any]) -> dict[str, str]:
     """«обучающемуся Иванову Петру Сергеевичу»: the word and the name in the dative."""
-    sex = person.get("sex")
-    return {"full_name_dat": decline_full_name(person.get("last_name", ""), person.get("first_name", ""),
-                                               person.get("middle_name") or None, "dative", sex),
+    last, first, middle, sex = person_names(person)
+    return {"full_name_dat": decline_full_name(last, first, middle, "dative", sex),
+            "full_name_dat_kk": decline_full_name_kk(last, first, middle, "dative"),
+            "full_name_gen_kk": decline_full_name_kk(last, first, middle, "genitive"),
             "learner_ru": _LEARNER_RU.get(str(sex or ""), "обучающемуся(-ейся)")}
 
 
@@ -157,14 +180,14 @@ _LEARNER_RU = {"M": "обучающемуся", "F": "обучающейся"}
 
 
 def order_context(uni: dict[str, Any], number: str, today: date, kind: str, legal: tuple[str, str],
-           effective: Any = None) -> dict[str, Any]:
+                  effective: Any = None, approved_by: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The parts every order of this layout shares; the caller adds students and basis."""
     return {
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "effective_date": ddmmyyyy(effective) or today.strftime("%d.%m.%Y"),
         "legal_basis_ru": uni.get(f"{kind}_legal_basis_ru") or legal[0],
         "legal_basis_kk": uni.get(f"{kind}_legal_basis_kk") or legal[1],
-        "visas": uni["visas"], "signatory": uni["signatory"],
+        "approvals": approvals(approved_by or []), "signatory": uni["signatory"],
     }
 
 
@@ -175,3 +198,74 @@ RULES_595_RU = ("Типовыми правилами деятельности о
 RULES_595_KK = ("Қазақстан Республикасы Білім және ғылым министрінің 2018 жылғы 30 қазандағы № 595 "
                 "бұйрығымен бекітілген Жоғары және (немесе) жоғары оқу орнынан кейінгі білім беру "
                 "ұйымдары қызметінің үлгілік қағидаларына")
+
+
+# role -> the position in Russian and Kazakh; a dean's names the faculty (dean_title)
+POSITIONS = {
+    "vice_rector": ("Проректор по академическим вопросам", "Академиялық мәселелер жөніндегі проректор"),
+    "registrar_head": ("Руководитель офиса регистратора", "Тіркеуші кеңсесінің басшысы"),
+    "accountant": ("Бухгалтер", "Бухгалтер"),
+    "lawyer": ("Юрист", "Заңгер"),
+    "international": ("Специалист международного отдела", "Халықаралық бөлімнің маманы"),
+}
+
+
+def approvals(approved_by: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The «Согласовано / Келісілді» lines: each person who approved the case (the render job
+    passes them as `approved_by`, server/services/documents/approvals.py) with the position in
+    Russian and Kazakh and the name as orders print it (initials and surname)."""
+    lines = []
+    for person in approved_by:
+        role = str(person.get("role") or "")
+        if role == "dean":
+            title_ru, title_kk = dean_title(str(person.get("faculty_ru") or ""),
+                                            str(person.get("faculty_kk") or ""))
+        else:
+            title_ru, title_kk = POSITIONS.get(role, (role, role))
+        lines.append({"title_ru": title_ru, "title_kk": title_kk,
+                      "name": initials(str(person.get("full_name") or ""))})
+    return lines
+
+
+def initials(full_name: str) -> str:
+    """«Сейткали Нурлан Болатович» -> «Н. Б. Сейткали» (a one-word name stays as it is)."""
+    words = full_name.split()
+    if len(words) < 2:
+        return full_name.strip()
+    return " ".join([*(f"{w[0].upper()}." for w in words[1:3]), words[0]])
+
+
+_ADJECTIVE_GENITIVE = (("ский", "ского"), ("цкий", "цкого"), ("кий", "кого"), ("ний", "него"),
+                       ("ый", "ого"), ("ий", "ого"), ("ой", "ого"))
+
+
+def dean_title(faculty_ru: str, faculty_kk: str) -> tuple[str, str]:
+    """«Декан факультета информационных технологий» / «Ақпараттық технологиялар факультетінің
+    деканы» from the faculty's names («Факультет …», «Педагогический факультет» or any other
+    name, which is quoted after «факультета»)."""
+    name = faculty_ru.strip()
+    if not name:
+        title_ru = "Декан факультета"
+    elif name.lower().startswith("факультет "):
+        title_ru = f"Декан факультета {name[len('факультет '):]}"
+    elif name.lower().endswith(" факультет"):
+        words = name.split()[:-1]
+        declined = []
+        for word in words:
+            lower = word.lower()
+            ending = next((e for e in _ADJECTIVE_GENITIVE if lower.endswith(e[0])), None)
+            declined.append(lower[: -len(ending[0])] + ending[1] if ending else lower)
+        title_ru = f"Декан {' '.join(declined)} факультета"
+    else:
+        title_ru = f"Декан факультета «{name}»"
+    return title_ru, kazakh_dean_title(faculty_kk.strip())
+
+
+def kazakh_dean_title(faculty_kk: str) -> str:
+    """«<факультет> деканы»: the faculty's name in the genitive before «деканы»
+    («Ақпараттық технологиялар факультетінің деканы»)."""
+    if not faculty_kk:
+        return "Факультет деканы"
+    if "факультет" not in faculty_kk.lower():
+        faculty_kk = f"{faculty_kk} факультеті"
+    return f"{decline_phrase_kk(faculty_kk, 'genitive')} деканы"

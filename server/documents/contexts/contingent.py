@@ -48,6 +48,31 @@ CONTINGENT_KINDS = {
 }
 
 
+# The items after the table: the batch transfer orders say what the single transfer orders say
+# (the academic difference, the personal files); the others what the contingent order says.
+ITEMS_CONTINGENT = (
+    ("Офису регистратора внести сведения в информационную систему.",
+     "Тіркеуші кеңсесі мәліметтерді ақпараттық жүйеге енгізсін."),
+    ("Контроль за исполнением приказа возложить на проректора по академическим вопросам.",
+     "Бұйрықтың орындалуын бақылау академиялық мәселелер жөніндегі проректорға жүктелсін."),
+)
+ITEMS_TRANSFER = (
+    ("Деканату обеспечить ликвидацию обучающимися академической разницы в указанные сроки.",
+     "Факультет деканы білім алушылардың академиялық айырмашылықты көрсетілген мерзімде жоюын "
+     "қамтамасыз етсін."),
+    ("Офису регистратора в течение трёх рабочих дней запросить личные дела обучающихся из "
+     "организаций образования, в которых они обучались.",
+     "Тіркеуші кеңсесі үш жұмыс күні ішінде білім алушылардың бұрын оқыған білім беру "
+     "ұйымдарынан жеке істерін сұратсын."),
+)
+ITEMS_TRANSFER_INTERNAL = (
+    ITEMS_TRANSFER[0],
+    ("Офису регистратора внести изменения в информационную систему и личные дела обучающихся.",
+     "Тіркеуші кеңсесі ақпараттық жүйеге және білім алушылардың жеке істеріне өзгерістер енгізсін."),
+)
+TRANSFER_KINDS = {"transfer": ITEMS_TRANSFER, "transfer_internal": ITEMS_TRANSFER_INTERNAL}
+
+
 def _contingent_note(kind: str, person: dict[str, Any]) -> tuple[str, str]:
     if person.get("note_ru"):  # a collected transfer says where the student comes from
         return str(person["note_ru"]), str(person.get("note_kk") or person["note_ru"])
@@ -59,17 +84,26 @@ def _contingent_note(kind: str, person: dict[str, Any]) -> tuple[str, str]:
 
 @builder("order_contingent")
 def order_contingent(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
-    """Batch order on the contingent (procedure 11): one table row per student of the list."""
+    """Batch order on the contingent (procedure 11): one table row per student of the list. A
+    batch of transfers cites the transfer rules, prints the academic difference and the
+    personal-file item, as the single transfer order does."""
     kind = str(data.get("order_kind") or "")
     subject_ru, subject_kk, item_ru, item_kk, basis_ru, basis_kk = CONTINGENT_KINDS[kind]
+    transfer = kind in TRANSFER_KINDS
     rows = []
     for person in data.get("students") or []:
         note_ru, note_kk = _contingent_note(kind, person)
-        rows.append({**person_row(person, {}), "note_ru": note_ru, "note_kk": note_kk})
+        decisions = {"difference_credits": person.get("difference_credits"),
+                     "difference_deadline": person.get("difference_deadline")}
+        rows.append({**person_row(person, decisions), "note_ru": note_ru, "note_kk": note_kk})
+    legal = ((uni["legal_basis_ru"], uni["legal_basis_kk"]) if transfer else (RULES_595_RU, RULES_595_KK))
+    items = TRANSFER_KINDS.get(kind, ITEMS_CONTINGENT)
     return {
-        **order_context(uni, number, today, "contingent", (RULES_595_RU, RULES_595_KK),
-                        data.get("effective_date")),
+        **order_context(uni, number, today, "transfer" if transfer else "contingent", legal,
+                        data.get("effective_date"), data.get("approved_by")),
         "subject_ru": subject_ru, "subject_kk": subject_kk, "item_ru": item_ru, "item_kk": item_kk,
+        "with_difference": transfer,
+        "items": [{"ru": ru, "kk": kk} for ru, kk in items],
         "students": rows, "basis": [{"name_ru": basis_ru, "name_kk": basis_kk}],
     }
 
@@ -81,9 +115,12 @@ def order_vacant_grant(data: dict[str, Any], uni: dict[str, Any], number: str, t
     rows = [{**person_row(person, {"funding_basis": "grant"}), "gpa": f"{float(person.get('gpa') or 0):.2f}"}
             for person in data.get("winners") or []]
     return {
-        **order_context(uni, number, today, "vacant_grant", (GRANT_RULES_RU, GRANT_RULES_KK)),
+        **order_context(uni, number, today, "vacant_grant", (GRANT_RULES_RU, GRANT_RULES_KK),
+                        approved_by=data.get("approved_by")),
         "group": {"code": str(data.get("programme_group_code") or ""),
-                  "name": str(data.get("programme_group_name") or "")},
+                  "name": str(data.get("programme_group_name") or ""),
+                  "name_kk": str(data.get("programme_group_name_kk") or data.get("programme_group_name")
+                                 or "")},
         "protocol": {"number": str(data.get("protocol_number") or ""),
                      "date": ddmmyyyy(data.get("protocol_date"))},
         "students": rows,

@@ -7,6 +7,7 @@ from typing import Any
 
 from server.documents.contexts.common import (
     APPLICATION_BASIS,
+    approvals,
     builder,
     ddmmyyyy,
     learner_dative,
@@ -14,6 +15,7 @@ from server.documents.contexts.common import (
     person_row,
     transfer_order,
 )
+from server.documents.kazakh import decline_phrase_kk
 
 # [assumed] the rules on the credit system of study (they cover academic mobility); a university
 # may set mobility_legal_basis_ru/_kk in config/university.yaml instead.
@@ -27,10 +29,16 @@ MOBILITY_LEGAL_BASIS_KK = ("Қазақстан Республикасы Білі
 
 
 def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any]:
+    partner_kk = str(data.get("partner_university_kk") or data.get("partner_university") or "")
     return {
         "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
         "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,
         "partner_university": str(data.get("partner_university") or ""),
+        "partner_university_kk": partner_kk,
+        # the Kazakh sentences need the partner in the dative («…университетіне жіберілсін») and
+        # the locative («…университетінде алған оқу нәтижелері»)
+        "partner_university_kk_dat": decline_phrase_kk(partner_kk, "dative") if partner_kk else "",
+        "partner_university_kk_loc": decline_phrase_kk(partner_kk, "locative") if partner_kk else "",
         "period": {"start": ddmmyyyy(data.get("mobility_start")),
                    "end": ddmmyyyy(data.get("mobility_end"))},
     }
@@ -49,7 +57,8 @@ def order_mobility(data: dict[str, Any], uni: dict[str, Any], number: str, today
         basis.append(numbered("договор о сотрудничестве с вузом-партнёром",
                                "серіктес ЖОО-мен ынтымақтастық туралы шарт",
                                data["agreement_number"], data.get("agreement_date")))
-    return transfer_order(uni, number, today, [row], basis, **_mobility_common(data, uni))
+    return transfer_order(uni, number, today, [row], basis, data.get("approved_by"),
+                          **_mobility_common(data, uni))
 
 
 @builder("order_mobility_recredit")
@@ -76,5 +85,5 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
         "basis": [{"name_ru": "транскрипт вуза-партнёра", "name_kk": "серіктес ЖОО транскрипті"},
                   {"name_ru": "решение декана о перезачёте",
                    "name_kk": "деканның қайта есепке алу туралы шешімі"}],
-        "visas": uni["visas"], "signatory": uni["signatory"],
+        "approvals": approvals(data.get("approved_by") or []), "signatory": uni["signatory"],
     }

@@ -8,11 +8,13 @@ from typing import Any
 from server.documents.contexts.common import (
     RULES_595_KK,
     RULES_595_RU,
+    approvals,
     builder,
     ddmmyyyy,
     learner_dative,
     order_context,
     person_row,
+    transfer_order,
 )
 from server.domain.catalog import load_catalog
 
@@ -81,8 +83,7 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
         "leave": {"start": ddmmyyyy(data.get("leave_start")), "end": ddmmyyyy(data.get("leave_end")),
                   "months": data.get("leave_months", "")},
         "basis": basis,
-        "visas": uni["visas"], "signatory": uni["signatory"],
-        "verification_url": "",
+        "approvals": approvals(data.get("approved_by") or []), "signatory": uni["signatory"],
     }
 
 
@@ -96,7 +97,8 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
     row = person_row(person, data)
     if data.get("enrol_programme_code"):
         name = str(data.get("enrol_programme_name") or "")
-        row["programme"] = {"code": str(data["enrol_programme_code"]), "name_ru": name, "name_kk": name}
+        row["programme"] = {"code": str(data["enrol_programme_code"]), "name_ru": name,
+                            "name_kk": str(data.get("enrol_programme_name_kk") or name)}
     expelled_no = str(person.get("expelled_order_number") or "")
     expelled_on = ddmmyyyy(person.get("expelled_date"))
     basis = [
@@ -107,14 +109,7 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
     if expelled_no:
         basis.append({"name_ru": f"приказ об отчислении № {expelled_no} от {expelled_on}".strip(),
                       "name_kk": f"оқудан шығару туралы {expelled_on} № {expelled_no} бұйрық".strip()})
-    return {
-        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
-        "effective_date": today.strftime("%d.%m.%Y"),
-        "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
-        "students": [row],
-        "basis": basis,
-        "visas": uni["visas"], "signatory": uni["signatory"],
-    }
+    return transfer_order(uni, number, today, [row], basis, data.get("approved_by"))
 
 
 def expulsion_ground(code: str, reasoning: str = "") -> tuple[str, str]:
@@ -137,7 +132,7 @@ def order_expulsion(data: dict[str, Any], uni: dict[str, Any], number: str, toda
     row = {**person_row(person, data), "ground_ru": ground_ru, "ground_kk": ground_kk}
     return {
         **order_context(uni, number, today, "expulsion", (RULES_595_RU, RULES_595_KK),
-                        data.get("expulsion_date")),
+                        data.get("expulsion_date"), data.get("approved_by")),
         "students": [row],
         "basis": [{"name_ru": "представление декана факультета", "name_kk": "факультет деканының ұсынысы"}],
     }

@@ -18,18 +18,11 @@ from server.documents.contexts.common import (
 @builder("order_transfer_in")
 def order_transfer_in(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
     person = data.get("applicant") or data.get("student") or {}
-    return {
-        "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
-        "effective_date": today.strftime("%d.%m.%Y"),
-        "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
-        "students": [person_row(person, data)],
-        "basis": [
-            {"name_ru": "личное заявление обучающегося", "name_kk": "білім алушының жеке өтініші"},
-            {"name_ru": "согласие вуза-отправителя и транскрипт",
-             "name_kk": "жіберуші ЖОО-ның келісімі және транскрипт"},
-        ],
-        "visas": uni["visas"], "signatory": uni["signatory"],
-    }
+    return transfer_order(uni, number, today, [person_row(person, data)], [
+        APPLICATION_BASIS,
+        {"name_ru": "согласие вуза-отправителя и транскрипт",
+         "name_kk": "жіберуші ЖОО-ның келісімі және транскрипт"},
+    ], data.get("approved_by"))
 
 
 @builder("order_transfer_out")
@@ -47,8 +40,10 @@ def order_transfer_out(data: dict[str, Any], uni: dict[str, Any], number: str, t
     basis.append(numbered("приказ принимающей организации о зачислении",
                            "қабылдаушы ұйымның қабылдау туралы бұйрығы",
                            row["receiving_order"]["number"], data.get("receiving_order_date")))
-    return transfer_order(uni, number, today, [row], basis,
-                           receiving_university=str(data.get("receiving_university") or ""))
+    receiving = str(data.get("receiving_university") or "")
+    return transfer_order(uni, number, today, [row], basis, data.get("approved_by"),
+                          receiving_university=receiving,
+                          receiving_university_kk=str(data.get("receiving_university_kk") or receiving))
 
 
 @builder("order_transfer_internal")
@@ -71,4 +66,4 @@ def order_transfer_internal(data: dict[str, Any], uni: dict[str, Any], number: s
         basis.append(numbered("договор об оказании платных образовательных услуг",
                                "ақылы білім беру қызметтерін көрсету туралы шарт",
                                data["contract_number"], data.get("contract_date")))
-    return transfer_order(uni, number, today, [row], basis)
+    return transfer_order(uni, number, today, [row], basis, data.get("approved_by"))

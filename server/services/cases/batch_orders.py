@@ -70,6 +70,8 @@ def _transfer_in_row(data: dict[str, Any]) -> dict[str, Any]:
         "sex": applicant.get("sex") or (iin_sex(iin) if len(iin) == 12 else None),
         "year": data.get("enrol_year") or applicant.get("year"),
         "funding": data.get("funding_basis") or applicant.get("funding"),
+        "difference_credits": data.get("difference_credits"),
+        "difference_deadline": data.get("difference_deadline"),
         "note_ru": f"из «{sending}»",
         "note_kk": f"«{sending}» ЖОО-дан",
     }
@@ -91,6 +93,8 @@ def _transfer_internal_row(data: dict[str, Any]) -> dict[str, Any]:
         "language": data.get("new_language") or student.get("language"),
         "year": data.get("enrol_year") or student.get("year"),
         "funding": data.get("funding_basis") or student.get("funding"),
+        "difference_credits": data.get("difference_credits"),
+        "difference_deadline": data.get("difference_deadline"),
         "note_ru": f"с программы {previous}",
         "note_kk": f"{previous} бағдарламасынан",
     }

@@ -20,6 +20,7 @@ from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
 from server.services.cases.steps import audit
 from server.services.context import AppContext
+from server.services.documents.approvals import approvers
 from server.services.documents.office import university_for
 from server.services.documents.pdfs import plan_pdfs
 from server.services.documents.template_versions import active_template, case_scope
@@ -82,6 +83,8 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     data = instance.task_data(task_id)
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
+    # the people who approved the case so far, for the order's «Согласовано» block
+    data = {**data, "approved_by": approvers(session, case.id)}
     context = BUILDERS[template](data, university_for(ctx, session, register), number, today)
     faculty, level = case_scope(session, case, data)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.

@@ -66,17 +66,23 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
             raise Invalid("Список не принят, ничего не сохранено: %(first)s (всего ошибок: %(count)s)",
                           errors, first=first, count=len(errors))
         raise Invalid("Список не принят, ничего не сохранено: %(first)s", errors, first=first)
-    # Citizenship the list leaves out is taken from the registry (foreign graduates are
-    # deregistered when the order is signed: workflows/contingent_order.bpmn).
-    missing = [r["iin"] for r in cleaned if "citizenship" not in r]
+    # What the list leaves out is taken from the registry: the citizenship (foreign graduates are
+    # deregistered when the order is signed: workflows/contingent_order.bpmn) and the form,
+    # language and funding the order's table prints (an export for a promotion often lists
+    # only the name, the programme and the course).
+    missing = [r["iin"] for r in cleaned if any(k not in r for k in REGISTRY_FILLED)]
     if missing:
         with ctx.db.read() as session:
-            known = dict(session.execute(select(Student.iin, Student.citizenship)
-                                         .where(Student.iin.in_(missing))).all())
+            known = {s.iin: s for s in session.scalars(select(Student).where(Student.iin.in_(missing)))}
         for row in cleaned:
-            if "citizenship" not in row and known.get(row["iin"]):
-                row["citizenship"] = known[row["iin"]]
+            student = known.get(row["iin"])
+            for key in REGISTRY_FILLED:
+                if key not in row and student is not None and getattr(student, key):
+                    row[key] = getattr(student, key)
     return cleaned
+
+
+REGISTRY_FILLED = ("citizenship", "form", "language", "funding")
 
 
 def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -> int:
