@@ -122,6 +122,7 @@ def service_rate(cases_n: int) -> float:
         for i in range(cases_n):
             applicant = {"iin": make_iin(date(2004, 3, 9), "M", 2000 + i), "last_name": "Иванов",
                          "first_name": "Пётр", "middle_name": "Сергеевич", "sending_university": "КарУ",
+                         "sending_university_kk": "ҚарУ",
                          "programme_code": "6B06102", "programme_name": "Программная инженерия", "year": 2,
                          "level": "bachelor", "form": "full_time", "language": "ru", "funding": "paid",
                          "faculty_code": "IT"}

@@ -25,6 +25,7 @@ IIN = make_iin(date(2003, 11, 4), "F", 2468)
 START_DATA = {"reason": "transfer", "purpose": "по месту требования"}
 CHECKED = {"student_left": True, "reason": "transfer", "leave_order_number": "77-у",
            "leave_order_date": "2026-02-01", "receiving_university": "НАО «Другой университет»",
+           "receiving_university_kk": "«Басқа университет» КеАҚ",
            "enrolment_order_number": "125-у", "enrolment_order_date": "2024-08-15",
            "study_start": "2024-09-01", "study_end": "2026-02-01", "decision": "approve"}
 DISCIPLINES = {"disciplines": [
@@ -112,7 +113,7 @@ def test_paid_student_certificate_issued_end_to_end(client, ctx, env):
     kk = next(d for d in view["documents"] if d["language"] == "kk")
     text_kk, rows_kk = _text(client, env, kk["id"])
     assert "АНЫҚТАМА" in text_kk and "Петрова Анна Игоревна" in text_kk
-    assert "басқа білім беру ұйымына (НАО «Другой университет») ауыстырылуына байланысты" in text_kk
+    assert "басқа білім беру ұйымына («Басқа университет» КеАҚ) ауыстырылуына байланысты" in text_kk
     assert "Барлық пәндер: 2; ECTS кредиттері: 11; сағаттар: 330." in text_kk
     assert rows_kk[0][2] == "Пән" and rows_kk[2][2] == "Базы данных"
 

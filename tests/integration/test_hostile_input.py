@@ -94,6 +94,7 @@ STARTS: dict[str, tuple[str | None, Any]] = {
     "transfer_internal": ("KAZ", lambda ctx: {}),
     "transfer_out": ("KAZ", lambda ctx: {}),
     "vacant_grant": (None, lambda ctx: {"programme_group_code": "B057", "programme_group_name": PAYLOAD,
+                                        "programme_group_name_kk": PAYLOAD,
                                         "grant_count": 1, "vacancy_reason": PAYLOAD,
                                         "application_deadline": _today(14)}),
 }

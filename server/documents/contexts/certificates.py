@@ -8,6 +8,7 @@ from typing import Any
 
 from server.documents.contexts.common import FORMS, FUNDING, LANGUAGES, builder, ddmmyyyy, pair
 from server.documents.render import decline_full_name
+from server.domain.vocabulary import faculty_name, programme_names, typed_name
 
 CERT_VALIDITY_MONTHS = 6  # [assumed] validity of a certificate from place of study
 
@@ -58,11 +59,11 @@ def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: da
                                         "он(а) действительно является обучающимся(-ейся)"),
             "iin": person.get("iin", ""),
             "year": person.get("year", ""),
-            "programme": {"code": person.get("programme_code", ""),
-                          "name_ru": person.get("programme_name", ""),
-                          "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
-            "faculty_ru": person.get("faculty_name", ""),
-            "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
+            "programme": programme_names(person.get("programme_code"), ru=person.get("programme_name"),
+                                         kk=person.get("programme_name_kk")),
+            "faculty_ru": faculty_name(person.get("faculty_code"), "ru", ru=person.get("faculty_name")),
+            "faculty_kk": faculty_name(person.get("faculty_code"), "kk", ru=person.get("faculty_name"),
+                                       kk=person.get("faculty_name_kk")),
             "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
             "funding_ru": funding[0], "funding_kk": funding[1],
         },
@@ -107,6 +108,7 @@ def cert_incomplete(data: dict[str, Any], uni: dict[str, Any], number: str, toda
     receiving = str(data.get("receiving_university") or "").strip()
     if data.get("reason") == "transfer":
         left_ru += f" в связи с переводом в {receiving}" if receiving else " в связи с переводом"
+        receiving = typed_name("university", receiving, data.get("receiving_university_kk"), "kk")
         left_kk += (f" басқа білім беру ұйымына ({receiving}) ауыстырылуына байланысты оқудан шығарылды"
                     if receiving else " басқа білім беру ұйымына ауыстырылуына байланысты оқудан шығарылды")
     else:
@@ -132,7 +134,8 @@ def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today:
     context = cert_study(data, uni, number, today)
     office = str(data.get("military_office") or "").strip()
     context.update(military_office_ru=office,
-                   military_office_kk=str(data.get("military_office_kk") or "").strip() or office)
+                   military_office_kk=typed_name("military_office", office, data.get("military_office_kk"),
+                                                 "kk"))
     return context
 
 
@@ -184,11 +187,10 @@ def duplicate(data: dict[str, Any], uni: dict[str, Any], number: str, today: dat
                      "date": ddmmyyyy(data.get("original_date"))},
         "reason_ru": reason_ru, "reason_kk": reason_kk,
         "trigger_ru": trigger_ru, "trigger_kk": trigger_kk,
-        "programme": {"code": person.get("programme_code", ""),
-                      "name_ru": person.get("programme_name", ""),
-                      "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
+        "programme": programme_names(person.get("programme_code"), ru=person.get("programme_name"),
+                                     kk=person.get("programme_name_kk")),
         "qualification_ru": qualification,
-        "qualification_kk": str(data.get("qualification_kk") or qualification),
+        "qualification_kk": typed_name("qualification", qualification, data.get("qualification_kk"), "kk"),
         "graduation_year": person.get("graduation_year", ""),
         "signatory": uni["signatory"],
         "verification_url": "",

@@ -14,6 +14,7 @@ from server.documents.contexts.common import (
     person_row,
     transfer_order,
 )
+from server.domain.vocabulary import typed_name
 
 # [assumed] the rules on the credit system of study (they cover academic mobility); a university
 # may set mobility_legal_basis_ru/_kk in config/university.yaml instead.
@@ -31,6 +32,8 @@ def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any
         "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
         "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,
         "partner_university": str(data.get("partner_university") or ""),
+        "partner_university_kk": typed_name("university", data.get("partner_university"),
+                                            data.get("partner_university_kk"), "kk"),
         "period": {"start": ddmmyyyy(data.get("mobility_start")),
                    "end": ddmmyyyy(data.get("mobility_end"))},
     }

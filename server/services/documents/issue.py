@@ -14,6 +14,7 @@ from server.auth import Actor
 from server.db import utcnow
 from server.documents.contexts import BUILDERS, university
 from server.documents.render import format_number, render_docx
+from server.domain.vocabulary import using
 from server.models import Document, OutboxJob, RegisterCounter
 from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
@@ -21,6 +22,7 @@ from server.services.cases.steps import audit
 from server.services.context import AppContext
 from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 from server.services.procedures.deployments import definition_info
+from server.services.students.names import registry_names
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGES = ("ru", "kk")
@@ -77,7 +79,10 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     data = instance.task_data(task_id)
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
-    context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
+    # The registry's names in effect: a value with no Kazakh name raises MissingName here
+    # (the job's incident), before any file or number is stored.
+    with using(registry_names(session)):
+        context = BUILDERS[template](data, university(ctx.settings.config_dir), number, today)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
     code = new_code(ctx.settings)
     url = verification_url(ctx.settings.public_url, code)
