@@ -150,7 +150,6 @@ def people(ctx: AppContext) -> dict[str, dict[str, str]]:
     from server.db import Base  # noqa: F401
     from server.models import Faculty
     from server.services.people.users import NewUser, create_token, create_user
-
     from server.services.students.names import record_programme
 
     with ctx.db.unit_of_work() as session:

@@ -28,7 +28,8 @@ UNIVERSITY = {"name_ru": "НАО «Университет»", "name_kk": "«Ун
 STUDENT = {"iin": "040512300127", "last_name": "Иванов", "first_name": "Пётр", "middle_name": "Сергеевич",
            "sex": "M", "year": 2, "programme_code": "6B06102", "programme_name": "Информационные системы",
            "programme_name_kk": "Ақпараттық жүйелер", "faculty_name": "Факультет информационных технологий",
-           "faculty_name_kk": "Ақпараттық технологиялар факультеті", "form": "full_time", "language": "ru", "funding": "paid"}
+           "faculty_name_kk": "Ақпараттық технологиялар факультеті", "form": "full_time", "language": "ru",
+           "funding": "paid"}
 # a minimal case for each template: the data its model collects
 CASES = {
     "cert_incomplete": {"student": STUDENT, "reason": "expulsion", "leave_order_number": "7-у",

@@ -51,7 +51,8 @@ CONTINGENT_KINDS = {
 
 def _contingent_note(kind: str, person: dict[str, Any]) -> tuple[str, str]:
     if person.get("note_ru"):  # a collected transfer says where the student comes from
-        return str(person["note_ru"]), typed_name("university", person["note_ru"], person.get("note_kk"), "kk")
+        note_ru = str(person["note_ru"])
+        return note_ru, typed_name("university", note_ru, person.get("note_kk"), "kk")
     if kind == "promotion" and str(person.get("year") or "").isdigit():
         course = int(person["year"]) + 1
         return f"на {course} курс", f"{course} курсқа"
