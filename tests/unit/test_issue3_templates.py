@@ -24,7 +24,7 @@ UNIVERSITY = {"name_ru": "НАО «Университет»", "name_kk": "«Ун
               "city_kk": "Алматы қ.", "legal_basis_ru": "", "legal_basis_kk": "",
               "signatory": {"title_ru": "Ректор", "title_kk": "Ректор", "name": "А. Сериков"},
               "visas": {"registrar_head": {"title_ru": "Руководитель офиса регистратора",
-                                           "title_kk": "Тіркеу офисінің басшысы", "name": "Г. Садыкова"}}}
+                                           "title_kk": "Тіркеуші кеңсесінің басшысы", "name": "Г. Садыкова"}}}
 STUDENT = {"iin": "040512300127", "last_name": "Иванов", "first_name": "Пётр", "middle_name": "Сергеевич",
            "sex": "M", "year": 2, "programme_code": "6B06102", "programme_name": "Информационные системы",
            "programme_name_kk": "Ақпараттық жүйелер", "faculty_name": "Факультет информационных технологий",
