@@ -276,6 +276,7 @@ class Cluster:
         from server.models import Faculty, Student
         from server.services.people.users import NewUser, create_token, create_user
         from server.services.procedures.deployments import deploy_file
+        from server.services.students.names import record_programme
 
         self.db_name, self.url = create_pg_database(self.opts.pg_url, "regoffice_load_")
         self.opts.log(f"database {self.db_name} on {self.url.split('@')[-1].rsplit('/', 1)[0]}")
@@ -289,6 +290,7 @@ class Cluster:
             with ctx.db.unit_of_work() as session:
                 session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),
                                  Faculty(code="ECON", name_ru="Экономика", name_kk="Экономика")])
+                record_programme(session, "6B06102", "Программная инженерия", "Бағдарламалық инженерия")
             with ctx.db.read() as session:
                 self.faculties = {f.id: f.code for f in session.scalars(select(Faculty))}
             for username, roles, faculty in PEOPLE:

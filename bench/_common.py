@@ -112,6 +112,7 @@ def load_model(key: str, ctx: Any) -> Model:
     answers = _form_answers(ctx, "transfer_in")
     applicant = answers.pop("transfer_in/register")
     applicant["faculty_code"] = "IT"
+    applicant["programme_code"] = "6B06102"  # a programme the registry names in Kazakh
     return Model("transfer_in", "transfer_in",
                  [("transfer_rules.dmn", (wf / "transfer_rules.dmn").read_bytes()),
                   ("transfer_in.bpmn", (wf / "transfer_in.bpmn").read_bytes())],

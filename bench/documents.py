@@ -102,9 +102,11 @@ def _context_for_service(folder: Path) -> AppContext:
     ctx = build_context(settings)
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
     from server.models import Faculty
+    from server.services.students.names import record_programme
 
     with ctx.db.unit_of_work() as session:
         session.add(Faculty(code="IT", name_ru="ИТ", name_kk="АТ"))
+        record_programme(session, "6B06102", "Программная инженерия", "Бағдарламалық инженерия")
     create_user(ctx, NewUser("bench", "Bench", ("admin",), None))
     return ctx
 
@@ -132,6 +134,7 @@ def service_rate(cases_n: int) -> float:
         for i in range(cases_n):
             applicant = {"iin": make_iin(date(2004, 3, 9), "M", 2000 + i), "last_name": "Иванов",
                          "first_name": "Пётр", "middle_name": "Сергеевич", "sending_university": "КарУ",
+                         "sending_university_kk": "ҚарУ",
                          "programme_code": "6B06102", "programme_name": "Программная инженерия", "year": 2,
                          "level": "bachelor", "form": "full_time", "language": "ru", "funding": "paid",
                          "faculty_code": "IT"}
@@ -191,7 +194,8 @@ def batch_order_seconds(students: int, *, with_pdf: bool = False) -> float:
     rows = [{"iin": make_iin(date(2005, 1 + i % 12, 1 + i % 27), "M" if i % 2 else "F", 1000 + i),
              "last_name": "Абенов" if i % 2 else "Абенова", "first_name": "Алмас" if i % 2 else "Айгерим",
              "sex": "M" if i % 2 else "F", "faculty_code": "IT", "programme_code": "6B06102",
-             "programme_name": "Программная инженерия", "year": 2, "group": "ПИ-24-1", "form": "full_time",
+             "programme_name": "Программная инженерия", "programme_name_kk": "Бағдарламалық инженерия",
+             "year": 2, "group": "ПИ-24-1", "form": "full_time",
              "language": "ru", "funding": "grant"} for i in range(students)]
     data = {"order_kind": "promotion", "effective_date": "2026-09-01", "students": rows}
     start = time.perf_counter()

@@ -441,6 +441,7 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
     from server.models import Faculty
     from server.services.people.users import NewUser, actor_for_user, create_token, create_user
     from server.services.procedures.deployments import deploy_file
+    from server.services.students.names import record_programme
 
     tmp = Path(tempfile.mkdtemp(prefix=f"regoffice-bench-{db}-"))
     drop = None
@@ -464,6 +465,7 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
     with ctx.db.unit_of_work() as session:
         session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),
                          Faculty(code="ECON", name_ru="Экономика", name_kk="Экономика")])
+        record_programme(session, "6B06102", "Программная инженерия", "Бағдарламалық инженерия")
     with ctx.db.read() as session:
         faculties = {f.id: f.code for f in session.scalars(select(Faculty))}
     user_ids, tokens, actors = {}, {}, {}

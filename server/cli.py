@@ -191,7 +191,10 @@ def students_import(path: Path, dry_run: bool) -> None:
     except DomainError as exc:
         _fail(exc)
         return
+    for warning in result.warnings:
+        click.echo(f"Предупреждение: {warning}")
     click.echo(f"Создано: {result.created}, обновлено: {result.updated}"
+               + (f", предупреждений: {len(result.warnings)}" if result.warnings else "")
                + (" (пробный запуск, ничего не записано)" if dry_run else ""))
 
 

@@ -21,15 +21,30 @@ from server.services.errors import DomainError
 from server.services.people.users import NewUser, create_user
 from server.services.procedures.deployments import list_definitions
 from server.services.students.contingent import ContingentList, start_contingent_order
+from server.services.students.names import record_programme
 from server.services.tasks import human_tasks as tasks
 from server.services.tasks.form_samples import answer_for
 
 DEMO_PASSWORD = "demo12345"
 FACULTIES = [
-    ("IT", "Факультет информационных технологий", "Ақпараттық технологиялар факультеті"),
-    ("ECON", "Факультет экономики и бизнеса", "Экономика және бизнес факультеті"),
-    ("PED", "Педагогический факультет", "Педагогикалық факультет"),
+    ("IT", "Факультет информационных технологий", "Ақпараттық технологиялар факультеті",
+     "Faculty of Information Technology"),
+    ("ECON", "Факультет экономики и бизнеса", "Экономика және бизнес факультеті",
+     "Faculty of Economics and Business"),
+    ("PED", "Педагогический факультет", "Педагогикалық факультет", "Faculty of Education"),
 ]
+# code -> the programme's name in Russian, Kazakh and English (what the documents print)
+PROGRAMMES = {
+    "6B06101": ("Информационные системы", "Ақпараттық жүйелер", "Information Systems"),
+    "6B06102": ("Программная инженерия", "Бағдарламалық инженерия", "Software Engineering"),
+    "6B04101": ("Экономика", "Экономика", "Economics"),
+    "6B04102": ("Финансы", "Қаржы", "Finance"),
+    "6B01501": ("Математика", "Математика", "Mathematics"),
+    "6B01502": ("Физика", "Физика", "Physics"),
+    "6B01101": ("Педагогика и психология", "Педагогика және психология", "Pedagogy and Psychology"),
+}
+SENDING_UNIVERSITY = ("Карагандинский университет им. Е. А. Букетова",
+                      "Е. А. Бөкетов атындағы Қарағанды университеті")
 USERS = [
     ("admin", "Администратор системы", ("admin",), None),
     ("registrar", "Алиева Динара Маратовна", ("registrar",), None),
@@ -61,8 +76,10 @@ def seed(ctx: AppContext) -> dict[str, Any]:
         if session.scalar(select(func.count()).select_from(User)):
             return {"created": False}
     with ctx.db.unit_of_work() as session:
-        for code, ru, kk in FACULTIES:
-            session.add(Faculty(code=code, name_ru=ru, name_kk=kk))
+        for code, ru, kk, en in FACULTIES:
+            session.add(Faculty(code=code, name_ru=ru, name_kk=kk, name_en=en))
+        for code, (ru, kk, en) in PROGRAMMES.items():
+            record_programme(session, code, ru, kk, en)
     for username, name, roles, faculty in USERS:
         create_user(ctx, NewUser(username, name, roles, DEMO_PASSWORD, faculty,
                                  f"{username}@university.example"))
@@ -128,7 +145,7 @@ def _applicant(n: int, last: str, first: str, middle: str | None, faculty: str, 
         "iin": make_iin(date(2004, 1 + n, 5 + n), sex, 2000 + n * 11), "last_name": last,
         "first_name": first, "middle_name": middle or "",
         "full_name": " ".join(p for p in (last, first, middle) if p),
-        "sending_university": "Карагандинский университет им. Е. А. Букетова",
+        "sending_university": SENDING_UNIVERSITY[0], "sending_university_kk": SENDING_UNIVERSITY[1],
         "programme_code": code, "programme_name": programme, "year": year, "level": "bachelor",
         "form": "full_time", "language": "ru", "funding": "paid", "faculty_code": faculty}}
 
@@ -223,6 +240,7 @@ def _demo_student_cases(ctx: AppContext) -> list[int]:
                            data={"registration_kind": "arrival", "arrival_date": today.isoformat()}),
         cases.StartRequest("vacant_grant", data={
             "programme_group_code": "B057", "programme_group_name": "Информационные технологии",
+            "programme_group_name_kk": "Ақпараттық технологиялар",
             "grant_count": 1, "vacancy_reason": "отчисление обладателя гранта",
             "application_deadline": (today + timedelta(days=14)).isoformat()}),
     ]

@@ -135,16 +135,32 @@ def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
 
 
+# The registry's programmes in the tests, with the Kazakh names their documents print.
+PROGRAMMES = {
+    "6B06101": ("Информационные системы", "Ақпараттық жүйелер"),
+    "6B06102": ("Программная инженерия", "Бағдарламалық инженерия"),
+    "6B04101": ("Экономика", "Экономика"),
+    "6B01101": ("Педагогика и психология", "Педагогика және психология"),
+}
+
+
 @pytest.fixture
 def people(ctx: AppContext) -> dict[str, dict[str, str]]:
     """Faculties and one user per role (two deans), with bearer headers by username."""
     from server.db import Base  # noqa: F401
     from server.models import Faculty
     from server.services.people.users import NewUser, create_token, create_user
+    from server.services.students.names import record_programme
 
     with ctx.db.unit_of_work() as session:
-        session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),
-                         Faculty(code="ECON", name_ru="Экономика", name_kk="Экономика")])
+        session.add_all([Faculty(code="IT", name_ru="Факультет информационных технологий",
+                                 name_kk="Ақпараттық технологиялар факультеті",
+                                 name_en="Faculty of Information Technology"),
+                         Faculty(code="ECON", name_ru="Факультет экономики и бизнеса",
+                                 name_kk="Экономика және бизнес факультеті",
+                                 name_en="Faculty of Economics and Business")])
+        for code, (ru, kk) in PROGRAMMES.items():
+            record_programme(session, code, ru, kk)
     specs = [
         ("admin", ("admin",), None), ("registrar", ("registrar",), None),
         ("registrar2", ("registrar",), None), ("head", ("registrar_head",), None),

@@ -12,7 +12,7 @@ from server.models.process import ProcessDefinition
 from server.models.registry import StudentChange
 from server.models.report import ReportSnapshot
 from server.models.signin import LoginThrottle, UserSession
-from server.models.student import Faculty, Student
+from server.models.student import Faculty, Programme, Student
 from server.models.task import HumanTask
 from server.models.template import OfficeSetting, OfficeSettingChange, TemplateVersion
 from server.models.user import ApiToken, Substitution, User, UserRole
@@ -34,6 +34,7 @@ __all__ = [
     "OfficeSettingChange",
     "OutboxJob",
     "ProcessDefinition",
+    "Programme",
     "RegisterCounter",
     "ReportSnapshot",
     "Student",

@@ -1,4 +1,4 @@
-"""Faculties and the student registry."""
+"""Faculties, programmes and the student registry."""
 
 from __future__ import annotations
 
@@ -17,6 +17,21 @@ class Faculty(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name_ru: Mapped[str] = mapped_column(String(200))
     name_kk: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+
+class Programme(Base):
+    """An educational programme by its code, with its name in each language a document prints
+    (server/domain/vocabulary.py). A programme imported without its Kazakh name is kept: its
+    Russian documents are issued, a Kazakh one stops at an incident naming the missing name."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_ru: Mapped[str] = mapped_column(String(300))
+    name_kk: Mapped[str | None] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
 
 
 class Student(Base):

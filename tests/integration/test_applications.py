@@ -69,7 +69,8 @@ def test_the_application_given_is_kept(client, ctx, env):
      {"data.departure_date": "Обязательное поле", "data.deregistration_reason": "Обязательное поле"}),
     ("foreign_registration", {"arrival_date": "15.06.2026"}, True, {"data.arrival_date": "Неверный формат"}),
     ("military", {}, True, {"data.request": "Обязательное поле"}),
-    ("vacant_grant", {"programme_group_code": "b57", "programme_group_name": "ИТ", "grant_count": 1,
+    ("vacant_grant", {"programme_group_code": "b57", "programme_group_name": "ИТ",
+                      "programme_group_name_kk": "АТ", "grant_count": 1,
                       "vacancy_reason": "отчисление", "application_deadline": "2026-12-20"}, False,
      {"data.programme_group_code": "Неверный формат"}),
 ])
@@ -182,7 +183,8 @@ def test_an_announcement_is_registered_without_a_student(app, ctx, env):
     assert "найдите" not in text(page).lower()
     r = registrar.post("/app/cases/new", {
         "process": "vacant_grant", "channel": "direct", "app.programme_group_code": "B057",
-        "app.programme_group_name": "Информационные технологии", "app.grant_count": "2",
+        "app.programme_group_name": "Информационные технологии",
+        "app.programme_group_name_kk": "Ақпараттық технологиялар", "app.grant_count": "2",
         "app.vacancy_reason": "отчисление обладателя гранта", "app.application_deadline": "2026-12-20"})
     case_id = int(r.headers["Location"].rsplit("/", 1)[-1])
     data = case_view(app.test_client(), env["h"], case_id)["data"]

@@ -42,7 +42,8 @@ def _approved(client, people, n: int, faculty: str, last: str, first: str, sex: 
     """A paid-basis transfer_in case taken through the vice-rector's approval."""
     iin = make_iin(date(2004, 1 + n, 10 + n), sex, 5000 + n)
     cid = _start(client, people, iin=iin, last_name=last, first_name=first, middle_name="",
-                 faculty_code=faculty, sending_university=sending)["id"]
+                 faculty_code=faculty, sending_university=sending,
+                 sending_university_kk=f"{sending} (қаз.)")["id"]
     users = {"check_documents": "registrar", "determine_difference": DEANS[faculty],
              "paid_contract": "accountant", "vr_approval": "vicerector"}
     for spec, data in TO_ORDER.items():
@@ -109,7 +110,7 @@ def test_waiting_transfers_collected_into_one_signed_order(client, ctx, deployed
     kk = next(d for d in view["documents"] if d["language"] == "kk")
     kk_paragraphs, kk_cells = document_parts(client, people, kk)
     assert "ауыстыру тәртібімен қабылдансын" in "\n".join(kk_paragraphs)
-    assert "Абенов Алмас" in kk_cells and f"«{HOSTILE}» ЖОО-дан" in kk_cells
+    assert "Абенов Алмас" in kk_cells and f"«{HOSTILE} (қаз.)» ЖОО-дан" in kk_cells
 
     for cid in waiting:
         case = case_view(client, people, cid)

@@ -31,7 +31,8 @@ from tests.integration.procs import (
 
 SUBMISSION = {"dean_decision": "submit", "expulsion_ground": "academic_failure",
               "expulsion_date": "2026-09-01",
-              "dean_reasoning": "Академическая задолженность по 4 дисциплинам"}
+              "dean_reasoning": "Академическая задолженность по 4 дисциплинам",
+              "dean_reasoning_kk": "4 пән бойынша академиялық берешек"}
 DRAFT = {"expulsion_date": "2026-09-01", "personal_file_checked": True}
 VISA = {"lawyer_decision": "approve"}
 ACCOUNTING = {"accounting_decision": "approve", "tuition_debt": False, "grant_stop_date": "2026-09-01"}

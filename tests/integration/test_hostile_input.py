@@ -94,6 +94,7 @@ STARTS: dict[str, tuple[str | None, Any]] = {
     "transfer_internal": ("KAZ", lambda ctx: {}),
     "transfer_out": ("KAZ", lambda ctx: {}),
     "vacant_grant": (None, lambda ctx: {"programme_group_code": "B057", "programme_group_name": PAYLOAD,
+                                        "programme_group_name_kk": PAYLOAD,
                                         "grant_count": 1, "vacancy_reason": PAYLOAD,
                                         "application_deadline": _today(14)}),
 }
@@ -102,6 +103,9 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "academic_leave/check_documents": {"leave_ground": "medical", "leave_start": _today(14),
                                        "leave_end": _today(200)},
     "foreign_registration/visa_extension": {"extended": False},  # the student leaves: tracking ends
+    # a programme the registry knows (with its Kazakh name): an unknown code stops the order
+    "reinstatement/check_documents": {"enrol_programme_code": "6B06102"},
+    "transfer_internal/check_documents": {"new_programme_code": "6B06101"},
     "vacant_grant/collect_applications": {"applicants": [{
         "iin": make_iin(date(2005, 2, 3), "M", 1), "full_name": f"{FORMULA} {PAYLOAD}", "last_name": FORMULA,
         "first_name": PAYLOAD, "middle_name": PAYLOAD, "group_code": "B057", "programme_code": "6B06102",

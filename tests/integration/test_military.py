@@ -30,6 +30,7 @@ CERTIFICATE = {"request": "certificate", "liable": True, "military_document": "�
                "enrolment_order_number": "125-у", "enrolment_order_date": "2025-08-15",
                "study_start": "2025-09-01", "study_end": "2029-06-30", "decision": "approve"}
 NOTIFICATION = {"request": "notification", "liable": True, "military_office": OFFICE,
+                "military_office_kk": OFFICE_KK,
                 "order_kind": "expulsion", "order_number": "88-у", "order_date": "2026-09-01",
                 "decision": "approve"}
 LETTER = {"letter_number": "01-12/345", "letter_date": "2026-09-03", "sent_via": "edo"}

@@ -33,8 +33,10 @@ from tests.integration.api import (
 
 IIN = make_iin(date(2004, 9, 3), "M", 1618)
 PARTNER = "Евразийский национальный университет имени Л. Н. Гумилёва"
+PARTNER_KK = "Л. Н. Гумилев атындағы Еуразия ұлттық университеті"
 DOCS = {"doc_application": True, "doc_learning_agreement": True, "doc_transcript": True,
-        "partner_university": PARTNER, "agreement_number": "15-АМ", "agreement_date": "2026-01-10",
+        "partner_university": PARTNER,
+        "partner_university_kk": PARTNER_KK, "agreement_number": "15-АМ", "agreement_date": "2026-01-10",
         "mobility_start": "2027-02-01", "mobility_end": "2027-06-30",
         "planned_disciplines": [{"discipline": "Алгоритмы и структуры данных", "credits": 5},
                                 {"discipline": "Веб-программирование", "credits": 6}],

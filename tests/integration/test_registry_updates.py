@@ -307,7 +307,8 @@ def test_transfer_out_marks_the_student_transferred(client, ctx, env):
     sid = add_student(ctx, IIN)
     cid = start_case(client, env, "transfer_out", sid)["id"]
     complete(client, env, "registrar", cid, "check_documents",
-             {**CHECKED, "receiving_university": "Карагандинский университет"})
+             {**CHECKED, "receiving_university": "Карагандинский университет",
+              "receiving_university_kk": "Қарағанды университеті"})
     complete(client, env, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
     complete(client, env, "registrar", cid, "issue_consent", CONSENT)
     complete(client, env, "registrar", cid, "receive_order",

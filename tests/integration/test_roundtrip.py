@@ -60,7 +60,8 @@ MODEL_INPUTS.update({
     **{pid: {variant: data for variant in ("positive", "negative")} for pid, data in {
         "contingent_order": {"order_kind": "promotion", "effective_date": "2026-09-01",
                              "students": [_STUDENT]},
-        "vacant_grant": {"programme_group_code": "B057", "programme_group_name": "ИТ", "grant_count": 1,
+        "vacant_grant": {"programme_group_code": "B057", "programme_group_name": "ИТ",
+                         "programme_group_name_kk": "АТ", "grant_count": 1,
                          "application_deadline": "2026-09-01"},
         # tests/fixtures/messages: the data inputs the message models declare
         "msg_recognition": {"application_no": "R-1"}, "msg_decision_or_withdrawal": {"application_no": "R-1"},

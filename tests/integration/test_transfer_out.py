@@ -33,8 +33,9 @@ from tests.integration.api import (
 
 IIN = make_iin(date(2004, 4, 11), "M", 3141)
 RECEIVER = "Карагандинский университет имени академика Е. А. Букетова"
+RECEIVER_KK = "Академик Е. А. Бөкетов атындағы Қарағанды университеті"
 DOCS = {"doc_application": True, "doc_identity": True, "doc_receiving_letter": True,
-        "receiving_university": RECEIVER}
+        "receiving_university": RECEIVER, "receiving_university_kk": RECEIVER_KK}
 CHECKED = {**DOCS, "documents_complete": True, "registrar_decision": "approve"}
 CONSENT = {"consent_number": "01-12/345", "consent_date": "2026-07-01", "transcript_number": "T-77",
            "transcript_date": "2026-07-01", "issued_to_student": True}

@@ -45,6 +45,7 @@ def _start(client, people, places=2, deadline=None):
     r = client.post("/api/v1/cases", headers=people["registrar"], json={
         "process_id": "vacant_grant", "data": {
             "programme_group_code": "B057", "programme_group_name": "Информационные технологии",
+            "programme_group_name_kk": "Ақпараттық технологиялар",
             "grant_count": places, "vacancy_reason": "отчисление обладателя гранта",
             "application_deadline": deadline}})
     assert r.status_code == 201, r.json

@@ -160,6 +160,7 @@ def test_register_a_transfer_and_take_it_to_the_order_in_the_ui(app, ctx, deploy
     assert 'name="iin"' in page and 'name="sending_university"' in page
     form = {"process": "transfer_in", "channel": "state_corporation", "iin": "123456789012",
             "last_name": "Иванов", "first_name": "Пётр", "sending_university": "КарУ",
+            "sending_university_kk": "ҚарУ",
             "programme_code": "6B06102", "programme_name": "Программная инженерия", "year": "2",
             "level": "bachelor", "form": "full_time", "language": "ru", "funding": "paid",
             "faculty_code": "IT"}

@@ -21,10 +21,12 @@ UNIVERSITY = {"name_ru": "НАО «Университет»", "name_kk": "«Ун
               "city_kk": "Алматы қ.", "legal_basis_ru": "", "legal_basis_kk": "",
               "signatory": {"title_ru": "Ректор", "title_kk": "Ректор", "name": "А. Сериков"},
               "visas": {"registrar_head": {"title_ru": "Руководитель офиса регистратора",
-                                           "title_kk": "Тіркеу офисінің басшысы", "name": "Г. Садыкова"}}}
+                                           "title_kk": "Тіркеуші кеңсесінің басшысы", "name": "Г. Садыкова"}}}
 STUDENT = {"iin": "040512300127", "last_name": "Иванов", "first_name": "Пётр", "middle_name": "Сергеевич",
            "sex": "M", "year": 2, "programme_code": "6B06102", "programme_name": "Информационные системы",
-           "faculty_name": "ИТ", "form": "full_time", "language": "ru", "funding": "paid"}
+           "programme_name_kk": "Ақпараттық жүйелер", "faculty_name": "Факультет информационных технологий",
+           "faculty_name_kk": "Ақпараттық технологиялар факультеті", "form": "full_time", "language": "ru",
+           "funding": "paid"}
 # a minimal case for each template: the data its model collects
 CASES = {
     "cert_incomplete": {"student": STUDENT, "reason": "expulsion", "leave_order_number": "7-у",
@@ -35,8 +37,9 @@ CASES = {
     "duplicate": {"applicant": {**STUDENT, "graduation_year": 2022, "document_type": "transcript",
                                 "trigger": "loss"},
                   "original_series": "TR", "original_number": "1", "original_date": "2022-06-30",
-                  "qualification_ru": "бакалавр"},
-    "cert_military": {"student": STUDENT, "military_office": "УДО", "study_end": "2029-06-30"},
+                  "qualification_ru": "бакалавр", "qualification_kk": "бакалавр"},
+    "cert_military": {"student": STUDENT, "military_office": "УДО", "military_office_kk": "ҚІЖБ",
+                      "study_end": "2029-06-30"},
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from server.documents.contexts.common import FORMS, FUNDING, LANGUAGES, builder, ddmmyyyy, pair
 from server.documents.kazakh import decline_full_name_kk, decline_phrase_kk
 from server.documents.render import decline_full_name
+from server.domain.vocabulary import faculty_name, programme_names, typed_name
 
 CERT_VALIDITY_MONTHS = 6  # [assumed] validity of a certificate from place of study
 
@@ -108,9 +109,11 @@ def cert_study(data: dict[str, Any], uni: dict[str, Any], number: str, today: da
                                         "он(а) действительно является обучающимся(-ейся)"),
             "iin": person.get("iin", ""),
             "year": person.get("year", ""),
-            "programme": programme(person),
-            "faculty_ru": person.get("faculty_name", ""),
-            "faculty_kk": person.get("faculty_name_kk") or "",
+            "programme": programme_names(person.get("programme_code"), ru=person.get("programme_name"),
+                                         kk=person.get("programme_name_kk")),
+            "faculty_ru": faculty_name(person.get("faculty_code"), "ru", ru=person.get("faculty_name")),
+            "faculty_kk": faculty_name(person.get("faculty_code"), "kk", ru=person.get("faculty_name"),
+                                       kk=person.get("faculty_name_kk")),
             "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
             "funding_ru": funding[0], "funding_kk": funding[1],
         },
@@ -153,9 +156,10 @@ def cert_incomplete(data: dict[str, Any], uni: dict[str, Any], number: str, toda
     left_ru = f"{left} приказом № {order_no} от {order_date}"
     left_kk = f"{order_date} № {order_no} бұйрықпен"
     receiving = str(data.get("receiving_university") or "").strip()
-    receiving_kk = str(data.get("receiving_university_kk") or "").strip()
     if data.get("reason") == "transfer":
         left_ru += f" в связи с переводом в {receiving}" if receiving else " в связи с переводом"
+        receiving_kk = (typed_name("university", receiving, data.get("receiving_university_kk"), "kk")
+                        if receiving else "")
         left_kk += (f" басқа білім беру ұйымына ({receiving_kk}) ауысуына байланысты"
                     if receiving_kk else " басқа білім беру ұйымына ауысуына байланысты")
     # «… оқудан шығарылғаны туралы берілді»: the participle the sentence's «туралы» needs
@@ -199,10 +203,11 @@ def cert_military(data: dict[str, Any], uni: dict[str, Any], number: str, today:
     """Certificate for the military office (deferment while studying, procedure 14): the
     certificate from place of study addressed to the office named at the registrar's check."""
     context = cert_study(data, uni, number, today)
-    office_kk = str(data.get("military_office_kk") or "").strip()
+    office = str(data.get("military_office") or "").strip()
+    office_kk = typed_name("military_office", office, data.get("military_office_kk"), "kk") if office else ""
     # «… басқармасына ұсынуға берілді»: the office in the dative
-    context.update(military_office_ru=str(data.get("military_office") or "").strip(),
-                   military_office_kk=office_kk, military_office_kk_dat=phrase_dative_kk(office_kk))
+    context.update(military_office_ru=office, military_office_kk=office_kk,
+                   military_office_kk_dat=phrase_dative_kk(office_kk))
     return context
 
 
@@ -254,9 +259,10 @@ def duplicate(data: dict[str, Any], uni: dict[str, Any], number: str, today: dat
                      "date": ddmmyyyy(data.get("original_date"))},
         "reason_ru": reason_ru, "reason_kk": reason_kk,
         "trigger_ru": trigger_ru, "trigger_kk": trigger_kk,
-        "programme": programme(person),
+        "programme": programme_names(person.get("programme_code"), ru=person.get("programme_name"),
+                                     kk=person.get("programme_name_kk")),
         "qualification_ru": qualification,
-        "qualification_kk": str(data.get("qualification_kk") or ""),
+        "qualification_kk": typed_name("qualification", qualification, data.get("qualification_kk"), "kk"),
         "blank": {"series": str(data.get("duplicate_series") or ""),
                   "number": str(data.get("duplicate_number") or "")},
         "graduation_year": person.get("graduation_year", ""),

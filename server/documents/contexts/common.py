@@ -17,6 +17,7 @@ from server.documents.cyrillic import cyrillic_name
 from server.documents.kazakh import decline_full_name_kk, decline_phrase_kk
 from server.documents.render import decline_full_name
 from server.domain.iin import iin_sex
+from server.domain.vocabulary import faculty_name, programme_names
 
 FORMS = {"full_time": ("очная", "күндізгі"), "part_time": ("заочная", "сырттай"),
          "distance": ("дистанционная", "қашықтықтан"), "evening": ("вечерняя", "кешкі")}
@@ -131,11 +132,11 @@ def person_row(person: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         "iin": person.get("iin", ""),
         "year": data.get("enrol_year") or person.get("year", ""),
         "group": person.get("group") or "—",
-        "programme": {"code": person.get("programme_code", ""),
-                      "name_ru": person.get("programme_name", ""),
-                      "name_kk": person.get("programme_name_kk") or person.get("programme_name", "")},
-        "faculty_ru": person.get("faculty_name", ""),
-        "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
+        "programme": programme_names(person.get("programme_code"), ru=person.get("programme_name"),
+                                     kk=person.get("programme_name_kk")),
+        "faculty_ru": faculty_name(person.get("faculty_code"), "ru", ru=person.get("faculty_name")),
+        "faculty_kk": faculty_name(person.get("faculty_code"), "kk", ru=person.get("faculty_name"),
+                                   kk=person.get("faculty_name_kk")),
         "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
         "funding_ru": funding[0], "funding_kk": funding[1],
         "difference": {"credits": credits,

@@ -14,6 +14,7 @@ from server.documents.contexts.common import (
     order_context,
     person_row,
 )
+from server.domain.vocabulary import typed_name
 
 GRANT_RULES_RU = ("Правилами присуждения образовательного гранта для оплаты высшего и послевузовского "
                   "образования, утверждёнными постановлением Правительства Республики Казахстан от "
@@ -75,7 +76,8 @@ TRANSFER_KINDS = {"transfer": ITEMS_TRANSFER, "transfer_internal": ITEMS_TRANSFE
 
 def _contingent_note(kind: str, person: dict[str, Any]) -> tuple[str, str]:
     if person.get("note_ru"):  # a collected transfer says where the student comes from
-        return str(person["note_ru"]), str(person.get("note_kk") or person["note_ru"])
+        note_ru = str(person["note_ru"])
+        return note_ru, typed_name("university", note_ru, person.get("note_kk"), "kk")
     if kind == "promotion" and str(person.get("year") or "").isdigit():
         course = int(person["year"]) + 1
         return f"на {course} курс", f"{course} курсқа"
@@ -119,8 +121,8 @@ def order_vacant_grant(data: dict[str, Any], uni: dict[str, Any], number: str, t
                         approved_by=data.get("approved_by")),
         "group": {"code": str(data.get("programme_group_code") or ""),
                   "name": str(data.get("programme_group_name") or ""),
-                  "name_kk": str(data.get("programme_group_name_kk") or data.get("programme_group_name")
-                                 or "")},
+                  "name_kk": typed_name("programme_group", data.get("programme_group_name"),
+                                        data.get("programme_group_name_kk"), "kk")},
         "protocol": {"number": str(data.get("protocol_number") or ""),
                      "date": ddmmyyyy(data.get("protocol_date"))},
         "students": rows,

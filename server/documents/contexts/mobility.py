@@ -16,6 +16,7 @@ from server.documents.contexts.common import (
     transfer_order,
 )
 from server.documents.kazakh import decline_phrase_kk
+from server.domain.vocabulary import typed_name
 
 # [assumed] the rules on the credit system of study (they cover academic mobility); a university
 # may set mobility_legal_basis_ru/_kk in config/university.yaml instead.
@@ -29,7 +30,8 @@ MOBILITY_LEGAL_BASIS_KK = ("Қазақстан Республикасы Білі
 
 
 def _mobility_common(data: dict[str, Any], uni: dict[str, Any]) -> dict[str, Any]:
-    partner_kk = str(data.get("partner_university_kk") or data.get("partner_university") or "")
+    partner = data.get("partner_university")
+    partner_kk = typed_name("university", partner, data.get("partner_university_kk"), "kk") if partner else ""
     return {
         "legal_basis_ru": uni.get("mobility_legal_basis_ru") or MOBILITY_LEGAL_BASIS_RU,
         "legal_basis_kk": uni.get("mobility_legal_basis_kk") or MOBILITY_LEGAL_BASIS_KK,

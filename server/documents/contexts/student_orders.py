@@ -17,6 +17,7 @@ from server.documents.contexts.common import (
     transfer_order,
 )
 from server.domain.catalog import load_catalog
+from server.domain.vocabulary import faculty_name, programme_names, typed_name
 
 # [assumed] the rules on academic leave; a university may set leave_legal_basis_ru/_kk in
 # config/university.yaml instead.
@@ -74,8 +75,9 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
             **learner_dative(person),
             "iin": row["iin"], "year": person.get("year", ""), "group": row["group"],
             "programme": row["programme"],
-            "faculty_ru": person.get("faculty_name", ""),
-            "faculty_kk": person.get("faculty_name_kk") or person.get("faculty_name", ""),
+            "faculty_ru": faculty_name(person.get("faculty_code"), "ru", ru=person.get("faculty_name")),
+            "faculty_kk": faculty_name(person.get("faculty_code"), "kk", ru=person.get("faculty_name"),
+                                       kk=person.get("faculty_name_kk")),
             "form_ru": row["form_ru"], "form_kk": row["form_kk"],
             "funding_ru": row["funding_ru"], "funding_kk": row["funding_kk"],
         },
@@ -96,9 +98,8 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
     person = data.get("applicant") or data.get("student") or {}
     row = person_row(person, data)
     if data.get("enrol_programme_code"):
-        name = str(data.get("enrol_programme_name") or "")
-        row["programme"] = {"code": str(data["enrol_programme_code"]), "name_ru": name,
-                            "name_kk": str(data.get("enrol_programme_name_kk") or name)}
+        row["programme"] = programme_names(data["enrol_programme_code"], ru=data.get("enrol_programme_name"),
+                                           kk=data.get("enrol_programme_name_kk"))
     expelled_no = str(person.get("expelled_order_number") or "")
     expelled_on = ddmmyyyy(person.get("expelled_date"))
     basis = [
@@ -112,11 +113,11 @@ def order_reinstatement(data: dict[str, Any], uni: dict[str, Any], number: str,
     return transfer_order(uni, number, today, [row], basis, data.get("approved_by"))
 
 
-def expulsion_ground(code: str, reasoning: str = "") -> tuple[str, str]:
+def expulsion_ground(code: str, reasoning: str = "", reasoning_kk: str = "") -> tuple[str, str]:
     """The ground for expulsion in Russian and Kazakh (config/catalog.yaml, decision_grounds);
-    `other` prints the dean's reasoning."""
+    `other` prints the dean's reasoning, in Kazakh as the dean wrote it in Kazakh."""
     if code == "other" and reasoning:
-        return reasoning, reasoning
+        return reasoning, typed_name("reasoning", reasoning, reasoning_kk, "kk")
     for ground in load_catalog().service("expulsion").decision_grounds:
         if ground.code == code:
             return ground.ru, ground.kk
@@ -128,7 +129,8 @@ def order_expulsion(data: dict[str, Any], uni: dict[str, Any], number: str, toda
     """Order on expulsion (procedure 10): the student record + the dean's ground and date."""
     person = data.get("student") or data.get("applicant") or {}
     ground_ru, ground_kk = expulsion_ground(str(data.get("expulsion_ground") or ""),
-                                            str(data.get("dean_reasoning") or ""))
+                                            str(data.get("dean_reasoning") or ""),
+                                            str(data.get("dean_reasoning_kk") or ""))
     row = {**person_row(person, data), "ground_ru": ground_ru, "ground_kk": ground_kk}
     return {
         **order_context(uni, number, today, "expulsion", (RULES_595_RU, RULES_595_KK),

@@ -13,6 +13,7 @@ from server.documents.contexts.common import (
     person_row,
     transfer_order,
 )
+from server.domain.vocabulary import typed_name
 
 
 @builder("order_transfer_in")
@@ -43,7 +44,8 @@ def order_transfer_out(data: dict[str, Any], uni: dict[str, Any], number: str, t
     receiving = str(data.get("receiving_university") or "")
     return transfer_order(uni, number, today, [row], basis, data.get("approved_by"),
                           receiving_university=receiving,
-                          receiving_university_kk=str(data.get("receiving_university_kk") or receiving))
+                          receiving_university_kk=typed_name("university", receiving,
+                                                             data.get("receiving_university_kk"), "kk"))
 
 
 @builder("order_transfer_internal")
@@ -56,7 +58,7 @@ def order_transfer_internal(data: dict[str, Any], uni: dict[str, Any], number: s
     target = {**person,
               "programme_code": data.get("new_programme_code") or person.get("programme_code", ""),
               "programme_name": data.get("new_programme_name") or person.get("programme_name", ""),
-              "programme_name_kk": data.get("new_programme_name_kk") or data.get("new_programme_name"),
+              "programme_name_kk": data.get("new_programme_name_kk"),
               "form": data.get("new_form") or person.get("form"),
               "language": data.get("new_language") or person.get("language")}
     row = person_row(target, data)

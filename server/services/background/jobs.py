@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import DATABASE_ERRORS, is_busy_error, utcnow
+from server.domain.vocabulary import MissingName
 from server.engine import EngineError, Instance, TaskNotReady
 from server.models import AuditEvent, Case, OutboxJob, Timer
 from server.services.background.heartbeat import dead_workers, forget_heartbeats
@@ -190,6 +191,12 @@ def _record_failure(ctx: AppContext, job_id: int, exc: Exception) -> str:
         if job is None:
             return "missing"
         if job.status in FINISHED:
+            return job.status
+        if isinstance(exc, MissingName):
+            # Retrying cannot help until someone enters the name: an incident at once, in the
+            # words the registrar reads (ru / kk / en); the retry button runs it again.
+            job.last_error = str(exc)[:2000]
+            _mark_failed(session, job)
             return job.status
         job.last_error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
         if job.attempts >= MAX_ATTEMPTS:

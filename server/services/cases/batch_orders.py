@@ -65,6 +65,7 @@ def _transfer_in_row(data: dict[str, Any]) -> dict[str, Any]:
     applicant = dict(data.get("applicant") or {})
     iin = str(applicant.get("iin") or "")
     sending = str(applicant.get("sending_university") or "")
+    sending_kk = str(applicant.get("sending_university_kk") or "").strip()
     return {
         **{k: v for k, v in applicant.items() if k != "full_name"},
         "sex": applicant.get("sex") or (iin_sex(iin) if len(iin) == 12 else None),
@@ -73,7 +74,8 @@ def _transfer_in_row(data: dict[str, Any]) -> dict[str, Any]:
         "difference_credits": data.get("difference_credits"),
         "difference_deadline": data.get("difference_deadline"),
         "note_ru": f"из «{sending}»",
-        "note_kk": f"«{sending}» ЖОО-дан",
+        # no Kazakh name typed: the order's Kazakh text stops at an incident naming it
+        "note_kk": f"«{sending_kk}» ЖОО-дан" if sending_kk else None,
     }
 
 
@@ -83,12 +85,12 @@ def _transfer_internal_row(data: dict[str, Any]) -> dict[str, Any]:
     student = dict(data.get("student") or {})
     previous = str(student.get("programme_code") or "")
     new_name = data.get("new_programme_name")
-    new_kk = data.get("new_programme_name_kk") or new_name
+    new_kk = data.get("new_programme_name_kk")  # else the registry's, by the programme's code
     return {
         **student,
         "programme_code": data.get("new_programme_code") or previous,
         "programme_name": new_name or student.get("programme_name"),
-        "programme_name_kk": new_kk or student.get("programme_name_kk"),
+        "programme_name_kk": new_kk if data.get("new_programme_code") else student.get("programme_name_kk"),
         "form": data.get("new_form") or student.get("form"),
         "language": data.get("new_language") or student.get("language"),
         "year": data.get("enrol_year") or student.get("year"),

@@ -21,6 +21,7 @@ from server.models import (
     HumanTask,
     OutboxJob,
     ProcessDefinition,
+    Programme,
     Student,
 )
 from server.models.case import OPEN_STATUSES
@@ -38,15 +39,17 @@ from server.services.students.registry import check_student_status
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
 
 
-def student_context(student: Student) -> dict[str, Any]:
-    """The `student` variable every case of a registered student starts with."""
+def student_context(student: Student, programme_name_kk: str | None = None) -> dict[str, Any]:
+    """The `student` variable every case of a registered student starts with (with the
+    registry's Kazakh name of the programme, as of the start)."""
     return {
         "id": student.id, "iin": student.iin, "last_name": student.last_name,
         "first_name": student.first_name, "middle_name": student.middle_name,
         "full_name": student.full_name, "latin_name": student.latin_name,
         "faculty_code": student.faculty.code, "faculty_name": student.faculty.name_ru,
         "faculty_name_kk": student.faculty.name_kk, "programme_code": student.programme_code,
-        "programme_name": student.programme_name, "level": student.level, "year": student.year,
+        "programme_name": student.programme_name, "programme_name_kk": programme_name_kk,
+        "level": student.level, "year": student.year,
         "group": student.group, "form": student.form, "language": student.language,
         "funding": student.funding, "citizenship": student.citizenship, "sex": student.sex,
         "status": student.status,
@@ -119,7 +122,8 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     data = dict(req.data)
     data.update(service_code=req.process_id, channel=req.channel)
     if student is not None:
-        data["student"] = student_context(student)
+        data["student"] = student_context(student, session.scalar(
+            select(Programme.name_kk).where(Programme.code == student.programme_code)))
     subject = data.get("student") or data.get("applicant") or {}
     case = Case(
         definition_id=definition_id, process_id=req.process_id,

@@ -15,6 +15,7 @@ from server.auth import Actor
 from server.db import utcnow
 from server.documents.contexts import BUILDERS
 from server.documents.render import format_number, render_docx
+from server.domain.vocabulary import using
 from server.models import Document, OutboxJob, RegisterCounter
 from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
@@ -27,6 +28,7 @@ from server.services.documents.template_versions import active_template, case_sc
 from server.services.documents.verification import QR_WIDTH_MM, new_code, qr_png, verification_url
 from server.services.documents.versions import initial_status, supersede_earlier
 from server.services.procedures.deployments import definition_info
+from server.services.students.names import registry_names
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGES = ("ru", "kk")
@@ -85,7 +87,10 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
     # the people who approved the case so far, for the order's «Согласовано» block
     data = {**data, "approved_by": approvers(session, case.id)}
-    context = BUILDERS[template](data, university_for(ctx, session, register), number, today)
+    # The registry's names in effect: a value with no Kazakh name raises MissingName here
+    # (the job's incident), before any file is stored and with the number rolled back.
+    with using(registry_names(session)):
+        context = BUILDERS[template](data, university_for(ctx, session, register), number, today)
     faculty, level = case_scope(session, case, data)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
     code = new_code(ctx.settings)

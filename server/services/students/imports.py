@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from server.domain.iin import InvalidIIN, iin_sex, validate_iin
 from server.domain.registry import CHOICES
 from server.domain.registry import ENROL_REQUIRED as REQUIRED
-from server.models import Case, Faculty, Student, StudentChange
+from server.models import Case, Faculty, Programme, Student, StudentChange
 from server.services.context import AppContext
 from server.services.errors import Invalid, NotFound, iin_reason, tr
+from server.services.students.names import record_programme
 from server.services.students.spreadsheets import Limits, read_table
 
 COLUMNS = ("iin", "last_name", "first_name", "middle_name", "latin_name", "faculty_code",
-           "programme_code", "programme_name", "level", "year", "group", "form", "language",
-           "funding", "citizenship", "email")
+           "programme_code", "programme_name", "programme_name_kk", "programme_name_en", "level",
+           "year", "group", "form", "language", "funding", "citizenship", "email")
 
 
 @dataclass
@@ -27,6 +28,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[str] = field(default_factory=list)
+    # rows imported whose programme has no Kazakh name: its Kazakh documents cannot be issued
+    warnings: list[str] = field(default_factory=list)
 
 
 # An import from the student information system: the whole university in one file.
@@ -91,9 +94,29 @@ def import_students(ctx: AppContext, path: Path, *, dry_run: bool = False) -> Im
             else:
                 result.updated += 1
             apply_values(student, values, faculties)
+        result.warnings = record_programmes(session, cleaned)
         if dry_run:
             session.rollback()
     return result
+
+
+def record_programmes(session: Session, cleaned: list[dict[str, Any]]) -> list[str]:
+    """Record each programme's names (programme_name_kk, programme_name_en) in the registry;
+    a row whose programme still has no Kazakh name is imported all the same (its Russian
+    documents are issued) and named in a warning: a Kazakh document for it stops at an incident."""
+    warnings: list[str] = []
+    names = {p.code: p for p in session.scalars(select(Programme))}
+    for values in cleaned:
+        code = values["programme_code"]
+        if code not in names or values.get("programme_name_kk") or values.get("programme_name_en"):
+            names[code] = record_programme(session, code, values["programme_name"],
+                                           values.get("programme_name_kk"), values.get("programme_name_en"))
+    for line, values in enumerate(cleaned, start=2):
+        if not names[values["programme_code"]].name_kk:
+            warnings.append(tr("строка %(line)s: programme_name_kk: нет казахского названия программы "
+                               "%(code)s, документы на казахском языке для неё не будут выданы",
+                               line=line, code=values["programme_code"]))
+    return warnings
 
 
 def apply_values(student: Student, values: dict[str, Any], faculties: dict[str, int]) -> None:
