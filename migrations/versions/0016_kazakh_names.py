@@ -6,7 +6,7 @@ The programmes already in students are copied in with their Russian names; their
 names are entered by the next registry import (column programme_name_kk).
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 06:00:00.000000
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

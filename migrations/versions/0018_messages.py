@@ -5,7 +5,7 @@ delivery finds its case without restoring workflows; message_deliveries records 
 delivery under its idempotency key (a repeat answers the first result).
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-07 06:00:00.000000
 """
 from alembic import op
@@ -14,7 +14,7 @@ import server.db
 
 
 revision = '0018'
-down_revision = '0013'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
