@@ -94,9 +94,7 @@ CASES = [
     pytest.param("test_cert_study", "test_cert_study_issued_end_to_end", "env", {}, {"cert_study"},
                  id="cert_study"),
     pytest.param("test_cert_incomplete", "test_paid_student_certificate_issued_end_to_end", "env", {},
-                 {"cert_incomplete"}, id="cert_incomplete", marks=_xfail(
-                     "cert_incomplete", "the disciplines' names are printed as the registrar typed "
-                     "them in Russian («Базы данных»): the transcript form has no Kazakh name")),
+                 {"cert_incomplete"}, id="cert_incomplete"),
     pytest.param("test_military", "test_certificate_for_the_military_office", "env", {}, {"cert_military"},
                  id="cert_military"),
     pytest.param("test_duplicate", "test_duplicate_issued_end_to_end", "deployed", {}, {"duplicate"},
@@ -110,25 +108,20 @@ CASES = [
     pytest.param("test_transfer_in", "test_transfer_in_approved_end_to_end", "deployed", {},
                  {"order_transfer_in"}, id="order_transfer_in"),
     pytest.param("test_transfer_out", "test_transfer_out_end_to_end", "env", {}, {"order_transfer_out"},
-                 id="order_transfer_out", marks=_xfail(
-                     "order_transfer_out", "prints «{{ receiving_university }}» (the Russian name) "
-                     "where the context gives receiving_university_kk")),
+                 id="order_transfer_out"),
     pytest.param("test_transfer_internal", "test_transfer_internal_paid_after_grant_lost", "env", {},
                  {"order_transfer_internal"}, id="order_transfer_internal"),
     pytest.param("test_mobility", "test_mobility_sent_and_recredited", "env", {},
                  {"order_mobility", "order_mobility_recredit"}, id="order_mobility", marks=_xfail(
-                     "order_mobility, order_mobility_recredit", "print «{{ partner_university }}» "
-                     "(the Russian name) where the context gives partner_university_kk; the "
-                     "re-credited disciplines are printed as typed in Russian («Алгоритмы и "
-                     "структуры данных»): the re-credit form has no Kazakh name")),
+                     "order_mobility_recredit", "the re-credited disciplines are printed as typed "
+                     "in Russian («Алгоритмы и структуры данных»): the re-credit form has no Kazakh "
+                     "name for a discipline (the academic record will give them)")),
     pytest.param("test_contingent_order", "test_list_of_students_approved_once_into_one_order", "env",
                  {"fmt": "csv", "kind": "promotion"}, {"order_contingent"}, id="order_contingent"),
     pytest.param("test_batch_transfers", "test_waiting_transfers_collected_into_one_signed_order",
                  "deployed", {}, {"order_contingent"}, id="order_contingent_transfers"),
     pytest.param("test_vacant_grant", "test_ranking_commission_and_order", "env", {},
-                 {"order_vacant_grant"}, id="order_vacant_grant", marks=_xfail(
-                     "order_vacant_grant", "prints «{{ group.name }}» (the Russian name of the group "
-                     "of programmes) where the context gives group.name_kk")),
+                 {"order_vacant_grant"}, id="order_vacant_grant"),
 ]
 
 

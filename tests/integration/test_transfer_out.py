@@ -138,7 +138,8 @@ def test_transfer_out_end_to_end(client, ctx, env):
     assert "копии транскриптов и описи личных дел" in ru
     kk = document_text(client, h, view, "kk")
     assert "Басқа жоғары білім беру ұйымына ауысуына байланысты оқудан шығару туралы" in kk
-    assert "Иванов Пётр Сергеевич" in kk and f"«{RECEIVER}»" in kk and "№ 1-у" in kk
+    assert "Иванов Пётр Сергеевич" in kk and f"«{RECEIVER_KK}»" in kk and "№ 1-у" in kk
+    assert RECEIVER not in kk  # the Kazakh order names the receiving university in Kazakh
     assert "01.07.2026 № 01-12/345 ауысуға келісім" in kk
 
 

@@ -135,7 +135,6 @@ def test_duplicate_wording_by_document_and_trigger():
     context = BUILDERS["duplicate"](CASES["duplicate"], UNIVERSITY, "1-д", date(2026, 10, 15))
     assert context["document"]["name_gen_ru"] == "транскрипта"
     assert (context["reason_ru"], context["trigger_kk"]) == ("утерянного", "түпнұсқаның жоғалуы")
-    assert context["qualification_kk"] == ""  # never the Russian wording in the Kazakh text
-    assert context["programme"]["name_kk"] == ""  # no Kazakh name: the code alone
+    assert context["qualification_kk"] == "бакалавр"  # the form's Kazakh field, as typed
     assert context["blank"] == {"series": "", "number": ""}
     assert context["student"]["full_name_dat"] == "Иванову Петру Сергеевичу"
