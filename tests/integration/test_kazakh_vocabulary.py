@@ -3,9 +3,7 @@ list of Russian-only words appears in it.
 
 Each case below is a procedure's end-to-end test (the same API calls, the same data, the real
 engine, database and templates) run again here; then every Kazakh document the case issued is
-read (paragraphs and table cells) and searched for the Russian-only words. A case whose
-template still prints Russian text is marked xfail(strict=True), naming the template: the mark
-must go once the template is fixed (a strict xfail that passes fails the suite)."""
+read (paragraphs and table cells) and searched for the Russian-only words."""
 
 from __future__ import annotations
 
@@ -85,10 +83,6 @@ def _kazakh_texts(ctx: Any) -> dict[str, list[str]]:
     return texts
 
 
-def _xfail(template: str, why: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"{template}_kk.docx: {why}")
-
-
 # (test module, its end-to-end test, the module's fixture, extra arguments, Kazakh templates issued)
 CASES = [
     pytest.param("test_cert_study", "test_cert_study_issued_end_to_end", "env", {}, {"cert_study"},
@@ -112,10 +106,7 @@ CASES = [
     pytest.param("test_transfer_internal", "test_transfer_internal_paid_after_grant_lost", "env", {},
                  {"order_transfer_internal"}, id="order_transfer_internal"),
     pytest.param("test_mobility", "test_mobility_sent_and_recredited", "env", {},
-                 {"order_mobility", "order_mobility_recredit"}, id="order_mobility", marks=_xfail(
-                     "order_mobility_recredit", "the re-credited disciplines are printed as typed "
-                     "in Russian («Алгоритмы и структуры данных»): the re-credit form has no Kazakh "
-                     "name for a discipline (the academic record will give them)")),
+                 {"order_mobility", "order_mobility_recredit"}, id="order_mobility"),
     pytest.param("test_contingent_order", "test_list_of_students_approved_once_into_one_order", "env",
                  {"fmt": "csv", "kind": "promotion"}, {"order_contingent"}, id="order_contingent"),
     pytest.param("test_batch_transfers", "test_waiting_transfers_collected_into_one_signed_order",

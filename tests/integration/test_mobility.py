@@ -43,10 +43,12 @@ DOCS = {"doc_application": True, "doc_learning_agreement": True, "doc_transcript
         "planned_credits": 11}
 CHECKED = {**DOCS, "documents_complete": True, "registrar_decision": "approve"}
 RETURN = {"transcript_received_date": "2027-07-05", "transcript_number": "ЕНУ-2027/118", "recredit": [
-    {"partner_discipline": "Алгоритмы и структуры данных", "credits": 5, "grade": "A-",
-     "plan_discipline": "Алгоритмы", "recredited_credits": 5},
-    {"partner_discipline": "Веб-программирование", "credits": 6, "grade": "B+",
-     "plan_discipline": "Веб-технологии", "recredited_credits": 5}]}
+    {"partner_discipline": "Алгоритмы и структуры данных",
+     "partner_discipline_kk": "Алгоритмдер және деректер құрылымдары", "credits": 5, "grade": "A-",
+     "plan_discipline": "Алгоритмы", "plan_discipline_kk": "Алгоритмдер", "recredited_credits": 5},
+    {"partner_discipline": "Веб-программирование", "partner_discipline_kk": "Веб-бағдарламалау",
+     "credits": 6, "grade": "B+", "plan_discipline": "Веб-технологии",
+     "plan_discipline_kk": "Веб-технологиялар", "recredited_credits": 5}]}
 
 
 @pytest.fixture

@@ -71,7 +71,11 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
     person = data.get("student") or data.get("applicant") or {}
     row = person_row(person, data)
     disciplines = [{"partner": d.get("partner_discipline", ""), "credits": d.get("credits", ""),
+                    "partner_kk": typed_name("discipline", d.get("partner_discipline"),
+                                             d.get("partner_discipline_kk"), "kk"),
                     "grade": d.get("grade", ""), "plan": d.get("plan_discipline", ""),
+                    "plan_kk": typed_name("discipline", d.get("plan_discipline"),
+                                          d.get("plan_discipline_kk"), "kk"),
                     "recredited": int(d.get("recredited_credits") or 0)}
                    for d in data.get("recredit") or []]
     return {
