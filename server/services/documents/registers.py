@@ -20,8 +20,9 @@ from server.services.errors import Forbidden, Invalid, tr
 from server.services.reports.xlsx_cells import append_row
 
 READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
-REGISTERS = ("orders", "certificates", "duplicates")
-REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты"}
+REGISTERS = ("orders", "certificates", "duplicates", "letters")
+REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты",
+                  "letters": "Исходящие письма"}
 # the user tasks where the rector signs an issued document (orders, duplicates)
 SIGN_TASKS = ("sign_order", "rector_sign")
 STATUS_NAMES = {"in_progress": "в работе", "returned": "возвращена", "completed": "завершена",

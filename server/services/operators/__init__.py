@@ -12,6 +12,7 @@ from server.services.operators import (
     case_start,
     document_render,
     escalate,
+    letters,
     notify,
     set_status,
     student_registry,
@@ -21,8 +22,8 @@ from server.services.operators import (
 def build_registry() -> OperatorRegistry:
     return OperatorRegistry(
         operators=(document_render.OPERATOR, escalate.OPERATOR, notify.OPERATOR,
-                   set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR,
+                   set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR, letters.OPERATOR,
                    *student_registry.OPERATORS),
-        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe)),
-        on_case_closed=await_batch.ON_CASE_CLOSED,
+        jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe)),
+        on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),
     )
