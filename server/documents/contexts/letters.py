@@ -41,13 +41,6 @@ def _full_name(person: dict[str, Any]) -> str:
         p for p in (person.get("last_name"), person.get("first_name"), person.get("middle_name")) if p))
 
 
-def _initials_name(person: dict[str, Any]) -> str:
-    """«Иванову П. С.»-style addressee is built from the dative; this is «П. С. Иванов»."""
-    first, middle = str(person.get("first_name") or ""), str(person.get("middle_name") or "")
-    initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
-    return f"{initials} {person.get('last_name', '')}".strip()
-
-
 def _sex(person: dict[str, Any]) -> str | None:
     """The record's sex, else the one the ИИН encodes (an application carries only the ИИН)."""
     try:
@@ -121,31 +114,37 @@ LEGAL_BASIS: dict[str, tuple[str, str]] = {
     "cert_incomplete": RULES_595, "duplicate": RULES_595,
 }
 # Where the free explanation of an «other» ground is written, by who refused.
-_COMMENTS = {"registrar": ("check_comment", "registrar_comment"), "dean": ("dean_comment",),
-             "vice_rector": ("vr_comment",), "vr": ("vr_comment",),
+_COMMENTS = {"registrar": ("check_comment", "registrar_comment", "archive_comment"),
+             "dean": ("dean_comment",), "vice_rector": ("vr_comment",),
              "accountant": ("accounting_comment",)}
 
 
 def _applicant(data: dict[str, Any]) -> dict[str, Any]:
-    return data.get("applicant") or data.get("student") or {}
+    """The person a letter is about: the registered student, else the application's applicant
+    (a model may keep a partial `applicant` next to `student`)."""
+    for key in ("student", "applicant"):
+        person = data.get(key)
+        if isinstance(person, dict) and person.get("iin"):
+            return person
+    return {}
 
 
 @builder("letter_refusal")
 def letter_refusal(data: dict[str, Any], uni: dict[str, Any], number: str, today: date) -> dict[str, Any]:
     """Reasoned refusal of a public service. `data` is the case's final data with `refusal`
     added by the issuing service: {service: {code, name_ru, name_kk}, ground: {code, ru, kk},
-    received_at}. The ground is printed in words; an «other» ground needs the explanation in
-    both languages (the refusing step's comment and `refusal_comment_kk`)."""
+    received_at}. The ground is printed in words from the catalog; for an «other» ground the
+    refusing step's explanation replaces it (in the Kazakh letter only `refusal_comment_kk`, an
+    explanation written in Kazakh: otherwise the catalog's Kazakh text stays)."""
     refusal = data["refusal"]
     person = _applicant(data)
     ground = refusal["ground"]
-    detail_ru = detail_kk = ""
+    ground_ru, ground_kk = ground["ru"], ground["kk"]
     if ground["code"] == "other":
+        # the refusing step's explanation; in Kazakh only when it was given in Kazakh
         keys = (*_COMMENTS.get(str(data.get("refused_by") or ""), ()), "refusal_comment")
-        detail_ru = next((str(data[k]).strip() for k in keys if str(data.get(k) or "").strip()), "")
-        if not detail_ru:
-            raise LetterDataMissing("refusal_comment")
-        detail_kk = _required(data, "refusal_comment_kk")
+        ground_ru = next((str(data[k]).strip() for k in keys if str(data.get(k) or "").strip()), ground_ru)
+        ground_kk = str(data.get("refusal_comment_kk") or "").strip() or ground_kk
     code = refusal["service"]["code"]
     override = (uni.get("refusal_legal_basis") or {}).get(code) or {}
     legal = LEGAL_BASIS.get(code, RULES_595)
@@ -156,12 +155,10 @@ def letter_refusal(data: dict[str, Any], uni: dict[str, Any], number: str, today
                       "full_name_dat": decline_full_name(person.get("last_name", ""),
                                                          person.get("first_name", ""),
                                                          person.get("middle_name") or None,
-                                                         "dative", sex),
-                      "short_name": _initials_name(person)},
+                                                         "dative", sex)},
         "service": {"name_ru": refusal["service"]["name_ru"], "name_kk": refusal["service"]["name_kk"]},
         "received": ddmmyyyy(refusal.get("received_at")),
-        "ground": {"ru": ground["ru"] + (f": {detail_ru}" if detail_ru else ""),
-                   "kk": ground["kk"] + (f": {detail_kk}" if detail_kk else "")},
+        "ground": {"ru": ground_ru.rstrip("."), "kk": ground_kk.rstrip(".")},
         "legal_basis_ru": override.get("ru") or legal[0],
         "legal_basis_kk": override.get("kk") or legal[1],
         "appeal_ru": uni.get("refusal_appeal_ru") or APPEAL_RU,

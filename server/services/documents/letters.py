@@ -80,7 +80,8 @@ def issue_military_notice(ctx: AppContext, session: Session, job: OutboxJob) -> 
     case, instance, task_id, data = waiting
     params: dict[str, Any] = job.payload.get("params") or {}
     order = dict(params.get("order") or {})
-    on = _order_date(order, ctx.local_today())
+    # the order's date: as the parameter gives it, else the rector's signature date
+    on = _order_date({"date": order.get("date") or data.get("signed_date")}, ctx.local_today())
     students = [p for p in params.get("students") or [] if isinstance(p, dict) and military_liable(p, on)]
     result: dict[str, Any] = {"issued": False, "students": 0}
     if students:
