@@ -111,7 +111,7 @@ def test_transfer_in_order_gives_military_notice_and_personal_file_request(clien
     assert ("приказом № 1-у от 14.08.2026 Иванов Пётр Сергеевич (ИИН " + APPLICANT["iin"]
             + ") зачислен в наш университет в порядке перевода на 2 курс") in ru
     assert "просим направить в наш адрес личное дело обучающегося" in ru
-    assert "Академик Е. А. Бөкетов атындағы Қарағанды университеті\nректорына" in kk
+    assert "Академик Е. А. Бөкетов атындағы Қарағанды университетінің\nректорына" in kk
     assert "14.08.2026 № 1-у бұйрықпен біздің университетке ауыстыру тәртібімен 2-курсқа" in kk
     assert "жеке ісін үш жұмыс күні ішінде" in kk
     # the registrar's step names the letter to send
@@ -303,12 +303,15 @@ def _refuse_duplicate(client, ctx, h) -> int:
     return cid
 
 
-REFUSALS = {"transfer_in": (_refuse_transfer_in, "Иванову Петру Сергеевичу"),
-            "transfer_internal": (_refuse_transfer_internal, "Петровой Анне Ивановне"),
-            "reinstatement": (_refuse_reinstatement, "Иванову Петру Сергеевичу"),
-            "academic_leave": (_refuse_academic_leave, "Иванову Петру Сергеевичу"),
-            "cert_incomplete": (_refuse_cert_incomplete, "Иванову Петру Сергеевичу"),
-            "duplicate": (_refuse_duplicate, "Смагуловой Дане Ержановне")}
+# procedure -> (its refusal, the addressee in the Russian and the Kazakh dative)
+IVANOV = ("Иванову Петру Сергеевичу", "Иванов Пётр Сергеевичке")
+REFUSALS = {"transfer_in": (_refuse_transfer_in, IVANOV),
+            "transfer_internal": (_refuse_transfer_internal,
+                                  ("Петровой Анне Ивановне", "Петрова Анна Ивановнаға")),
+            "reinstatement": (_refuse_reinstatement, IVANOV),
+            "academic_leave": (_refuse_academic_leave, IVANOV),
+            "cert_incomplete": (_refuse_cert_incomplete, IVANOV),
+            "duplicate": (_refuse_duplicate, ("Смагуловой Дане Ержановне", "Смагулова Дана Ержановнаға"))}
 
 
 def test_every_public_service_is_covered(ctx):
@@ -328,7 +331,8 @@ def test_refused_public_service_gets_a_reasoned_refusal(client, ctx, env, code):
     service = ctx.catalog.service(code)
     ground = service.refusal_ground(view["refusal_ground"])
     ru, kk = assert_letter(client, h, view, "letter_refusal", "1-п")
-    assert addressee in ru and "Мотивированный отказ в оказании государственной услуги" in ru
+    assert f"{addressee[0]}\nИИН " in ru and f"{addressee[1]}\nЖСН " in kk
+    assert "Мотивированный отказ в оказании государственной услуги" in ru
     assert f"государственной услуги «{service.name_ru}»" in ru
     assert f"«{service.name_kk}» мемлекеттік қызметін көрсету туралы өтінішіңізді қарап" in kk
     assert "Мемлекеттік қызмет көрсетуден дәлелді бас тарту" in kk

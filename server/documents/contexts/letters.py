@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from server.documents.contexts.common import builder, ddmmyyyy
+from server.documents.kazakh import decline_full_name_kk, decline_phrase_kk
 from server.documents.render import decline_full_name
 from server.domain.iin import InvalidIIN, iin_sex
 from server.domain.military import military_liable
@@ -155,7 +156,10 @@ def letter_refusal(data: dict[str, Any], uni: dict[str, Any], number: str, today
                       "full_name_dat": decline_full_name(person.get("last_name", ""),
                                                          person.get("first_name", ""),
                                                          person.get("middle_name") or None,
-                                                         "dative", sex)},
+                                                         "dative", sex),
+                      "full_name_dat_kk": decline_full_name_kk(person.get("last_name", ""),
+                                                               person.get("first_name", ""),
+                                                               person.get("middle_name"), "dative")},
         "service": {"name_ru": refusal["service"]["name_ru"], "name_kk": refusal["service"]["name_kk"]},
         "received": ddmmyyyy(refusal.get("received_at")),
         "ground": {"ru": ground_ru.rstrip("."), "kk": ground_kk.rstrip(".")},
@@ -179,10 +183,13 @@ def letter_personal_file(data: dict[str, Any], uni: dict[str, Any], number: str,
     person = _applicant(data)
     order = data.get("order") or {}
     student = _student({**person, "year": data.get("enrol_year") or person.get("year")})
+    university_kk = _required(person, "sending_university_kk")
     return {
         **_letter(uni, number, today),
         "sending_university_ru": _required(person, "sending_university"),
-        "sending_university_kk": _required(person, "sending_university_kk"),
+        "sending_university_kk": university_kk,
+        # «… университетінің ректорына»: the name in the genitive before «ректорына»
+        "sending_university_kk_gen": decline_phrase_kk(university_kk, "genitive"),
         "student": student,
         "enrolled_ru": _ENROLLED_RU.get(str(_sex(person) or ""), "зачислен(а)"),
         "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
