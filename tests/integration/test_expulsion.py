@@ -177,8 +177,8 @@ def test_corrected_order_keeps_its_number_as_a_new_version(client, ctx, env):
                           headers=people["head"]).json["items"]
     assert [(r["number"], r["version"]) for r in register] == [("1-у", 2)]
     with ctx.db.read() as session:
-        codes = dict(session.execute(select(Document.version, Document.verification_code)
-                                     .where(Document.case_id == cid, Document.kind == "order_expulsion")).all())
+        codes = dict(session.execute(select(Document.version, Document.verification_code).where(
+            Document.case_id == cid, Document.kind == "order_expulsion")).all())
     old, new = client.get(f"/verify/{codes[1]}"), client.get(f"/verify/{codes[2]}")
     assert old.status_code == new.status_code == 200
     assert "заменена новой редакцией" in old.text and "заменена новой редакцией" not in new.text

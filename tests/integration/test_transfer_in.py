@@ -23,7 +23,8 @@ APPLICANT = {
     "iin": make_iin(__import__("datetime").date(2004, 3, 9), "M", 4321),
     "last_name": "Иванов", "first_name": "Пётр", "middle_name": "Сергеевич",
     "sending_university": "КарУ им. Букетова",
-    "sending_university_kk": "Академик Е. А. Бөкетов атындағы Қарағанды университеті", "programme_code": "6B06102",
+    "sending_university_kk": "Академик Е. А. Бөкетов атындағы Қарағанды университеті",
+    "programme_code": "6B06102",
     "programme_name": "Программная инженерия", "year": 2, "level": "bachelor",
     "form": "full_time", "language": "ru", "funding": "paid", "faculty_code": "IT",
 }
