@@ -129,6 +129,7 @@ def _applicant(n: int, last: str, first: str, middle: str | None, faculty: str, 
         "first_name": first, "middle_name": middle or "",
         "full_name": " ".join(p for p in (last, first, middle) if p),
         "sending_university": "Карагандинский университет им. Е. А. Букетова",
+        "sending_university_kk": "Е. А. Бөкетов атындағы Қарағанды университеті",
         "programme_code": code, "programme_name": programme, "year": year, "level": "bachelor",
         "form": "full_time", "language": "ru", "funding": "paid", "faculty_code": faculty}}
 
