@@ -9,11 +9,12 @@ from apiflask.validators import Length, OneOf, Range
 
 from server.api.schemas import DATE_RANGE
 from server.db import DB_INT_MAX
+from server.services.documents.registers import REGISTERS
 
 
 class RegisterQueryIn(Schema):
-    register = String(load_default=None, validate=OneOf(("orders", "certificates", "duplicates")),
-                      metadata={"description": "orders | certificates | duplicates (all when absent)"})
+    register = String(load_default=None, validate=OneOf(REGISTERS),
+                      metadata={"description": " | ".join(REGISTERS) + " (all when absent)"})
     year = Integer(load_default=None, validate=Range(1900, 9999))
     kind = String(load_default=None, validate=Length(max=64),
                   metadata={"description": "template kind, e.g. cert_study"})

@@ -199,6 +199,7 @@ REGISTER_FORMATS: dict[str, str] = {
     "orders": "{seq}-у",
     "certificates": "{seq}-с",
     "duplicates": "{seq}-д",
+    "letters": "{seq}-п",
 }
 
 _NUMBER_FIELDS = frozenset({"seq", "year", "yy", "register"})

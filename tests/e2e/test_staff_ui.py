@@ -146,10 +146,15 @@ def test_a_transfer_goes_from_registration_to_the_order(browser, live_server, sc
     _label(rector, "Дата подписания").fill("2026-08-14")
     rector.get_by_role("button", name="Выполнить").click()
 
-    # the registrar sees the order, the history and the map
-    registrar.goto(f"{base}/app/cases/{case_id}")
+    # the registrar sees the order and the personal-file request (issued in the background; no
+    # military-office notice for a woman), the history and the map
+    for _ in range(60):
+        registrar.goto(f"{base}/app/cases/{case_id}")
+        if registrar.locator("svg.process-map .current[data-id=request_personal_file]").count():
+            break
+        registrar.wait_for_timeout(500)
     documents = registrar.locator("#documents a:not(.pdf)")
-    assert documents.count() == 2
+    assert documents.count() == 4
     assert all(name.endswith(".docx") for name in documents.all_inner_texts())
     with registrar.expect_download() as download:
         documents.first.click()

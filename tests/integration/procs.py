@@ -8,6 +8,7 @@ from typing import Any
 
 from server.auth import Actor
 from server.domain.iin import make_iin
+from server.jobs.inprocess import drain
 from server.services.context import AppContext
 from server.services.procedures import deployments
 from tests.integration.api import Headers, case_view, complete, document_parts, history_kinds
@@ -43,13 +44,16 @@ def document_text(client: Any, headers: Headers, case: dict, language: str) -> t
 
 
 def sign_order(client: Any, headers: Headers, case_id: int, completed_tasks: int,
-               signed_date: str = "2026-09-02") -> dict:
-    """The rector signs the order; the case ends `issued` with its whole audit trail (one
-    document issue, `completed_tasks` task completions). Returns the case view."""
+               signed_date: str = "2026-09-02", ctx: AppContext | None = None, documents: int = 1) -> dict:
+    """The rector signs the order; the case ends `issued` with its whole audit trail (`documents`
+    document issues, `completed_tasks` task completions). Returns the case view. With `ctx`, the
+    background steps after the signature (the military-office notice) run first."""
     complete(client, headers, "rector", case_id, "rector_sign", {"signed": True, "signed_date": signed_date})
+    if ctx is not None:
+        drain(ctx)
     view = case_view(client, headers, case_id)
     assert view["status"] == "completed" and view["outcome"] == "issued"
     kinds = history_kinds(view)
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == completed_tasks and kinds.count("document_issued") == 1
+    assert kinds.count("task_completed") == completed_tasks and kinds.count("document_issued") == documents
     return view

@@ -68,7 +68,9 @@ def _approve_batch(client, people, ctx, batch_id: int) -> dict:
     complete(client, people, "head", batch_id, "head_review", {"head_decision": "approve"})
     complete(client, people, "vicerector", batch_id, "vice_rector_approve", {"vr_decision": "approve"})
     assert drain(ctx) >= 1
-    return sign_order(client, people, batch_id, completed_tasks=3)
+    view = sign_order(client, people, batch_id, completed_tasks=3)
+    drain(ctx)  # each collected transfer's letters (tests/integration/test_letters.py)
+    return view
 
 
 def _items(ctx) -> list[BatchOrderItem]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from server.db import utcnow
 from server.models import OutboxJob
-from server.services.background.jobs import fire_due_timers
+from server.services.background.jobs import claim_due_jobs, fire_due_timers, run_job
 from tests.integration.api import case_view, complete, group_inbox, history_kinds, spec_names
 from tests.integration.procs import add_student, deploy_all
 
@@ -24,7 +24,7 @@ def env(ctx, people):
     deploy_all(ctx)
     sid = add_student(ctx, last_name="Ли", first_name="Вэй", middle_name=None, latin_name="LI WEI",
                       citizenship="CHN", funding="paid")
-    return {"h": people, "sid": sid}
+    return {"h": people, "sid": sid, "ctx": ctx}
 
 
 def _today(ctx) -> date:
@@ -32,10 +32,15 @@ def _today(ctx) -> date:
 
 
 def _start(client, env, **data):
+    """Register the case and run its first background step, the migration-service notice
+    (tests/integration/test_letters.py); timers are left to the test. Returns the case view."""
     r = client.post("/api/v1/cases", headers=env["h"]["registrar"],
                     json={"process_id": "foreign_registration", "student_id": env["sid"], "data": data})
     assert r.status_code == 201, r.json
-    return r.json
+    jobs = claim_due_jobs(env["ctx"])
+    assert len(jobs) == 1
+    run_job(env["ctx"], jobs[0])
+    return case_view(client, env["h"], r.json["id"])
 
 
 def _jobs(ctx, cid, kind="notify/send"):

@@ -53,7 +53,9 @@ def _approve(client, ctx, people, cid: int) -> None:
 def _order(client, ctx, people, rows: list[list[str]], kind: str) -> dict:
     cid = _upload(client, people, _csv(rows), kind=kind)["id"]
     _approve(client, ctx, people, cid)
-    return sign_order(client, people, cid, completed_tasks=3)
+    # an enrolment order's military-office notice (tests/integration/test_letters.py) is a second document
+    return sign_order(client, people, cid, completed_tasks=3, ctx=ctx,
+                      documents=2 if kind == "enrolment" else 1)
 
 
 def test_promotion_order_promotes_each_listed_student_once(client, ctx, env):

@@ -65,6 +65,7 @@ def test_signed_expulsion_expels_the_student(client, ctx, env, ground, status):
     cid = _expulsion_to_signature(client, ctx, env, sid, ground)
     assert _row(ctx).status == "active"  # drafted, visaed, numbered: not signed yet
     complete(client, env, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-09-02"})
+    drain(ctx)  # the military-office notice (tests/integration/test_letters.py)
 
     student = _row(ctx)
     assert student.status == status and student.year == 2 and student.programme_code == "6B06102"

@@ -23,7 +23,8 @@ APPLICANT = {
     "iin": make_iin(__import__("datetime").date(2004, 3, 9), "M", 4321),
     "last_name": "Иванов", "first_name": "Пётр", "middle_name": "Сергеевич",
     "sending_university": "КарУ им. Букетова",
-    "sending_university_kk": "Бөкетов атындағы ҚарУ", "programme_code": "6B06102",
+    "sending_university_kk": "Академик Е. А. Бөкетов атындағы Қарағанды университеті",
+    "programme_code": "6B06102",
     "programme_name": "Программная инженерия", "year": 2, "level": "bachelor",
     "form": "full_time", "language": "ru", "funding": "paid", "faculty_code": "IT",
 }
@@ -100,6 +101,8 @@ def test_transfer_in_approved_end_to_end(client, ctx, deployed):
     numbers = {d["number"] for d in view["documents"]}
     assert numbers == {"1-у"} and {d["language"] for d in view["documents"]} == {"ru", "kk"}
     complete(client, people, "rector", cid, "sign_order", {"signed": True, "signed_date": "2026-08-14"})
+    # the military-office notice and the personal-file request letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2
 
     # the personal-file request waits with a timer of 3 working days; it escalates once
     view = case_view(client, people, cid)
@@ -153,7 +156,7 @@ def test_transfer_in_refused(client, ctx, deployed, step):
     view = case_view(client, people, cid)
     assert view["status"] == "rejected" and view["refusal_ground"] == ground
     assert view["open_tasks"] == [] and view["documents"] == []
-    assert drain(ctx) == 0
+    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 def test_refusal_without_ground_is_rejected_by_the_form(client, deployed):

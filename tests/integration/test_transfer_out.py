@@ -16,7 +16,7 @@ from server.auth import Actor
 from server.db import utcnow
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
-from server.services.background.jobs import fire_due_timers
+from server.services.background.jobs import claim_due_jobs, fire_due_timers, run_job
 from server.services.procedures import deployments
 from tests.integration.api import (
     add_student,
@@ -47,6 +47,14 @@ FILE_SENT = {"file_sent_date": "2026-08-20", "dispatch_method": "courier", "tran
 def env(ctx, people):
     deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
     return {"h": people, "student_id": add_student(ctx, IIN)}
+
+
+def _run_jobs(ctx) -> None:
+    """Run the jobs the signature wrote (the military-office notice, a deregistration case's
+    migration notice: tests/integration/test_letters.py), leaving the timers to the test."""
+    for _ in range(3):
+        for job_id in claim_due_jobs(ctx):
+            run_job(ctx, job_id)
 
 
 def _start(client, env):
@@ -110,6 +118,7 @@ def test_transfer_out_end_to_end(client, ctx, env):
     assert sorted((d["number"], d["version"]) for d in view["documents"]) == [
         ("1-у", 1), ("1-у", 1), ("1-у", 2), ("1-у", 2)]
     complete(client, h, "rector", cid, "rector_sign", {"signed": True, "signed_date": ordered_on.isoformat()})
+    _run_jobs(ctx)
 
     # the personal file: due at the end of the 3rd working day after the receiving order
     view = case_view(client, h, cid)
@@ -125,18 +134,19 @@ def test_transfer_out_end_to_end(client, ctx, env):
     assert view["refusal_ground"] is None and view["open_tasks"] == [] and view["timers"] == []
     kinds = history_kinds(view)
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == 9 and kinds.count("document_issued") == 2
+    # the order twice (returned once) and the military-office notice
+    assert kinds.count("task_completed") == 9 and kinds.count("document_issued") == 3
     assert "escalated" not in kinds
     assert "case_triggered" not in kinds  # a citizen: no migration deregistration
 
-    ru = document_text(client, h, view, "ru")
+    ru = document_text(client, h, view, "ru", "order_transfer_out")
     assert "Об отчислении в связи с переводом в другую организацию высшего образования" in ru
     assert f"в связи с переводом в организацию высшего образования «{RECEIVER}»" in ru
     assert "№ 1-у" in ru and "Иванова Петра Сергеевича" in ru and IIN in ru
     assert f"№ 512-П от {ordered_on.strftime('%d.%m.%Y')}" in ru
     assert "согласие на перевод № 01-12/345 от 01.07.2026" in ru
     assert "копии транскриптов и описи личных дел" in ru
-    kk = document_text(client, h, view, "kk")
+    kk = document_text(client, h, view, "kk", "order_transfer_out")
     assert "Басқа жоғары білім беру ұйымына ауысуына байланысты оқудан шығару туралы" in kk
     assert "Иванов Пётр Сергеевич" in kk and f"«{RECEIVER_KK}»" in kk and "№ 1-у" in kk
     assert RECEIVER not in kk  # the Kazakh order names the receiving university in Kazakh
@@ -161,6 +171,7 @@ def test_foreign_student_transferred_out_and_deregistration_opened(client, ctx, 
     foreign = client.get("/api/v1/cases?process_id=foreign_registration", headers=h["head"]).json["items"]
     assert foreign == []  # nothing before the signature
     complete(client, h, "rector", cid, "rector_sign", {"signed": True, "signed_date": signed_on.isoformat()})
+    _run_jobs(ctx)
 
     view = case_view(client, h, cid)
     assert spec_names(view) == ["send_personal_file"]
@@ -257,6 +268,7 @@ def test_late_personal_file_escalates(client, ctx, env):
     drain(ctx)
     complete(client, h, "rector", cid, "rector_sign",
              {"signed": True, "signed_date": _today(ctx).isoformat()})
+    _run_jobs(ctx)
     view = case_view(client, h, cid)
     assert spec_names(view) == ["send_personal_file"]
     with time_machine.travel(utcnow() + timedelta(minutes=1), tick=False):

@@ -160,7 +160,7 @@ def test_register_a_transfer_and_take_it_to_the_order_in_the_ui(app, ctx, deploy
     assert 'name="iin"' in page and 'name="sending_university"' in page
     form = {"process": "transfer_in", "channel": "state_corporation", "iin": "123456789012",
             "last_name": "Иванов", "first_name": "Пётр", "sending_university": "КарУ",
-            "sending_university_kk": "ҚарУ",
+            "sending_university_kk": "Қарағанды университеті",
             "programme_code": "6B06102", "programme_name": "Программная инженерия", "year": "2",
             "level": "bachelor", "form": "full_time", "language": "ru", "funding": "paid",
             "faculty_code": "IT"}
@@ -190,13 +190,17 @@ def test_register_a_transfer_and_take_it_to_the_order_in_the_ui(app, ctx, deploy
     assert drain(ctx) >= 1  # the order is rendered in the background
     Staff(app, "rector").post(f"/app/tasks/{_task_id(ctx, case_id, 'sign_order')}",
                               {"signed": "on", "signed_date": "2026-08-14"})
+    assert drain(ctx) == 2  # the military-office notice, the personal-file request (letters)
 
     page = registrar.get(f"/app/cases/{case_id}")
     body = text(page)
     assert "Иванов Пётр Сергеевич" in body and APPLICANT["iin"] in body
     assert "Госкорпорация" in body
     links = re.findall(r'href="/app/documents/(\d+)">([^<]+)<', page)
-    assert len(links) == 2
+    # the order, the military-office notice and the personal-file request, each in ru and kk
+    assert [re.sub(r"_\d+-[уп]_(ru|kk)\.docx$", "", name) for _, name in links] == [
+        "order_transfer_in", "order_transfer_in", "letter_military", "letter_military",
+        "letter_personal_file", "letter_personal_file"]
     r = registrar.client.get(f"/app/documents/{links[0][0]}")
     assert r.status_code == 200 and r.data[:2] == b"PK"
     assert "заявление.pdf" in page

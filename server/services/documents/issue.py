@@ -16,7 +16,8 @@ from server.db import utcnow
 from server.documents.contexts import BUILDERS
 from server.documents.render import format_number, render_docx
 from server.domain.vocabulary import using
-from server.models import Document, OutboxJob, RegisterCounter
+from server.engine import Instance
+from server.models import Case, Document, OutboxJob, RegisterCounter
 from server.services.background.jobs import finish_service_task
 from server.services.cases.lifecycle import lock_case
 from server.services.cases.steps import audit
@@ -69,20 +70,38 @@ def _number_for(ctx: AppContext, session: Session, case_id: int, template: str, 
     return year, seq, format_number(register, year, seq), 1
 
 
-def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> None:
-    case_id = int(job.payload["case_id"])
+def waiting_task(ctx: AppContext, session: Session,
+                 job: OutboxJob) -> tuple[Case, Instance, str, dict[str, Any]] | None:
+    """The case (locked), its workflow, the service task a background job runs for and that
+    task's data; None when the task is no longer waiting (an earlier run of the job did it)."""
+    case = lock_case(ctx, session, int(job.payload["case_id"]))
     task_id = str(job.payload["task_id"])
+    bundle = definition_info(ctx, session, case.definition_id).bundle
+    instance = ctx.restore_instance(bundle, case.state)
+    if task_id not in instance.started_service_tasks():
+        return None
+    return case, instance, task_id, instance.task_data(task_id)
+
+
+def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     params: dict[str, Any] = job.payload.get("params") or {}
     template = str(params.get("template") or "")
     register = str(params.get("register") or "orders")
     if template not in BUILDERS:
         raise LookupError(f"no context builder for template '{template}'")
-    case = lock_case(ctx, session, case_id)
-    bundle = definition_info(ctx, session, case.definition_id).bundle
-    instance = ctx.restore_instance(bundle, case.state)
-    if task_id not in instance.started_service_tasks():
+    waiting = waiting_task(ctx, session, job)
+    if waiting is None:
         return  # already done by an earlier run of this job
-    data = instance.task_data(task_id)
+    case, instance, task_id, data = waiting
+    ids, number = issue_document(ctx, session, case, template, register, data)
+    finish_service_task(ctx, session, case.id, task_id,
+                        {"document_id": ids[0], "documents": ids, "number": number}, instance)
+
+
+def issue_document(ctx: AppContext, session: Session, case: Case, template: str, register: str,
+                   data: dict[str, Any]) -> tuple[list[int], str]:
+    """Number, render (ru, kk, one verification code) and store a document of `case` from
+    `data`; returns the ids of the stored files and the number."""
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
     # the people who approved the case so far, for the order's «Согласовано» block
@@ -120,5 +139,4 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
     audit(session, case, Actor.system(), "document_issued",
           {"template": template, "number": number, "documents": ids, "template_version": source.version,
            **({"version": version} if version > 1 else {})})
-    finish_service_task(ctx, session, case.id, task_id,
-                        {"document_id": ids[0], "documents": ids, "number": number}, instance)
+    return ids, number

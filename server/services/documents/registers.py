@@ -22,8 +22,9 @@ from server.services.errors import Forbidden, Invalid, tr
 from server.services.reports.xlsx_cells import append_row
 
 READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
-REGISTERS = ("orders", "certificates", "duplicates")
-REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты"}
+REGISTERS = ("orders", "certificates", "duplicates", "letters")
+REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты",
+                  "letters": "Исходящие письма"}
 STATUS_NAMES = {"in_progress": "в работе", "returned": "возвращена", "completed": "завершена",
                 "rejected": "отказ", "cancelled": "отменена", "withdrawn": "отозвана",
                 "error": "ошибка"}

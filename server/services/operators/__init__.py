@@ -13,6 +13,7 @@ from server.services.operators import (
     case_start,
     document_render,
     escalate,
+    letters,
     message_send,
     notify,
     set_status,
@@ -24,8 +25,8 @@ def build_registry() -> OperatorRegistry:
     return OperatorRegistry(
         operators=(document_render.OPERATOR, escalate.OPERATOR, notify.OPERATOR,
                    set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR, message_send.OPERATOR,
-                   *student_registry.OPERATORS),
-        jobs=(*escalate.JOBS, *notify.JOBS, JobKind(PROBE, run_probe),
+                   letters.OPERATOR, *student_registry.OPERATORS),
+        jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe),
               JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs)),
-        on_case_closed=await_batch.ON_CASE_CLOSED,
+        on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),
     )
