@@ -69,7 +69,8 @@ TEMPLATE = ROOT / "templates" / "order_transfer_in_ru.docx"
 
 def _example_context() -> dict[str, Any]:
     """templates/order_transfer_in.example.json: the context the template is checked with."""
-    return example_context(ROOT / "templates", "order_transfer_in")
+    # the QR code as text (both renderers print it the same way): the image is the service's cost
+    return {**example_context(ROOT / "templates", "order_transfer_in"), "qr": ""}
 
 
 def _rate(fn: Any, runs: int) -> float:
@@ -193,15 +194,19 @@ def pdf_seconds(content: bytes, runs: int, *, warm: bool) -> float:
 def batch_order_seconds(students: int, *, with_pdf: bool = False) -> float:
     rows = [{"iin": make_iin(date(2005, 1 + i % 12, 1 + i % 27), "M" if i % 2 else "F", 1000 + i),
              "last_name": "Абенов" if i % 2 else "Абенова", "first_name": "Алмас" if i % 2 else "Айгерим",
-             "sex": "M" if i % 2 else "F", "faculty_code": "IT", "programme_code": "6B06102",
+             "sex": "M" if i % 2 else "F", "faculty_code": "IT", "faculty_name": "Факультет информационных технологий",
+             "faculty_name_kk": "Ақпараттық технологиялар факультеті", "programme_code": "6B06102",
              "programme_name": "Программная инженерия", "programme_name_kk": "Бағдарламалық инженерия",
              "year": 2, "group": "ПИ-24-1", "form": "full_time",
              "language": "ru", "funding": "grant"} for i in range(students)]
     data = {"order_kind": "promotion", "effective_date": "2026-09-01", "students": rows}
     start = time.perf_counter()
     context = BUILDERS["order_contingent"](data, university(ROOT / "config"), "1-у", date(2026, 8, 25))
+    context["verification_url"] = "https://example.org/verify/s.bench"
     for lang in ("ru", "kk"):
-        content = render_docx(ROOT / "templates" / f"order_contingent_{lang}.docx", context)
+        content = render_docx(ROOT / "templates" / f"order_contingent_{lang}.docx", context,
+                              images={"qr": qr_png("https://example.org/verify/s.bench")},
+                              image_width_mm=QR_WIDTH_MM)
         if with_pdf:
             pdf.docx_to_pdf(content)
     return time.perf_counter() - start

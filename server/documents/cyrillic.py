@@ -54,9 +54,13 @@ def _word(word: str) -> str:
     return text[:1].upper() + text[1:] if word[:1].isupper() else text
 
 
+_NAME_LIKE = re.compile(r"^[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+)*\.?$")
+
+
 def cyrillic_name(name: str) -> str:
     """The name in Cyrillic: Latin words are transcribed (each part of a hyphenated or
-    spaced name keeps its capital), Cyrillic ones are left as they are."""
-    if not has_latin(name):
+    spaced name keeps its capital), Cyrillic ones are left as they are. Text that is not a
+    name (digits, brackets, symbols) is printed as entered rather than transcribed."""
+    if not has_latin(name) or not _NAME_LIKE.match(name.strip()):
         return name
     return re.sub(r"[A-Za-z]+", lambda m: _word(m.group(0)), name)

@@ -87,12 +87,16 @@ def test_upload_tags_preview_activate_roll_back(browser, live_server, screenshot
     assert response.headers["content-type"] == "application/pdf"
     page.screenshot(path=str(shots / "admin-template-preview-1366-ru.png"), full_page=True)
 
-    # activate: version 2 is in use; roll back: version 1 again, version 2 kept
-    _row(page, "ru", 2).get_by_role("button", name="Ввести в действие").click()
+    # activate: version 2 is in use; roll back: version 1 again, version 2 kept (each click waits
+    # for the page it posts to: the preview's frame may still be loading its PDF)
+    page.goto(f"{live_server}/app/admin/templates/order_transfer_in")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        _row(page, "ru", 2).get_by_role("button", name="Ввести в действие").click()
     expect(page.locator(".flash.info")).to_contain_text("действует версия 2")
     expect(_row(page, "ru", 2)).to_have_class(re.compile("current"))
     expect(_row(page, "ru", 1)).not_to_have_class(re.compile("current"))
-    _row(page, "ru", 2).get_by_role("button", name="Откатить").click()
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        _row(page, "ru", 2).get_by_role("button", name="Откатить").click()
     expect(page.locator(".flash.info")).to_contain_text("действует версия 1")
     expect(_row(page, "ru", 1)).to_have_class(re.compile("current"))
     expect(_row(page, "ru", 2)).to_be_visible()

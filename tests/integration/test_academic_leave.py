@@ -129,7 +129,7 @@ def test_refused_by_registrar_with_ground(client, ctx, env):
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "no_grounds"
     assert view["open_tasks"] == [] and view["documents"] == []
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 def test_leave_over_the_limit_is_refused(client, ctx, env):

@@ -43,6 +43,7 @@ STARTERS = frozenset({"registrar", "head", "admin"})
 ADMINS = frozenset({"admin"})
 OPERATORS = frozenset({"admin", "head"})
 READERS = frozenset({"registrar", "head", "vicerector", "rector", "admin"})
+MESSAGE_SENDERS = frozenset({"registrar", "head", "accountant", "intl", "admin"})
 DEAN_IT = frozenset({"dean_it"})
 ASSIGNEE_OR_SUPERVISOR = frozenset({"dean_it", "head", "admin"})
 REPORT_READERS = frozenset({"head", "vicerector", "admin"})
@@ -99,6 +100,10 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("admin.list_incidents", "GET"): [Rule("/api/v1/admin/incidents", OPERATORS)],
     ("admin.retry_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/retry", OPERATORS)],
     ("admin.skip_job", "POST"): [Rule("/api/v1/admin/jobs/{job}/skip", OPERATORS, body={"reason": "x"})],
+    ("admin.migrate_cases", "POST"): [Rule("/api/v1/admin/processes/transfer_in/migrate", ADMINS,
+                                           body={"to_version": 1})],
+    ("api.send_message", "POST"): [Rule("/api/v1/messages", MESSAGE_SENDERS,
+                                        body={"name": "enic_decision", "idempotency_key": "matrix-1"})],
     ("templates.list_templates", "GET"): [Rule("/api/v1/admin/templates", ADMINS)],
     ("templates.get_template", "GET"): [Rule("/api/v1/admin/templates/cert_study", ADMINS)],
     ("templates.upload_version", "POST"): [Rule("/api/v1/admin/templates/cert_study/versions", ADMINS,

@@ -173,7 +173,7 @@ def test_tuition_debt_is_refused(client, ctx, env):
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "tuition_debt"
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 def test_not_expelled_is_refused_with_ground(client, ctx, env):

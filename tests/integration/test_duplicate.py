@@ -152,7 +152,7 @@ def test_refused_after_archive_check(client, ctx, deployed, ground, comment):
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == ground
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 def test_damaged_supplement_wording(client, ctx, deployed):

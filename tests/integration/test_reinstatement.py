@@ -151,7 +151,7 @@ def test_first_period_not_completed_is_refused(client, ctx, deployed):
     assert view["status"] == "rejected" and view["outcome"] == "refused"
     assert view["refusal_ground"] == "first_period_not_completed"
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 @pytest.mark.parametrize(("step", "ground"), [("registrar", "first_period_not_completed"),
@@ -176,7 +176,7 @@ def test_reinstatement_refused(client, ctx, deployed, step, ground):
     assert view["open_tasks"] == [] and view["documents"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 def test_refusal_without_ground_is_rejected_by_the_form(client, deployed):

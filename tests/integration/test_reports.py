@@ -433,7 +433,7 @@ def test_contingent_movement(client, ctx, env):
     fin = rows["ECON", "6B04101", "part_time", "paid"]
     assert pick(fin) == {**zero, "transferred_in": 1, "expelled": 2}
     assert fin["expelled_by_ground"] == {"academic_failure": 1, "not_specified": 1}
-    assert fin["programme_name"] == "Финансы" and fin["faculty_name"] == "Экономика"
+    assert fin["programme_name"] == "Финансы" and fin["faculty_name"] == "Факультет экономики и бизнеса"
     totals = r.json["totals"]
     assert pick(totals) == {**zero, "transferred_in": 2, "reinstated": 2, "expelled": 2,
                             "academic_leave": 1, "graduated": 1}

@@ -17,6 +17,7 @@ import time_machine
 
 from server.bootstrap import build_context
 from server.config import ROOT, Settings
+from server.db import utcnow
 from server.engine import Instance, ModelError, TaskNotReady, compaction, compile_model, load_bundle
 from server.engine.loader import CompiledModel, ProcessBundle
 from server.services.context import AppContext
@@ -71,8 +72,15 @@ MODEL_INPUTS.update({
 })
 
 
+# Models from other modelers kept to show how they are refused at deploy or stopped with a
+# clear error (tests/integration/test_foreign_models.py): they have no run to round-trip.
+NOT_RUNNABLE = frozenset({"data_store.bpmn", "lanes_mismatch.bpmn", "link_events.bpmn", "mutual_call.bpmn",
+                          "recursive_call.bpmn", "mi_parallel_missing.bpmn", "mi_sequential_missing.bpmn"})
+
+
 def _model_files() -> list[Path]:
-    return sorted(WORKFLOWS.glob("*.bpmn")) + sorted(FIXTURES.rglob("*.bpmn"))
+    return sorted(WORKFLOWS.glob("*.bpmn")) + sorted(p for p in FIXTURES.rglob("*.bpmn")
+                                                     if p.name not in NOT_RUNNABLE)
 
 
 def _sources_beside(path: Path) -> dict[str, str]:
@@ -346,12 +354,15 @@ def test_history_compaction_changes_nothing_a_model_does(tmp_path, monkeypatch, 
     ctx = _context(tmp_path)
     model = _compile(path, ctx)
     runs = []
+    start = utcnow()
     for threshold in (10**9, 0):
         monkeypatch.setattr(compaction, "COMPACT_AFTER", threshold)
         bundle = load_bundle(0, pid, model.dialect, model.bundles[pid], model.task_meta[pid],
                              model.hashes[pid])
-        instance = ctx.new_instance(bundle, _start_data(pid, variant))
-        instance.run()
+        # both walks start at the same instant: a script that reads the clock (now()) sees the same
+        with time_machine.travel(start, tick=False):
+            instance = ctx.new_instance(bundle, _start_data(pid, variant))
+            instance.run()
         seen, visits, fired = [], {}, 0
         for _ in range(MAX_STEPS):
             state = instance.dump()

@@ -102,7 +102,7 @@ def test_transfer_in_approved_end_to_end(client, ctx, deployed):
     assert numbers == {"1-у"} and {d["language"] for d in view["documents"]} == {"ru", "kk"}
     complete(client, people, "rector", cid, "sign_order", {"signed": True, "signed_date": "2026-08-14"})
     # the military-office notice and the personal-file request letter (tests/integration/test_letters.py)
-    assert drain(ctx) == 2
+    assert drain(ctx) == 4
 
     # the personal-file request waits with a timer of 3 working days; it escalates once
     view = case_view(client, people, cid)
@@ -156,7 +156,7 @@ def test_transfer_in_refused(client, ctx, deployed, step):
     view = case_view(client, people, cid)
     assert view["status"] == "rejected" and view["refusal_ground"] == ground
     assert view["open_tasks"] == [] and view["documents"] == []
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 def test_refusal_without_ground_is_rejected_by_the_form(client, deployed):

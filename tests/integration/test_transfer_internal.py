@@ -152,7 +152,7 @@ def test_transfer_internal_refused(client, ctx, env, step, ground):
             complete(client, h, "vicerector", cid, "vice_rector_approve",
                      {"vr_decision": "reject", "vr_refusal_ground": ground, "vr_comment": "Нет группы"})
     assert_refused(ctx, case_view(client, h, cid), ground)
-    assert drain(ctx) == 1  # the reasoned refusal letter (tests/integration/test_letters.py)
+    assert drain(ctx) == 2  # the reasoned refusal letter (tests/integration/test_letters.py)
 
 
 @pytest.mark.parametrize(("step", "user"),

@@ -190,7 +190,7 @@ def test_register_a_transfer_and_take_it_to_the_order_in_the_ui(app, ctx, deploy
     assert drain(ctx) >= 1  # the order is rendered in the background
     Staff(app, "rector").post(f"/app/tasks/{_task_id(ctx, case_id, 'sign_order')}",
                               {"signed": "on", "signed_date": "2026-08-14"})
-    assert drain(ctx) == 2  # the military-office notice, the personal-file request (letters)
+    assert drain(ctx) == 4  # the military-office notice, the personal-file request (letters)
 
     page = registrar.get(f"/app/cases/{case_id}")
     body = text(page)

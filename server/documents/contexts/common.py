@@ -159,7 +159,7 @@ def transfer_order(uni: dict[str, Any], number: str, today: date, students: list
         "university": uni, "number": number, "date": today.strftime("%d.%m.%Y"),
         "effective_date": today.strftime("%d.%m.%Y"),
         "legal_basis_ru": uni["legal_basis_ru"], "legal_basis_kk": uni["legal_basis_kk"],
-        "students": students, "basis": basis, "approvals": approvals(approved_by or []),
+        "students": students, "basis": basis, "approvals": approvals(approved_by or [], uni),
         "signatory": uni["signatory"],
         **extra,
     }
@@ -188,7 +188,7 @@ def order_context(uni: dict[str, Any], number: str, today: date, kind: str, lega
         "effective_date": ddmmyyyy(effective) or today.strftime("%d.%m.%Y"),
         "legal_basis_ru": uni.get(f"{kind}_legal_basis_ru") or legal[0],
         "legal_basis_kk": uni.get(f"{kind}_legal_basis_kk") or legal[1],
-        "approvals": approvals(approved_by or []), "signatory": uni["signatory"],
+        "approvals": approvals(approved_by or [], uni), "signatory": uni["signatory"],
     }
 
 
@@ -201,8 +201,9 @@ RULES_595_KK = ("Қазақстан Республикасы Білім және
                 "ұйымдары қызметінің үлгілік қағидаларына")
 
 
-# role -> the position in Russian and Kazakh; a dean's names the faculty (dean_title)
-POSITIONS = {
+# role -> the position in Russian and Kazakh when the office's settings name none (the settings'
+# `visas` win: the office edits the approval positions); a dean's names the faculty (dean_title)
+APPROVER_TITLES = {
     "vice_rector": ("Проректор по академическим вопросам", "Академиялық мәселелер жөніндегі проректор"),
     "registrar_head": ("Руководитель офиса регистратора", "Тіркеуші кеңсесінің басшысы"),
     "accountant": ("Бухгалтер", "Бухгалтер"),
@@ -211,10 +212,12 @@ POSITIONS = {
 }
 
 
-def approvals(approved_by: list[dict[str, Any]]) -> list[dict[str, str]]:
+def approvals(approved_by: list[dict[str, Any]], uni: dict[str, Any] | None = None) -> list[dict[str, str]]:
     """The «Согласовано / Келісілді» lines: each person who approved the case (the render job
     passes them as `approved_by`, server/services/documents/approvals.py) with the position in
-    Russian and Kazakh and the name as orders print it (initials and surname)."""
+    Russian and Kazakh (the office's settings, `uni["visas"]`, else APPROVER_TITLES) and the
+    name as orders print it (initials and surname)."""
+    visas = (uni or {}).get("visas") or {}
     lines = []
     for person in approved_by:
         role = str(person.get("role") or "")
@@ -222,7 +225,10 @@ def approvals(approved_by: list[dict[str, Any]]) -> list[dict[str, str]]:
             title_ru, title_kk = dean_title(str(person.get("faculty_ru") or ""),
                                             str(person.get("faculty_kk") or ""))
         else:
-            title_ru, title_kk = POSITIONS.get(role, (role, role))
+            setting = visas.get(role) if isinstance(visas.get(role), dict) else {}
+            title_ru, title_kk = APPROVER_TITLES.get(role, (role, role))
+            title_ru = str(setting.get("title_ru") or title_ru)
+            title_kk = str(setting.get("title_kk") or title_kk)
         lines.append({"title_ru": title_ru, "title_kk": title_kk,
                       "name": initials(str(person.get("full_name") or ""))})
     return lines

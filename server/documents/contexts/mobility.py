@@ -91,5 +91,5 @@ def order_mobility_recredit(data: dict[str, Any], uni: dict[str, Any], number: s
         "basis": [{"name_ru": "транскрипт вуза-партнёра", "name_kk": "серіктес ЖОО транскрипті"},
                   {"name_ru": "решение декана о перезачёте",
                    "name_kk": "деканның қайта есепке алу туралы шешімі"}],
-        "approvals": approvals(data.get("approved_by") or []), "signatory": uni["signatory"],
+        "approvals": approvals(data.get("approved_by") or [], uni), "signatory": uni["signatory"],
     }

@@ -85,7 +85,7 @@ def order_academic_leave(data: dict[str, Any], uni: dict[str, Any], number: str,
         "leave": {"start": ddmmyyyy(data.get("leave_start")), "end": ddmmyyyy(data.get("leave_end")),
                   "months": data.get("leave_months", "")},
         "basis": basis,
-        "approvals": approvals(data.get("approved_by") or []), "signatory": uni["signatory"],
+        "approvals": approvals(data.get("approved_by") or [], uni), "signatory": uni["signatory"],
     }
 
 

@@ -6,6 +6,7 @@ fixes each file's PDF (`pdfs.py`), converted outside the transaction."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -98,18 +99,24 @@ def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> N
                         {"document_id": ids[0], "documents": ids, "number": number}, instance)
 
 
+def document_context(ctx: AppContext, session: Session, case: Case, template: str, register: str,
+                     data: dict[str, Any], number: str, today: date) -> dict[str, Any]:
+    """What the template prints for `case`: its data, the people who approved it so far (an
+    order's «Согласовано»), the office's settings and the registry's names in effect — a value
+    with no Kazakh name raises MissingName here (a job's incident, a preview's 422), before any
+    file is stored. The issue and the admin's preview build it the same way."""
+    data = {**data, "approved_by": approvers(session, case.id)}
+    with using(registry_names(session)):
+        return BUILDERS[template](data, university_for(ctx, session, register), number, today)
+
+
 def issue_document(ctx: AppContext, session: Session, case: Case, template: str, register: str,
                    data: dict[str, Any]) -> tuple[list[int], str]:
     """Number, render (ru, kk, one verification code) and store a document of `case` from
     `data`; returns the ids of the stored files and the number."""
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
-    # the people who approved the case so far, for the order's «Согласовано» block
-    data = {**data, "approved_by": approvers(session, case.id)}
-    # The registry's names in effect: a value with no Kazakh name raises MissingName here
-    # (the job's incident), before any file is stored and with the number rolled back.
-    with using(registry_names(session)):
-        context = BUILDERS[template](data, university_for(ctx, session, register), number, today)
+    context = document_context(ctx, session, case, template, register, data, number, today)
     faculty, level = case_scope(session, case, data)
     # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
     code = new_code(ctx.settings)

@@ -14,10 +14,11 @@ from server.auth import Actor
 from server.documents.contexts import BUILDERS
 from server.documents.pdf import PdfFailed, PdfUnavailable, docx_to_pdf
 from server.documents.render import TemplateRenderError, render_docx
+from server.domain.vocabulary import MissingName
 from server.engine import Instance
 from server.models import Case, Document
 from server.services.context import AppContext
-from server.services.documents.office import university_for
+from server.services.documents.issue import document_context
 from server.services.documents.template_versions import preview_day, version_content
 from server.services.documents.verification import QR_WIDTH_MM, qr_png, verification_url
 from server.services.errors import Invalid, Msg, NotFound, tr
@@ -68,7 +69,10 @@ def _context(ctx: AppContext, session: Session, base: str, case_id: int) -> dict
         raise NotFound("Шаблон %(base)s не найден", base=base)
     data = Instance.stored_data(definition_info(ctx, session, case.definition_id).bundle, case.state)
     try:
-        context = BUILDERS[base](data, university_for(ctx, session), PREVIEW_NUMBER, preview_day(ctx))
+        context = document_context(ctx, session, case, base, "", data, PREVIEW_NUMBER, preview_day(ctx))
+    except MissingName as exc:
+        raise Invalid("Для этого дела шаблон не заполнить", {"case_id": tr(
+            "Нет названия на казахском языке: %(value)s", value=exc.value)}) from None
     except (KeyError, TypeError, ValueError, AttributeError):
         raise Invalid("Для этого дела шаблон не заполнить", {"case_id": tr(
             "В деле № %(id)s нет данных, которые печатает этот шаблон", id=case_id)}) from None
