@@ -194,7 +194,8 @@ def pdf_seconds(content: bytes, runs: int, *, warm: bool) -> float:
 def batch_order_seconds(students: int, *, with_pdf: bool = False) -> float:
     rows = [{"iin": make_iin(date(2005, 1 + i % 12, 1 + i % 27), "M" if i % 2 else "F", 1000 + i),
              "last_name": "Абенов" if i % 2 else "Абенова", "first_name": "Алмас" if i % 2 else "Айгерим",
-             "sex": "M" if i % 2 else "F", "faculty_code": "IT", "faculty_name": "Факультет информационных технологий",
+             "sex": "M" if i % 2 else "F", "faculty_code": "IT",
+             "faculty_name": "Факультет информационных технологий",
              "faculty_name_kk": "Ақпараттық технологиялар факультеті", "programme_code": "6B06102",
              "programme_name": "Программная инженерия", "programme_name_kk": "Бағдарламалық инженерия",
              "year": 2, "group": "ПИ-24-1", "form": "full_time",
