@@ -59,13 +59,6 @@ def phrase_dative_kk(phrase: str) -> str:
         return phrase
 
 
-def programme(person: dict[str, Any]) -> dict[str, str]:
-    """The programme's code and names; without a Kazakh name the Kazakh text prints the code
-    alone, never the Russian name."""
-    return {"code": person.get("programme_code", ""), "name_ru": person.get("programme_name", ""),
-            "name_kk": person.get("programme_name_kk") or ""}
-
-
 def _add_months(day: date, months: int) -> date:
     import calendar
 
