@@ -19,6 +19,7 @@ from babel.support import Translations
 from flask import Flask, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 
+from server.domain import labels
 from server.services.errors import DomainError, translate
 
 LANGUAGES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
@@ -97,9 +98,15 @@ def local_date(value: date | datetime | None) -> str:
     return format_date(value, "dd.MM.yyyy")
 
 
+def label(kind: str, code: Any) -> str:
+    """A code in words in the UI language (server/domain/labels.py)."""
+    return labels.label(kind, code, lang())
+
+
 def init_babel(app: Flask, timezone: str) -> None:
     app.config.update(BABEL_DEFAULT_LOCALE=DEFAULT, BABEL_DEFAULT_TIMEZONE=timezone,
                       BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS))
     Babel(app, locale_selector=_locale)
-    app.jinja_env.globals.update(pick=pick, lang=lang, LANGUAGES=LANGUAGES)
-    app.jinja_env.filters.update(dt=local_datetime, d=local_date)
+    app.jinja_env.globals.update(pick=pick, lang=lang, LANGUAGES=LANGUAGES, label=label,
+                                  field_label=lambda f, v: labels.field_label(f, v, lang()))
+    app.jinja_env.filters.update(dt=local_datetime, d=local_date, human=labels.humanize)

@@ -1,0 +1,264 @@
+"""The words for every code people would otherwise read: one vocabulary for pages, task
+instructions, e-mails, exports and the API's display fields.
+
+A code (`full_time`, `on_leave`, `KOR`, `rejected`) is stored and exchanged as it is; wherever a
+person reads it, it passes through `label(kind, code, lang)`, which answers the word in Russian,
+Kazakh or English. A code the vocabulary does not know is answered as it is (and `known` tells
+whether it was known: the page walker test fails on a code shown raw). Dates are printed in the
+office's format, dd.mm.yyyy, in every language (`date_text`), and `humanize` turns an ISO date
+string found in free data into that format.
+
+Pure: no database, no Flask. The catalog's own words (services, refusal grounds, channels,
+roles) stay in config/catalog.yaml; the forms' choices in their JSON Schema `x-enum-titles`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+LANGS = ("ru", "kk", "en")
+_INDEX = {lang: i for i, lang in enumerate(LANGS)}
+
+Words = tuple[str, str, str]
+
+STUDENT_STATUS: dict[str, Words] = {
+    "active": ("обучается", "білім алуда", "studying"),
+    "on_leave": ("в академическом отпуске", "академиялық демалыста", "on academic leave"),
+    "expelled": ("отчислен", "оқудан шығарылды", "expelled"),
+    "graduated": ("окончил обучение", "оқуды бітірді", "graduated"),
+    "transferred_out": ("переведён в другой вуз", "басқа ЖОО-ға ауыстырылды",
+                        "transferred to another university"),
+}
+
+FORM: dict[str, Words] = {
+    "full_time": ("очная", "күндізгі", "full-time"),
+    "part_time": ("заочная", "сырттай", "part-time"),
+    "distance": ("дистанционная", "қашықтықтан", "distance"),
+    "evening": ("вечерняя", "кешкі", "evening"),
+}
+
+LANGUAGE: dict[str, Words] = {
+    "ru": ("русский", "орыс тілі", "Russian"),
+    "kk": ("казахский", "қазақ тілі", "Kazakh"),
+    "en": ("английский", "ағылшын тілі", "English"),
+}
+
+FUNDING: dict[str, Words] = {
+    "grant": ("государственный грант", "мемлекеттік грант", "state grant"),
+    "paid": ("платная основа", "ақылы негіз", "tuition fee"),
+}
+
+LEVEL: dict[str, Words] = {
+    "bachelor": ("бакалавриат", "бакалавриат", "bachelor's"),
+    "master": ("магистратура", "магистратура", "master's"),
+    "doctoral": ("докторантура", "докторантура", "doctoral"),
+}
+
+SEX: dict[str, Words] = {
+    "male": ("мужской", "ер", "male"),
+    "female": ("женский", "әйел", "female"),
+}
+
+CASE_STATUS: dict[str, Words] = {
+    "in_progress": ("в работе", "орындалуда", "in progress"),
+    "returned": ("возвращено на доработку", "пысықтауға қайтарылды", "returned for correction"),
+    "completed": ("завершено", "аяқталды", "completed"),
+    "rejected": ("завершено", "аяқталды", "completed"),
+    "withdrawn": ("отозвано заявителем", "өтініш беруші кері алды", "withdrawn"),
+    "cancelled": ("отменено", "тоқтатылды", "cancelled"),
+    "error": ("остановлено из-за ошибки", "қатеге байланысты тоқтатылды", "stopped by an error"),
+}
+
+OUTCOME: dict[str, Words] = {
+    "approved": ("одобрено", "мақұлданды", "approved"),
+    "issued": ("выдано", "берілді", "issued"),
+    "rejected": ("отказано", "бас тартылды", "refused"),
+    "refused": ("отказано", "бас тартылды", "refused"),
+    "cancelled": ("отменено", "тоқтатылды", "cancelled"),
+    "withdrawn": ("отозвано", "кері алынды", "withdrawn"),
+}
+
+DOCUMENT_STATUS: dict[str, Words] = {
+    "draft": ("проект, не подписан", "жоба, қол қойылмаған", "draft, not signed"),
+    "signed": ("подписан", "қол қойылды", "signed"),
+    "superseded": ("заменён новой версией", "жаңа нұсқамен ауыстырылды", "superseded by a later version"),
+    "issued": ("выдан", "берілді", "issued"),
+}
+
+REGISTER: dict[str, Words] = {
+    "orders": ("Приказы", "Бұйрықтар", "Orders"),
+    "certificates": ("Справки", "Анықтамалар", "Certificates"),
+    "duplicates": ("Дубликаты", "Телнұсқалар", "Duplicates"),
+    "letters": ("Исходящие письма", "Шығыс хаттар", "Outgoing letters"),
+}
+
+TASK_STATUS: dict[str, Words] = {
+    "open": ("ожидает", "күтуде", "waiting"),
+    "ready": ("ожидает", "күтуде", "waiting"),
+    "waiting": ("ожидает", "күтуде", "waiting"),
+    "claimed": ("взята в работу", "жұмысқа алынды", "claimed"),
+    "completed": ("выполнена", "орындалды", "completed"),
+    "cancelled": ("отменена", "тоқтатылды", "cancelled"),
+}
+
+YES_NO: dict[str, Words] = {
+    "true": ("да", "иә", "yes"),
+    "false": ("нет", "жоқ", "no"),
+}
+
+# ISO 3166-1 alpha-3: the citizenships a Kazakhstan university meets most; the registry and the
+# forms use these codes (an unknown code is shown as it is and reported by the page walker).
+CITIZENSHIP: dict[str, Words] = {
+    "KAZ": ("Казахстан", "Қазақстан", "Kazakhstan"),
+    "RUS": ("Россия", "Ресей", "Russia"),
+    "UZB": ("Узбекистан", "Өзбекстан", "Uzbekistan"),
+    "KGZ": ("Кыргызстан", "Қырғызстан", "Kyrgyzstan"),
+    "TJK": ("Таджикистан", "Тәжікстан", "Tajikistan"),
+    "TKM": ("Туркменистан", "Түрікменстан", "Turkmenistan"),
+    "AZE": ("Азербайджан", "Әзербайжан", "Azerbaijan"),
+    "ARM": ("Армения", "Армения", "Armenia"),
+    "GEO": ("Грузия", "Грузия", "Georgia"),
+    "BLR": ("Беларусь", "Беларусь", "Belarus"),
+    "UKR": ("Украина", "Украина", "Ukraine"),
+    "MDA": ("Молдова", "Молдова", "Moldova"),
+    "CHN": ("Китай", "Қытай", "China"),
+    "KOR": ("Республика Корея", "Корея Республикасы", "Republic of Korea"),
+    "PRK": ("КНДР", "КХДР", "DPR Korea"),
+    "JPN": ("Япония", "Жапония", "Japan"),
+    "MNG": ("Монголия", "Моңғолия", "Mongolia"),
+    "TUR": ("Турция", "Түркия", "Türkiye"),
+    "IRN": ("Иран", "Иран", "Iran"),
+    "AFG": ("Афганистан", "Ауғанстан", "Afghanistan"),
+    "PAK": ("Пакистан", "Пәкістан", "Pakistan"),
+    "IND": ("Индия", "Үндістан", "India"),
+    "BGD": ("Бангладеш", "Бангладеш", "Bangladesh"),
+    "VNM": ("Вьетнам", "Вьетнам", "Viet Nam"),
+    "IDN": ("Индонезия", "Индонезия", "Indonesia"),
+    "MYS": ("Малайзия", "Малайзия", "Malaysia"),
+    "SYR": ("Сирия", "Сирия", "Syria"),
+    "EGY": ("Египет", "Мысыр", "Egypt"),
+    "DEU": ("Германия", "Германия", "Germany"),
+    "FRA": ("Франция", "Франция", "France"),
+    "GBR": ("Великобритания", "Ұлыбритания", "United Kingdom"),
+    "ITA": ("Италия", "Италия", "Italy"),
+    "ESP": ("Испания", "Испания", "Spain"),
+    "POL": ("Польша", "Польша", "Poland"),
+    "CZE": ("Чехия", "Чехия", "Czechia"),
+    "USA": ("США", "АҚШ", "United States"),
+    "CAN": ("Канада", "Канада", "Canada"),
+}
+
+KINDS: dict[str, Mapping[str, Words]] = {
+    "student_status": STUDENT_STATUS,
+    "form": FORM,
+    "language": LANGUAGE,
+    "funding": FUNDING,
+    "level": LEVEL,
+    "sex": SEX,
+    "case_status": CASE_STATUS,
+    "outcome": OUTCOME,
+    "document_status": DOCUMENT_STATUS,
+    "register": REGISTER,
+    "task_status": TASK_STATUS,
+    "yes_no": YES_NO,
+    "citizenship": CITIZENSHIP,
+}
+
+# A registry or form field -> the kind of its values (for tables of changes and case data).
+FIELD_KINDS: dict[str, str] = {
+    "status": "student_status", "form": "form", "language": "language",
+    "study_language": "language", "funding": "funding", "level": "level",
+    "citizenship": "citizenship", "sex": "sex",
+}
+
+
+def _lang(lang: str | None) -> int:
+    return _INDEX.get(lang or "ru", 0)
+
+
+def known(kind: str, code: Any) -> bool:
+    """Whether the vocabulary has words for `code` of `kind`."""
+    return _key(kind, code) in KINDS.get(kind, {})
+
+
+def _key(kind: str, code: Any) -> str:
+    if isinstance(code, bool):
+        return "true" if code else "false"
+    text = "" if code is None else str(code)
+    return text.upper() if kind == "citizenship" else text
+
+
+def label(kind: str, code: Any, lang: str | None = "ru") -> str:
+    """The word for `code` of `kind` in `lang`; the code itself when the vocabulary lacks it,
+    «—» when there is no value."""
+    if code is None or code == "":
+        return "—"
+    words = KINDS.get(kind, {}).get(_key(kind, code))
+    return words[_lang(lang)] if words else str(code)
+
+
+def choices(kind: str, lang: str | None = "ru") -> list[tuple[str, str]]:
+    """(code, word) of every value of `kind`, in the vocabulary's order."""
+    i = _lang(lang)
+    return [(code, words[i]) for code, words in KINDS[kind].items()]
+
+
+def field_label(field: str, value: Any, lang: str | None = "ru") -> str:
+    """A field's value in words when the field holds a code of a known kind; dates in the
+    office's format; anything else as it is."""
+    kind = FIELD_KINDS.get(field)
+    if kind is not None:
+        return label(kind, value, lang)
+    if isinstance(value, bool):
+        return label("yes_no", value, lang)
+    return humanize(value)
+
+
+def date_text(value: date | datetime | str | None) -> str:
+    """A date in the office's format, dd.mm.yyyy (the same in ru, kk and en); «—» for none.
+    An ISO string is parsed; text that is not a date is returned as it is."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    parsed = _parse_iso(str(value))
+    return parsed.strftime("%d.%m.%Y") if parsed else str(value)
+
+
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})"
+                       r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
+
+
+def _parse_iso(text: str) -> date | None:
+    match = _ISO_DATE.fullmatch(text.strip())
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+def humanize(value: Any) -> str:
+    """Free data as people read it: ISO dates inside the text become dd.mm.yyyy."""
+    if value is None:
+        return "—"
+    if isinstance(value, (date, datetime)):
+        return date_text(value)
+
+    def one(match: re.Match[str]) -> str:
+        try:
+            return date(int(match[1]), int(match[2]), int(match[3])).strftime("%d.%m.%Y")
+        except ValueError:
+            return match[0]
+
+    return _ISO_DATE.sub(one, str(value))
+
+
+def has_iso_date(text: str) -> bool:
+    """Whether `text` shows a date in ISO form (a page walker's check)."""
+    return any(_parse_iso(m[0]) for m in _ISO_DATE.finditer(text))
