@@ -57,7 +57,9 @@
   document.querySelectorAll(".file-pick input[type=file]").forEach(function (input) {
     var name = input.parentNode.querySelector("[data-file-name]");
     input.addEventListener("change", function () {
-      if (name && input.files.length) { name.textContent = input.files[0].name; }
+      if (name && input.files.length) {
+        name.textContent = Array.prototype.map.call(input.files, function (f) { return f.name; }).join(", ");
+      }
     });
   });
 })();
