@@ -7,13 +7,14 @@ from typing import Any
 
 from server.auth import Actor
 from server.auth.roles import CASE_CANCELLERS, CASE_STARTERS
-from server.models import Attachment, Faculty, MessageDelivery, MessageWait, Student
+from server.models import Attachment, Case, Faculty, MessageDelivery, MessageWait, Student
 from server.models.case import OPEN_STATUSES
 from server.services.cases.applications import application_schema, needs_student
 from server.services.cases.attachments import attachments_in
-from server.services.cases.lifecycle import CaseView, case_map_in, case_view_in
+from server.services.cases.lifecycle import CaseView, case_map_in, case_view_in, check_case_visible
+from server.services.cases.material import CaseMaterial, case_material, document_state
 from server.services.context import AppContext
-from server.services.errors import Forbidden
+from server.services.errors import Forbidden, NotFound
 from server.services.messages.waits import case_messages
 from server.services.people.users import names_in
 from server.services.procedures.deployments import definitions_in
@@ -30,21 +31,43 @@ class CasePage:
     may_cancel: bool
     waits: list[MessageWait]  # the messages the case waits for now
     received: list[MessageDelivery]  # and the ones it received
+    material: CaseMaterial  # what the application says, what each step decided, the documents
 
 
-def case_page(ctx: AppContext, actor: Actor, case_id: int) -> CasePage:
+def case_page(ctx: AppContext, actor: Actor, case_id: int, lang: str = "ru") -> CasePage:
     with ctx.db.read() as session:
-        view = case_view_in(ctx, session, actor, case_id, with_data=False)  # the page shows no case data
+        view = case_view_in(ctx, session, actor, case_id)
         case = view.case
         waits, received = case_messages(session, case_id)
+        material = case_material(ctx, session, case, view.data, view.history, lang)
         return CasePage(
             view=view, process_map=case_map_in(ctx, session, case),
             names=names_in(session, {e.actor_id for e in view.history}
-                           | {t.assignee_id for t in view.open_tasks} | {case.created_by}),
+                           | {t.assignee_id for t in view.open_tasks} | {case.created_by}
+                           | {d.task.completed_by for d in material.decisions}),
             faculty=session.get(Faculty, case.faculty_id) if case.faculty_id else None,
             files=attachments_in(session, case_id),
             may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in OPEN_STATUSES,
-            waits=waits, received=received)
+            waits=waits, received=received, material=material)
+
+
+@dataclass(frozen=True)
+class CaseDocuments:
+    case_id: int
+    documents: list[Any]  # Document's columns but the file
+    pending: bool  # a document or its PDF is still being made
+
+
+def case_documents(ctx: AppContext, actor: Actor, case_id: int) -> CaseDocuments:
+    """The case's documents for a page that refreshes them while a background step makes
+    one (the same permission as the case page)."""
+    with ctx.db.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise NotFound("Дело не найдено или недоступно вам")
+        check_case_visible(actor, case)
+        docs, pending = document_state(session, case_id)
+        return CaseDocuments(case_id, docs, pending)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
-from server.engine import EngineError, TaskNotReady
-from server.hot_path import read_task_and_case, write_task
-from server.models import Case, HumanTask, User
+from server.engine import EngineError, Instance, TaskNotReady
+from server.hot_path import case_records, read_task_and_case, write_task
+from server.models import Case, HumanTask, Programme, Student, User
 from server.services.cases.lifecycle import check_case_visible
+from server.services.cases.material import CaseMaterial, case_material
 from server.services.cases.scans import Upload, check_uploads, store_uploads
 from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
@@ -92,6 +93,9 @@ class TaskView:
     data: dict[str, Any]
     can_act: bool
     case: Case | None = None
+    material: CaseMaterial | None = None  # the case's data and documents beside the form (pages)
+    student: Student | None = None  # the student's registry record, in words on the page
+    programme_kk: str | None = None  # the registry's Kazakh name of the student's programme
 
 
 def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[str, Any] | None, Any]:
@@ -113,7 +117,9 @@ def task_form(ctx: AppContext, actor: Actor, task_id: str) -> tuple[HumanTask, d
         return task, form_for(ctx, session, task)[0]
 
 
-def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
+def get_task(ctx: AppContext, actor: Actor, task_id: str, lang: str | None = None) -> TaskView:
+    """The task with its form and data; with `lang` (a page), also the case's material in that
+    language and the student's record, read in the same transaction."""
     with ctx.db.read() as session:
         task = _load_task(session, task_id)
         candidates = _check_visible(session, actor, task)
@@ -130,7 +136,23 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str) -> TaskView:
                 data = instance.task_data(task.id)
             except TaskNotReady:
                 data = {}
-        return TaskView(task, candidates, schema, ui, data, may_act(actor, task, candidates), case)
+        view = TaskView(task, candidates, schema, ui, data, may_act(actor, task, candidates), case)
+        if lang is not None:
+            _add_material(ctx, session, view, lang)
+        return view
+
+
+def _add_material(ctx: AppContext, session: Session, view: TaskView, lang: str) -> None:
+    case = view.case
+    bundle = definition_info(ctx, session, case.definition_id).bundle
+    case_data = Instance.stored_data(bundle, case.state)
+    history = case_records(session, case.id)[0]
+    view.material = case_material(ctx, session, case, case_data, history, lang)
+    if case.student_id is not None:
+        view.student = session.get(Student, case.student_id)
+        if view.student is not None:
+            view.programme_kk = session.scalar(select(Programme.name_kk).where(
+                Programme.code == view.student.programme_code))
 
 
 def claim_task(ctx: AppContext, actor: Actor, task_id: str) -> HumanTask:

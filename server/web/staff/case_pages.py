@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from server.downloads import send_bytes
-from server.services.cases import attachments
+from server.services.cases import attachments, material
 from server.services.cases import lifecycle as cases
 from server.services.cases import views as case_views
 from server.services.documents import downloads as documents_read
 from server.services.errors import Invalid
 from server.services.people import administration as staff
-from server.web.i18n import localized_message
+from server.web.i18n import lang, localized_message
 from server.web.session import (
     actor,
     ctx,
@@ -47,11 +49,38 @@ def case_list():  # type: ignore[no-untyped-def]
 @staff_bp.get("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int):  # type: ignore[no-untyped-def]
-    page = case_views.case_page(ctx(), actor(), case_id)
+    page = case_views.case_page(ctx(), actor(), case_id, lang())
+    case = page.view.case
     return render_template(
-        "staff/case.html", view=page.view, case=page.view.case, process_map=page.process_map,
+        "staff/case.html", view=page.view, case=case, process_map=page.process_map,
         names=page.names, faculty=page.faculty, files=page.files, may_cancel=page.may_cancel,
-        waits=page.waits, received=page.received)
+        waits=page.waits, received=page.received, material=page.material,
+        refusal_ground=refusal_ground_words(case.process_id, case.refusal_ground))
+
+
+def refusal_ground_words(process_id: str, code: str | None) -> str | None:
+    """A refusal ground of the catalog in the UI language (the code itself if the catalog
+    does not know it)."""
+    if not code:
+        return None
+    try:
+        ground = ctx().catalog.service(process_id).refusal_ground(code)
+    except (KeyError, FileNotFoundError):
+        return code
+    return ground.kk if lang() == "kk" else ground.ru
+
+
+@staff_bp.get("/cases/<int:case_id>/documents.json")
+@login_required
+def case_documents(case_id: int):  # type: ignore[no-untyped-def]
+    """The documents block of the case page (and of a task page: `preview=1` adds the draft
+    being signed), for the page to refresh while a background step makes a document."""
+    found = case_views.case_documents(ctx(), actor(), case_id)
+    preview = request.args.get("preview") == "1"
+    block = render_template(
+        "staff/_documents.html", case_id=case_id, documents=found.documents, pending=found.pending,
+        preview=preview, draft=material.draft_for(found.documents, lang()) if preview else None)
+    return jsonify(pending=found.pending, html=block)
 
 
 @staff_bp.post("/cases/<int:case_id>/attachments")
@@ -91,6 +120,19 @@ def attachment(attachment_id: int):  # type: ignore[no-untyped-def]
 def document_pdf(document_id: int):  # type: ignore[no-untyped-def]
     filename, pdf = documents_read.get_document_pdf(ctx(), actor(), document_id)
     return send_bytes(pdf, "application/pdf", filename)
+
+
+@staff_bp.get("/documents/<int:document_id>/pdf/inline")
+@login_required
+def document_pdf_inline(document_id: int):  # type: ignore[no-untyped-def]
+    """The PDF shown inside the rector's signing page: this answer alone may be framed, by this
+    site only (every other staff page refuses to be framed)."""
+    filename, pdf = documents_read.get_document_pdf(ctx(), actor(), document_id)
+    response = send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                         download_name=filename)
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
 
 
 @staff_bp.get("/documents/<int:document_id>")

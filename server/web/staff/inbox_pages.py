@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
-from server.services.cases import attachments
+from server.services.cases import attachments, material
 from server.services.errors import Invalid
 from server.services.people.users import display_names
 from server.services.tasks import human_tasks as tasks
@@ -86,19 +86,23 @@ def approve_selected():  # type: ignore[no-untyped-def]
 def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                message: str | None = None, status: int = 200,
                files_dropped: bool = False):  # type: ignore[no-untyped-def]
-    view = tasks.get_task(ctx(), actor(), task_id)
+    view = tasks.get_task(ctx(), actor(), task_id, lang())
     schema = view.form or {}
     values = data if data is not None else view.data
     today = utcnow().astimezone(ctx().tz).date()
     fields = formfields.fields_for(schema, values, lang(), errors, today=today)
-    names = display_names(ctx(), {view.task.assignee_id})
+    found = view.material
+    names = display_names(ctx(), {view.task.assignee_id} | {d.task.completed_by for d in found.decisions})
+    sign = material.is_sign_step(view.task)
     field_names = {f.name for f in fields} | {c.name for f in fields for row in f.rows for c in row}
     other_errors = {k: v for k, v in (errors or {}).items() if k not in field_names | {FILES}}
     return render_template(
         "staff/task.html", view=view, task=view.task, case=view.case, schema=schema,
         fields=fields, names=names, message=message, other_errors=other_errors,
         file_error=(errors or {}).get(FILES), files_dropped=files_dropped,
-        attachments=attachments.list_attachments(ctx(), actor(), view.task.case_id)), status
+        attachments=attachments.list_attachments(ctx(), actor(), view.task.case_id),
+        material=found, student=view.student, programme_kk=view.programme_kk, sign=sign,
+        draft=material.draft_for(found.documents, lang()) if sign else None), status
 
 
 @staff_bp.get("/tasks/<task_id>")
