@@ -63,3 +63,29 @@
     });
   });
 })();
+// casepage: the documents block of a case or task page refreshes itself while a background step
+// makes a document or its PDF (data-pending="1"): it asks its data-documents-url every few
+// seconds and puts the answer in its place; it stops once nothing is pending (or after a while).
+(function () {
+  "use strict";
+  var PERIOD = 3000, LIMIT = 200;
+  function watch(block, rounds) {
+    if (!block || block.getAttribute("data-pending") !== "1" || rounds >= LIMIT || !window.fetch) { return; }
+    window.setTimeout(function () {
+      var url = block.getAttribute("data-documents-url");
+      window.fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (answer) {
+          var holder = document.createElement("div");
+          holder.innerHTML = answer && typeof answer.html === "string" ? answer.html : "";
+          var fresh = holder.querySelector("[data-documents-url]");
+          if (!fresh) { watch(block, rounds + 1); return; }
+          block.parentNode.replaceChild(fresh, block);
+          watch(fresh, rounds + 1);
+        })
+        // offline for a moment (or signed out): try again later; a reload still shows them
+        .catch(function () { watch(block, rounds + 1); });
+    }, PERIOD);
+  }
+  document.querySelectorAll("[data-documents-url]").forEach(function (block) { watch(block, 0); });
+})();
