@@ -10,22 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server.db import utcnow
 from server.hot_path import case_records
 from server.models import Case, HumanTask, OutboxJob
 from server.services.cases.applications import application_schema
 from server.services.cases.display import FieldWords, _collect, display_value, procedure_fields
 from server.services.context import AppContext
 
-# The applicant's identity is the page's heading («Студент»): not repeated among the rows.
-_IDENTITY = frozenset({"iin", "last_name", "first_name", "middle_name", "full_name"})
+# The applicant's identity and faculty are the page's heading («Студент», «Факультет» by its
+# name): not repeated among the rows (a faculty's code is no word for people).
+_SHOWN_ABOVE = frozenset({"iin", "last_name", "first_name", "middle_name", "full_name", "faculty_code"})
 # Background work that adds a document to the case or its PDF.
 DOCUMENT_JOBS = ("document/render", "document/pdf")
 _BUSY = ("pending", "sent", "running")
+# A job due later than this (a PDF retried in an hour: no LibreOffice yet) is not waited for.
+SOON_SECONDS = 30
 # The rector's signature of an order: the task page shows the draft order beside the form.
 SIGN_STEPS = ("sign_order", "rector_sign")
 
@@ -99,7 +104,7 @@ def application_rows(ctx: AppContext, process_id: str, data: Mapping[str, Any], 
     applicant = data.get("applicant")
     if isinstance(applicant, Mapping) and ctx.forms.exists(f"{process_id}/register"):
         register = ctx.forms.load(f"{process_id}/register")[0]
-        names = [k for k in (register.get("properties") or {}) if k not in _IDENTITY]
+        names = [k for k in (register.get("properties") or {}) if k not in _SHOWN_ABOVE]
         found += rows(applicant, lang, procedure_fields_of(register), names)
     return found
 
@@ -128,7 +133,8 @@ def decisions(session: Session, history: Sequence[Any], lang: str,
 def document_state(session: Session, case_id: int) -> tuple[list[Any], bool]:
     """The case's documents (without their files) and whether one is still being made."""
     docs = case_records(session, case_id)[1]
-    busy = session.scalar(_BUSY_JOB, {"case_id": case_id}) is not None
+    soon = utcnow() + timedelta(seconds=SOON_SECONDS)
+    busy = session.scalar(_BUSY_JOB, {"case_id": case_id, "soon": soon}) is not None
     return docs, busy or any(d.pdf_status == "pending" for d in docs)
 
 
@@ -165,5 +171,6 @@ _COMPLETED = (select(HumanTask).where(HumanTask.case_id == bindparam("case_id"),
                                       HumanTask.status == "completed")
               .order_by(HumanTask.completed_at, HumanTask.id))
 _BUSY_JOB = (select(OutboxJob.id).where(OutboxJob.case_id == bindparam("case_id"),
-                                        OutboxJob.kind.in_(DOCUMENT_JOBS), OutboxJob.status.in_(_BUSY))
+                                        OutboxJob.kind.in_(DOCUMENT_JOBS), OutboxJob.status.in_(_BUSY),
+                                        OutboxJob.available_at <= bindparam("soon"))
              .limit(1))

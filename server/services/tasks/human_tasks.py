@@ -16,7 +16,7 @@ from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
 from server.engine import EngineError, Instance, TaskNotReady
 from server.hot_path import case_records, read_task_and_case, write_task
-from server.models import Case, HumanTask, Programme, Student, User
+from server.models import Case, Faculty, HumanTask, Programme, Student, User
 from server.services.cases.lifecycle import check_case_visible
 from server.services.cases.material import CaseMaterial, case_material
 from server.services.cases.scans import Upload, check_uploads, store_uploads
@@ -96,6 +96,7 @@ class TaskView:
     material: CaseMaterial | None = None  # the case's data and documents beside the form (pages)
     student: Student | None = None  # the student's registry record, in words on the page
     programme_kk: str | None = None  # the registry's Kazakh name of the student's programme
+    faculty: Faculty | None = None  # the case's faculty
 
 
 def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[str, Any] | None, Any]:
@@ -148,6 +149,7 @@ def _add_material(ctx: AppContext, session: Session, view: TaskView, lang: str) 
     case_data = Instance.stored_data(bundle, case.state)
     history = case_records(session, case.id)[0]
     view.material = case_material(ctx, session, case, case_data, history, lang)
+    view.faculty = session.get(Faculty, case.faculty_id) if case.faculty_id else None
     if case.student_id is not None:
         view.student = session.get(Student, case.student_id)
         if view.student is not None:

@@ -101,7 +101,7 @@ def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict
         fields=fields, names=names, message=message, other_errors=other_errors,
         file_error=(errors or {}).get(FILES), files_dropped=files_dropped,
         attachments=attachments.list_attachments(ctx(), actor(), view.task.case_id),
-        material=found, student=view.student, programme_kk=view.programme_kk, sign=sign,
+        material=found, student=view.student, faculty=view.faculty, programme_kk=view.programme_kk, sign=sign,
         draft=material.draft_for(found.documents, lang()) if sign else None), status
 
 
