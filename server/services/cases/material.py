@@ -71,6 +71,10 @@ def rows(data: Mapping[str, Any], lang: str, fields: Mapping[str, FieldWords],
         value = data.get(name)
         if words is None or value is None or value == "" or value == []:
             continue
+        if name.endswith("_kk") and data.get(name.removesuffix("_kk")) not in (None, ""):
+            continue  # one row per thing: its Russian field shows the Kazakh text in Kazakh
+        if lang == "kk" and data.get(f"{name}_kk") not in (None, ""):
+            value = data[f"{name}_kk"]
         title = words.title(lang)
         if not title:
             continue
@@ -126,7 +130,10 @@ def decisions(session: Session, history: Sequence[Any], lang: str,
     found = []
     for task in done:
         data = submitted.get(task.id) or {}
-        found.append(Decision(task, rows(data, lang, fields, [k for k in fields if k in data])))
+        # an approval has no refusal ground, whatever a hidden field of the form still held
+        approved = any(k.endswith("decision") and v == "approve" for k, v in data.items())
+        keys = [k for k in fields if k in data and not (approved and k.endswith("refusal_ground"))]
+        found.append(Decision(task, rows(data, lang, fields, keys)))
     return found
 
 
