@@ -157,6 +157,8 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff.register_page", "GET"): [Rule("/app/registers?register=orders", READERS)],
     ("staff_students.student_page", "GET"): [Rule("/app/students/{student}", SEES_CASE, hides=True)],
     ("staff.document_pdf", "GET"): [Rule("/app/documents/{doc}/pdf", SEES_CASE, hides=True)],
+    ("staff.document_pdf_inline", "GET"): [Rule("/app/documents/{doc}/pdf/inline", SEES_CASE, hides=True)],
+    ("staff.case_documents", "GET"): [Rule("/app/cases/{case}/documents.json", SEES_CASE, hides=True)],
     ("staff_reports.index", "GET"): [Rule("/app/reports/?month=2026-03", REPORT_READERS)],
     ("staff_reports.public_services_file", "GET"): [Rule("/app/reports/public-services.xlsx?month=2026-03",
                                                          REPORT_READERS)],

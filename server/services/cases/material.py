@@ -137,19 +137,22 @@ def decisions(session: Session, history: Sequence[Any], lang: str,
     return found
 
 
-def document_state(session: Session, case_id: int) -> tuple[list[Any], bool]:
-    """The case's documents (without their files) and whether one is still being made."""
-    docs = case_records(session, case_id)[1]
+def document_state(session: Session, case_id: int,
+                   documents: Sequence[Any] | None = None) -> tuple[list[Any], bool]:
+    """The case's documents (without their files; read unless given) and whether one is still
+    being made."""
+    docs = list(documents) if documents is not None else case_records(session, case_id)[1]
     soon = utcnow() + timedelta(seconds=SOON_SECONDS)
     busy = session.scalar(_BUSY_JOB, {"case_id": case_id, "soon": soon}) is not None
     return docs, busy or any(d.pdf_status == "pending" for d in docs)
 
 
 def case_material(ctx: AppContext, session: Session, case: Case, data: Mapping[str, Any],
-                  history: Sequence[Any], lang: str) -> CaseMaterial:
-    """The material of `case` (read and checked by the caller in its session)."""
+                  history: Sequence[Any], documents: Sequence[Any], lang: str) -> CaseMaterial:
+    """The material of `case` (read and checked by the caller in its session, with its audit
+    trail and documents: `hot_path.case_records`)."""
     fields = procedure_fields(ctx.forms, case.process_id)
-    docs, pending = document_state(session, case.id)
+    docs, pending = document_state(session, case.id, documents)
     return CaseMaterial(
         application=application_rows(ctx, case.process_id, data, lang, fields),
         decisions=decisions(session, history, lang, fields, case.id),

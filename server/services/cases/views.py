@@ -39,7 +39,7 @@ def case_page(ctx: AppContext, actor: Actor, case_id: int, lang: str = "ru") -> 
         view = case_view_in(ctx, session, actor, case_id)
         case = view.case
         waits, received = case_messages(session, case_id)
-        material = case_material(ctx, session, case, view.data, view.history, lang)
+        material = case_material(ctx, session, case, view.data, view.history, view.documents, lang)
         return CasePage(
             view=view, process_map=case_map_in(ctx, session, case),
             names=names_in(session, {e.actor_id for e in view.history}

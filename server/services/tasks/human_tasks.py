@@ -147,8 +147,8 @@ def _add_material(ctx: AppContext, session: Session, view: TaskView, lang: str) 
     case = view.case
     bundle = definition_info(ctx, session, case.definition_id).bundle
     case_data = Instance.stored_data(bundle, case.state)
-    history = case_records(session, case.id)[0]
-    view.material = case_material(ctx, session, case, case_data, history, lang)
+    history, documents, _timers = case_records(session, case.id)
+    view.material = case_material(ctx, session, case, case_data, history, documents, lang)
     view.faculty = session.get(Faculty, case.faculty_id) if case.faculty_id else None
     if case.student_id is not None:
         view.student = session.get(Student, case.student_id)
