@@ -118,6 +118,7 @@ def test_the_documents_refresh_as_json_and_only_for_those_who_see_the_case(app, 
     assert 'data-pending="1"' in page and f"/app/cases/{case_id}/documents.json" in page
     r = registrar.client.get(f"/app/cases/{case_id}/documents.json")
     assert r.status_code == 200 and r.is_json and r.json["pending"] is True
+    assert r.headers["Cache-Control"] == "no-store"
     assert "Документ готовится" in r.json["html"]
 
     drain(ctx)  # the order is rendered; its PDF waits for LibreOffice (not polled for)

@@ -80,7 +80,9 @@ def case_documents(case_id: int):  # type: ignore[no-untyped-def]
     block = render_template(
         "staff/_documents.html", case_id=case_id, documents=found.documents, pending=found.pending,
         preview=preview, draft=material.draft_for(found.documents, lang()) if preview else None)
-    return jsonify(pending=found.pending, html=block)
+    response = jsonify(pending=found.pending, html=block)
+    response.headers["Cache-Control"] = "no-store"  # asked again and again while pending
+    return response
 
 
 @staff_bp.post("/cases/<int:case_id>/attachments")
