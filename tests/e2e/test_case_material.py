@@ -91,5 +91,9 @@ def test_the_documents_come_without_a_reload_and_the_rector_signs_beside_the_dra
     form = rector.locator("form.task-form").bounding_box()
     assert form and form["x"] > box["x"] + box["width"] - 1  # two columns: the draft, the form
     _shots(rector, screenshots, "sign-order")
+    # on a phone: one column, the form first; the draft as links (no PDF inside a page there)
     rector.set_viewport_size({"width": 390, "height": 900})
-    assert rector.locator("form.task-form").bounding_box()["y"] < frame.bounding_box()["y"]
+    links = rector.locator(".draft-preview p").first
+    expect(links.get_by_role("link", name="Скачать PDF")).to_be_visible()
+    expect(frame).to_be_hidden()
+    assert rector.locator("form.task-form").bounding_box()["y"] < links.bounding_box()["y"]
