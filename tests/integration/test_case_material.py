@@ -191,3 +191,15 @@ def test_the_deans_review_shows_the_difference_the_registrar_set(app, ctx, clien
     assert "25.12.2026" in shown and "Решения предыдущих шагов" in shown
     assert 'name="dean_decision"' in page  # the form beside it
     _no_codes(text(re.search(r'<aside class="task-material".*?</aside>', page, re.S).group(0)))
+
+
+def test_a_refusal_reads_its_ground_in_words(app, ctx, client, env):
+    case_id = _leave(client, env)
+    complete(client, env["h"], "registrar", case_id, "check_documents",
+             {**LEAVE, "doc_application": True, "documents_complete": False, "decision": "reject",
+              "refusal_ground": "no_grounds"})
+    page = text(Staff(app, "registrar").get(f"/app/cases/{case_id}"))
+    assert "Основание отказа: Представленные документы не подтверждают" in page
+    assert "no_grounds" not in page
+    page = text(Staff(app, "registrar", lang="kk").get(f"/app/cases/{case_id}"))
+    assert "no_grounds" not in page and "Бас тарту негізі" in page
