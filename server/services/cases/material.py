@@ -121,20 +121,31 @@ def procedure_fields_of(schema: Mapping[str, Any]) -> dict[str, FieldWords]:
     return found
 
 
-def decisions(session: Session, history: Sequence[Any], lang: str,
+def decisions(ctx: AppContext, session: Session, history: Sequence[Any], lang: str,
               fields: Mapping[str, FieldWords], case_id: int) -> list[Decision]:
-    """Each completed step of the case, oldest first, with what its form recorded."""
+    """Each completed step of the case, oldest first, with what its form recorded (in the
+    words of that step's own form: two forms may name the same code differently)."""
     submitted = {e.task_id: (e.payload or {}).get("data") or {}
                  for e in history if e.kind == "task_completed" and e.task_id}
     done = session.scalars(_COMPLETED, {"case_id": case_id}).all()
     found = []
     for task in done:
         data = submitted.get(task.id) or {}
+        words = _step_fields(ctx, task, fields)
         # an approval has no refusal ground, whatever a hidden field of the form still held
         approved = any(k.endswith("decision") and v == "approve" for k, v in data.items())
-        keys = [k for k in fields if k in data and not (approved and k.endswith("refusal_ground"))]
-        found.append(Decision(task, rows(data, lang, fields, keys)))
+        keys = [k for k in words if k in data and not (approved and k.endswith("refusal_ground"))]
+        found.append(Decision(task, rows(data, lang, words, keys)))
     return found
+
+
+def _step_fields(ctx: AppContext, task: HumanTask,
+                 fields: Mapping[str, FieldWords]) -> Mapping[str, FieldWords]:
+    key = task.form_key or ""
+    if not key or key.startswith("camunda:") or not ctx.forms.exists(key):
+        return fields
+    own = procedure_fields_of(ctx.forms.load(key)[0])  # first, in the form's order
+    return {**own, **{k: v for k, v in fields.items() if k not in own}} if own else fields
 
 
 def document_state(session: Session, case_id: int,
@@ -155,7 +166,7 @@ def case_material(ctx: AppContext, session: Session, case: Case, data: Mapping[s
     docs, pending = document_state(session, case.id, documents)
     return CaseMaterial(
         application=application_rows(ctx, case.process_id, data, lang, fields),
-        decisions=decisions(session, history, lang, fields, case.id),
+        decisions=decisions(ctx, session, history, lang, fields, case.id),
         documents=docs, pending=pending)
 
 
