@@ -12,7 +12,7 @@ from server.services.cases import views as case_views
 from server.services.documents import downloads as documents_read
 from server.services.errors import Invalid
 from server.services.people import administration as staff
-from server.web.i18n import localized_message
+from server.web.i18n import lang, localized_message
 from server.web.session import (
     actor,
     ctx,
@@ -47,11 +47,11 @@ def case_list():  # type: ignore[no-untyped-def]
 @staff_bp.get("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int):  # type: ignore[no-untyped-def]
-    page = case_views.case_page(ctx(), actor(), case_id)
+    page = case_views.case_page(ctx(), actor(), case_id, lang())
     return render_template(
         "staff/case.html", view=page.view, case=page.view.case, process_map=page.process_map,
         names=page.names, faculty=page.faculty, files=page.files, may_cancel=page.may_cancel,
-        waits=page.waits, received=page.received)
+        waits=page.waits, received=page.received, step_names=page.step_names)
 
 
 @staff_bp.post("/cases/<int:case_id>/attachments")
