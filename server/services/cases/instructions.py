@@ -118,7 +118,7 @@ _ENV.filters["name"] = _filter("nominative")
 
 
 @functools.lru_cache(maxsize=1024)
-def _compiled(template: str) -> Template:
+def compiled(template: str) -> Template:
     """A model's instructions are few and fixed per version: compile each once (compiling
     cost more than rendering)."""
     return _ENV.from_string(template)
@@ -151,7 +151,7 @@ def render_instructions(template: str | None, data: dict[str, Any], lang: str = 
         return template[:MAX_LENGTH]
     try:
         words = {key: in_words(key, value, lang, fields) for key, value in data.items()}
-        return _compiled(template).render({**words, "raw": data, LANG_KEY: lang})[:MAX_LENGTH]
+        return compiled(template).render({**words, "raw": data, LANG_KEY: lang})[:MAX_LENGTH]
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         return template[:MAX_LENGTH]
 
