@@ -23,7 +23,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import ChainableUndefined, Template, TemplateError, pass_context
+from jinja2 import ChainableUndefined, Template, TemplateError, meta, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -124,6 +124,13 @@ def compiled(template: str) -> Template:
     return _ENV.from_string(template)
 
 
+@functools.lru_cache(maxsize=1024)
+def _variables(template: str) -> frozenset[str]:
+    """The data a template reads: only those values are put in words (a contingent order's
+    list of hundreds of students is not, when the instructions do not show it)."""
+    return frozenset(meta.find_undeclared_variables(_ENV.parse(template)))
+
+
 _FIELDS_TTL = 60.0
 _FIELDS: dict[tuple[str, str], tuple[float, dict[str, display.FieldWords]]] = {}
 
@@ -150,7 +157,9 @@ def render_instructions(template: str | None, data: dict[str, Any], lang: str = 
     if "{{" not in template and "{%" not in template:
         return template[:MAX_LENGTH]
     try:
-        words = {key: in_words(key, value, lang, fields) for key, value in data.items()}
+        used = _variables(template)
+        words = {key: in_words(key, value, lang, fields) if key in used else value
+                 for key, value in data.items()}
         return compiled(template).render({**words, "raw": data, LANG_KEY: lang})[:MAX_LENGTH]
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         return template[:MAX_LENGTH]
