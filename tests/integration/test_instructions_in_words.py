@@ -1,16 +1,20 @@
 """Every user task's instructions of every shipped procedure, rendered for a realistic case in
 Russian and in Kazakh, read as words: no code of a form's choice or of the vocabulary
 («medical», «paid», «KOR»), no ISO date, no empty name or gap («для  (ИИН …)»), no template
-left unrendered. The walk is test_roundtrip's driver (real SpiffWorkflow, sample answers),
-positive and negative, so the steps after a refusal or a return are read too."""
+left unrendered. The walk follows test_roundtrip's driver (real SpiffWorkflow, sample answers,
+timers fired, messages delivered) on three paths — all yes, refusals, and the other branches
+(documents incomplete, a paid place, a notice) — so the steps after a refusal or a return are
+read too."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from server.config import ROOT
 from server.domain import labels
@@ -23,6 +27,7 @@ from tests.integration.test_roundtrip import (
     DOCUMENT_RESULT,
     FORMS,
     MAX_STEPS,
+    MODEL_INPUTS,
     WORKFLOWS,
     _compile,
     _context,
@@ -49,22 +54,31 @@ def _typed(prop: dict[str, Any], name: str) -> str:
     return "Образец"[: prop.get("maxLength", 200)]
 
 
-def _answer(schema: dict[str, Any] | None, validator: Any, negative: bool) -> dict[str, Any]:
+def _answer(schema: dict[str, Any] | None, validator: Any, mode: str) -> dict[str, Any]:
+    """The form's sample answer: `positive` says yes to everything; `negative` says no and
+    refuses; `other` approves but says no to every box and picks each other choice's last
+    option (documents incomplete, a notice instead of a certificate, a paid place)."""
     if schema is None:
         return validate_submission(None, None, {})
     answer = sample_object(schema, _typed)
     for name, prop in (schema.get("properties") or {}).items():
         if name in answer and prop.get("type") == "boolean":
-            answer[name] = not negative
-        elif name in answer and negative and prop.get("enum"):
+            answer[name] = mode == "positive"
+        elif name in answer and mode == "negative" and prop.get("enum"):
             others = [v for v in prop["enum"] if v not in POSITIVE]
             answer[name] = others[0] if others else answer[name]
-    return validate_submission(schema, validator, answer)
+        elif (name in answer and mode == "other" and prop.get("enum")
+              and not any(v in POSITIVE for v in prop["enum"])):
+            answer[name] = prop["enum"][-1]
+    try:
+        return validate_submission(schema, validator, answer)
+    except Invalid:  # the other branch needs what a sample cannot know: the positive answer
+        return _answer(schema, validator, "positive")
 
 
 def _realistic_start(pid: str, variant: str) -> dict[str, Any]:
     """test_roundtrip's start data with the application a registrar enters and a real person."""
-    data = _start_data(pid, variant)
+    data = _start_data(pid, "positive" if variant == "positive" else "negative")
     for form, key in (("register", "applicant"), ("application", None)):
         if FORMS.exists(f"{pid}/{form}"):
             schema, validator = FORMS.load(f"{pid}/{form}")
@@ -75,6 +89,7 @@ def _realistic_start(pid: str, variant: str) -> dict[str, Any]:
                     continue  # or the sample is not a valid application: the start data has it
                 data.update({key: answer} if key else answer)
                 break
+    data.update(MODEL_INPUTS.get(pid, {}).get("positive" if variant == "positive" else "negative", {}))
     if isinstance(data.get("applicant"), dict):
         data["applicant"] = {**data["applicant"], **PERSON}
     if pid not in WITHOUT_STUDENT:
@@ -82,20 +97,31 @@ def _realistic_start(pid: str, variant: str) -> dict[str, Any]:
     return data
 
 
-def _advance(instance: Any, model: Any, variant: str, visits: dict[str, int]) -> bool:
+def _advance(instance: Any, model: Any, variant: str, visits: dict[str, int], fired: list[int]) -> bool:
     """Complete the first ready user task (negative on its first visit in the negative run),
-    else finish a started service task; False when only waits remain."""
+    else finish a started service task, else fire the timers (three times at most), else
+    deliver a message a catch waits for; False when only waits remain."""
     ready = instance.ready_user_tasks()
     if ready:
         task = ready[0]
         visits[task.spec_name] = visits.get(task.spec_name, 0) + 1
         schema, validator = _schema_for(model, task.meta.get("form_key"))
-        instance.complete_user_task(task.id, _answer(schema, validator,
-                                                     variant == "negative" and visits[task.spec_name] == 1))
+        first = visits[task.spec_name] == 1
+        instance.complete_user_task(task.id, _answer(schema, validator, variant if first else "positive"))
         return True
     started = instance.started_service_tasks()
     if started:
         instance.complete_service_task(started[0], DOCUMENT_RESULT)
+        return True
+    if instance.waiting_timers() and len(fired) < 3:
+        fired.append(1)
+        with time_machine.travel(max(t.due_at for t in instance.waiting_timers()) + timedelta(seconds=1),
+                                 tick=False):
+            instance.fire_due_timers()
+        return True
+    if instance.waiting_messages():
+        wait = instance.waiting_messages()[0]
+        instance.deliver_message(wait.task_id, wait.name, {}, wait.expected)
         return True
     return False
 # The vocabulary's kinds a case's data holds (a form's own choices are read from its schema).
@@ -145,7 +171,7 @@ def _problems(text: str, codes: set[str]) -> list[str]:
 
 def _cases() -> list[Any]:
     return [pytest.param(path, variant, id=f"{path.stem}:{variant}")
-            for path in sorted(WORKFLOWS.glob("*.bpmn")) for variant in ("positive", "negative")]
+            for path in sorted(WORKFLOWS.glob("*.bpmn")) for variant in ("positive", "negative", "other")]
 
 
 @pytest.mark.parametrize(("path", "variant"), _cases())
@@ -158,6 +184,7 @@ def test_every_instruction_reads_in_words(tmp_path, path, variant):
     instance.run()
     codes = _codes(pid)
     visits: dict[str, int] = {}
+    fired: list[int] = []
     read: list[str] = []
     failures: list[str] = []
     for _step in range(MAX_STEPS):
@@ -173,7 +200,7 @@ def test_every_instruction_reads_in_words(tmp_path, path, variant):
                 read.append(task.spec_name)
                 failures += [f"{task.spec_name} ({key}): {problem}\n    {text}"
                              for problem in _problems(text or "", codes)]
-        if not _advance(instance, model, variant, visits):
+        if not _advance(instance, model, variant, visits, fired):
             break
     assert read, "no instructions were read"
     assert not failures, "\n".join(failures)
