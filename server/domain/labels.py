@@ -150,6 +150,16 @@ CITIZENSHIP: dict[str, Words] = {
     "CAN": ("Канада", "Канада", "Canada"),
 }
 
+# A contingent order's kind (the `contingent_order` procedure's order_kind).
+ORDER_KIND: dict[str, Words] = {
+    "enrolment": ("зачисление", "оқуға қабылдау", "admission"),
+    "promotion": ("перевод на следующий курс", "келесі курсқа көшіру", "promotion to the next year"),
+    "graduation": ("выпуск", "бітіру", "graduation"),
+    "transfer": ("зачисление в порядке перевода", "ауысу тәртібімен қабылдау", "admission by transfer"),
+    "transfer_internal": ("перевод внутри университета", "университет ішінде ауысу",
+                          "transfer within the university"),
+}
+
 KINDS: dict[str, Mapping[str, Words]] = {
     "student_status": STUDENT_STATUS,
     "form": FORM,
@@ -164,13 +174,14 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "task_status": TASK_STATUS,
     "yes_no": YES_NO,
     "citizenship": CITIZENSHIP,
+    "order_kind": ORDER_KIND,
 }
 
 # A registry or form field -> the kind of its values (for tables of changes and case data).
 FIELD_KINDS: dict[str, str] = {
     "status": "student_status", "form": "form", "language": "language",
     "study_language": "language", "funding": "funding", "level": "level",
-    "citizenship": "citizenship", "sex": "sex",
+    "citizenship": "citizenship", "sex": "sex", "order_kind": "order_kind",
 }
 
 

@@ -1,6 +1,11 @@
-"""Per-user-task metadata computed at deploy: lane, roles, form key, assignee, instructions.
+"""Per-user-task metadata computed at deploy: lane, roles, form key, assignee, instructions,
+the step's name in Kazakh and English.
 
 Stored with the version, so projecting the inbox after a step is a dictionary lookup.
+
+A model names its elements in Russian (`name`); the spiffworkflow properties `nameKk` and
+`nameEn` give the same name in Kazakh and English (`element_names`). The process map, the
+case's history and the inbox show the name in the UI's language.
 """
 
 from __future__ import annotations
@@ -16,6 +21,12 @@ from server.engine.errors import ModelIssue, tr
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+#: The property that names an element in a language other than the model's Russian `name`.
+NAME_PROPERTIES = {"kk": "nameKk", "en": "nameEn"}
+#: Named BPMN elements nobody reads a name of (a process's data inputs and outputs).
+UNSHOWN_KINDS = frozenset({"definitions", "dataInput", "dataOutput", "dataObject", "dataObjectReference",
+                           "inputSet", "outputSet", "ioSpecification"})
 HUMAN_TAGS = ("userTask", "manualTask")
 #: A user task's `dueDate` property: a path into the case data (`leave_end`, `difference.deadline`).
 DUE_DATE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -33,6 +44,45 @@ def xml_task_attributes(roots: Iterable[etree._Element]) -> dict[str, dict[str, 
                 }
                 found[el.get("id", "")] = {k: v.strip() for k, v in attrs.items() if v}
     return found
+
+
+def element_names(el: etree._Element) -> dict[str, str]:
+    """An element's name by language: `ru` from its `name`, `kk`/`en` from its properties
+    nameKk/nameEn (an absent one is left out)."""
+    names = {"ru": (el.get("name") or "").strip()}
+    ext = el.find(f"{{{BPMN_NS}}}extensionElements")
+    if ext is not None:
+        for prop in ext.iterfind(f"{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
+            for lang, key in NAME_PROPERTIES.items():
+                if prop.get("name") == key and (prop.get("value") or "").strip():
+                    names[lang] = prop.get("value", "").strip()
+    return names
+
+
+def named_elements(roots: Iterable[etree._Element]) -> dict[str, dict[str, str]]:
+    """Every named element people see (steps, events, gateways, flows, lanes, pools,
+    processes): id -> its names by language."""
+    found: dict[str, dict[str, str]] = {}
+    for root in roots:
+        for el in root.iter(f"{{{BPMN_NS}}}*"):
+            kind = etree.QName(el).localname
+            if kind in UNSHOWN_KINDS or not (el.get("name") or "").strip() or not el.get("id"):
+                continue
+            found[el.get("id", "")] = element_names(el)
+    return found
+
+
+def missing_names(filename: str, roots: Iterable[etree._Element]) -> list[ModelIssue]:
+    """The named elements without their Kazakh or English name (nameKk / nameEn): the
+    shipped models name every element in three languages (`regoffice check`)."""
+    issues = []
+    for el_id, names in named_elements(roots).items():
+        absent = [NAME_PROPERTIES[lang] for lang in ("kk", "en") if lang not in names]
+        if absent:
+            issues.append(ModelIssue(filename, el_id, tr(
+                "у элемента «%(name)s» нет названия на казахском или английском (%(properties)s)",
+                name=names["ru"], properties=", ".join(absent))))
+    return issues
 
 
 def _form_file_exists(form_exists: Callable[[str], bool] | None, form_key: str) -> bool:
@@ -87,6 +137,9 @@ def collect_task_meta(
             meta[task_spec.name] = {
                 "bpmn_id": bpmn_id,
                 "name": task_spec.bpmn_name or bpmn_id,
+                # the step's name in Kazakh and English (properties nameKk, nameEn)
+                "name_kk": props.get("nameKk"),
+                "name_en": props.get("nameEn"),
                 "lane": task_spec.lane,
                 "roles": roles,
                 "assignee": attrs.get("assignee"),

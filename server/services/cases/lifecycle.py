@@ -346,17 +346,18 @@ def lock_case(ctx: AppContext, session: Session, case_id: int) -> Case:
 
 
 
-def case_map(ctx: AppContext, actor: Actor, case_id: int) -> Any:
-    """The case's process map (server/services/cases/process_map.py) from the version it runs on."""
+def case_map(ctx: AppContext, actor: Actor, case_id: int, lang: str = "ru") -> Any:
+    """The case's process map (server/services/cases/process_map.py) from the version it runs
+    on, its names in `lang`."""
     with ctx.db.read() as session:
         case = session.get(Case, case_id)
         if case is None:
             raise NotFound("Дело не найдено или недоступно вам")
         check_case_visible(actor, case)
-        return case_map_in(ctx, session, case)
+        return case_map_in(ctx, session, case, lang)
 
 
-def case_map_in(ctx: AppContext, session: Session, case: Case) -> Any:
+def case_map_in(ctx: AppContext, session: Session, case: Case, lang: str = "ru") -> Any:
     """`case_map` of a case the caller read (and checked) in its session."""
     definition = session.get(ProcessDefinition, case.definition_id)
     info = definition_info(ctx, session, case.definition_id)
@@ -364,4 +365,4 @@ def case_map_in(ctx: AppContext, session: Session, case: Case) -> Any:
     done = instance.completed_path()
     current = [] if instance.completed else instance.current_ids()
     xml = definition.sources.get(definition.filename) or next(iter(definition.sources.values()))
-    return draw(xml, done, current, title=definition.name)
+    return draw(xml, done, current, title=definition.name, lang=lang, process_id=case.process_id)

@@ -1,5 +1,6 @@
 """The process map of a case: the model's BPMN diagram (DI) drawn as SVG by the server, with
-the steps already done, the step the case is at, and the path taken marked.
+the steps already done, the step the case is at, and the path taken marked. Names are shown in
+the page's language: an element's nameKk / nameEn property, else its (Russian) name.
 
 Only the diagram interchange is read (shapes' bounds, edges' waypoints); a model without DI
 gets a short note instead of a picture. Every name from the model is XML-escaped.
@@ -11,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from server.engine.metadata import element_names
 from server.engine.xmlsafe import parse_untrusted
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -117,10 +119,19 @@ def _edge_svg(el_id: str, e: _Edge, taken: bool) -> str:
             f'marker-end="url(#arrow)"/>{label}</g>')
 
 
-def draw(xml: str, done: list[str], current: list[str], *, title: str = "") -> ProcessMap:
-    """SVG of the diagram in `xml` with `done` and `current` BPMN ids marked."""
+def _name(el, lang: str) -> str:  # type: ignore[no-untyped-def]
+    names = element_names(el)
+    return names.get(lang) or names["ru"]
+
+
+def draw(xml: str, done: list[str], current: list[str], *, title: str = "", lang: str = "ru",
+         process_id: str | None = None) -> ProcessMap:
+    """SVG of the diagram in `xml` with `done` and `current` BPMN ids marked, its names in
+    `lang`; the picture's title is the process `process_id`'s name when it has one, else `title`."""
     root = parse_untrusted(xml)
     elements = _elements(root)
+    if process_id and process_id in elements and _name(elements[process_id][1], lang):
+        title = _name(elements[process_id][1], lang)
     shapes: dict[str, _Shape] = {}
     edges: dict[str, _Edge] = {}
     for di in root.iter(f"{{{DI}}}BPMNShape", f"{{{DI}}}BPMNEdge"):
@@ -128,7 +139,7 @@ def draw(xml: str, done: list[str], current: list[str], *, title: str = "") -> P
         kind, el = elements.get(ref, (None, None))
         if kind is None:
             continue
-        name = (el.get("name") or "").strip()  # type: ignore[attr-defined]
+        name = _name(el, lang)
         if _local(di.tag) == "BPMNShape":
             bounds = di.find(f"{{{DC}}}Bounds")
             if bounds is None:

@@ -16,7 +16,7 @@ from server.hot_path import WAITING_TIMERS, insert_tasks, write_case
 from server.models import Case, HumanTask, OutboxJob, Timer, User
 from server.services.cases.audit_trail import audit
 from server.services.cases.due import task_due
-from server.services.cases.instructions import render_instructions
+from server.services.cases.instructions import render_task_instructions
 from server.services.context import AppContext, StepCall
 from server.services.messages.waits import sync_waits
 
@@ -130,7 +130,7 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
             created_at=now, lock_version=1,
             assignee_id=(session.scalar(select(User.id).where(User.username == assignee))
                          if assignee else None),
-            **_instructions(meta, instance, task.id),
+            **_instructions(ctx, case.process_id, meta, instance, task.id),
         )
         if ctx.settings.smtp_host:
             enqueue(session, "notify/task", f"notify:task:{task.id}", case, {"task_id": task.id})
@@ -143,14 +143,14 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
 
 
-def _instructions(meta: dict[str, Any], instance: Instance, task_id: str) -> dict[str, str | None]:
-    """The task's instructions in Russian and Kazakh, rendered with its data (only when the
-    model has some: most steps of a fast path have none)."""
+def _instructions(ctx: AppContext, process_id: str, meta: dict[str, Any], instance: Instance,
+                  task_id: str) -> dict[str, str | None]:
+    """The task's instructions in Russian and Kazakh, rendered with its data in words (only
+    when the model has some: most steps of a fast path have none)."""
     templates = {key: meta.get(key) for key in ("instructions", "instructions_kk")}
     if not any(templates.values()):
         return {}
-    data = instance.task_data(task_id)
-    return {key: render_instructions(template, data) for key, template in templates.items()}
+    return render_task_instructions(ctx.forms, process_id, templates, instance.task_data(task_id))
 
 
 def _sync_timers(session: Session, case: Case, instance: Instance) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from server.auth import Actor
@@ -13,11 +13,12 @@ from server.services.cases.applications import application_schema, needs_student
 from server.services.cases.attachments import attachments_in
 from server.services.cases.lifecycle import CaseView, case_map_in, case_view_in, check_case_visible
 from server.services.cases.material import CaseMaterial, case_material, document_state
+from server.services.cases.step_names import history_names
 from server.services.context import AppContext
 from server.services.errors import Forbidden, NotFound
 from server.services.messages.waits import case_messages
 from server.services.people.users import names_in
-from server.services.procedures.deployments import definitions_in
+from server.services.procedures.deployments import definition_info, definitions_in
 from server.services.students.imports import students_in
 
 
@@ -32,23 +33,28 @@ class CasePage:
     waits: list[MessageWait]  # the messages the case waits for now
     received: list[MessageDelivery]  # and the ones it received
     material: CaseMaterial  # what the application says, what each step decided, the documents
+    # spec name -> the step's name in the page's language (the history's completed steps)
+    step_names: dict[str, str] = field(default_factory=dict)
 
 
 def case_page(ctx: AppContext, actor: Actor, case_id: int, lang: str = "ru") -> CasePage:
+    """The case page in `lang` (the material, the process map's and the history's step names)."""
     with ctx.db.read() as session:
         view = case_view_in(ctx, session, actor, case_id)
         case = view.case
         waits, received = case_messages(session, case_id)
         material = case_material(ctx, session, case, view.data, view.history, view.documents, lang)
         return CasePage(
-            view=view, process_map=case_map_in(ctx, session, case),
+            view=view, process_map=case_map_in(ctx, session, case, lang),
             names=names_in(session, {e.actor_id for e in view.history}
                            | {t.assignee_id for t in view.open_tasks} | {case.created_by}
                            | {d.task.completed_by for d in material.decisions}),
             faculty=session.get(Faculty, case.faculty_id) if case.faculty_id else None,
             files=attachments_in(session, case_id),
             may_cancel=actor.has_any(CASE_CANCELLERS) and case.status in OPEN_STATUSES,
-            waits=waits, received=received, material=material)
+            waits=waits, received=received, material=material,
+            step_names=history_names(
+                definition_info(ctx, session, case.definition_id).bundle.task_meta, lang))
 
 
 @dataclass(frozen=True)

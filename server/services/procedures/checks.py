@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from server.documents.checking import check_folder
 from server.engine import ModelError, compile_model
+from server.engine.metadata import missing_names
+from server.engine.xmlsafe import parse_untrusted
 from server.services.context import AppContext
 from server.services.documents.template_versions import problem_message
 from server.services.procedures.deployments import catalog_codes, check_operators
@@ -30,6 +32,9 @@ def check_all(ctx: AppContext) -> list[str]:
                                 settings.templates_dir)
         except ModelError as exc:
             problems += [f"workflows/{issue}" for issue in exc.issues]
+        if path.suffix == ".bpmn":  # the office reads every step's name in ru, kk and en
+            problems += [f"workflows/{issue}" for issue in
+                         missing_names(path.name, [parse_untrusted(sources[path.name])])]
     # Every template, named by a model or not, renders with its example context.
     problems += [f"templates: {problem_message(p)}" for p in check_folder(settings.templates_dir)]
     return problems

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from server.auth.roles import ROLES
 from server.db import DB_INT_MAX, utcnow
 from server.request_guard import int_param, page_param
-from server.services.cases import attachments
+from server.services.cases import attachments, step_names
 from server.services.procedures.deployments import list_definitions
 from server.web.i18n import lang
 from server.web.session import check_csrf, csrf_token, ctx, current_actor
@@ -47,9 +47,15 @@ def _channel_names() -> dict[str, str]:
 
 
 def _task_title(task: Any) -> str:
-    """A task's name in the UI language: the model names steps in Russian; in Kazakh the
-    task's form title (`x-title-kk`) is used when the form has one."""
-    if lang() == "kk" and task.form_key and not task.form_key.startswith("camunda:"):
+    """A task's name in the UI language: the model names its steps in Russian and, with the
+    properties nameKk / nameEn, in Kazakh and English; a task of an older version without
+    them is named in Kazakh by its form's title (`x-title-kk`), else in Russian."""
+    language = lang()
+    named = step_names.task_name(ctx(), getattr(task, "process_id", None),
+                                 getattr(task, "spec_name", None), language)
+    if named:
+        return named
+    if language == "kk" and task.form_key and not task.form_key.startswith("camunda:"):
         try:
             schema, _validator = ctx().forms.load(task.form_key)
         except (OSError, ValueError):

@@ -54,7 +54,7 @@ def case_page(case_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "staff/case.html", view=page.view, case=case, process_map=page.process_map,
         names=page.names, faculty=page.faculty, files=page.files, may_cancel=page.may_cancel,
-        waits=page.waits, received=page.received, material=page.material,
+        waits=page.waits, received=page.received, material=page.material, step_names=page.step_names,
         refusal_ground=refusal_ground_words(case.process_id, case.refusal_ground))
 
 
