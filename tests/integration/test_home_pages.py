@@ -241,3 +241,13 @@ def test_the_rector_signs_several_orders_after_seeing_the_list(app, ctx, client,
     vr = Staff(app, "vicerector")
     vr.post("/app/inbox/sign", [("task", tasks[2]), ("confirm", "1")])
     assert _task(ctx, cases[2], "sign_order") == tasks[2]
+
+
+def test_the_print_stylesheet_leaves_out_the_screen_only_parts():
+    from pathlib import Path
+
+    css = (Path(__file__).parents[2] / "server/web/static/app.css").read_text(encoding="utf-8")
+    block = css[css.index("@media print"):]
+    for hidden in ("header.top", "form", "button", "nav.tabs", "nav.pager"):
+        assert hidden in block.split("{", 1)[0] + block.split("display: none", 1)[0]
+    assert 'a[href]::after { content: none' in block and "border: 1px solid #000" in block
