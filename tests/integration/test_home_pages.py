@@ -82,7 +82,8 @@ def test_sign_in_lands_on_the_home_page_with_counts_per_role(app, ctx, client, d
     assert r.status_code == 302 and r.headers["Location"] == "/app/"
     page = registrar.get("/app/")
     monday = home.home(ctx, _actor(ctx, "registrar")).week_start
-    assert _tile(page, "started") == (3, f"/app/cases?from={monday}")
+    assert _tile(page, "started") == (3, "#my-cases")  # the list below: the newest ten
+    assert f'href="/app/cases?from={monday}"' in page  # and every case received this week
     assert all(f"/app/cases/{c}" in page for c in (first, first + 1, signing))
     assert "to_sign" not in page and "office_overdue" not in page  # not the registrar's
 
