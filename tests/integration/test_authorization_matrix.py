@@ -141,6 +141,7 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff.home", "GET"): [Rule("/app/", SIGNED_IN)],
     ("staff.inbox_page", "GET"): [Rule("/app/inbox?tab=group", SIGNED_IN)],
     ("staff.approve_selected", "POST"): [Rule("/app/inbox/approve", SIGNED_IN)],
+    ("staff.sign_selected", "POST"): [Rule("/app/inbox/sign", SIGNED_IN)],  # each task checks its own
     ("staff.task_page", "GET"): [Rule("/app/tasks/{task}", SEES_CASE, hides=True)],
     ("staff.claim", "POST"): [Rule("/app/tasks/{task}/claim", DEAN_IT, hides=True)],
     ("staff.unclaim", "POST"): [Rule("/app/tasks/{task}/unclaim", ASSIGNEE_OR_SUPERVISOR, hides=True)],
@@ -156,6 +157,7 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff.document", "GET"): [Rule("/app/documents/{doc}", SEES_CASE, hides=True)],
     ("staff.register_page", "GET"): [Rule("/app/registers?register=orders", READERS)],
     ("staff_students.student_page", "GET"): [Rule("/app/students/{student}", SEES_CASE, hides=True)],
+    ("staff_students.student_list", "GET"): [Rule("/app/students/?q=Иванов", SIGNED_IN)],  # a dean: own
     ("staff.document_pdf", "GET"): [Rule("/app/documents/{doc}/pdf", SEES_CASE, hides=True)],
     ("staff.document_pdf_inline", "GET"): [Rule("/app/documents/{doc}/pdf/inline", SEES_CASE, hides=True)],
     ("staff.case_documents", "GET"): [Rule("/app/cases/{case}/documents.json", SEES_CASE, hides=True)],

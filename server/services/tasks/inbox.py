@@ -17,6 +17,7 @@ from server.db import utcnow
 from server.models import HumanTask
 from server.services.cases.filters import name_or_iin, within_days
 from server.services.context import AppContext
+from server.services.documents.versions import SIGN_FORMS
 from server.services.errors import Forbidden, Invalid, tr
 
 SCOPES = ("mine", "group", "any", "all")  # any: mine or my groups'
@@ -31,6 +32,8 @@ class InboxQuery:
     q: str | None = None
     created_from: date | None = None
     created_to: date | None = None
+    due_on: date | None = None  # due on this local day
+    sign_only: bool = False  # only the rector's signing of an order
     limit: int = 50
     offset: int = 0
 
@@ -102,7 +105,16 @@ def _conditions(ctx: AppContext, actor: Actor, query: InboxQuery
     if query.q:
         filters.append(name_or_iin(HumanTask.subject_name, HumanTask.subject_iin, query.q))
     filters += within_days(HumanTask.created_at, ctx, query.created_from, query.created_to)
+    if query.due_on:
+        filters += within_days(HumanTask.due_at, ctx, query.due_on, query.due_on)
+    if query.sign_only:
+        filters.append(signing())
     return arms, filters
+
+
+def signing() -> ColumnElement[bool]:
+    """The task is the signing of an order (its form is one of the signing forms)."""
+    return or_(*(HumanTask.form_key.like(f"%/{name}") for name in sorted(SIGN_FORMS)))
 
 
 def build_query(ctx: AppContext, actor: Actor, query: InboxQuery) -> Select[tuple[HumanTask]]:

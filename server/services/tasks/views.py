@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from server.auth import Actor
 from server.models import Faculty, HumanTask
@@ -11,11 +10,8 @@ from server.services.context import AppContext
 from server.services.people.administration import faculties_in
 from server.services.people.users import names_in
 from server.services.procedures.deployments import definitions_in
-from server.services.tasks.human_tasks import decision_field
-from server.services.tasks.inbox import InboxQuery, counts_in, tasks_in
-
-# Who may approve several tasks at once from the inbox.
-BULK_APPROVERS = frozenset({"vice_rector", "rector", "dean"})
+from server.services.tasks.bulk import BULK_APPROVERS, BULK_SIGNERS, BulkRow, bulk_rows
+from server.services.tasks.inbox import InboxQuery, count_query, counts_in, tasks_in
 
 
 @dataclass(frozen=True)
@@ -25,27 +21,28 @@ class InboxPage:
     counts: dict[str, int]  # per tab
     names: dict[int, str]  # assignees' full names
     faculties: dict[int, Faculty]
-    approvable: set[str]  # task ids offered for approving several at once
+    bulk: dict[str, BulkRow]  # the rows offered for approving or signing several at once
     process_ids: list[str]  # the procedures to filter by
 
+    @property
+    def approvable(self) -> set[str]:
+        return {tid for tid, row in self.bulk.items() if row.action == "approve"}
 
-def inbox_page(ctx: AppContext, actor: Actor, query: InboxQuery) -> InboxPage:
+    @property
+    def signable(self) -> set[str]:
+        return {tid for tid, row in self.bulk.items() if row.action == "sign"}
+
+
+def inbox_page(ctx: AppContext, actor: Actor, query: InboxQuery, lang: str = "ru") -> InboxPage:
     with ctx.db.read() as session:
         rows, total = tasks_in(ctx, session, actor, query)
+        counts = counts_in(ctx, session, actor)
+        counts["today"] = session.scalar(count_query(
+            ctx, actor, InboxQuery(scope="any", due_on=ctx.local_today()))) or 0
         return InboxPage(
-            rows=rows, total=total, counts=counts_in(ctx, session, actor),
+            rows=rows, total=total, counts=counts,
             names=names_in(session, {t.assignee_id for t in rows}),
             faculties={f.id: f for f in faculties_in(session)},
-            approvable=_approvable(ctx, rows) if actor.has_any(BULK_APPROVERS) else set(),
+            bulk=bulk_rows(ctx, session, actor, rows, lang)
+            if actor.has_any(BULK_APPROVERS | BULK_SIGNERS) else {},
             process_ids=[d.process_id for d in definitions_in(session) if d.kind == "bpmn"])
-
-
-def _approvable(ctx: AppContext, rows: list[HumanTask]) -> set[str]:
-    """Tasks whose form is a plain approve/reject decision (offered for approving several)."""
-    found = set()
-    for task in rows:
-        if task.form_key and not task.form_key.startswith("camunda:"):
-            schema: dict[str, Any] = ctx.forms.load(task.form_key)[0]
-            if decision_field(schema):
-                found.add(task.id)
-    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,9 +13,10 @@ from server.db import utcnow
 from server.services.cases import attachments, material
 from server.services.errors import Invalid
 from server.services.people.users import display_names
+from server.services.tasks import bulk, inbox
 from server.services.tasks import human_tasks as tasks
-from server.services.tasks import inbox
 from server.services.tasks import views as task_views
+from server.services.tasks.human_tasks import BulkResult
 from server.web import formfields
 from server.web.i18n import lang, localized, localized_fields, localized_message
 from server.web.session import (
@@ -34,22 +36,35 @@ from server.web.staff import (
     staff_bp,
 )
 
-
 # --- inbox -------------------------------------------------------------------------------------
+# Tabs beyond the shared ones: «due today» (mine and my groups'); "any" (mine and my groups',
+# reached from the home page's links with a filter, not shown as a tab).
+INBOX_TABS = (*TABS, "today", "any")
+SCOPE_OF_TAB = {"overdue": "any", "today": "any"}
+
+
+def _inbox_query(tab: str, page: int) -> inbox.InboxQuery:
+    """The tab and the filters of the request; `due` (overdue, today) and `kind=sign` narrow
+    any tab (the home page links to them)."""
+    due = request.args.get("due")
+    return inbox.InboxQuery(
+        scope=SCOPE_OF_TAB.get(tab, tab), overdue=tab == "overdue" or due == "overdue",
+        due_on=ctx().local_today() if tab == "today" or due == "today" else None,
+        sign_only=request.args.get("kind") == "sign",
+        process_id=request.args.get("process") or None, faculty_id=_int_arg("faculty"),
+        q=request.args.get("q", "").strip() or None, created_from=_date_arg("from"),
+        created_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
+
+
 @staff_bp.get("/inbox")
 @login_required
 def inbox_page():  # type: ignore[no-untyped-def]
     me = actor()
     tab = request.args.get("tab", "mine")
-    if tab not in TABS or (tab == "all" and not me.has_any(TASK_SUPERVISORS)):
+    if tab not in INBOX_TABS or (tab == "all" and not me.has_any(TASK_SUPERVISORS)):
         tab = "mine"
     page = _page_arg()
-    query = inbox.InboxQuery(
-        scope="any" if tab == "overdue" else tab, overdue=tab == "overdue",
-        process_id=request.args.get("process") or None, faculty_id=_int_arg("faculty"),
-        q=request.args.get("q", "").strip() or None, created_from=_date_arg("from"),
-        created_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
-    view = task_views.inbox_page(ctx(), me, query)
+    view = task_views.inbox_page(ctx(), me, _inbox_query(tab, page), lang())
     if "tab" not in request.args and tab == "mine" and not view.counts.get("mine") \
             and view.counts.get("group"):
         # nothing is assigned to me, the work waits in my groups' queue: open that tab
@@ -57,7 +72,27 @@ def inbox_page():  # type: ignore[no-untyped-def]
     return render_template(
         "staff/inbox.html", tab=tab, rows=view.rows, total=view.total, counts=view.counts, page=page,
         pages=max(1, -(-view.total // PAGE)), names=view.names, faculties=view.faculties,
-        approvable=view.approvable, processes=_process_choices(view.process_ids), args=request.args)
+        approvable=view.approvable, signable=view.signable, bulk=view.bulk,
+        processes=_process_choices(view.process_ids), args=request.args)
+
+
+def _report(results: list[BulkResult], summary: Callable[[int, int], str]) -> None:
+    """Flash how many went through and, for each one that did not, the case, the student, why."""
+    done = sum(r.ok for r in results)
+    flash(summary(done, len(results)), "info" if done == len(results) else "error")
+    for r in results:
+        if r.ok:
+            continue
+        if r.case_id is None:
+            flash(_("A task that no longer exists: %(reason)s", reason=localized(r.message)), "error")
+        else:
+            flash(_("Case No. %(case)s (%(student)s): %(reason)s", case=r.case_id,
+                    student=r.subject_name or "—", reason=localized(r.message)), "error")
+
+
+def _back_to_inbox():  # type: ignore[no-untyped-def]
+    tab = request.form.get("tab", "group")
+    return redirect(url_for("staff.inbox_page", tab=tab if tab in INBOX_TABS else "group"))
 
 
 @staff_bp.post("/inbox/approve")
@@ -67,19 +102,30 @@ def approve_selected():  # type: ignore[no-untyped-def]
     if not ids:
         flash(_("Select the items to approve."), "error")
         return redirect(url_for("staff.inbox_page", tab="group"))
-    results = tasks.approve_many(ctx(), actor(), ids)
-    done = sum(r.ok for r in results)
-    flash(_("Approved: %(done)d of %(total)d.", done=done, total=len(results)),
-          "info" if done == len(results) else "error")
-    for r in results:
-        if r.ok:
-            continue
-        if r.case_id is None:
-            flash(_("A task that no longer exists: %(reason)s", reason=localized(r.message)), "error")
-        else:
-            flash(_("Case No. %(case)s (%(student)s): %(reason)s", case=r.case_id,
-                    student=r.subject_name or "—", reason=localized(r.message)), "error")
-    return redirect(url_for("staff.inbox_page", tab=request.form.get("tab", "group")))
+    _report(tasks.approve_many(ctx(), actor(), ids),
+            lambda done, total: _("Approved: %(done)d of %(total)d.", done=done, total=total))
+    return _back_to_inbox()
+
+
+@staff_bp.post("/inbox/sign")
+@login_required
+def sign_selected():  # type: ignore[no-untyped-def]
+    """The rector signs several orders: first a confirmation listing them (student, procedure,
+    the draft order), then, confirmed, each is signed as a single signing is."""
+    ids = request.form.getlist("task")
+    if request.form.get("confirm") != "1":
+        chosen = bulk.signing_list(ctx(), actor(), ids, lang())
+        if not chosen:
+            flash(_("Select the orders to sign."), "error")
+            return _back_to_inbox()
+        return render_template("staff/inbox_sign.html", chosen=chosen, tab=request.form.get("tab", "group"),
+                               today=ctx().local_today())
+    if not ids:
+        flash(_("Select the orders to sign."), "error")
+        return _back_to_inbox()
+    _report(bulk.sign_many(ctx(), actor(), ids),
+            lambda done, total: _("Signed: %(done)d of %(total)d.", done=done, total=total))
+    return _back_to_inbox()
 
 
 # --- tasks -------------------------------------------------------------------------------------

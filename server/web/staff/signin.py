@@ -1,4 +1,4 @@
-"""Signing in and out, and the interface language."""
+"""Signing in and out, the interface language, and the home page."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_babel import gettext as _
 
 from server.services.people.throttle import SignInFailed, sign_in
+from server.services.tasks import home as home_page
 from server.web.i18n import LANGUAGES, localized_message
 from server.web.session import (
+    actor,
     ctx,
     login_required,
     safe_next,
@@ -31,7 +33,8 @@ def login():  # type: ignore[no-untyped-def]
             error, status = localized_message(exc), 401
         else:
             sign_in_session(who)
-            return redirect(safe_next(request.args.get("next")))
+            target = request.args.get("next")  # no `next`: the home page
+            return redirect(safe_next(target) if target else url_for("staff.home"))
     return render_template("staff/login.html", error=error,
                            username=request.form.get("username", "")), status
 
@@ -54,4 +57,6 @@ def set_language(code: str):  # type: ignore[no-untyped-def]
 @staff_bp.get("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    return redirect(url_for("staff.inbox_page"))
+    """The home page: what waits for me and my groups, what is overdue or due today, the cases I
+    registered this week; the office-wide view for the head, the orders to sign for the rector."""
+    return render_template("staff/home.html", home=home_page.home(ctx(), actor()))
