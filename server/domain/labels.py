@@ -148,6 +148,19 @@ DOCUMENT_KIND: dict[str, Words] = {
                          "Notice to the migration service"),
 }
 
+# The procedures' decision tables (workflows/*.dmn), by their ids.
+DECISION: dict[str, Words] = {
+    "cert_incomplete_tuition_check": ("Нужна ли справка бухгалтерии об отсутствии задолженности",
+                                      "Бухгалтериядан берешегі жоқ туралы анықтама қажет пе",
+                                      "Whether the accounts office's no-debt statement is needed"),
+    "academic_leave_max_months": ("Предельная продолжительность академического отпуска",
+                                  "Академиялық демалыстың шекті ұзақтығы",
+                                  "Maximum length of academic leave"),
+    "transfer_difference_limit": ("Предельная академическая разница при переводе",
+                                  "Ауыстыру кезіндегі академиялық айырманың шегі",
+                                  "Maximum academic difference on transfer"),
+}
+
 YES_NO: dict[str, Words] = {
     "true": ("да", "иә", "yes"),
     "false": ("нет", "жоқ", "no"),
@@ -208,6 +221,7 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "register": REGISTER,
     "task_status": TASK_STATUS,
     "document_kind": DOCUMENT_KIND,
+    "decision": DECISION,
     "yes_no": YES_NO,
     "citizenship": CITIZENSHIP,
 }
