@@ -28,8 +28,9 @@ STUDENT_STATUS: dict[str, Words] = {
     "on_leave": ("в академическом отпуске", "академиялық демалыста", "on academic leave"),
     "expelled": ("отчислен", "оқудан шығарылды", "expelled"),
     "graduated": ("окончил обучение", "оқуды бітірді", "graduated"),
-    "transferred_out": ("переведён в другой вуз", "басқа ЖОО-ға ауыстырылды",
-                        "transferred to another university"),
+    "transferred_out": ("отчислен в связи с переводом в другой вуз",
+                        "басқа ЖОО-ға ауысуына байланысты оқудан шығарылды",
+                        "expelled on transfer to another university"),
 }
 
 FORM: dict[str, Words] = {
