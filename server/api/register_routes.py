@@ -10,10 +10,11 @@ from server.api import report_schemas as rs
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.db import utcnow
+from server.domain import labels
 from server.downloads import send_bytes
 from server.services.documents import registers
 from server.services.students import military
-from server.web.i18n import api_locale, localized
+from server.web.i18n import api_locale
 
 registers_bp = APIBlueprint("registers", __name__, url_prefix="/api/v1/registers", tag="registers")
 
@@ -33,11 +34,17 @@ def list_documents(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     fmt = query.pop("format")
     q = registers.RegisterQuery(**query)
     if fmt == "xlsx":
-        return send_bytes(registers.export_xlsx(ctx(), current_actor(), q), registers.XLSX,
+        return send_bytes(registers.export_xlsx(ctx(), current_actor(), q, api_locale()), registers.XLSX,
                           registers.export_filename(q))
     rows, total = registers.list_register(ctx(), current_actor(), q)
     locale = api_locale()
-    items = [dict(r.to_dict(), status_name=localized(r.status_name, locale)) for r in rows]
+    items = [dict(r.to_dict(), status_name=labels.label("document_status", r.status, locale),
+                  status_display=labels.label("document_status", r.status, locale),
+                  kind_display=labels.label("document_kind", r.kind, locale),
+                  register_display=labels.label("register", r.register, locale),
+                  case_status_display=(labels.label("case_status", r.case_status, locale)
+                                       if r.case_status else None))
+             for r in rows]
     return {"items": items, "total": total,
             "limit": q.limit, "offset": q.offset}
 

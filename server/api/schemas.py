@@ -81,6 +81,7 @@ class TaskOut(Schema):
     assignee_id = Integer(allow_none=True)
     form_key = String(allow_none=True)
     status = String()
+    status_display = String(metadata={"description": "the status in words (Accept-Language)"})
     subject_name = String(allow_none=True)
     subject_iin = String(allow_none=True)
     created_at = DateTime()
@@ -149,6 +150,10 @@ class DocumentOut(Schema):
     status = String(metadata={"description": "this version: draft (not signed yet), signed, superseded "
                                              "(a later version replaced it) or issued (certificates)"})
     status_name = String(metadata={"description": "the status in words (Accept-Language)"})
+    status_display = String(metadata={"description": "the status in words (Accept-Language); "
+                                                    "the same as status_name"})
+    kind_display = String(metadata={"description": "what the document is, in words (Accept-Language)"})
+    language_display = String(metadata={"description": "the document's language in words"})
     signed_at = DateTime(allow_none=True)
     pdf_status = String(metadata={"description": "pending (being made), ready (GET .../pdf serves it) "
                                                  "or waiting (no LibreOffice on the server yet)"})
@@ -165,10 +170,16 @@ class CaseOut(Schema):
     id = Integer(required=True)
     process_id = String()
     process_version = Integer()
+    process_display = String(metadata={"description": "the procedure's name (Accept-Language)"})
     status = String()
+    status_display = String(metadata={"description": "the status in words (Accept-Language)"})
     outcome = String(allow_none=True)
+    outcome_display = String(allow_none=True, metadata={"description": "the outcome in words"})
     refusal_ground = String(allow_none=True)
+    refusal_ground_display = String(allow_none=True, metadata={
+        "description": "the refusal ground in the catalog's words (Accept-Language)"})
     channel = String()
+    channel_display = String(allow_none=True, metadata={"description": "the channel in words"})
     student_id = Integer(allow_none=True)
     faculty_id = Integer(allow_none=True)
     subject_name = String(allow_none=True)

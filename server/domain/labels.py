@@ -28,8 +28,9 @@ STUDENT_STATUS: dict[str, Words] = {
     "on_leave": ("в академическом отпуске", "академиялық демалыста", "on academic leave"),
     "expelled": ("отчислен", "оқудан шығарылды", "expelled"),
     "graduated": ("окончил обучение", "оқуды бітірді", "graduated"),
-    "transferred_out": ("переведён в другой вуз", "басқа ЖОО-ға ауыстырылды",
-                        "transferred to another university"),
+    "transferred_out": ("отчислен в связи с переводом в другой вуз",
+                        "басқа ЖОО-ға ауысуына байланысты оқудан шығарылды",
+                        "expelled on transfer to another university"),
 }
 
 FORM: dict[str, Words] = {
@@ -103,6 +104,64 @@ TASK_STATUS: dict[str, Words] = {
     "cancelled": ("отменена", "тоқтатылды", "cancelled"),
 }
 
+# What a document is, by its template (the registers, the public check, the case's documents).
+DOCUMENT_KIND: dict[str, Words] = {
+    "cert_study": ("Справка с места учёбы", "Оқу орнынан анықтама", "Certificate of study"),
+    "cert_incomplete": ("Справка лицам, не завершившим обучение",
+                        "Білім беруді аяқтамаған адамдарға анықтама",
+                        "Certificate for those who did not complete their studies"),
+    "cert_military": ("Справка для органа военного управления", "Әскери басқару органына анықтама",
+                      "Certificate for the military office"),
+    "duplicate": ("Дубликат документа об образовании", "Білім туралы құжаттың телнұсқасы",
+                  "Duplicate of an education document"),
+    "order_academic_leave": ("Приказ о предоставлении академического отпуска",
+                             "Академиялық демалыс беру туралы бұйрық", "Order on academic leave"),
+    "order_contingent": ("Приказ по контингенту обучающихся",
+                         "Білім алушылар контингенті бойынша бұйрық", "Order on the student body"),
+    "order_expulsion": ("Приказ об отчислении", "Оқудан шығару туралы бұйрық", "Order on expulsion"),
+    "order_mobility": ("Приказ о направлении на обучение по программе академической мобильности",
+                       "Академиялық ұтқырлық бағдарламасы бойынша оқуға жіберу туралы бұйрық",
+                       "Order on academic mobility"),
+    "order_mobility_recredit": ("Приказ о перезачёте результатов обучения по программе академической "
+                                "мобильности", "Академиялық ұтқырлық бағдарламасы бойынша оқу "
+                                "нәтижелерін қайта есепке алу туралы бұйрық",
+                                "Order on recognition of mobility credits"),
+    "order_reinstatement": ("Приказ о восстановлении", "Оқуға қайта қабылдау туралы бұйрық",
+                            "Order on reinstatement"),
+    "order_transfer_in": ("Приказ о зачислении в порядке перевода",
+                          "Ауыстыру тәртібімен қабылдау туралы бұйрық", "Order on enrolment by transfer"),
+    "order_transfer_internal": ("Приказ о переводе внутри университета",
+                                "Университет ішінде ауыстыру туралы бұйрық",
+                                "Order on transfer within the university"),
+    "order_transfer_out": ("Приказ об отчислении в связи с переводом в другую организацию высшего "
+                           "образования", "Басқа жоғары оқу орнына ауысуына байланысты оқудан шығару "
+                           "туралы бұйрық", "Order on expulsion in connection with a transfer"),
+    "order_vacant_grant": ("Приказ о присуждении вакантного образовательного гранта",
+                           "Бос білім беру грантын беру туралы бұйрық", "Order on awarding a vacant grant"),
+    "letter_refusal": ("Мотивированный отказ в оказании государственной услуги",
+                       "Мемлекеттік қызмет көрсетуден дәлелді бас тарту",
+                       "Reasoned refusal to provide a public service"),
+    "letter_personal_file": ("Запрос личного дела обучающегося", "Білім алушының жеке ісін сұрату",
+                             "Request for the student's personal file"),
+    "letter_military": ("Уведомление органа военного управления", "Әскери басқару органына хабарлама",
+                        "Notice to the military office"),
+    "letter_migration": ("Уведомление органа миграционной службы", "Көші-қон қызметі органына хабарлама",
+                         "Notice to the migration service"),
+}
+
+# The procedures' decision tables (workflows/*.dmn), by their ids.
+DECISION: dict[str, Words] = {
+    "cert_incomplete_tuition_check": ("Нужна ли справка бухгалтерии об отсутствии задолженности",
+                                      "Бухгалтериядан берешегі жоқ туралы анықтама қажет пе",
+                                      "Whether the accounts office's no-debt statement is needed"),
+    "academic_leave_max_months": ("Предельная продолжительность академического отпуска",
+                                  "Академиялық демалыстың шекті ұзақтығы",
+                                  "Maximum length of academic leave"),
+    "transfer_difference_limit": ("Предельная академическая разница при переводе",
+                                  "Ауыстыру кезіндегі академиялық айырманың шегі",
+                                  "Maximum academic difference on transfer"),
+}
+
 YES_NO: dict[str, Words] = {
     "true": ("да", "иә", "yes"),
     "false": ("нет", "жоқ", "no"),
@@ -172,6 +231,8 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "document_status": DOCUMENT_STATUS,
     "register": REGISTER,
     "task_status": TASK_STATUS,
+    "document_kind": DOCUMENT_KIND,
+    "decision": DECISION,
     "yes_no": YES_NO,
     "citizenship": CITIZENSHIP,
     "order_kind": ORDER_KIND,

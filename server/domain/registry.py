@@ -15,18 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.domain import labels
 from server.domain.iin import InvalidIIN, validate_iin
 
-# The registry's statuses, in one place (code -> Russian, Kazakh wording for messages).
-# The staff UI translates the codes through its own catalogs (server/web/translations).
+# The registry's statuses: the codes and their words come from the one vocabulary
+# (server/domain/labels.py, kind `student_status`); code -> (Russian, Kazakh).
 STUDENT_STATUSES: dict[str, tuple[str, str]] = {
-    "active": ("обучается", "білім алуда"),
-    "on_leave": ("в академическом отпуске", "академиялық демалыста"),
-    "expelled": ("отчислен", "оқудан шығарылды"),
-    "graduated": ("окончил обучение (выпускник)", "оқуды бітірді (түлек)"),
-    "transferred_out": ("отчислен в связи с переводом в другой вуз",
-                        "басқа ЖОО-ға ауысуына байланысты шығарылды"),
-}
+    code: (ru, kk) for code, (ru, kk, _en) in labels.STUDENT_STATUS.items()}
 DEFAULT_STATUS = "active"
 
 # Fields of the study record an order changes (faculty by its code).
@@ -85,9 +80,8 @@ class EnrolSpec:
 
 
 def status_label(code: str | None, lang: str = "ru") -> str:
-    """The status in Russian (or Kazakh): the code itself when it is not a known status."""
-    labels = STUDENT_STATUSES.get(code or "")
-    return (labels[1] if lang == "kk" else labels[0]) if labels else str(code or "—")
+    """The status in words of `lang`: the code itself when it is not a known status."""
+    return labels.label("student_status", code, lang)
 
 
 def check_status(value: Any) -> str:

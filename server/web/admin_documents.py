@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from server.documents.checking import TEMPLATE_LANGUAGES
 from server.documents.contexts.common import LETTERHEAD_FIELDS, POSITIONS, SIGNED_REGISTERS
 from server.documents.pdf import soffice
+from server.domain import labels
 from server.downloads import send_bytes
 from server.request_guard import whole_number
 from server.services.documents import office, preview, template_versions
@@ -20,7 +21,7 @@ from server.services.documents.issue import DOCX
 from server.services.errors import Invalid
 from server.services.people import administration as staff
 from server.web.admin import admin_ui_bp
-from server.web.i18n import localized, localized_fields, localized_message, pick
+from server.web.i18n import lang, localized, localized_fields, localized_message, pick
 from server.web.session import actor, ctx, login_required
 
 
@@ -30,23 +31,9 @@ def _require_admin() -> None:
 
 
 def template_names() -> dict[str, str]:
-    """What the office calls each template, in the page's language."""
-    return {
-        "cert_incomplete": _("Certificate for those who did not complete their studies"),
-        "cert_military": _("Certificate for the military office"),
-        "cert_study": _("Certificate of study"),
-        "duplicate": _("Duplicate of an education document"),
-        "order_academic_leave": _("Order on academic leave"),
-        "order_contingent": _("Batch order on the student body"),
-        "order_expulsion": _("Order on expulsion"),
-        "order_mobility": _("Order on academic mobility"),
-        "order_mobility_recredit": _("Order on recognition of mobility credits"),
-        "order_reinstatement": _("Order on reinstatement"),
-        "order_transfer_in": _("Order on enrolment by transfer"),
-        "order_transfer_internal": _("Order on transfer within the university"),
-        "order_transfer_out": _("Order on expulsion in connection with a transfer"),
-        "order_vacant_grant": _("Order on awarding a vacant grant"),
-    }
+    """What the office calls each template, in the page's language (the vocabulary's
+    document kinds, server/domain/labels.py)."""
+    return {code: labels.label("document_kind", code, lang()) for code in labels.DOCUMENT_KIND}
 
 
 def _labels() -> dict[str, Any]:

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from flask import Flask, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 
 from server.domain import labels
 from server.services.errors import DomainError, translate
+from server.services.people.administration import list_faculties
 
 LANGUAGES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 DEFAULT = "ru"
@@ -103,10 +104,25 @@ def label(kind: str, code: Any) -> str:
     return labels.label(kind, code, lang())
 
 
+def registry_value(field: str, value: Any) -> str:
+    """A registry field's value as people read it, in the UI language: a faculty by its name
+    (its code only when the registry no longer has it), codes of the vocabulary in words, dates
+    as dd.mm.yyyy."""
+    if field == "faculty_code" and value:
+        names = g.get("_faculty_names")
+        if names is None:
+            faculties = list_faculties(current_app.extensions["regoffice"])
+            names = g._faculty_names = {f.code: f for f in faculties}
+        faculty = names.get(value)
+        return pick(faculty, "name") if faculty is not None else str(value)
+    return labels.field_label(field, value, lang())
+
+
 def init_babel(app: Flask, timezone: str) -> None:
     app.config.update(BABEL_DEFAULT_LOCALE=DEFAULT, BABEL_DEFAULT_TIMEZONE=timezone,
                       BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS))
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals.update(pick=pick, lang=lang, LANGUAGES=LANGUAGES, label=label,
-                                  field_label=lambda f, v: labels.field_label(f, v, lang()))
+                                  field_label=lambda f, v: labels.field_label(f, v, lang()),
+                                  registry_value=registry_value)
     app.jinja_env.filters.update(dt=local_datetime, d=local_date, human=labels.humanize)

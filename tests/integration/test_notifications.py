@@ -85,3 +85,26 @@ def test_mail_off_by_default_writes_no_jobs(client, ctx, people):
     _start(client, people)
     with ctx.db.read() as s:
         assert s.scalar(select(func.count()).select_from(OutboxJob)) == 0
+
+
+def test_mails_name_procedures_and_steps_in_russian_and_kazakh(client, mail_ctx, people, smtp):
+    """A new task's and an escalation's mail say the procedure's and the step's names (not their
+    codes), dates as dd.mm.yyyy, in Russian and then in Kazakh."""
+    from server.domain.labels import has_iso_date
+    from server.models import OutboxJob
+    from server.services.background.notifications import compose
+
+    _, inbox = smtp
+    cid = _start(client, people)["id"]
+    drain(mail_ctx)
+    body = inbox.messages[0][1].get_content()
+    assert "Перевод из другой организации высшего образования" in body and "transfer_in" not in body
+    assert "Жаңа тапсырма:" in body and "Мерзімі:" in body and not has_iso_date(body)
+    with mail_ctx.db.read() as session:
+        msg = compose(mail_ctx, session, OutboxJob(
+            kind="notify/escalation", case_id=cid, idempotency_key="t",
+            payload={"to_role": "registrar_head", "element": "check_documents"}))
+    assert msg is not None
+    text = msg.get_content()
+    assert "Этап: Проверка комплектности документов" in text and "check_documents" not in text
+    assert "Кезең:" in text and "Кезеңнің мерзімі өтті" in text

@@ -207,3 +207,35 @@ def _validate_response(spec: dict[str, Any], method: str, path: str, response: A
     assert code in responses, f"{method.upper()} {path} returned undocumented {code}"
     schema = responses[code]["content"]["application/json"]["schema"]
     _validate(spec, response.json, schema)
+
+
+def test_codes_people_read_come_with_their_words(client, people, spec):
+    """Next to each code a person reads (a case's status and channel, a task's status) the API
+    gives its words in the client's language; the codes stay as they are."""
+    for schema, names in (("CaseOut", ("status_display", "outcome_display", "channel_display",
+                                       "refusal_ground_display", "process_display")),
+                          ("TaskOut", ("status_display",)),
+                          ("DocumentOut", ("status_display", "kind_display", "language_display")),
+                          ("RegisterRowOut", ("status_display", "kind_display", "case_status_display",
+                                              "register_display"))):
+        properties = spec["components"]["schemas"][schema]["properties"]
+        assert set(names) <= set(properties), (schema, set(names) - set(properties))
+    with open(FIXTURES / "approval.bpmn", "rb") as fh:
+        assert client.post(f"{API}/processes", headers=people["admin"],
+                           data={"file": (io.BytesIO(fh.read()), "approval.bpmn")},
+                           content_type="multipart/form-data").status_code == 201
+    r = client.post(f"{API}/cases", headers=people["registrar"],
+                    json={"process_id": "Process_approval", "data": {"amount": 5}})
+    assert r.status_code == 201
+    case_id = r.json["id"]
+    words = {}
+    for lang in ("ru", "kk", "en"):
+        got = client.get(f"{API}/cases/{case_id}", headers={**people["registrar"], "Accept-Language": lang})
+        assert got.status_code == 200
+        _validate_response(spec, "get", f"{API}/cases/{{case_id}}", got)
+        assert got.json["status"] == "in_progress" and got.json["open_tasks"][0]["status"] == "open"
+        words[lang] = (got.json["status_display"], got.json["open_tasks"][0]["status_display"],
+                       got.json["channel_display"])
+    assert words["ru"] == ("в работе", "ожидает", "Непосредственно в университете")
+    assert words["kk"] == ("орындалуда", "күтуде", "Университетке тікелей")
+    assert words["en"][:2] == ("in progress", "waiting")

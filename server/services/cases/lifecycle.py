@@ -276,6 +276,8 @@ def search_cases(ctx: AppContext, actor: Actor, query: CaseQuery) -> tuple[list[
     stmt = select(Case)
     if query.status == "open":
         stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+    elif query.status == "finished":  # what people read as «завершено»: decided either way
+        stmt = stmt.where(Case.status.in_(("completed", "rejected")))
     elif query.status:
         stmt = stmt.where(Case.status == query.status)
     if query.process_id:

@@ -12,22 +12,19 @@ from typing import Any
 from sqlalchemy import select
 
 from server.auth import Actor
+from server.domain import labels
 from server.models import Case, Document, User
 from server.services.cases.filters import within_days
 from server.services.context import AppContext
-from server.services.documents.verification import holder_names, kind_names
+from server.services.documents.verification import holder_names
 from server.services.documents.versions import SIGNED
-from server.services.documents.versions import STATUS_NAMES as VERSION_STATUS_NAMES
 from server.services.errors import Forbidden, Invalid, tr
 from server.services.reports.xlsx_cells import append_row
 
 READERS = frozenset({"registrar", "registrar_head", "vice_rector", "rector", "admin"})
 REGISTERS = ("orders", "certificates", "duplicates", "letters")
-REGISTER_NAMES = {"orders": "Приказы", "certificates": "Справки", "duplicates": "Дубликаты",
-                  "letters": "Исходящие письма"}
-STATUS_NAMES = {"in_progress": "в работе", "returned": "возвращена", "completed": "завершена",
-                "rejected": "отказ", "cancelled": "отменена", "withdrawn": "отозвана",
-                "error": "ошибка"}
+# The registers' names, the documents' kinds and the statuses in words: server/domain/labels.py
+# (kinds `register`, `document_kind`, `case_status`, `document_status`).
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -51,7 +48,7 @@ class RegisterRow:
     number: str
     date: date
     kind: str
-    kind_name: str
+    kind_name: str  # in Russian (the API adds the client's language: serialize.py)
     languages: list[str]
     document_ids: list[int]
     case_id: int | None
@@ -60,7 +57,7 @@ class RegisterRow:
     signed_by: str | None  # only when this version is signed
     version: int = 1
     status: str = "draft"  # of this version: draft, signed, superseded, issued (versions.py)
-    status_name: str = ""  # the status in Russian words
+    status_name: str = ""  # the status in Russian words (labels.py)
     holders: list[str] = field(default_factory=list)
     blank: str | None = None  # a duplicate's blank, «JB-D № 0004521»
 
@@ -105,12 +102,12 @@ def _rows(ctx: AppContext, query: RegisterQuery) -> list[RegisterRow]:
             row = RegisterRow(
                 register=key[0], year=key[1], seq=key[2], number=doc.number or "",
                 date=doc.created_at.astimezone(tz).date(), kind=doc.kind,
-                kind_name=kind_names(doc.kind)[0], languages=[], document_ids=[],
+                kind_name=labels.label("document_kind", doc.kind), languages=[], document_ids=[],
                 case_id=doc.case_id, subject=case.subject_name if case else None,
                 case_status=case.status if case else None,
                 signed_by=signers.get(doc.signed_by) if doc.status == SIGNED and doc.signed_by else None,
                 version=doc.version, status=doc.status,
-                status_name=VERSION_STATUS_NAMES.get(doc.status) or doc.status,
+                status_name=labels.label("document_status", doc.status),
                 holders=holder_names(doc.context or {}), blank=_blank(doc.context or {}),
             )
             rows[key] = row
@@ -142,14 +139,22 @@ def list_register(ctx: AppContext, actor: Actor, query: RegisterQuery) -> tuple[
 
 HEADERS = ("Номер", "Дата", "Реестр", "Вид документа", "Обучающийся", "Языки", "Заявка №",
            "Статус заявки", "Статус документа", "Подписал", "Бланк (серия, номер)")
+HEADERS_BY_LANG = {
+    "ru": HEADERS,
+    "kk": ("Нөмірі", "Күні", "Тізілім", "Құжат түрі", "Білім алушы", "Тілдері", "Өтінім №",
+           "Өтінім мәртебесі", "Құжат мәртебесі", "Қол қойған", "Бланк (сериясы, нөмірі)"),
+    "en": ("Number", "Date", "Register", "Document", "Student", "Languages", "Case №",
+           "Case status", "Document status", "Signed by", "Blank (series, number)"),
+}
 
 
 def export_filename(query: RegisterQuery) -> str:
     return f"register_{query.register or 'all'}_{query.year or 'all'}.xlsx"
 
 
-def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
-    """Every matching row (no paging), one per issued number, with Russian column headers."""
+def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery, lang: str = "ru") -> bytes:
+    """Every matching row (no paging), one per issued number: the column headers, kinds,
+    statuses and languages in words of `lang`, dates as dd.mm.yyyy."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -158,17 +163,21 @@ def export_xlsx(ctx: AppContext, actor: Actor, query: RegisterQuery) -> bytes:
     rows = _rows(ctx, query)
     book = Workbook()
     sheet = book.active
-    sheet.title = REGISTER_NAMES.get(query.register or "", "Документы")
-    sheet.append(HEADERS)
+    sheet.title = labels.label("register", query.register, lang) if query.register else {
+        "kk": "Құжаттар", "en": "Documents"}.get(lang, "Документы")
+    sheet.append(HEADERS_BY_LANG.get(lang, HEADERS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        append_row(sheet, [r.number, r.date, REGISTER_NAMES.get(r.register, r.register), r.kind_name,
-                           r.subject or ", ".join(r.holders), ", ".join(r.languages), r.case_id,
-                           STATUS_NAMES.get(r.case_status or "", r.case_status or ""), r.status_name,
+        append_row(sheet, [r.number, r.date, labels.label("register", r.register, lang),
+                           labels.label("document_kind", r.kind, lang),
+                           r.subject or ", ".join(r.holders),
+                           ", ".join(labels.label("language", x, lang) for x in r.languages), r.case_id,
+                           labels.label("case_status", r.case_status, lang) if r.case_status else "",
+                           labels.label("document_status", r.status, lang),
                            r.signed_by or "", r.blank or ""])
         sheet.cell(row=sheet.max_row, column=2).number_format = "DD.MM.YYYY"
-    for column, width in zip("ABCDEFGHIJK", (12, 12, 12, 40, 36, 8, 10, 14, 22, 28, 20), strict=True):
+    for column, width in zip("ABCDEFGHIJK", (12, 12, 16, 48, 36, 24, 10, 22, 26, 28, 20), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

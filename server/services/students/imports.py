@@ -169,6 +169,8 @@ class StudentCard:
     student: Student
     changes: list[Any]
     cases: list[Any]
+    # the programme's name in each language (ru/kk/en), from the registry's programmes
+    programme_names: dict[str, str | None] = field(default_factory=dict)
 
 
 def get_student_card(ctx: AppContext, actor: Any, student_id: int, limit: int = 50) -> StudentCard:
@@ -183,4 +185,8 @@ def get_student_card(ctx: AppContext, actor: Any, student_id: int, limit: int = 
                                        .order_by(StudentChange.id.desc()).limit(limit)))
         cases = list(session.scalars(select(Case).where(Case.student_id == student_id)
                                      .order_by(Case.received_at.desc()).limit(limit)))
-        return StudentCard(student, changes, cases)
+        programme = session.scalars(select(Programme).where(
+            Programme.code == student.programme_code)).first() if student.programme_code else None
+        names = ({"ru": programme.name_ru, "kk": programme.name_kk, "en": programme.name_en}
+                 if programme else {})
+        return StudentCard(student, changes, cases, names)

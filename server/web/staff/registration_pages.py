@@ -114,9 +114,8 @@ def register_page():  # type: ignore[no-untyped-def]
         register=request.args.get("register") or None, year=year, q=request.args.get("q", "").strip() or None,
         date_from=_date_arg("from"), date_to=_date_arg("to"), limit=PAGE, offset=(page - 1) * PAGE)
     if request.args.get("format") == "xlsx":
-        return send_bytes(registers.export_xlsx(ctx(), actor(), query), registers.XLSX,
+        return send_bytes(registers.export_xlsx(ctx(), actor(), query, lang()), registers.XLSX,
                           registers.export_filename(query))
     rows, total = registers.list_register(ctx(), actor(), query)
     return render_template("staff/registers.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PAGE)), args=request.args,
-                           names=registers.REGISTER_NAMES)
+                           pages=max(1, -(-total // PAGE)), args=request.args)
