@@ -49,8 +49,7 @@ PERSON = {key: STUDENT[key] for key in ("iin", "last_name", "first_name", "middl
 
 
 def _typed(prop: dict[str, Any], name: str) -> str:
-    """What a person types into a free-text field (the sample's «Тестовое значение …» cut to
-    the field's length would read as a code)."""
+    """What a person types into a free-text field, short enough for any field."""
     return "Образец"[: prop.get("maxLength", 200)]
 
 

@@ -64,6 +64,6 @@ def test_samples_fill_only_free_text_fields():
     assert [n for n, p in schema["properties"].items() if is_free_text(p)] == ["comment", "number"]
     answer = sample_object(schema, lambda prop, _: PAYLOAD if prop.get("maxLength", 10**6) > 100 else None)
     assert answer["comment"] == PAYLOAD and answer["rows"] == [{"name": PAYLOAD}]
-    assert answer["number"] == "Тестовое з" and answer["kind"] == "a" and answer["code"] == "1"
-    assert sample_object(schema) == {**answer, "comment": "Тестовое значение comment",
-                                     "rows": [{"name": "Тестовое значение name"}]}
+    assert answer["number"] == "Образец те" and answer["kind"] == "a" and answer["code"] == "1"
+    assert sample_object(schema) == {**answer, "comment": "Образец текста",
+                                     "rows": [{"name": "Образец текста"}]}

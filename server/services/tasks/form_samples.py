@@ -59,10 +59,23 @@ def sample_value(prop: dict[str, Any], name: str = "", text: TextHook | None = N
         return prop["x-sample"]
     if "pattern" in prop and "0-9" in prop["pattern"]:
         return "1" * 12 if "{12}" in prop["pattern"] else "1"
-    text = f"Тестовое значение {name}".strip()
+    text = _sample_text(prop, name)
     if len(text) < prop.get("minLength", 0):
         return "x" * prop["minLength"]
     return text[: prop.get("maxLength", 200)]
+
+
+def _sample_text(prop: dict[str, Any], name: str) -> str:
+    """A free text as a person would type it: the form's first suggestion, a number for a
+    number field, a sample sentence otherwise (never the field's code, which pages would show)."""
+    examples = prop.get("examples")
+    if isinstance(examples, list) and examples and isinstance(examples[0], str):
+        return examples[0]
+    if name.endswith(("_number", "_no")):
+        return "12"
+    if name.endswith("_kk"):
+        return "Үлгі мәтін"
+    return "Образец текста"
 
 
 def sample_object(schema: dict[str, Any], text: TextHook | None = None) -> dict[str, Any]:
