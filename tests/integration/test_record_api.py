@@ -105,3 +105,38 @@ def test_the_promotion_list(client, env):
     _validate_response(env["spec"], "get", f"{API}/faculties/{{faculty_code}}/promotion", r)
     assert [i["iin"] for i in r.json["items"]] == [IIN_A] and r.json["min_gpa"] == 1.67
     assert client.get(f"{API}/faculties/IT/promotion", headers=env["h"]["dean_econ"]).status_code == 404
+
+
+# --- the student's page --------------------------------------------------------------------------
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ru", ["Учебные достижения", "Семестр 1", "GPA за семестр: 3.00", "Накопительный GPA: 2.32",
+            "Математический анализ", "FX (академическая задолженность)", "не переводится"]),
+    ("kk", ["Оқу жетістіктері", "1-семестр", "Семестрдегі GPA: 3.00", "Жинақталған GPA: 2.32",
+            "Математикалық талдау", "FX (академиялық қарыз)", "ауыстырылмайды"]),
+    ("en", ["Academic record", "Term 1", "Term GPA: 3.00", "Cumulative GPA: 2.32", "Calculus",
+            "FX (academic debt)", "stays: academic debt"]),
+])
+def test_the_student_page_shows_the_record_by_term(app, env, lang, expected):
+    from tests.integration.web import Staff, text
+
+    page = text(Staff(app, "dean_it", lang=lang).get(f"/app/students/{env['ids']['a']}"))
+    for fragment in expected:
+        assert fragment in page, (fragment, page[:3000])
+    empty = text(Staff(app, "registrar", lang=lang).get(f"/app/students/{env['ids']['b']}"))
+    assert "2.32" not in empty
+
+
+def test_a_student_without_results_says_so(app, ctx, env):
+    from tests.integration.api import add_student
+    from tests.integration.web import Staff, text
+
+    student_id = add_student(ctx, _iin(), group=None)
+    assert "Результатов пока нет." in text(Staff(app, "registrar").get(f"/app/students/{student_id}"))
+
+
+def _iin() -> str:
+    from datetime import date
+
+    from server.domain.iin import make_iin
+
+    return make_iin(date(2006, 1, 1), "M", 1299)
