@@ -118,3 +118,57 @@ class PromotionOut(Schema):
     min_gpa = Float(required=True)
     computed_at = DateTime(required=True)
     items = List(Nested(StayOut))
+
+
+class SheetIn(Schema):
+    group = String(required=True, validate=Length(1, 32))
+    discipline_code = String(required=True, validate=Length(1, 32))
+    academic_year = String(required=True, validate=Length(1, 9), metadata={"example": "2025-2026"})
+    term = Integer(required=True, validate=Range(1, 12))
+
+
+class SheetLineIn(Schema):
+    iin = String(load_default=None, allow_none=True, validate=Length(max=12))
+    student_id = Integer(load_default=None, allow_none=True, validate=Range(1, DB_INT_MAX))
+    points = Integer(required=True)
+    letter = String(load_default=None, allow_none=True, validate=Length(max=2))
+    attempt = Integer(load_default=1, validate=Range(1, 9))
+
+
+class SheetLinesIn(Schema):
+    lines = List(Nested(SheetLineIn), required=True, validate=Length(1, 2000))
+
+
+class SheetUploadIn(Schema):
+    file = File(required=True)
+
+
+class SheetCorrectionIn(Schema):
+    student_id = Integer(required=True, validate=Range(1, DB_INT_MAX))
+    points = Integer(required=True)
+    letter = String(load_default=None, allow_none=True, validate=Length(max=2))
+    reason = String(load_default="", validate=Length(max=2000))
+    case_id = Integer(load_default=None, allow_none=True, validate=Range(1, DB_INT_MAX))
+
+
+class SheetLineOut(Schema):
+    student_id = Integer(required=True)
+    iin = String(required=True)
+    full_name = String(required=True)
+    points = Integer(required=True)
+    letter = String(required=True)
+    attempt = Integer(required=True)
+    result_id = Integer(allow_none=True, metadata={
+        "description": "a locked sheet's line: its counting result"})
+    corrected = Boolean(required=True)
+
+
+class SheetOut(Schema):
+    id = Integer(required=True)
+    group = String(required=True)
+    discipline_code = String(required=True)
+    academic_year = String(required=True)
+    term = Integer(required=True)
+    status = String(required=True, metadata={"description": "draft | checked | locked"})
+    locked_at = DateTime(allow_none=True)
+    lines = List(Nested(SheetLineOut))
