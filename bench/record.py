@@ -20,8 +20,9 @@ batch); then, timed, each beside its floor (the same work in raw SQL through sql
 - a faculty's promotion list (`queries.promotion_list`: debt or GPA under the threshold) —
   median of 5 over the faculties; floor: the same statement by hand.
 
-Results: 5 % of first attempts FX/F; a third of those retaken (attempt 2, passed) — the
-«latest attempt counts» window has work to do. Nothing under server/ is changed.
+Results: 5 % of first attempts FX/F; 90 % of those retaken (attempt 2, passed), so the
+«latest attempt counts» rule has work to do and about a quarter of the students keep a debt.
+Nothing under server/ is changed.
 """
 
 from __future__ import annotations
@@ -72,27 +73,29 @@ ACADEMIC_START = 2025  # the bench's «current» academic year 2025-2026
 BATCH = 10_000
 SYSTEM = Actor.system()
 
+# The floors: the statements the service issues, written by hand (the same shape per database:
+# a window on PostgreSQL, a correlated index seek on SQLite — server/services/record/queries.py).
+COUNTED = {
+    "postgresql": """SELECT student_id, letter, grade_points, credits FROM (
+        SELECT r.student_id, r.letter, r.grade_points, d.credits,
+               ROW_NUMBER() OVER (PARTITION BY r.student_id, r.discipline_id
+                                  ORDER BY r.attempt DESC, r.id DESC) AS rk
+        FROM results r JOIN disciplines d ON d.id = r.discipline_id WHERE {where}) w WHERE rk = 1""",
+    "sqlite": """SELECT r.student_id, r.letter, r.grade_points, d.credits
+        FROM results r JOIN disciplines d ON d.id = r.discipline_id
+        WHERE {where} AND r.id = (SELECT r2.id FROM results r2 WHERE r2.student_id = r.student_id
+                                  AND r2.discipline_id = r.discipline_id
+                                  ORDER BY r2.attempt DESC, r2.id DESC LIMIT 1)""",
+}
 STANDINGS_SQL = """
-SELECT student_id, SUM(credits * grade_points) / SUM(credits), SUM(credits),
+SELECT student_id, SUM(credits * grade_points) / SUM(credits) AS gpa, SUM(credits),
        SUM(CASE WHEN letter IN ('FX', 'F') THEN 0 ELSE credits END),
-       SUM(CASE WHEN letter IN ('FX', 'F') THEN 1 ELSE 0 END)
-FROM (SELECT r.student_id, r.letter, r.grade_points, d.credits,
-             ROW_NUMBER() OVER (PARTITION BY r.student_id, r.discipline_id
-                                ORDER BY r.attempt DESC, r.id DESC) AS rk
-      FROM results r JOIN disciplines d ON d.id = r.discipline_id) c
-WHERE rk = 1 GROUP BY student_id
+       SUM(CASE WHEN letter IN ('FX', 'F') THEN 1 ELSE 0 END) AS debts
+FROM ({counted}) c GROUP BY student_id
 """
 PROMOTION_SQL = """
 SELECT s.id, s.iin, s.last_name, s.first_name, s.year, s."group", t.gpa, t.debts
-FROM students s JOIN (
-  SELECT student_id, SUM(credits * grade_points) / SUM(credits) AS gpa,
-         SUM(CASE WHEN letter IN ('FX', 'F') THEN 1 ELSE 0 END) AS debts
-  FROM (SELECT r.student_id, r.letter, r.grade_points, d.credits,
-               ROW_NUMBER() OVER (PARTITION BY r.student_id, r.discipline_id
-                                  ORDER BY r.attempt DESC, r.id DESC) AS rk
-        FROM results r JOIN disciplines d ON d.id = r.discipline_id
-        JOIN students st ON st.id = r.student_id AND st.faculty_id = {p}) c
-  WHERE rk = 1 GROUP BY student_id) t ON t.student_id = s.id
+FROM students s JOIN ({standings}) t ON t.student_id = s.id
 WHERE t.debts > 0 OR t.gpa < {p}
 ORDER BY s.year, s."group", s.last_name, s.first_name
 """
@@ -177,7 +180,7 @@ def build(ctx: AppContext, students: int, per_student: int, imported: int, seed:
             points = _points(rng)
             year = admission + (term - 1) // 2
             mine.append((code, term, 1, points, year))
-            if points < 50 and rng.random() < 1 / 3 and len(mine) < per_student:
+            if points < 50 and rng.random() < 0.9 and len(mine) < per_student:
                 mine.append((code, term, 2, rng.randint(50, 90), year + 1))  # the retake passed
             k += 1
         if i >= students - imported:
@@ -252,7 +255,8 @@ def measure(ctx: AppContext, url: str, data: dict[str, Any], samples: int) -> di
                                  "floor": {k: round(v, 2) for k, v in percentiles(floor).items()}}
         # the whole university
         t_all, standings = _median(lambda: queries.university_standings(ctx), 3)
-        plain = STANDINGS_SQL
+        dialect = "sqlite" if ph == "?" else "postgresql"
+        plain = STANDINGS_SQL.format(counted=COUNTED[dialect].format(where="1 = 1"))
         t_all_floor, raw = _median(lambda: _fetch(cur, plain, ()), 3)
         assert len(standings) == len(raw) == len(data["student_ids"])
         out["university_gpa"] = {"students": len(standings), "ms": round(t_all, 1),
@@ -266,7 +270,9 @@ def measure(ctx: AppContext, url: str, data: dict[str, Any], samples: int) -> di
             times.append(t)
             stays += len(listed)
             faculty_id = _fetch(cur, f"SELECT id FROM faculties WHERE code = {ph}", (code,))[0][0]
-            promo = PROMOTION_SQL.format(p=ph)
+            faculty_filter = f"r.student_id IN (SELECT id FROM students WHERE faculty_id = {ph})"
+            promo = PROMOTION_SQL.format(p=ph, standings=STANDINGS_SQL.format(
+                counted=COUNTED[dialect].format(where=faculty_filter)))
             floors.append(_ms(lambda f=faculty_id, q=promo: _fetch(cur, q, (f, threshold - 0.005)))[0])
         out["promotion_list"] = {"faculties": len(codes), "students_staying": stays,
                                  "median_ms": round(statistics.median(times), 1),

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.auth import Actor
-from server.models import CurriculumItem, Discipline, RecordImport, Result
+from server.models import CurriculumItem, Discipline, Faculty, RecordImport, Result
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.record import imports, queries, results
 from tests.integration.record_data import (
@@ -195,3 +195,19 @@ def test_the_promotion_list_names_who_stays(ctx, record):
     assert queries.promotion_list(ctx, SYSTEM, "ECON") == []
     with pytest.raises(NotFound):
         queries.promotion_list(ctx, Actor(None, "d", frozenset({"dean"}), faculty_id=999), "IT")
+
+
+@pytest.mark.parametrize("shape", ["sqlite", "postgresql"])
+def test_both_shapes_of_the_standings_agree(ctx, record, shape):
+    """The window and the correlated seek pick the same counting rows: each database runs the
+    shape it is fast with, and both shapes work on both (SQLite has window functions too)."""
+    from server.services.record.access import scale
+
+    results.append_result(ctx, SYSTEM, results.NewResult(record["b"], "MAT101", "2026-2027", 1, 30, None, 2))
+    with ctx.db.read() as session:
+        rows = session.execute(queries.standings_query(scale(ctx), None, shape)).all()
+        it = session.scalar(select(Faculty.id).where(Faculty.code == "IT"))
+        faculty = session.execute(queries.standings_query(scale(ctx), it, shape)).all()
+    by_student = {sid: (round(gpa, 2), g, e, d) for sid, gpa, g, e, d in rows}
+    assert by_student == {record["a"]: (2.32, 20, 14, 1), record["b"]: (0.5, 5, 0, 1)}
+    assert sorted(r[0] for r in faculty) == sorted(by_student)
