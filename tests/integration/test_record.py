@@ -211,3 +211,34 @@ def test_both_shapes_of_the_standings_agree(ctx, record, shape):
     by_student = {sid: (round(gpa, 2), g, e, d) for sid, gpa, g, e, d in rows}
     assert by_student == {record["a"]: (2.32, 20, 14, 1), record["b"]: (0.5, 5, 0, 1)}
     assert sorted(r[0] for r in faculty) == sorted(by_student)
+
+
+def test_an_xlsx_transcript_with_numbers_and_a_mapping(ctx, record):
+    """An XLSX export: numbers as numbers (an ИИН that lost its leading zero, 2.0 for 2)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.integration.api import add_student
+    from tests.integration.record_data import FIRST_YEAR
+
+    iin = _zero_iin()  # born 2005: «05…», the leading zero an XLSX number drops
+    add_student(ctx, iin, last_name="Омаров")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ИИН", "Код", "Год", "Семестр", "Баллы"])
+    sheet.append([int(iin), "HIS101", FIRST_YEAR, 1.0, 88.0])
+    out = io.BytesIO()
+    book.save(out)
+    mapping = {"iin": "ИИН", "discipline_code": "Код", "academic_year": "Год", "term": "Семестр",
+               "points": "Баллы"}
+    report = imports.import_transcripts(ctx, SYSTEM, "t.xlsx", out.getvalue(), mapping=mapping, dry_run=False)
+    assert [(r.iin, r.status) for r in report.rows] == [(iin, "new")]
+
+
+def _zero_iin() -> str:
+    from datetime import date
+
+    from server.domain.iin import make_iin
+
+    return make_iin(date(2005, 1, 1), "M", 17)

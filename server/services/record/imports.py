@@ -76,6 +76,8 @@ def _mapped(rows: list[dict[str, Any]], fields: tuple[str, ...], mapping: Mappin
             text = str(raw).strip() if raw is not None else ""
             if isinstance(raw, float) and raw.is_integer():
                 text = str(int(raw))  # XLSX numbers: 2 rather than 2.0
+            if name == "iin" and isinstance(raw, int | float) and text.isdigit():
+                text = text.zfill(12)  # an ИИН typed as a number lost its leading zero
             values[name] = text or None
         out.append(values)
     return out
