@@ -74,13 +74,12 @@ BATCH = 10_000
 SYSTEM = Actor.system()
 
 # The floors: the statements the service issues, written by hand (the same shape per database:
-# a window on PostgreSQL, a correlated index seek on SQLite — server/services/record/queries.py).
+# DISTINCT ON on PostgreSQL, a correlated index seek on SQLite — server/services/record/queries.py).
 COUNTED = {
-    "postgresql": """SELECT student_id, letter, grade_points, credits FROM (
-        SELECT r.student_id, r.letter, r.grade_points, d.credits,
-               ROW_NUMBER() OVER (PARTITION BY r.student_id, r.discipline_id
-                                  ORDER BY r.attempt DESC, r.id DESC) AS rk
-        FROM results r JOIN disciplines d ON d.id = r.discipline_id WHERE {where}) w WHERE rk = 1""",
+    "postgresql": """SELECT DISTINCT ON (r.student_id, r.discipline_id)
+               r.student_id, r.letter, r.grade_points, d.credits
+        FROM results r JOIN disciplines d ON d.id = r.discipline_id WHERE {where}
+        ORDER BY r.student_id, r.discipline_id, r.attempt DESC, r.id DESC""",
     "sqlite": """SELECT r.student_id, r.letter, r.grade_points, d.credits
         FROM results r JOIN disciplines d ON d.id = r.discipline_id
         WHERE {where} AND r.id = (SELECT r2.id FROM results r2 WHERE r2.student_id = r.student_id

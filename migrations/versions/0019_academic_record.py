@@ -111,7 +111,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('results', schema=None) as batch_op:
-        batch_op.create_index('ix_results_student', ['student_id', 'discipline_id', 'attempt', 'id'], unique=False)
+        batch_op.create_index('ix_results_student', ['student_id', 'discipline_id', sa.text('attempt DESC'),
+                                                     sa.text('id DESC'), 'letter', 'grade_points'], unique=False)
 
 
 
