@@ -126,8 +126,11 @@ def correct_result(ctx: AppContext, actor: Actor, result_id: int, points: int, r
         value, new_letter, problems = points_problems(points, letter, grades)
         if not (reason or "").strip():
             problems["reason"] = tr("Обязательное поле")
-        if case_id is None or session.get(Case, case_id) is None:
+        case = session.get(Case, case_id) if case_id is not None else None
+        if case is None:
             problems["case_id"] = tr("укажите дело, которым одобрена корректировка")
+        elif case.student_id is not None and case.student_id != original.student_id:
+            problems["case_id"] = tr("дело № %(case)s — другого обучающегося", case=case.id)
         if problems:
             raise Invalid("Корректировка не записана: исправьте отмеченные поля", problems)
         assert value is not None and new_letter is not None
