@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.domain.grading import GradeScale
-from server.models import Case, CurriculumItem, Discipline, Result, Student
+from server.models import AuditEvent, Case, CurriculumItem, Discipline, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, Msg, NotFound, tr
 from server.services.record.access import admission_year, require_keeper, scale, visible_student
@@ -141,6 +141,13 @@ def correct_result(ctx: AppContext, actor: Actor, result_id: int, points: int, r
                      corrects_id=original.id, reason=reason.strip()[:2000], case_id=case_id)
         session.add(row)
         session.flush()
+        discipline = session.get(Discipline, original.discipline_id)
+        code = discipline.code if discipline else str(original.discipline_id)
+        # the approving case's history shows what changed (its page lists the case's events)
+        session.add(AuditEvent(case_id=case_id, actor_id=actor.user_id, kind="result_corrected", payload={
+            "name": f"{code}: {original.points} ({original.letter}) → {value} ({new_letter})",
+            "reason": row.reason, "result_id": row.id, "corrects_id": original.id,
+            "student_id": original.student_id}))
         return row.id
 
 
