@@ -18,6 +18,7 @@ from server.cli_cases import cases
 from server.cli_common import ctx as _ctx
 from server.cli_common import fail as _fail
 from server.cli_common import json_default as _json_default
+from server.cli_record import record
 from server.cli_reports import report
 from server.config import Settings
 from server.services.errors import DomainError
@@ -302,6 +303,7 @@ def beat(schedule: str | None) -> None:
 
 main.add_command(report)
 main.add_command(cases)
+main.add_command(record)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,14 @@ from server.models.message import MessageDelivery, MessageWait
 from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
+from server.models.record import (
+    CurriculumItem,
+    Discipline,
+    GradeSheet,
+    GradeSheetLine,
+    RecordImport,
+    Result,
+)
 from server.models.registry import StudentChange
 from server.models.report import ReportSnapshot
 from server.models.signin import LoginThrottle, UserSession
@@ -23,8 +31,12 @@ __all__ = [
     "AuditEvent",
     "BatchOrderItem",
     "Case",
+    "CurriculumItem",
+    "Discipline",
     "Document",
     "Faculty",
+    "GradeSheet",
+    "GradeSheetLine",
     "Heartbeat",
     "HumanTask",
     "LoginThrottle",
@@ -35,8 +47,10 @@ __all__ = [
     "OutboxJob",
     "ProcessDefinition",
     "Programme",
+    "RecordImport",
     "RegisterCounter",
     "ReportSnapshot",
+    "Result",
     "Student",
     "StudentChange",
     "Substitution",

@@ -1,6 +1,7 @@
 """The students in the staff UI: the list with its search (/app/students/) and a student's
 page (/app/students/<id>): the registry record with its status, what each signed order changed
-in it (before → after, order number), the student's cases and documents."""
+in it (before → after, order number), the academic record by term with GPA, credits and debt,
+the student's cases and documents."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import render_template, request
 from server.domain import labels
 from server.request_guard import int_param, page_param
 from server.services.people import administration as staff
+from server.services.record import queries as record
 from server.services.students import imports as students
 from server.services.students.search import StudentQuery, search_students, student_documents
 from server.web.i18n import lang
@@ -42,4 +44,5 @@ def student_page(student_id: int):  # type: ignore[no-untyped-def]
     card = students.get_student_card(ctx(), actor(), student_id)
     return render_template("staff/student.html", card=card, student=card.student,
                            faculty=card.student.faculty,
-                           documents=student_documents(ctx(), actor(), student_id))
+                           documents=student_documents(ctx(), actor(), student_id),
+                           record=record.student_record(ctx(), actor(), student_id))

@@ -1,0 +1,1 @@
+"""The academic record: results, GPA and academic debt, imports, grade sheets."""
