@@ -141,12 +141,19 @@ class StoredReportOut(Schema):
 
 class ContingentOut(Schema):
     kind = String()
+    basis = String(metadata={"description": "student_changes: counted from the registry's recorded changes"})
     period = String()
     from_ = String(data_key="from", attribute="from", metadata={"description": "YYYY-MM-DD"})
     to = String(metadata={"description": "YYYY-MM-DD"})
     generated_at = String(metadata={"description": "ISO 8601, UTC"})
-    categories = Dict(keys=String(), values=String())
-    rows = List(Dict())
+    timezone = String()
+    categories = Dict(keys=String(), values=Dict(), metadata={"description": "column -> {ru, kk, en}"})
+    grounds = Dict(keys=String(), values=Dict(), metadata={"description": "expulsion ground -> {ru, kk, en}"})
+    reasons = Dict(keys=String(), values=Dict(),
+                   metadata={"description": "reason of an internal transfer -> {ru, kk, en}"})
+    rows = List(Dict(), metadata={"description": "per faculty, programme, form, funding and citizenship: "
+                                  "opening, movements, closing, balanced"})
+    faculties = List(Dict(), metadata={"description": "the same per faculty"})
     totals = Dict()
 
 

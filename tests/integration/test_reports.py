@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.domain.iin import make_iin
-from server.models import AuditEvent, Case, Document, Faculty, OutboxJob, ReportSnapshot, Student
+from server.models import AuditEvent, Case, Faculty, OutboxJob, ReportSnapshot, Student
 from server.services.cases.lifecycle import _deadline
 from server.services.procedures import deployments
 from server.services.procedures.deployments import latest_definition_id
@@ -356,101 +356,7 @@ def test_dashboard_roles(client, month):
         assert client.get(f"{URL}/dashboard", headers=month["h"][user]).status_code == 403
 
 
-# -- contingent ------------------------------------------------------------------------------
-
-
-def _student(s, iin_serial, faculty, programme, form, funding):
-    fid = s.scalar(select(Faculty.id).where(Faculty.code == faculty))
-    st = Student(iin=make_iin(date(2003, 1, 1), "F", iin_serial), last_name="Студент",
-                 first_name=str(iin_serial), faculty_id=fid, programme_code=programme[0],
-                 programme_name=programme[1], year=2, form=form, funding=funding)
-    s.add(st)
-    s.flush()
-    return st
-
-
-def _order(s, case, created_at, kind, seq):
-    s.add(Document(case_id=case.id, kind=kind, template=f"{kind}_ru.docx", language="ru",
-                   register="orders", year=created_at.year, seq=seq, number=f"{seq}-у",
-                   filename="o.docx", media_type="x", content=b"x", sha256="0" * 64,
-                   created_at=created_at))
-
-
-PI = ("6B06102", "Программная инженерия")
-FIN = ("6B04101", "Финансы")
-
-
-def test_contingent_movement(client, ctx, env):
-    a = lambda d, t="10:00": at(ctx, d, t)  # noqa: E731
-    with ctx.db.unit_of_work() as s:
-        econ = s.scalar(select(Faculty.id).where(Faculty.code == "ECON"))
-        s1 = _student(s, 1001, "IT", PI, "full_time", "paid")
-        s2 = _student(s, 1002, "IT", PI, "full_time", "grant")
-        s3 = _student(s, 1003, "ECON", FIN, "part_time", "paid")
-        c = add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), a("2026-03-12"), student_id=s1.id)
-        _order(s, c, a("2026-03-10"), "order_reinstatement", 1)
-        # academic leave: order in March, the case completes only at the return
-        c = add_case(ctx, s, "academic_leave", "direct", a("2026-03-05"), student_id=s2.id)
-        _order(s, c, a("2026-03-12"), "order_academic_leave", 2)
-        # applicant not (yet) in the registry: faculty from the case, programme unknown
-        c = add_case(ctx, s, "transfer_in", "direct", a("2026-02-20"), faculty_id=econ,
-                     subject_iin=make_iin(date(2003, 2, 2), "M", 1111))
-        _order(s, c, a("2026-03-01", "00:15"), "order_transfer_in", 3)
-        # the student registered by ИИН only (no student_id): matched by ИИН
-        c = add_case(ctx, s, "transfer_in", "egov", a("2026-03-02"), subject_iin=s3.iin)
-        _order(s, c, a("2026-03-20"), "order_transfer_in", 4)
-        # expulsion without an order in the register: counted at completion, ground from the outcome
-        add_case(ctx, s, "expulsion", "direct", a("2026-03-02"), a("2026-03-20"), outcome="academic_failure",
-                 student_id=s3.id)
-        add_case(ctx, s, "expulsion", "direct", a("2026-03-02"), a("2026-03-21"), outcome="expelled",
-                 student_id=s3.id)
-        add_case(ctx, s, "contingent_order", "direct", a("2026-03-02"), a("2026-03-25"),
-                 outcome="graduated", student_id=s1.id)
-        add_case(ctx, s, "contingent_order", "direct", a("2026-03-02"), a("2026-03-25"),
-                 outcome="promoted", student_id=s1.id)  # promotion: no movement
-        # not counted: refused; order issued in February (its return order in March does not count)
-        add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), a("2026-03-12"), status="rejected",
-                 student_id=s1.id)
-        c = add_case(ctx, s, "academic_leave", "direct", a("2026-02-02"), student_id=s2.id)
-        _order(s, c, a("2026-02-27"), "order_academic_leave", 5)
-        _order(s, c, a("2026-03-15"), "order_academic_return", 6)
-        # an order at 23:50 on 31 March local, and one at 00:05 on 1 April local
-        c = add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), student_id=s2.id)
-        _order(s, c, a("2026-03-31", "23:50"), "order_reinstatement", 7)
-        c = add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), student_id=s2.id)
-        _order(s, c, a("2026-04-01", "00:05"), "order_reinstatement", 8)
-    r = client.get(f"{URL}/contingent?from=2026-03-01&to=2026-03-31", headers=env["h"]["head"])
-    assert r.status_code == 200, r.json
-    rows = {(x["faculty_code"], x["programme_code"], x["form"], x["funding"]): x for x in r.json["rows"]}
-    zero = dict.fromkeys(("enrolled", "transferred_in", "transferred_out", "reinstated", "expelled",
-                          "academic_leave", "graduated"), 0)
-    pick = lambda row: {k: row[k] for k in zero}  # noqa: E731
-    assert set(rows) == {("IT", "6B06102", "full_time", "paid"), ("IT", "6B06102", "full_time", "grant"),
-                         ("ECON", "—", "—", "—"), ("ECON", "6B04101", "part_time", "paid")}
-    assert pick(rows["IT", "6B06102", "full_time", "paid"]) == {**zero, "reinstated": 1, "graduated": 1}
-    assert pick(rows["IT", "6B06102", "full_time", "grant"]) == {**zero, "academic_leave": 1, "reinstated": 1}
-    assert pick(rows["ECON", "—", "—", "—"]) == {**zero, "transferred_in": 1}
-    fin = rows["ECON", "6B04101", "part_time", "paid"]
-    assert pick(fin) == {**zero, "transferred_in": 1, "expelled": 2}
-    assert fin["expelled_by_ground"] == {"academic_failure": 1, "not_specified": 1}
-    assert fin["programme_name"] == "Финансы" and fin["faculty_name"] == "Факультет экономики и бизнеса"
-    totals = r.json["totals"]
-    assert pick(totals) == {**zero, "transferred_in": 2, "reinstated": 2, "expelled": 2,
-                            "academic_leave": 1, "graduated": 1}
-    x = client.get(f"{URL}/contingent?from=2026-03-01&to=2026-03-31&format=xlsx", headers=env["h"]["head"])
-    assert x.status_code == 200
-    sheet = load_workbook(io.BytesIO(x.data)).active
-    values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    header = next(v for v in values if v[0] == "Код факультета")
-    total = next(v for v in values if v[0] == "Итого")
-    by_heading = dict(zip(header, total, strict=True))
-    headings = ("Переведено из других вузов", "Восстановлено", "Отчислено", "Академический отпуск", "Выпуск",
-                "Зачислено")
-    assert [by_heading[h] for h in headings] == [2, 2, 2, 1, 1, 0]
-    assert "academic_failure: 1" in by_heading["Отчислено по основаниям"]
-    assert client.get(f"{URL}/contingent?from=2026-03-01&to=2026-03-31",
-                      headers=env["h"]["registrar"]).status_code == 403
-    assert client.get(f"{URL}/contingent?from=2026-03-01", headers=env["h"]["head"]).status_code == 422
+# -- contingent: tests/integration/test_contingent_movement.py ------------------------------
 
 
 # -- CLI -------------------------------------------------------------------------------------

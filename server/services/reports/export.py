@@ -11,7 +11,8 @@ from typing import Any
 
 from server.services.context import AppContext
 from server.services.documents.office import university_now
-from server.services.reports.statistics import CATEGORIES, DIMENSIONS
+from server.services.reports import movement
+from server.services.reports.labels import pick
 from server.services.reports.xlsx_cells import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -142,9 +143,11 @@ def _xlsx_footnotes(sheet: Any, report: dict[str, Any]) -> None:
         sheet.append(["", "", f"{i}. {text}"])
 
 
-def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
+def contingent_xlsx(ctx: AppContext, report: dict[str, Any], lang: str = "ru") -> bytes:
+    """The movement report: a row per line with its words, a subtotal per faculty, the total;
+    opening + movements = closing on every row (the last column says whether it holds)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     sheet = book.active
@@ -152,23 +155,49 @@ def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
     sheet.append(["Движение контингента обучающихся / Білім алушылар контингентінің қозғалысы"])
     sheet.append([university_now(ctx)["name_ru"]])
     sheet.append([_period_line(report)])
+    sheet.append([_generated_line(ctx, report)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([])
-    headings = ["Код факультета", "Факультет", "Код ОП", "Образовательная программа",
-                "Форма обучения", "Основа обучения", *CATEGORIES.values(), "Отчислено по основаниям"]
+    categories = report["categories"]
+    dims = ["Факультет / Факультет", "Код ОП / ББ коды",
+            "Образовательная программа / Білім беру бағдарламасы",
+            "Форма обучения / Оқу нысаны", "Основа обучения / Оқу негізі", "Гражданство / Азаматтығы"]
+    headings = [*dims, *(f"{categories[c]['ru']} / {categories[c]['kk']}" for c in movement.COUNTS),
+                "Отчислено по основаниям / Шығару негіздері",
+                "Переведено внутри вуза: причины / ЖОО ішінде ауысу себептері",
+                "Сходится / Сәйкес"]
     sheet.append(headings)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in report["rows"]:
-        grounds = "; ".join(f"{g}: {n}" for g, n in row["expelled_by_ground"].items())
-        append_row(sheet, [*(row[d] for d in DIMENSIONS), *(row[c] for c in CATEGORIES), grounds])
-    totals = report["totals"]
-    sheet.append(["Итого", "", "", "", "", "", *(totals[c] for c in CATEGORIES),
-                  "; ".join(f"{g}: {n}" for g, n in totals["expelled_by_ground"].items())])
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    grounds, reasons = report["grounds"], report["reasons"]
+
+    def tail(row: dict[str, Any]) -> list[Any]:
+        by_ground = row["expelled_by_ground"].items()
+        by_reason = row["internal_by_reason"].items()
+        return [*(row[c] for c in movement.COUNTS),
+                "; ".join(f"{pick(grounds.get(g), lang) or g}: {n}" for g, n in by_ground),
+                "; ".join(f"{pick(reasons.get(r), lang) or r}: {n}" for r, n in by_reason),
+                "да / иә" if row["balanced"] else "НЕТ / ЖОҚ"]
+
+    for faculty in report["faculties"]:
+        for row in (r for r in report["rows"] if r["faculty_code"] == faculty["faculty_code"]):
+            append_row(sheet, [pick(row["faculty"], lang), row["programme_code"],
+                               pick(row["programme"], lang), pick(row["form_name"], lang),
+                               pick(row["funding_name"], lang), pick(row["citizenship_name"], lang),
+                               *tail(row)])
+        subtotal = f"Итого по факультету / Факультет бойынша барлығы: {pick(faculty['faculty'], lang)}"
+        append_row(sheet, [subtotal, "", "", "", "", "", *tail(faculty)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    sheet.append(["Итого / Барлығы", "", "", "", "", "", *tail(report["totals"])])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEF", (10, 30, 10, 36, 14, 12), strict=True):
-        sheet.column_dimensions[column].width = width
+    for index, width in enumerate((30, 10, 36, 14, 12, 16), start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
