@@ -82,6 +82,29 @@ class ContingentQueryIn(Schema):
     format = String(load_default="json", validate=OneOf(("json", "xlsx")))
 
 
+class StudentBodyQueryIn(Schema):
+    on = Date(load_default=None, validate=DATE_RANGE,
+              metadata={"description": "the date of the counts (today when absent; not in the future)"})
+    format = String(load_default="json", validate=OneOf(("json", "xlsx")))
+
+
+class StudentBodyOut(Schema):
+    kind = String()
+    on = String(metadata={"description": "YYYY-MM-DD"})
+    basis = String(metadata={"description": "registry (today) or registry_and_changes (an earlier date: "
+                             "the registry with the later orders' changes undone)"})
+    generated_at = String(metadata={"description": "ISO 8601, UTC"})
+    timezone = String()
+    totals = Dict(keys=String(), values=Integer())
+    columns = Dict(keys=String(), values=Dict(), metadata={"description": "column -> {ru, kk, en}"})
+    tables = List(Dict(), metadata={"description": "per dimension (year, form, language, funding, "
+                                    "citizenship, sex, age, level, faculty_code, status): rows of "
+                                    "{code, name {ru, kk, en}, total, female, grant, foreign, on_leave}"})
+    years = List(String())
+    year_names = Dict(keys=String(), values=Dict())
+    by_faculty = List(Dict(), metadata={"description": "students per course in each faculty"})
+
+
 class PublicServiceRowOut(Schema):
     service = String(required=True)
     registry_code = String(allow_none=True)

@@ -267,3 +267,55 @@ def _table(document: Any, headings: list[str], rows: list[list[str]]) -> None:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
             cell.text = text
+
+
+def student_body_xlsx(ctx: AppContext, report: dict[str, Any], lang: str = "ru") -> bytes:
+    """The counts on a date: one table per dimension (course, form, language, funding,
+    citizenship, sex, age, ...), then courses per faculty; headings in Russian and Kazakh."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Численность"
+    on = datetime.fromisoformat(report["on"]).strftime("%d.%m.%Y")
+    sheet.append([f"Численность обучающихся на {on} / {on} жағдай бойынша білім алушылар саны"])
+    sheet.append([university_now(ctx)["name_ru"]])
+    sheet.append([_generated_line(ctx, report)])
+    sheet.append([BASIS[report["basis"]]])
+    sheet["A1"].font = Font(bold=True, size=13)
+    columns = report["columns"]
+    for table in report["tables"]:
+        sheet.append([])
+        sheet.append([f"{table['title']['ru']} / {table['title']['kk']}",
+                      *(f"{w['ru']} / {w['kk']}" for w in columns.values())])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row in table["rows"]:
+            append_row(sheet, [pick(row["name"], lang), *(row[c] for c in columns)])
+        sheet.append(["Итого / Барлығы", *(report["totals"][c] for c in columns)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    sheet.append([])
+    names = report["year_names"]
+    sheet.append(["Факультет / Факультет", *(f"{names[y]['ru']} / {names[y]['kk']}" for y in report["years"]),
+                  "Всего / Барлығы"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in report["by_faculty"]:
+        append_row(sheet, [pick(row["faculty"], lang), *(row["years"][y] for y in report["years"]),
+                           row["total"]])
+    sheet.column_dimensions["A"].width = 40
+    for index in range(2, 2 + max(len(columns), len(report["years"]) + 1)):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = 18
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+BASIS = {
+    "registry": "По реестру обучающихся на сегодня / Бүгінгі білім алушылар тізілімі бойынша",
+    "registry_and_changes": "По реестру, приведённому к этой дате по изменениям, внесённым подписанными "
+                            "приказами / Қол қойылған бұйрықтар енгізген өзгерістер бойынша осы күнге "
+                            "келтірілген тізілім бойынша",
+}
