@@ -14,7 +14,7 @@ from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.downloads import send_bytes
 from server.services.errors import Invalid, NotFound, tr
-from server.services.reports import charts
+from server.services.reports import charts, complaints
 from server.services.reports import export as reports_export
 from server.services.reports import public_services as reports
 from server.services.reports import statistics as report_stats
@@ -61,8 +61,29 @@ def public_services(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     if fmt == "xlsx":
         return _send(reports_export.public_services_xlsx(ctx(), report), fmt, f"gosuslugi_{report['period']}")
     if fmt == "docx":
-        return _send(reports_export.public_services_docx(ctx(), report), fmt, f"gosuslugi_{report['period']}")
+        lang = query["lang"]
+        return _send(reports_export.public_services_docx(ctx(), report, lang), fmt,
+                     f"gosuslugi_{report['period']}{'_kk' if lang == 'kk' else ''}")
     return report
+
+
+@reports_bp.post("/complaints")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(rs.ComplaintIn, arg_name="body")
+@reports_bp.output(rs.ComplaintOut, status_code=201)
+@reports_bp.doc(summary="Register a complaint about a public service (counted by the monthly report "
+                "in the month it came in)", **_auth_doc(422))
+def add_complaint(body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return complaints.record_complaint(ctx(), current_actor(), complaints.ComplaintIn(**body))
+
+
+@reports_bp.get("/complaints")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(rs.ComplaintQueryIn, location="query", arg_name="query")
+@reports_bp.output(rs.ComplaintListOut)
+@reports_bp.doc(summary="Complaints received in a month", **_auth_doc(422))
+def list_complaints(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return {"items": complaints.list_complaints(ctx(), current_actor(), reports.month_period(query["month"]))}
 
 
 @reports_bp.get("/public-services/chart.svg")

@@ -70,6 +70,8 @@ class PublicServicesQueryIn(Schema):
     date_to = Date(load_default=None, validate=DATE_RANGE,
                  data_key="to", metadata={"description": "last local day"})
     format = String(load_default="json", validate=OneOf(REPORT_FORMATS))
+    lang = String(load_default="ru", validate=OneOf(("ru", "kk")),
+                  metadata={"description": "the DOCX's language: ru or kk"})
     live = Boolean(load_default=False, metadata={
         "description": "compute now even when the month's report is stored (a snapshot)"})
 
@@ -121,6 +123,9 @@ class PublicServiceRowOut(Schema):
     days_overdue = Integer(metadata={"description": "working days overdue, summed over late cases"})
     max_days_overdue = Integer()
     refused = Integer()
+    results_electronic = Integer(metadata={"description": "rendered, applied through the e-gov portal"})
+    results_paper = Integer(metadata={"description": "rendered, applied otherwise"})
+    complaints = Integer(metadata={"description": "complaints received in the period"})
     refusals = Dict(keys=String(), values=Integer(), metadata={"description": "ground -> count"})
     in_progress = Integer()
 
@@ -138,6 +143,29 @@ class PublicServicesOut(Schema):
     totals = Nested(PublicServiceRowOut(partial=True))
     grounds = Dict(keys=String(), values=Dict(), metadata={"description": "ground -> {ru, kk}"})
     definitions = List(String())
+
+
+class ComplaintIn(Schema):
+    case_id = Integer(required=True, validate=Range(1, DB_INT_MAX),
+                      metadata={"description": "the public service's case the complaint is about"})
+    received_on = Date(required=True, validate=DATE_RANGE, metadata={"description": "the day it came in"})
+    summary = String(required=True, validate=Length(min=1, max=2000))
+
+
+class ComplaintOut(Schema):
+    id = Integer()
+    case_id = Integer()
+    service = String()
+    received_on = String(metadata={"description": "YYYY-MM-DD"})
+    summary = String()
+
+
+class ComplaintListOut(Schema):
+    items = List(Nested(ComplaintOut))
+
+
+class ComplaintQueryIn(Schema):
+    month = String(required=True, validate=Length(equal=7), metadata={"description": "YYYY-MM"})
 
 
 class SnapshotOut(Schema):

@@ -10,7 +10,7 @@ from server.models.ops import Heartbeat
 from server.models.outbox import OutboxJob, Timer
 from server.models.process import ProcessDefinition
 from server.models.registry import StudentChange
-from server.models.report import ReportSnapshot
+from server.models.report import ReportSnapshot, ServiceComplaint
 from server.models.signin import LoginThrottle, UserSession
 from server.models.student import Faculty, Programme, Student
 from server.models.task import HumanTask
@@ -37,6 +37,7 @@ __all__ = [
     "Programme",
     "RegisterCounter",
     "ReportSnapshot",
+    "ServiceComplaint",
     "Student",
     "StudentChange",
     "Substitution",
