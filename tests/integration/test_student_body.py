@@ -105,3 +105,48 @@ def test_refusals(client, ctx, school):
     assert r.status_code == 422 and "on" in str(r.json)
     assert client.get(f"{URL}?on=31.01.2026", headers=school["head"]).status_code == 422
     assert client.get(URL, headers=school["registrar"]).status_code == 403
+
+
+def test_web_pages_in_words_and_dates(app, ctx, school):
+    from tests.integration.web import Staff, text
+
+    head = Staff(app, "head")
+    page = text(head.get("/app/reports/students?on=2026-01-31"))
+    assert "Численность обучающихся на 31.01.2026" in page and "приведённому к концу этого дня" in page
+    assert "2 курс" in page and "заочная" in page and "Узбекистан" in page and "женский" in page
+    assert "full_time" not in page and "UZB" not in page and "2026-01-31" not in page
+    assert head.client.get("/app/reports/students.xlsx?on=2026-01-31").data[:2] == b"PK"
+    tomorrow = (datetime.now(UTC).astimezone(ctx.tz).date() + timedelta(days=1)).isoformat()
+    assert "на прошедшую дату" in head.get(f"/app/reports/students?on={tomorrow}", status=422)
+
+    page = text(head.get("/app/reports/contingent?from=2026-02-01&to=2026-04-30"))
+    assert "Движение контингента, 01.02.2026 — 30.04.2026" in page
+    assert "Факультет экономики и бизнеса" in page and "Переведено внутри вуза (прибыло)" in page
+    assert "НЕТ" not in page and "not_specified" not in page and "full_time" not in page
+    head.get("/app/lang/kk", status=302)
+    page = text(head.get("/app/reports/contingent?from=2026-02-01&to=2026-04-30"))
+    assert "Контингент қозғалысы, 01.02.2026 — 30.04.2026" in page and "Қабылданды" in page
+    assert "күндізгі" in page
+
+
+def test_web_complaint_form(app, ctx, school):
+    from sqlalchemy import func, select
+
+    from server.models import Case, ServiceComplaint
+    from tests.integration.web import Staff, text
+
+    with ctx.db.unit_of_work() as s:
+        case_id = s.scalar(select(func.min(Case.id)).where(Case.process_id == "expulsion"))
+        s.get(Case, case_id).process_id = "reinstatement"  # a public service's case
+    head = Staff(app, "head")
+    r = head.post("/app/reports/complaints", {"case_id": "x", "received_on": "2026-03-20", "summary": "s",
+                                              "month": "2026-03"})
+    assert r.headers["Location"].endswith("/app/reports/?month=2026-03")
+    assert "Укажите номер дела" in text(head.get("/app/reports/?month=2026-03"))
+    head.post("/app/reports/complaints", {"case_id": str(case_id), "received_on": "2026-03-20",
+                                          "summary": "Не выдали приказ вовремя", "month": "2026-03"})
+    page = text(head.get("/app/reports/?month=2026-03&live=1"))
+    assert f"Жалоба по делу № {case_id} зарегистрирована" in page and "код не присвоен" in page
+    with ctx.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ServiceComplaint)) == 1
+    Staff(app, "vicerector").post("/app/reports/complaints", {"case_id": str(case_id)}, status=403)

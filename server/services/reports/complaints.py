@@ -29,11 +29,15 @@ class ComplaintIn:
     summary: str
 
 
+def check_recorder(actor: Actor) -> None:
+    if not actor.has_any(RECORDERS):
+        raise Forbidden("Жалобы регистрирует специалист или руководитель офиса регистратора")
+
+
 def record_complaint(ctx: AppContext, actor: Actor, req: ComplaintIn) -> dict[str, Any]:
     """Register a complaint; refused (nothing stored) when the case is not a public service's,
     the date is in the future or before the application, or the summary is empty."""
-    if not actor.has_any(RECORDERS):
-        raise Forbidden("Жалобы регистрирует специалист или руководитель офиса регистратора")
+    check_recorder(actor)
     summary = (req.summary or "").strip()
     errors: dict[str, Any] = {}
     if not summary:
