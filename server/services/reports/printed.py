@@ -24,24 +24,27 @@ TITLE_KK = "Мемлекеттік қызметтерді көрсету тур�
 # Long words carry soft hyphens (U+00AD) so a narrow column breaks them at a syllable, never
 # letter by letter; the widths add up to the landscape page's 27.7 cm between 1 cm margins.
 SHY = "\u00ad"
+HEADING_PT = 7.5  # the table's headings; its figures and names are in the document's 9 pt
+CELL_PADDING_TWIPS = 57  # 1 mm each side
 DOCX_GROUPS: dict[str, tuple[tuple[str, tuple[tuple[str, str, float], ...]], ...]] = {
     "ru": (
         ("", (("n", "№", 0.7), ("registry_code", "Код услуги в реестре", 1.9),
               ("name", "Наименование государственной услуги", 5.6))),
-        ("Поступило заявлений", (("received", "всего", 1.35), ("received_egov", "через портал egov.kz", 1.35),
+        ("Поступило заявлений", (("received", "всего", 1.35),
+                                 ("received_egov", f"через пор{SHY}тал egov.kz", 1.35),
                                  ("received_state_corporation", f"через Гос{SHY}корпо{SHY}рацию", 1.35),
-                                 ("received_direct", "в вуз напрямую", 1.35))),
+                                 ("received_direct", f"в вуз напря{SHY}мую", 1.35))),
         ("Оказано услуг", (("rendered", "всего", 1.35),
                            ("positive", f"с поло{SHY}жи{SHY}тельным резуль{SHY}татом", 1.35),
                            ("refused", f"моти{SHY}виро{SHY}ванный отказ", 1.35))),
         ("Сроки", (("on_time", "в срок", 1.35), ("late", f"с нару{SHY}шением срока", 1.35),
                    ("days_overdue", f"дней про{SHY}сроч{SHY}ки", 1.35))),
         ("Результат", (("results_electronic", f"в элек{SHY}трон{SHY}ной форме", 1.35),
-                       ("results_paper", f"в бумаж{SHY}ной форме", 1.35))),
-        ("", (("complaints", "Жалобы", 1.35), ("in_progress", "В работе на конец периода", 1.5))),
+                       ("results_paper", f"в бу{SHY}маж{SHY}ной форме", 1.35))),
+        ("", (("complaints", "Жалобы", 1.35), ("in_progress", f"В работе на конец пери{SHY}ода", 1.5))),
     ),
     "kk": (
-        ("", (("n", "№", 0.7), ("registry_code", "Тізілім{SHY}дегі коды".replace("{SHY}", SHY), 1.9),
+        ("", (("n", "№", 0.7), ("registry_code", f"Тізілім{SHY}дегі коды", 1.9),
               ("name", "Мемлекеттік қызметтің атауы", 5.6))),
         ("Түскен өтініштер", (("received", "барлығы", 1.35),
                               ("received_egov", "egov.kz порталы арқылы", 1.35),
@@ -53,8 +56,8 @@ DOCX_GROUPS: dict[str, tuple[tuple[str, tuple[tuple[str, str, float], ...]], ...
                                    ("refused", "дәлелді бас тарту", 1.35))),
         ("Мерзімдер", (("on_time", f"мерзі{SHY}мінде", 1.35), ("late", f"мерзімі бұзы{SHY}лып", 1.35),
                        ("days_overdue", f"кешік{SHY}тіріл{SHY}ген күндер", 1.35))),
-        ("Нәтиже", (("results_electronic", f"элек{SHY}тронды нысанда", 1.35),
-                    ("results_paper", "қағаз нысанында", 1.35))),
+        ("Нәтиже", (("results_electronic", f"элек{SHY}тронды ны{SHY}санда", 1.35),
+                    ("results_paper", f"қағаз ны{SHY}са{SHY}нын{SHY}да", 1.35))),
         ("", (("complaints", f"Шағым{SHY}дар", 1.35),
               ("in_progress", f"Кезең соңында орын{SHY}далуда", 1.5))),
     ),
@@ -157,12 +160,12 @@ def _main_table(document: Any, report: dict[str, Any], lang: str) -> None:
     for group, cols in groups:
         if group:
             merged = top[index].merge(top[index + len(cols) - 1])
-            _write(merged, group, bold=True)
+            _write(merged, group, bold=True, size=HEADING_PT)
             for offset, (_k, heading, _w) in enumerate(cols):
-                _write(sub[index + offset], heading, bold=True)
+                _write(sub[index + offset], heading, bold=True, size=HEADING_PT)
         else:
             for offset, (_k, heading, _w) in enumerate(cols):
-                _write(top[index + offset].merge(sub[index + offset]), heading, bold=True)
+                _write(top[index + offset].merge(sub[index + offset]), heading, bold=True, size=HEADING_PT)
         index += len(cols)
     for row in table.rows[:2]:
         _repeat_heading(row)
@@ -222,6 +225,13 @@ def _new_table(document: Any, rows: int, widths: Any, grid: bool = True) -> Any:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     table._tbl.tblPr.append(layout)
+    margins = OxmlElement("w:tblCellMar")  # narrow cell padding: the text gets the column's width
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(CELL_PADDING_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.append(margins)
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Cm(width)
         for cell in column.cells:
@@ -229,11 +239,15 @@ def _new_table(document: Any, rows: int, widths: Any, grid: bool = True) -> Any:
     return table
 
 
-def _write(cell: Any, value: str, bold: bool = False) -> None:
+def _write(cell: Any, value: str, bold: bool = False, size: float | None = None) -> None:
+    from docx.shared import Pt
+
     cell.text = value
     for paragraph in cell.paragraphs:
         for run in paragraph.runs:
             run.bold = bold
+            if size:
+                run.font.size = Pt(size)
 
 
 def _add_row(table: Any, values: list[str], bold: bool = False) -> None:
