@@ -57,8 +57,7 @@ LEVELS: dict[str, Words] = {
 COLUMNS: dict[str, Words] = {
     "total": {"ru": "Всего", "kk": "Барлығы", "en": "Total"},
     "female": {"ru": "из них женщин", "kk": "оның ішінде әйелдер", "en": "of them women"},
-    "grant": {"ru": "по государственному гранту", "kk": "мемлекеттік грант бойынша",
-              "en": "on a state grant"},
+    "grant": {"ru": "по гранту", "kk": "грант бойынша", "en": "on a state grant"},
     "foreign": {"ru": "иностранные граждане", "kk": "шетел азаматтары", "en": "foreign citizens"},
     "on_leave": {"ru": "в академическом отпуске", "kk": "академиялық демалыста", "en": "on academic leave"},
 }
