@@ -20,6 +20,7 @@ from server.services.reports import export as reports_export
 from server.services.reports import public_services as reports
 from server.services.reports import statistics as report_stats
 from server.services.reports import student_body as report_body
+from server.services.reports.printed import definitions
 from server.web.i18n import lang, localized_fields, localized_message
 from server.web.session import actor, check_csrf, ctx, login_required
 
@@ -75,7 +76,7 @@ def index():  # type: ignore[no-untyped-def]
                            generated=_at(report), first=date.fromisoformat(report["from"]),
                            last=date.fromisoformat(report["to"]),
                            chart=charts.on_time_vs_late(report), dash=dash, charts=dashboard_charts,
-                           snapshots=snapshots, errors={}, message=None, values={})
+                           snapshots=snapshots, definitions=definitions(report, lang()))
 
 
 @reports_ui_bp.post("/complaints")

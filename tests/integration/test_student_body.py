@@ -127,6 +127,8 @@ def test_web_pages_in_words_and_dates(app, ctx, school):
     page = text(head.get("/app/reports/contingent?from=2026-02-01&to=2026-04-30"))
     assert "Контингент қозғалысы, 01.02.2026 — 30.04.2026" in page and "Қабылданды" in page
     assert "күндізгі" in page
+    page = text(head.get("/app/reports/?month=2026-03"))
+    assert "Түскені — өтініштің тіркелген күні" in page and "Поступило — дата" not in page
 
 
 def test_web_complaint_form(app, ctx, school):

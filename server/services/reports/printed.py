@@ -94,7 +94,8 @@ DEFINITIONS_KK = (
 )
 
 
-def _definitions(report: dict[str, Any], lang: str) -> list[str]:
+def definitions(report: dict[str, Any], lang: str) -> list[str]:
+    """The report's footnotes in Kazakh, or as stored (Russian) for any other language."""
     if lang == "kk":
         return list(DEFINITIONS_KK[:len(report["definitions"])])
     return list(report["definitions"])
@@ -139,7 +140,7 @@ def public_services_docx(ctx: AppContext, report: dict[str, Any], lang: str = "r
     _table(document, [text["service"], text["on_time"], text["late"], text["chart"]],
            _bar_rows(report, lang), (9.0, 2.2, 2.2, 13.0))
     document.add_heading(text["notes"], level=2)
-    for i, line in enumerate(_definitions(report, lang), 1):
+    for i, line in enumerate(definitions(report, lang), 1):
         document.add_paragraph(f"{i}. {line}")
     _signature(document, uni, lang)
     out = io.BytesIO()
