@@ -23,10 +23,12 @@ from server.jobs.inprocess import drain
 from server.models import Case, Document
 from server.services.procedures.deployments import latest_definition_id
 from server.services.students.registry import apply_registry_call
+from tests.integration.api import complete, start_case
 from tests.integration.procs import add_student, add_user, deploy_all, sign_order
 from tests.integration.test_contingent_order import _rows
 from tests.integration.test_expulsion import _start, _to_order
 from tests.integration.test_registry_batch import _order
+from tests.integration.test_transfer_internal import CHECKED, DIFFERENCE_6, GRANT_KEPT
 
 URL = "/api/v1/reports/contingent"
 PROGRAMMES = {"IT": [("6B06102", "Программная инженерия"), ("6B06101", "Информационные системы")],
@@ -46,9 +48,10 @@ def _today(ctx) -> str:
     return datetime.now(UTC).astimezone(ctx.tz).date().isoformat()
 
 
-def test_real_orders_enrolment_of_three_and_an_expulsion_with_its_ground(client, ctx, env):
+def test_real_orders_enrolment_of_three_an_expulsion_with_its_ground_an_internal_transfer(client, ctx, env):
     expelled = add_student(ctx, serial=7001)  # IT, loaded by the import: in the opening count
     add_student(ctx, serial=7002, faculty_code="ECON", programme_code="6B04101", programme_name="Финансы")
+    moved = add_student(ctx, serial=7003, year=2)  # IT, 6B06102, grant: changes programme
     rows = _rows(3)
     for row in rows:
         row[7] = "1"
@@ -57,13 +60,27 @@ def test_real_orders_enrolment_of_three_and_an_expulsion_with_its_ground(client,
     _to_order(client, env, cid)
     assert drain(ctx) >= 1
     sign_order(client, env, cid, completed_tasks=5, ctx=ctx, documents=2)
+    # an internal transfer through its workflow: 6B06102 → 6B04101, the grant kept
+    cid = start_case(client, env, "transfer_internal", moved)["id"]
+    complete(client, env, "registrar", cid, "check_documents", CHECKED)
+    complete(client, env, "dean_it", cid, "dean_review", DIFFERENCE_6)
+    complete(client, env, "registrar", cid, "check_grant", GRANT_KEPT)
+    complete(client, env, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    drain(ctx)
+    complete(client, env, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-07-10"})
 
     today = _today(ctx)
     r = client.get(f"{URL}?from={today}&to={today}", headers=env["head"])
     assert r.status_code == 200, r.json
     report = r.json
     totals = report["totals"]
-    assert (totals["opening"], totals["enrolled"], totals["expelled"], totals["closing"]) == (2, 3, 1, 4)
+    assert (totals["opening"], totals["enrolled"], totals["expelled"], totals["closing"]) == (3, 3, 1, 5)
+    assert (totals["internal_in"], totals["internal_out"]) == (1, 1)
+    assert totals["internal_by_reason"] == {"transfer_internal": 1}
+    lines = {(x["faculty_code"], x["programme_code"], x["funding"]): x for x in report["rows"]}
+    assert lines["IT", "6B06102", "grant"]["internal_out"] == 1
+    assert lines["IT", "6B04101", "grant"]["internal_in"] == 1
+    assert lines["IT", "6B04101", "grant"]["programme"]["ru"] == "Экономика"
     assert totals["expelled_by_ground"] == {"academic_failure": 1}
     assert report["grounds"]["academic_failure"]["ru"] == "академическая неуспеваемость"
     assert report["grounds"]["academic_failure"]["kk"] == "академиялық үлгермеушілік"
