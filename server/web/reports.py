@@ -75,7 +75,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("staff/reports.html", month=month, live=live, report=report,
                            generated=_at(report), first=date.fromisoformat(report["from"]),
                            last=date.fromisoformat(report["to"]),
-                           chart=charts.on_time_vs_late(report), dash=dash, charts=dashboard_charts,
+                           chart=charts.on_time_vs_late(report, lang()), dash=dash, charts=dashboard_charts,
                            snapshots=snapshots, definitions=definitions(report, lang()))
 
 

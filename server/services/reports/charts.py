@@ -98,13 +98,23 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]
 # -- the report's and the dashboard's charts --------------------------------------------------
 
 
-def on_time_vs_late(report: dict) -> str:
-    """The public-service report: decisions on time vs late, per service."""
+ON_TIME_WORDS = {
+    "ru": ("Оказано в срок и с нарушением срока", "В срок", "С нарушением срока"),
+    "kk": ("Мерзімінде және мерзімі бұзылып көрсетілгені", "Мерзімінде", "Мерзімі бұзылып"),
+    "en": ("Rendered on time and late", "On time", "Late"),
+}
+
+
+def on_time_vs_late(report: dict, lang: str = "ru") -> str:
+    """The public-service report: decisions on time vs late, per service (titles in `lang`,
+    the period as dd.mm.yyyy)."""
     rows = report["rows"]
-    return stacked_bars(f"Оказано в срок и с нарушением срока, {report['period']}",
-                        [r["name_ru"] for r in rows],
-                        [("В срок", [r["on_time"] for r in rows]),
-                         ("С нарушением срока", [r["late"] for r in rows])])
+    title, on_time, late = ON_TIME_WORDS.get(lang, ON_TIME_WORDS["ru"])
+    first, last = (f"{d[8:10]}.{d[5:7]}.{d[:4]}" for d in (report["from"], report["to"]))
+    return stacked_bars(f"{title}, {first} — {last}",
+                        [str(r.get(f"name_{lang}") or r["name_ru"]) for r in rows],
+                        [(on_time, [r["on_time"] for r in rows]),
+                         (late, [r["late"] for r in rows])])
 
 
 def in_progress_by_procedure(dash: dict) -> str:
