@@ -69,7 +69,7 @@ def index():  # type: ignore[no-untyped-def]
     live = request.args.get("live") == "1"
     report = reports.public_services(ctx(), actor(), reports.month_period(month), live=live)
     dash = report_stats.dashboard(ctx(), actor())
-    dashboard_charts = {name: draw(dash) for name, draw in charts.DASHBOARD_CHARTS.items()}
+    dashboard_charts = {name: draw(dash, lang()) for name, draw in charts.DASHBOARD_CHARTS.items()}
     snapshots = [{**s, "at": datetime.fromisoformat(s["generated_at"]).astimezone(ctx().tz)}
                  for s in reports.list_snapshots(ctx(), actor())]
     return render_template("staff/reports.html", month=month, live=live, report=report,

@@ -61,8 +61,8 @@ def _in_progress(ctx: AppContext, session: Session) -> list[dict[str, Any]]:
             .where(Case.status.in_(OPEN_STATUSES))
             .group_by(Case.process_id, Faculty.code, Faculty.name_ru)
             .order_by(Case.process_id, Faculty.code))
-    return [{"process_id": p, "name_ru": _names(ctx, p)[0], "faculty_code": code or UNKNOWN,
-             "faculty_name": name or UNKNOWN, "count": n}
+    return [{"process_id": p, "name_ru": _names(ctx, p)[0], "name_kk": _names(ctx, p)[1],
+             "faculty_code": code or UNKNOWN, "faculty_name": name or UNKNOWN, "count": n}
             for p, code, name, n in session.execute(stmt)]
 
 
@@ -70,7 +70,8 @@ def _overdue_now(ctx: AppContext, session: Session, now: datetime) -> list[dict[
     stmt = (select(Case.process_id, func.count())
             .where(Case.status.in_(OPEN_STATUSES), Case.deadline_at < now)
             .group_by(Case.process_id).order_by(Case.process_id))
-    return [{"process_id": p, "name_ru": _names(ctx, p)[0], "count": n} for p, n in session.execute(stmt)]
+    return [{"process_id": p, "name_ru": _names(ctx, p)[0], "name_kk": _names(ctx, p)[1], "count": n}
+            for p, n in session.execute(stmt)]
 
 
 def _processing_time(ctx: AppContext, session: Session, now: datetime) -> list[dict[str, Any]]:
@@ -88,7 +89,7 @@ def _processing_time(ctx: AppContext, session: Session, now: datetime) -> list[d
             cache[pair] = max(0, ctx.calendar.working_days_between(*pair))
         totals[process_id][0] += cache[pair] * n
         totals[process_id][1] += n
-    return [{"process_id": p, "name_ru": _names(ctx, p)[0], "cases": n,
+    return [{"process_id": p, "name_ru": _names(ctx, p)[0], "name_kk": _names(ctx, p)[1], "cases": n,
              "avg_working_days": round(days / n, 2)} for p, (days, n) in sorted(totals.items())]
 
 
