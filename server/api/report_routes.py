@@ -14,10 +14,11 @@ from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, ctx
 from server.downloads import send_bytes
 from server.services.errors import Invalid, NotFound, tr
-from server.services.reports import charts
+from server.services.reports import charts, complaints
 from server.services.reports import export as reports_export
 from server.services.reports import public_services as reports
 from server.services.reports import statistics as report_stats
+from server.services.reports import student_body as report_body
 
 reports_bp = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports", tag="reports")
 FILES = {"xlsx": reports_export.XLSX, "docx": reports_export.DOCX}
@@ -60,8 +61,29 @@ def public_services(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     if fmt == "xlsx":
         return _send(reports_export.public_services_xlsx(ctx(), report), fmt, f"gosuslugi_{report['period']}")
     if fmt == "docx":
-        return _send(reports_export.public_services_docx(ctx(), report), fmt, f"gosuslugi_{report['period']}")
+        lang = query["lang"]
+        return _send(reports_export.public_services_docx(ctx(), report, lang), fmt,
+                     f"gosuslugi_{report['period']}{'_kk' if lang == 'kk' else ''}")
     return report
+
+
+@reports_bp.post("/complaints")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(rs.ComplaintIn, arg_name="body")
+@reports_bp.output(rs.ComplaintOut, status_code=201)
+@reports_bp.doc(summary="Register a complaint about a public service (counted by the monthly report "
+                "in the month it came in)", **_auth_doc(422))
+def add_complaint(body: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return complaints.record_complaint(ctx(), current_actor(), complaints.ComplaintIn(**body))
+
+
+@reports_bp.get("/complaints")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(rs.ComplaintQueryIn, location="query", arg_name="query")
+@reports_bp.output(rs.ComplaintListOut)
+@reports_bp.doc(summary="Complaints received in a month", **_auth_doc(422))
+def list_complaints(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return {"items": complaints.list_complaints(ctx(), current_actor(), reports.month_period(query["month"]))}
 
 
 @reports_bp.get("/public-services/chart.svg")
@@ -104,13 +126,30 @@ def get_snapshot(snapshot_id: int):  # type: ignore[no-untyped-def]
 @reports_bp.auth_required(token_auth)
 @reports_bp.input(rs.ContingentQueryIn, location="query", arg_name="query")
 @reports_bp.output(rs.ContingentOut)
-@reports_bp.doc(summary="Contingent movement from the issued orders per faculty, programme, form "
-                "and funding basis; format=xlsx", **_file_doc(rs.ContingentOut, reports_export.XLSX))
+@reports_bp.doc(summary="Contingent movement from the registry's recorded changes (student_changes) "
+                "per faculty, programme, form, funding basis and citizenship: opening, movements by "
+                "kind and reason, closing, reconciled per faculty; format=xlsx",
+                **_file_doc(rs.ContingentOut, reports_export.XLSX))
 def contingent(query: dict[str, Any]):  # type: ignore[no-untyped-def]
     period = reports.range_period(query["date_from"], query["date_to"])
     report = report_stats.contingent(ctx(), current_actor(), period)
     if query["format"] == "xlsx":
         return _send(reports_export.contingent_xlsx(ctx(), report), "xlsx", f"contingent_{period.label}")
+    return report
+
+
+@reports_bp.get("/student-body")
+@reports_bp.auth_required(token_auth)
+@reports_bp.input(rs.StudentBodyQueryIn, location="query", arg_name="query")
+@reports_bp.output(rs.StudentBodyOut)
+@reports_bp.doc(summary="Students on a date (1-НК / 3-НК style): by course, form, language, funding, "
+                "citizenship, sex, age, level, faculty; today from the registry, an earlier date from the "
+                "registry with the later orders' changes undone; format=xlsx",
+                **_file_doc(rs.StudentBodyOut, reports_export.XLSX))
+def student_body(query: dict[str, Any]):  # type: ignore[no-untyped-def]
+    report = report_body.student_body(ctx(), current_actor(), query["on"])
+    if query["format"] == "xlsx":
+        return _send(reports_export.student_body_xlsx(ctx(), report), "xlsx", f"students_{report['on']}")
     return report
 
 

@@ -74,6 +74,8 @@ class PublicServicesQueryIn(Schema):
     date_to = Date(load_default=None, validate=DATE_RANGE,
                  data_key="to", metadata={"description": "last local day"})
     format = String(load_default="json", validate=OneOf(REPORT_FORMATS))
+    lang = String(load_default="ru", validate=OneOf(("ru", "kk")),
+                  metadata={"description": "the DOCX's language: ru or kk"})
     live = Boolean(load_default=False, metadata={
         "description": "compute now even when the month's report is stored (a snapshot)"})
 
@@ -84,6 +86,29 @@ class ContingentQueryIn(Schema):
     date_to = Date(required=True, validate=DATE_RANGE,
                  data_key="to", metadata={"description": "last local day"})
     format = String(load_default="json", validate=OneOf(("json", "xlsx")))
+
+
+class StudentBodyQueryIn(Schema):
+    on = Date(load_default=None, validate=DATE_RANGE,
+              metadata={"description": "the date of the counts (today when absent; not in the future)"})
+    format = String(load_default="json", validate=OneOf(("json", "xlsx")))
+
+
+class StudentBodyOut(Schema):
+    kind = String()
+    on = String(metadata={"description": "YYYY-MM-DD"})
+    basis = String(metadata={"description": "registry (today) or registry_and_changes (an earlier date: "
+                             "the registry with the later orders' changes undone)"})
+    generated_at = String(metadata={"description": "ISO 8601, UTC"})
+    timezone = String()
+    totals = Dict(keys=String(), values=Integer())
+    columns = Dict(keys=String(), values=Dict(), metadata={"description": "column -> {ru, kk, en}"})
+    tables = List(Dict(), metadata={"description": "per dimension (year, form, language, funding, "
+                                    "citizenship, sex, age, level, faculty_code, status): rows of "
+                                    "{code, name {ru, kk, en}, total, female, grant, foreign, on_leave}"})
+    years = List(String())
+    year_names = Dict(keys=String(), values=Dict())
+    by_faculty = List(Dict(), metadata={"description": "students per course in each faculty"})
 
 
 class PublicServiceRowOut(Schema):
@@ -102,6 +127,9 @@ class PublicServiceRowOut(Schema):
     days_overdue = Integer(metadata={"description": "working days overdue, summed over late cases"})
     max_days_overdue = Integer()
     refused = Integer()
+    results_electronic = Integer(metadata={"description": "rendered, applied through the e-gov portal"})
+    results_paper = Integer(metadata={"description": "rendered, applied otherwise"})
+    complaints = Integer(metadata={"description": "complaints received in the period"})
     refusals = Dict(keys=String(), values=Integer(), metadata={"description": "ground -> count"})
     in_progress = Integer()
 
@@ -119,6 +147,29 @@ class PublicServicesOut(Schema):
     totals = Nested(PublicServiceRowOut(partial=True))
     grounds = Dict(keys=String(), values=Dict(), metadata={"description": "ground -> {ru, kk}"})
     definitions = List(String())
+
+
+class ComplaintIn(Schema):
+    case_id = Integer(required=True, validate=Range(1, DB_INT_MAX),
+                      metadata={"description": "the public service's case the complaint is about"})
+    received_on = Date(required=True, validate=DATE_RANGE, metadata={"description": "the day it came in"})
+    summary = String(required=True, validate=Length(min=1, max=2000))
+
+
+class ComplaintOut(Schema):
+    id = Integer()
+    case_id = Integer()
+    service = String()
+    received_on = String(metadata={"description": "YYYY-MM-DD"})
+    summary = String()
+
+
+class ComplaintListOut(Schema):
+    items = List(Nested(ComplaintOut))
+
+
+class ComplaintQueryIn(Schema):
+    month = String(required=True, validate=Length(equal=7), metadata={"description": "YYYY-MM"})
 
 
 class SnapshotOut(Schema):
@@ -145,12 +196,19 @@ class StoredReportOut(Schema):
 
 class ContingentOut(Schema):
     kind = String()
+    basis = String(metadata={"description": "student_changes: counted from the registry's recorded changes"})
     period = String()
     from_ = String(data_key="from", attribute="from", metadata={"description": "YYYY-MM-DD"})
     to = String(metadata={"description": "YYYY-MM-DD"})
     generated_at = String(metadata={"description": "ISO 8601, UTC"})
-    categories = Dict(keys=String(), values=String())
-    rows = List(Dict())
+    timezone = String()
+    categories = Dict(keys=String(), values=Dict(), metadata={"description": "column -> {ru, kk, en}"})
+    grounds = Dict(keys=String(), values=Dict(), metadata={"description": "expulsion ground -> {ru, kk, en}"})
+    reasons = Dict(keys=String(), values=Dict(),
+                   metadata={"description": "reason of an internal transfer -> {ru, kk, en}"})
+    rows = List(Dict(), metadata={"description": "per faculty, programme, form, funding and citizenship: "
+                                  "opening, movements, closing, balanced"})
+    faculties = List(Dict(), metadata={"description": "the same per faculty"})
     totals = Dict()
 
 

@@ -18,7 +18,7 @@ from server.models.record import (
     Result,
 )
 from server.models.registry import StudentChange
-from server.models.report import ReportSnapshot
+from server.models.report import ReportSnapshot, ServiceComplaint
 from server.models.signin import LoginThrottle, UserSession
 from server.models.student import Faculty, Programme, Student
 from server.models.task import HumanTask
@@ -51,6 +51,7 @@ __all__ = [
     "RegisterCounter",
     "ReportSnapshot",
     "Result",
+    "ServiceComplaint",
     "Student",
     "StudentChange",
     "Substitution",

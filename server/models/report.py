@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, UTCDateTime, utcnow
@@ -28,3 +28,18 @@ class ReportSnapshot(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     generated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ServiceComplaint(Base):
+    """A complaint about a public service (жалоба на качество оказания государственной услуги),
+    registered by the office against the case it is about; the monthly report counts the
+    complaints received in the month per service."""
+
+    __tablename__ = "service_complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    received_on: Mapped[date] = mapped_column(Date, index=True)  # local date the complaint came in
+    summary: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -130,6 +130,10 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("reports.contingent", "GET"): [Rule("/api/v1/reports/contingent?from=2026-03-01&to=2026-03-31",
                                          REPORT_READERS)],
     ("reports.dashboard", "GET"): [Rule("/api/v1/reports/dashboard", REPORT_READERS)],
+    ("reports.student_body", "GET"): [Rule("/api/v1/reports/student-body", REPORT_READERS)],
+    ("reports.list_complaints", "GET"): [Rule("/api/v1/reports/complaints?month=2026-03", REPORT_READERS)],
+    ("reports.add_complaint", "POST"): [Rule("/api/v1/reports/complaints", STARTERS, body={
+        "case_id": 999999, "received_on": "2026-03-20", "summary": "проверка прав"})],
     ("reports.dashboard_chart", "GET"): [Rule("/api/v1/reports/dashboard/on_time_trend.svg", REPORT_READERS)],
     # the academic record: read by whoever sees the student, written by the registrar office
     ("api.student_record", "GET"): [Rule("/api/v1/students/{student}/record", SEES_CASE, hides=True)],
@@ -183,6 +187,12 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("staff_reports.index", "GET"): [Rule("/app/reports/?month=2026-03", REPORT_READERS)],
     ("staff_reports.public_services_file", "GET"): [Rule("/app/reports/public-services.xlsx?month=2026-03",
                                                          REPORT_READERS)],
+    ("staff_reports.contingent", "GET"): [
+        Rule("/app/reports/contingent?from=2026-03-01&to=2026-03-31", REPORT_READERS)],
+    ("staff_reports.students", "GET"): [Rule("/app/reports/students", REPORT_READERS)],
+    ("staff_reports.students_file", "GET"): [Rule("/app/reports/students.xlsx", REPORT_READERS)],
+    ("staff_reports.add_complaint", "POST"): [Rule("/app/reports/complaints", STARTERS, body={
+        "case_id": "999999", "received_on": "2026-03-20", "summary": "проверка прав"})],
     ("staff_reports.contingent_file", "GET"): [
         Rule("/app/reports/contingent.xlsx?from=2026-03-01&to=2026-03-31", REPORT_READERS)],
     ("staff_batch.index", "GET"): [Rule("/app/batch-transfers/", STARTERS)],

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from server.auth import Actor
 from server.domain.iin import make_iin
-from server.models import AuditEvent, Case, Document, Faculty, OutboxJob, ReportSnapshot, Student
+from server.models import AuditEvent, Case, Faculty, OutboxJob, ReportSnapshot, ServiceComplaint, Student
 from server.services.cases.lifecycle import _deadline
 from server.services.procedures import deployments
 from server.services.procedures.deployments import latest_definition_id
@@ -28,27 +28,35 @@ URL = "/api/v1/reports"
 MARCH = f"{URL}/public-services?month=2026-03"
 ZEROS = {"received": 0, "received_direct": 0, "received_egov": 0, "received_state_corporation": 0,
          "rendered": 0, "positive": 0, "on_time": 0, "late": 0, "days_overdue": 0,
-         "max_days_overdue": 0, "refused": 0, "refusals": {}, "in_progress": 0}
+         "max_days_overdue": 0, "refused": 0, "refusals": {}, "in_progress": 0,
+         "results_electronic": 0, "results_paper": 0, "complaints": 0}
 # What March 2026 must show (see `month` below for the cases behind each figure).
 EXPECTED = {
     "transfer_in": {**ZEROS, "received": 2, "received_direct": 1, "received_egov": 1, "rendered": 2,
-                    "positive": 1, "on_time": 2, "refused": 1, "refusals": {"no_place": 1}},
+                    "positive": 1, "on_time": 2, "refused": 1, "refusals": {"no_place": 1},
+                    "results_electronic": 1, "results_paper": 1},
     "transfer_internal": ZEROS,
     "reinstatement": {**ZEROS, "received": 5, "received_direct": 3, "received_egov": 1,
                       "received_state_corporation": 1, "rendered": 3, "positive": 3, "on_time": 2,
-                      "late": 1, "days_overdue": 1, "max_days_overdue": 1, "in_progress": 1},
+                      "late": 1, "days_overdue": 1, "max_days_overdue": 1, "in_progress": 1,
+                      "results_electronic": 1, "results_paper": 2},
     "academic_leave": {**ZEROS, "received": 4, "received_direct": 4, "rendered": 3, "positive": 1,
                        "on_time": 1, "late": 2, "days_overdue": 4, "max_days_overdue": 3, "refused": 2,
-                       "refusals": {"no_grounds": 1, "other": 1}, "in_progress": 2},
+                       "refusals": {"no_grounds": 1, "other": 1}, "in_progress": 2,
+                       "results_electronic": 1, "results_paper": 2},
     "cert_incomplete": ZEROS,
     "duplicate": {**ZEROS, "in_progress": 1},
 }
 TOTALS = {"received": 11, "received_direct": 8, "received_egov": 2, "received_state_corporation": 1,
           "rendered": 8, "positive": 5, "on_time": 5, "late": 3, "days_overdue": 5,
           "max_days_overdue": 3, "refused": 3, "in_progress": 4,
-          "refusals": {"no_grounds": 1, "no_place": 1, "other": 1}}
+          "refusals": {"no_grounds": 1, "no_place": 1, "other": 1},
+          "results_electronic": 3, "results_paper": 5, "complaints": 0}
 NUMBERS = ("received", "received_egov", "received_state_corporation", "received_direct", "rendered",
-           "positive", "refused", "on_time", "late", "days_overdue", "max_days_overdue", "in_progress")
+           "positive", "refused", "on_time", "late", "days_overdue", "max_days_overdue",
+           "results_electronic", "results_paper", "complaints", "in_progress")
+# The DOCX prints every figure but the longest delay (the XLSX has it).
+DOCX_NUMBERS = tuple(k for k in NUMBERS if k != "max_days_overdue")
 
 
 def at(ctx, day: str, hh_mm: str = "10:00") -> datetime:
@@ -199,25 +207,77 @@ def _docx_tables(data: bytes) -> tuple[list[list[list[str]]], str]:
     return tables, "\n".join(p.text for p in document.paragraphs)
 
 
-def test_docx_has_the_table_refusals_chart_table_and_footnotes(client, ctx, month):
+def test_docx_has_the_table_refusals_chart_table_footnotes_and_signature(client, ctx, month):
     r = client.get(f"{MARCH}&format=docx", headers=month["h"]["head"])
     assert r.status_code == 200 and r.mimetype.endswith("wordprocessingml.document")
-    (main, refusals, chart), text = _docx_tables(r.data)
-    assert "Отчёт об оказании государственных услуг" in text
-    assert "Мемлекеттік қызметтерді көрсету туралы есеп" in text and "01.03.2026 — 31.03.2026" in text
-    by_name = {row[2].split("\n")[0]: row for row in main[1:]}
+    (main, refusals, chart, signature), text = _docx_tables(r.data)
+    assert "Отчёт об оказании государственных услуг" in text and "01.03.2026 — 31.03.2026" in text
+    assert main[0][3] == "Поступило заявлений" and main[1][3] == "всего"
+    by_name = {row[2]: row for row in main[2:]}
     for code, expected in EXPECTED.items():
         service = ctx.catalog.service(code)
         row = by_name[service.name_ru]
-        assert service.name_kk in row[2]
-        assert row[3:] == [str(expected[k]) for k in NUMBERS], code
-    assert main[-1][2] == "Итого / Барлығы" and main[-1][3:] == [str(TOTALS[k]) for k in NUMBERS]
+        assert row[1] == (service.registry_code or "код не присвоен")
+        assert row[3:] == [str(expected[k]) for k in DOCX_NUMBERS], code
+    assert main[-1][2] == "Итого" and main[-1][3:] == [str(TOTALS[k]) for k in DOCX_NUMBERS]
     assert sorted((r[0], r[2]) for r in refusals[1:]) == [
         ("Перевод из другой организации высшего образования", "1"),
         ("Предоставление академического отпуска", "1"), ("Предоставление академического отпуска", "1")]
     leave = next(r for r in chart if r[0] == "Предоставление академического отпуска")
     assert leave[1:3] == ["1", "2"] and leave[3].count("█") > 0 and leave[3].count("░") > leave[3].count("█")
-    assert "Примечания" in text and "1. Поступило" in text and "В работе на конец периода" in text
+    assert "Примечания" in text and "1. Поступило" in text and "Жалобы" in text
+    assert signature[0][0] == "Руководитель офиса регистратора" and signature[0][2] == "Г. Жуматова"
+    assert "Дата: «___»" in text
+    document = docx.Document(io.BytesIO(r.data))
+    section = document.sections[0]
+    assert section.page_width > section.page_height  # landscape
+    widths = [c.width for c in document.tables[0].columns]
+    assert all(widths) and sum(widths) <= section.page_width - section.left_margin - section.right_margin
+    assert len(document.tables[0].rows[0]._tr.xpath("./w:trPr/w:tblHeader")) == 1  # repeated on each page
+
+
+def test_docx_in_kazakh(client, ctx, month):
+    r = client.get(f"{MARCH}&format=docx&lang=kk", headers=month["h"]["head"])
+    assert r.status_code == 200
+    (main, _refusals, chart, signature), text = _docx_tables(r.data)
+    assert "Мемлекеттік қызметтерді көрсету туралы есеп" in text and "Есепті кезең: 01.03.2026" in text
+    assert "Отчёт" not in text and "Примечания" not in text and "1. Түскені" in text
+    by_name = {row[2]: row for row in main[2:]}
+    service = ctx.catalog.service("academic_leave")
+    assert by_name[service.name_kk][1] == "код берілмеген" and main[-1][2] == "Барлығы"
+    assert any(row[0] == service.name_kk for row in chart)
+    assert signature[0][0] == "Тіркеуші кеңсесінің басшысы"
+    assert client.get(f"{MARCH}&format=docx&lang=en", headers=month["h"]["head"]).status_code == 422
+
+
+def test_complaints_are_registered_and_counted(client, ctx, month):
+    h = month["h"]
+    with ctx.db.read() as s:
+        ids = dict(s.execute(select(Case.process_id, func.min(Case.id)).group_by(Case.process_id)).all())
+    url = f"{URL}/complaints"
+    ok = {"case_id": ids["reinstatement"], "received_on": "2026-03-20", "summary": "Нарушен срок"}
+    r = client.post(url, headers=h["registrar"], json=ok)
+    assert r.status_code == 201 and r.json["service"] == "reinstatement"
+    assert client.post(url, headers=h["head"], json={**ok, "received_on": "2026-04-02"}).status_code == 201
+    refused = {
+        "case_id": {**ok, "case_id": ids["cert_study"]},  # not a public service
+        "received_on": {**ok, "received_on": "2026-03-01"},  # before the application (2 March)
+        "summary": {**ok, "summary": "   "},
+    }
+    for field, body in refused.items():
+        r = client.post(url, headers=h["head"] | {"Accept-Language": "kk"}, json=body)
+        assert r.status_code == 422 and field in r.json["fields"], (field, r.json)
+    r = client.post(url, headers=h["head"], json={**ok, "received_on": "2099-01-01"})
+    assert r.status_code == 422 and "received_on" in r.json["fields"]
+    assert client.post(url, headers=h["dean_it"], json=ok).status_code == 403
+    with ctx.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(ServiceComplaint)) == 2
+    march = client.get(MARCH, headers=h["head"]).json
+    assert _row(march, "reinstatement")["complaints"] == 1 and march["totals"]["complaints"] == 1
+    april = client.get(f"{URL}/public-services?month=2026-04", headers=h["head"]).json
+    assert april["totals"]["complaints"] == 1
+    listed = client.get(f"{url}?month=2026-03", headers=h["head"]).json["items"]
+    assert [(c["case_id"], c["received_on"]) for c in listed] == [(ids["reinstatement"], "2026-03-20")]
 
 
 def test_report_chart_svg(client, month):
@@ -306,7 +366,7 @@ def test_a_real_workflow_case_in_the_report(client, ctx, env):
     report = client.get(f"{URL}/public-services?month=2026-05", headers=h["head"]).json
     assert {k: _row(report, "academic_leave")[k] for k in ZEROS} == {
         **ZEROS, "received": 1, "received_state_corporation": 1, "rendered": 1, "on_time": 1,
-        "refused": 1, "refusals": {"no_grounds": 1}}
+        "refused": 1, "refusals": {"no_grounds": 1}, "results_paper": 1}
     assert report["totals"]["received"] == 1 and report["totals"]["in_progress"] == 0
 
 
@@ -356,101 +416,7 @@ def test_dashboard_roles(client, month):
         assert client.get(f"{URL}/dashboard", headers=month["h"][user]).status_code == 403
 
 
-# -- contingent ------------------------------------------------------------------------------
-
-
-def _student(s, iin_serial, faculty, programme, form, funding):
-    fid = s.scalar(select(Faculty.id).where(Faculty.code == faculty))
-    st = Student(iin=make_iin(date(2003, 1, 1), "F", iin_serial), last_name="Студент",
-                 first_name=str(iin_serial), faculty_id=fid, programme_code=programme[0],
-                 programme_name=programme[1], year=2, form=form, funding=funding)
-    s.add(st)
-    s.flush()
-    return st
-
-
-def _order(s, case, created_at, kind, seq):
-    s.add(Document(case_id=case.id, kind=kind, template=f"{kind}_ru.docx", language="ru",
-                   register="orders", year=created_at.year, seq=seq, number=f"{seq}-у",
-                   filename="o.docx", media_type="x", content=b"x", sha256="0" * 64,
-                   created_at=created_at))
-
-
-PI = ("6B06102", "Программная инженерия")
-FIN = ("6B04101", "Финансы")
-
-
-def test_contingent_movement(client, ctx, env):
-    a = lambda d, t="10:00": at(ctx, d, t)  # noqa: E731
-    with ctx.db.unit_of_work() as s:
-        econ = s.scalar(select(Faculty.id).where(Faculty.code == "ECON"))
-        s1 = _student(s, 1001, "IT", PI, "full_time", "paid")
-        s2 = _student(s, 1002, "IT", PI, "full_time", "grant")
-        s3 = _student(s, 1003, "ECON", FIN, "part_time", "paid")
-        c = add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), a("2026-03-12"), student_id=s1.id)
-        _order(s, c, a("2026-03-10"), "order_reinstatement", 1)
-        # academic leave: order in March, the case completes only at the return
-        c = add_case(ctx, s, "academic_leave", "direct", a("2026-03-05"), student_id=s2.id)
-        _order(s, c, a("2026-03-12"), "order_academic_leave", 2)
-        # applicant not (yet) in the registry: faculty from the case, programme unknown
-        c = add_case(ctx, s, "transfer_in", "direct", a("2026-02-20"), faculty_id=econ,
-                     subject_iin=make_iin(date(2003, 2, 2), "M", 1111))
-        _order(s, c, a("2026-03-01", "00:15"), "order_transfer_in", 3)
-        # the student registered by ИИН only (no student_id): matched by ИИН
-        c = add_case(ctx, s, "transfer_in", "egov", a("2026-03-02"), subject_iin=s3.iin)
-        _order(s, c, a("2026-03-20"), "order_transfer_in", 4)
-        # expulsion without an order in the register: counted at completion, ground from the outcome
-        add_case(ctx, s, "expulsion", "direct", a("2026-03-02"), a("2026-03-20"), outcome="academic_failure",
-                 student_id=s3.id)
-        add_case(ctx, s, "expulsion", "direct", a("2026-03-02"), a("2026-03-21"), outcome="expelled",
-                 student_id=s3.id)
-        add_case(ctx, s, "contingent_order", "direct", a("2026-03-02"), a("2026-03-25"),
-                 outcome="graduated", student_id=s1.id)
-        add_case(ctx, s, "contingent_order", "direct", a("2026-03-02"), a("2026-03-25"),
-                 outcome="promoted", student_id=s1.id)  # promotion: no movement
-        # not counted: refused; order issued in February (its return order in March does not count)
-        add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), a("2026-03-12"), status="rejected",
-                 student_id=s1.id)
-        c = add_case(ctx, s, "academic_leave", "direct", a("2026-02-02"), student_id=s2.id)
-        _order(s, c, a("2026-02-27"), "order_academic_leave", 5)
-        _order(s, c, a("2026-03-15"), "order_academic_return", 6)
-        # an order at 23:50 on 31 March local, and one at 00:05 on 1 April local
-        c = add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), student_id=s2.id)
-        _order(s, c, a("2026-03-31", "23:50"), "order_reinstatement", 7)
-        c = add_case(ctx, s, "reinstatement", "direct", a("2026-03-02"), student_id=s2.id)
-        _order(s, c, a("2026-04-01", "00:05"), "order_reinstatement", 8)
-    r = client.get(f"{URL}/contingent?from=2026-03-01&to=2026-03-31", headers=env["h"]["head"])
-    assert r.status_code == 200, r.json
-    rows = {(x["faculty_code"], x["programme_code"], x["form"], x["funding"]): x for x in r.json["rows"]}
-    zero = dict.fromkeys(("enrolled", "transferred_in", "transferred_out", "reinstated", "expelled",
-                          "academic_leave", "graduated"), 0)
-    pick = lambda row: {k: row[k] for k in zero}  # noqa: E731
-    assert set(rows) == {("IT", "6B06102", "full_time", "paid"), ("IT", "6B06102", "full_time", "grant"),
-                         ("ECON", "—", "—", "—"), ("ECON", "6B04101", "part_time", "paid")}
-    assert pick(rows["IT", "6B06102", "full_time", "paid"]) == {**zero, "reinstated": 1, "graduated": 1}
-    assert pick(rows["IT", "6B06102", "full_time", "grant"]) == {**zero, "academic_leave": 1, "reinstated": 1}
-    assert pick(rows["ECON", "—", "—", "—"]) == {**zero, "transferred_in": 1}
-    fin = rows["ECON", "6B04101", "part_time", "paid"]
-    assert pick(fin) == {**zero, "transferred_in": 1, "expelled": 2}
-    assert fin["expelled_by_ground"] == {"academic_failure": 1, "not_specified": 1}
-    assert fin["programme_name"] == "Финансы" and fin["faculty_name"] == "Факультет экономики и бизнеса"
-    totals = r.json["totals"]
-    assert pick(totals) == {**zero, "transferred_in": 2, "reinstated": 2, "expelled": 2,
-                            "academic_leave": 1, "graduated": 1}
-    x = client.get(f"{URL}/contingent?from=2026-03-01&to=2026-03-31&format=xlsx", headers=env["h"]["head"])
-    assert x.status_code == 200
-    sheet = load_workbook(io.BytesIO(x.data)).active
-    values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    header = next(v for v in values if v[0] == "Код факультета")
-    total = next(v for v in values if v[0] == "Итого")
-    by_heading = dict(zip(header, total, strict=True))
-    headings = ("Переведено из других вузов", "Восстановлено", "Отчислено", "Академический отпуск", "Выпуск",
-                "Зачислено")
-    assert [by_heading[h] for h in headings] == [2, 2, 2, 1, 1, 0]
-    assert "academic_failure: 1" in by_heading["Отчислено по основаниям"]
-    assert client.get(f"{URL}/contingent?from=2026-03-01&to=2026-03-31",
-                      headers=env["h"]["registrar"]).status_code == 403
-    assert client.get(f"{URL}/contingent?from=2026-03-01", headers=env["h"]["head"]).status_code == 422
+# -- contingent: tests/integration/test_contingent_movement.py ------------------------------
 
 
 # -- CLI -------------------------------------------------------------------------------------

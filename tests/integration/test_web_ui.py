@@ -395,7 +395,8 @@ def test_reports_page_for_the_head_of_the_office(app, ctx, client, deployed):
     month = ctx.local_today().strftime("%Y-%m")
     page = head.get(f"/app/reports/?month={month}&live=1")
     body = text(page)
-    assert f"Оказание государственных услуг, {month}" in body
+    first = ctx.local_today().replace(day=1).strftime("%d.%m.%Y")
+    assert f"Оказание государственных услуг, {first} — " in body
     assert "Перевод из другой организации высшего образования" in body and "Итого" in body
     assert page.count("<svg") == 4 and "<script" not in page.split("<main", 1)[1].split("</main>")[0]
     r = head.client.get(f"/app/reports/public-services.xlsx?month={month}&live=1")

@@ -98,39 +98,73 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]
 # -- the report's and the dashboard's charts --------------------------------------------------
 
 
-def on_time_vs_late(report: dict) -> str:
-    """The public-service report: decisions on time vs late, per service."""
+ON_TIME_WORDS = {
+    "ru": ("Оказано в срок и с нарушением срока", "В срок", "С нарушением срока"),
+    "kk": ("Мерзімінде және мерзімі бұзылып көрсетілгені", "Мерзімінде", "Мерзімі бұзылып"),
+    "en": ("Rendered on time and late", "On time", "Late"),
+}
+
+
+def on_time_vs_late(report: dict, lang: str = "ru") -> str:
+    """The public-service report: decisions on time vs late, per service (titles in `lang`,
+    the period as dd.mm.yyyy)."""
     rows = report["rows"]
-    return stacked_bars(f"Оказано в срок и с нарушением срока, {report['period']}",
-                        [r["name_ru"] for r in rows],
-                        [("В срок", [r["on_time"] for r in rows]),
-                         ("С нарушением срока", [r["late"] for r in rows])])
+    title, on_time, late = ON_TIME_WORDS.get(lang, ON_TIME_WORDS["ru"])
+    first, last = (f"{d[8:10]}.{d[5:7]}.{d[:4]}" for d in (report["from"], report["to"]))
+    return stacked_bars(f"{title}, {first} — {last}",
+                        [str(r.get(f"name_{lang}") or r["name_ru"]) for r in rows],
+                        [(on_time, [r["on_time"] for r in rows]),
+                         (late, [r["late"] for r in rows])])
 
 
-def in_progress_by_procedure(dash: dict) -> str:
+# The dashboard charts' words: ru, kk, en.
+DASHBOARD_WORDS = {
+    "in_progress": ("Дела в работе по процедурам", "Рәсімдер бойынша орындалудағы істер",
+                    "Cases in progress by procedure"),
+    "on_time": ("В срок", "Мерзімінде", "On time"),
+    "overdue": ("Просрочено", "Мерзімі өтіп кеткен", "Overdue"),
+    "trend": ("Доля решений, принятых в срок, по месяцам", "Мерзімінде қабылданған шешімдердің үлесі, "
+              "айлар бойынша", "Share of decisions on time, by month"),
+    "processing": ("Среднее время рассмотрения, рабочих дней (за %s дней)",
+                   "Қараудың орташа уақыты, жұмыс күндері (соңғы %s күн ішінде)",
+                   "Average processing time, working days (over %s days)"),
+    "working_days": ("Рабочих дней", "Жұмыс күндері", "Working days"),
+}
+
+
+def _word(key: str, lang: str) -> str:
+    ru, kk, en = DASHBOARD_WORDS[key]
+    return {"kk": kk, "en": en}.get(lang, ru)
+
+
+def _name(item: dict, lang: str) -> str:
+    return str(item.get(f"name_{lang}") or item["name_ru"])
+
+
+def in_progress_by_procedure(dash: dict, lang: str = "ru") -> str:
     """The dashboard: open cases per procedure."""
     per: dict[str, float] = {}
     for item in dash["in_progress"]:
-        per[item["name_ru"]] = per.get(item["name_ru"], 0) + item["count"]
-    overdue = {i["name_ru"]: i["count"] for i in dash["overdue_now"]}
+        per[_name(item, lang)] = per.get(_name(item, lang), 0) + item["count"]
+    overdue = {_name(i, lang): i["count"] for i in dash["overdue_now"]}
     labels = sorted(per)
-    return stacked_bars("Дела в работе по процедурам", labels,
-                        [("В срок", [per[k] - overdue.get(k, 0) for k in labels]),
-                         ("Просрочено", [overdue.get(k, 0) for k in labels])])
+    return stacked_bars(_word("in_progress", lang), labels,
+                        [(_word("on_time", lang), [per[k] - overdue.get(k, 0) for k in labels]),
+                         (_word("overdue", lang), [overdue.get(k, 0) for k in labels])])
 
 
-def on_time_trend(dash: dict) -> str:
+def on_time_trend(dash: dict, lang: str = "ru") -> str:
     trend = dash["on_time_trend"]
-    return line_chart("Доля решений, принятых в срок, по месяцам", [t["month"] for t in trend],
+    return line_chart(_word("trend", lang), [t["month"] for t in trend],
                       [t["on_time_rate"] for t in trend])
 
 
-def processing_time(dash: dict) -> str:
+def processing_time(dash: dict, lang: str = "ru") -> str:
     items = dash["processing_time"]
-    title = f"Среднее время рассмотрения, рабочих дней (за {dash['processing_window_days']} дней)"
+    title = _word("processing", lang) % dash["processing_window_days"]
     return stacked_bars(title,
-                        [i["name_ru"] for i in items],
-                        [("Рабочих дней", [i["avg_working_days"] for i in items])])
+                        [_name(i, lang) for i in items],
+                        [(_word("working_days", lang), [i["avg_working_days"] for i in items])])
 
 
 DASHBOARD_CHARTS = {"in_progress": in_progress_by_procedure, "on_time_trend": on_time_trend,

@@ -1,6 +1,6 @@
 """Printable files of the reports: the public-service report as XLSX (with a bar chart of on time
-vs late) and DOCX (landscape table, refusals by ground, on time vs late, footnotes with the
-definitions); the contingent statistics as XLSX. Rendered from the report's data only, so a
+vs late) and DOCX (server/services/reports/printed.py); the contingent movement and the
+student body on a date as XLSX. Rendered from the report's data only, so a
 stored snapshot always gives the same files."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from typing import Any
 
 from server.services.context import AppContext
 from server.services.documents.office import university_now
-from server.services.reports.statistics import CATEGORIES, DIMENSIONS
+from server.services.reports import movement
+from server.services.reports.labels import pick
+from server.services.reports.printed import TITLE_KK, TITLE_RU, registry_code
+from server.services.reports.printed import public_services_docx as public_services_docx
 from server.services.reports.xlsx_cells import append_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TITLE_RU = "Отчёт об оказании государственных услуг"
-TITLE_KK = "Мемлекеттік қызметтерді көрсету туралы есеп"
 # (row key, Russian heading, Kazakh heading): the columns of the report, in order.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("registry_code", "Код услуги в реестре", "Тізілімдегі коды"),
@@ -34,6 +35,9 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("late", "с нарушением срока", "мерзімі бұзылып"),
     ("days_overdue", "дней просрочки (всего)", "кешіктірілген күндер (барлығы)"),
     ("max_days_overdue", "наибольшая просрочка, дней", "ең ұзақ кешіктіру, күн"),
+    ("results_electronic", "результат в электронной форме", "электронды нысандағы нәтиже"),
+    ("results_paper", "результат в бумажной форме", "қағаз нысанындағы нәтиже"),
+    ("complaints", "Жалобы", "Шағымдар"),
     ("in_progress", "В работе на конец периода", "Кезең соңында орындалуда"),
 )
 NUMERIC = tuple(key for key, _ru, _kk in COLUMNS[3:])
@@ -51,8 +55,12 @@ def _generated_line(ctx: AppContext, report: dict[str, Any]) -> str:
 
 
 def _cell(row: dict[str, Any], key: str) -> Any:
+    """A cell's value; a service without its register code reads «код не присвоен» (ru / kk); a
+    figure a report stored before it was counted reads «нет данных»."""
     value = row.get(key)
-    return "—" if value is None else value
+    if key == "registry_code":
+        return value or f"{registry_code(None, 'ru')} / {registry_code(None, 'kk')}"
+    return "нет данных / деректер жоқ" if value is None else value
 
 
 def _refusal_lines(report: dict[str, Any]) -> list[tuple[str, str, str, int]]:
@@ -142,9 +150,11 @@ def _xlsx_footnotes(sheet: Any, report: dict[str, Any]) -> None:
         sheet.append(["", "", f"{i}. {text}"])
 
 
-def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
+def contingent_xlsx(ctx: AppContext, report: dict[str, Any], lang: str = "ru") -> bytes:
+    """The movement report: a row per line with its words, a subtotal per faculty, the total;
+    opening + movements = closing on every row (the last column says whether it holds)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     sheet = book.active
@@ -152,89 +162,101 @@ def contingent_xlsx(ctx: AppContext, report: dict[str, Any]) -> bytes:
     sheet.append(["Движение контингента обучающихся / Білім алушылар контингентінің қозғалысы"])
     sheet.append([university_now(ctx)["name_ru"]])
     sheet.append([_period_line(report)])
+    sheet.append([_generated_line(ctx, report)])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([])
-    headings = ["Код факультета", "Факультет", "Код ОП", "Образовательная программа",
-                "Форма обучения", "Основа обучения", *CATEGORIES.values(), "Отчислено по основаниям"]
+    categories = report["categories"]
+    dims = ["Факультет / Факультет", "Код ОП / ББ коды",
+            "Образовательная программа / Білім беру бағдарламасы",
+            "Форма обучения / Оқу нысаны", "Основа обучения / Оқу негізі", "Гражданство / Азаматтығы"]
+    headings = [*dims, *(f"{categories[c]['ru']} / {categories[c]['kk']}" for c in movement.COUNTS),
+                "Отчислено по основаниям / Шығару негіздері",
+                "Переведено внутри вуза: причины / ЖОО ішінде ауысу себептері",
+                "Сходится / Сәйкес"]
     sheet.append(headings)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in report["rows"]:
-        grounds = "; ".join(f"{g}: {n}" for g, n in row["expelled_by_ground"].items())
-        append_row(sheet, [*(row[d] for d in DIMENSIONS), *(row[c] for c in CATEGORIES), grounds])
-    totals = report["totals"]
-    sheet.append(["Итого", "", "", "", "", "", *(totals[c] for c in CATEGORIES),
-                  "; ".join(f"{g}: {n}" for g, n in totals["expelled_by_ground"].items())])
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    grounds, reasons = report["grounds"], report["reasons"]
+
+    def tail(row: dict[str, Any]) -> list[Any]:
+        by_ground = row["expelled_by_ground"].items()
+        by_reason = row["internal_by_reason"].items()
+        return [*(row[c] for c in movement.COUNTS),
+                "; ".join(f"{pick(grounds.get(g), lang) or g}: {n}" for g, n in by_ground),
+                "; ".join(f"{pick(reasons.get(r), lang) or r}: {n}" for r, n in by_reason),
+                "да / иә" if row["balanced"] else "НЕТ / ЖОҚ"]
+
+    for faculty in report["faculties"]:
+        for row in (r for r in report["rows"] if r["faculty_code"] == faculty["faculty_code"]):
+            append_row(sheet, [pick(row["faculty"], lang), row["programme_code"],
+                               pick(row["programme"], lang), pick(row["form_name"], lang),
+                               pick(row["funding_name"], lang), pick(row["citizenship_name"], lang),
+                               *tail(row)])
+        subtotal = f"Итого по факультету / Факультет бойынша барлығы: {pick(faculty['faculty'], lang)}"
+        append_row(sheet, [subtotal, "", "", "", "", "", *tail(faculty)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    sheet.append(["Итого / Барлығы", "", "", "", "", "", *tail(report["totals"])])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for column, width in zip("ABCDEF", (10, 30, 10, 36, 14, 12), strict=True):
-        sheet.column_dimensions[column].width = width
+    for index, width in enumerate((30, 10, 36, 14, 12, 16), start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-# -- DOCX ------------------------------------------------------------------------------------
+def student_body_xlsx(ctx: AppContext, report: dict[str, Any], lang: str = "ru") -> bytes:
+    """The counts on a date: one table per dimension (course, form, language, funding,
+    citizenship, sex, age, ...), then courses per faculty; headings in Russian and Kazakh."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
-
-def public_services_docx(ctx: AppContext, report: dict[str, Any]) -> bytes:
-    import docx
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm, Pt
-
-    document = docx.Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.5))
-    document.styles["Normal"].font.size = Pt(9)
-    uni = university_now(ctx)
-    document.add_heading(f"{TITLE_RU}\n{TITLE_KK}", level=1)
-    for line in (uni["name_ru"], uni["name_kk"], _period_line(report), _generated_line(ctx, report)):
-        document.add_paragraph(line)
-    headings = ["№", *(f"{ru} / {kk}" for _k, ru, kk in COLUMNS if _k != "name_kk")]
-    keys = [k for k, _ru, _kk in COLUMNS if k != "name_kk"]
-    body = [[str(i), *(str(_cell(r, k)) if k != "name_ru" else f"{r['name_ru']}\n{r['name_kk']}"
-                       for k in keys)] for i, r in enumerate(report["rows"], 1)]
-    totals = report["totals"]
-    body.append(["", "", "Итого / Барлығы", *(str(totals[k]) for k in keys[2:])])
-    _table(document, headings, body)
-    document.add_heading("Мотивированные отказы по основаниям / Бас тарту негіздері бойынша", level=2)
-    refusals = [[s, f"{ru}\n{kk}", str(n)] for s, ru, kk, n in _refusal_lines(report)]
-    if refusals:
-        _table(document, ["Услуга / Қызмет", "Основание / Негіз", "Количество / Саны"], refusals)
-    else:
-        document.add_paragraph("Отказов нет / Бас тарту жоқ")
-    document.add_heading("Оказано в срок и с нарушением срока / Мерзімінде және мерзімі бұзылып", level=2)
-    _table(document, ["Услуга / Қызмет", "В срок / Мерзімінде", "С нарушением / Бұзылып", "Диаграмма"],
-           _bar_rows(report))
-    document.add_heading("Примечания / Ескертпелер", level=2)
-    for i, text in enumerate(report["definitions"], 1):
-        document.add_paragraph(f"{i}. {text}")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Численность"
+    on = datetime.fromisoformat(report["on"]).strftime("%d.%m.%Y")
+    sheet.append([f"Численность обучающихся на {on} / {on} жағдай бойынша білім алушылар саны"])
+    sheet.append([university_now(ctx)["name_ru"]])
+    sheet.append([_generated_line(ctx, report)])
+    sheet.append([BASIS[report["basis"]]])
+    sheet["A1"].font = Font(bold=True, size=13)
+    columns = report["columns"]
+    for table in report["tables"]:
+        sheet.append([])
+        sheet.append([f"{table['title']['ru']} / {table['title']['kk']}",
+                      *(f"{w['ru']} / {w['kk']}" for w in columns.values())])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        for row in table["rows"]:
+            append_row(sheet, [pick(row["name"], lang), *(row[c] for c in columns)])
+        sheet.append(["Итого / Барлығы", *(report["totals"][c] for c in columns)])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+    sheet.append([])
+    names = report["year_names"]
+    sheet.append(["Факультет / Факультет", *(f"{names[y]['ru']} / {names[y]['kk']}" for y in report["years"]),
+                  "Всего / Барлығы"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in report["by_faculty"]:
+        append_row(sheet, [pick(row["faculty"], lang), *(row["years"][y] for y in report["years"]),
+                           row["total"]])
+    sheet.column_dimensions["A"].width = 40
+    for index in range(2, 2 + max(len(columns), len(report["years"]) + 1)):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = 18
     out = io.BytesIO()
-    document.save(out)
+    book.save(out)
     return out.getvalue()
 
 
-def _bar_rows(report: dict[str, Any]) -> list[list[str]]:
-    """The chart of on time vs late as text bars (█ on time, ░ late), scaled to 40 marks."""
-    top = max([1, *(r["on_time"] + r["late"] for r in report["rows"])])
-    rows = []
-    for r in report["rows"]:
-        on, late = (round(40 * r[k] / top) for k in ("on_time", "late"))
-        rows.append([r["name_ru"], str(r["on_time"]), str(r["late"]), "█" * on + "░" * late])
-    return rows
-
-
-def _table(document: Any, headings: list[str], rows: list[list[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(headings))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headings, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, values, strict=True):
-            cell.text = text
+BASIS = {
+    "registry": "По реестру обучающихся на сегодня / Бүгінгі білім алушылар тізілімі бойынша",
+    "registry_and_changes": "По реестру, приведённому к этой дате по изменениям, внесённым подписанными "
+                            "приказами / Қол қойылған бұйрықтар енгізген өзгерістер бойынша осы күнге "
+                            "келтірілген тізілім бойынша",
+}

@@ -20,6 +20,13 @@ Definitions (the report's footnotes repeat them; `DEFINITIONS`):
   ``other``).
 * **In progress at the end of the period**: received before the period's end and not decided
   by then (``decided_at`` empty or after the end), whatever the case's status is now.
+* **Electronic / paper results**: a rendered case received through the e-gov portal got its
+  result in electronic form (the portal's personal account), any other on paper [assumed: the
+  result goes back through the channel the application came by].
+* **Complaints**: complaints about the service registered by the office (table
+  ``service_complaints``) with the date they came in within the period.
+* **Registry code**: the service's code in the register of public services (catalog
+  ``registry_code``); a service the office has not yet given its code prints «код не присвоен».
 
 Everything is SQL over indexed columns of ``cases``; workflow state is never loaded.
 """
@@ -40,7 +47,7 @@ from sqlalchemy.orm import Session
 from server.auth import Actor
 from server.db import utcnow
 from server.domain.calendar import CHANNELS
-from server.models import Case, ReportSnapshot
+from server.models import Case, ReportSnapshot, ServiceComplaint
 from server.services.cases.filters import local_day_start
 from server.services.cases.steps import REFUSED_OUTCOMES, audit, enqueue
 from server.services.context import AppContext
@@ -72,10 +79,14 @@ DEFINITIONS = (
     "от последнего дня срока до дня решения.",
     "В работе на конец периода — заявление поступило до конца периода и решение по нему "
     "к концу периода не принято.",
+    "Результат в электронной форме — по заявлениям, поданным через портал egov.kz (результат "
+    "направляется в личный кабинет); в бумажной форме — по остальным.",
+    "Жалобы — жалобы на оказание услуги, поступившие в отчётном периоде и зарегистрированные "
+    "офисом регистратора.",
 )
 COUNTERS = ("received", "received_direct", "received_egov", "received_state_corporation",
             "rendered", "positive", "on_time", "late", "days_overdue", "max_days_overdue",
-            "refused", "in_progress")
+            "refused", "in_progress", "results_electronic", "results_paper", "complaints")
 
 
 @dataclass(frozen=True)
@@ -147,12 +158,13 @@ def _rendered(session: Session, rows: dict[str, dict[str, Any]], start: datetime
                      Case.process_id.in_(rows))
     on_time = on_time_expr()
     refused = Case.outcome.in_(REFUSED_OUTCOMES)
-    stmt = (select(Case.process_id, refused, Case.refusal_ground, on_time, func.count())
-            .where(in_period).group_by(Case.process_id, refused, Case.refusal_ground, on_time))
-    for process_id, was_refused, ground, met, n in session.execute(stmt):
+    stmt = (select(Case.process_id, refused, Case.refusal_ground, on_time, Case.channel, func.count())
+            .where(in_period).group_by(Case.process_id, refused, Case.refusal_ground, on_time, Case.channel))
+    for process_id, was_refused, ground, met, channel, n in session.execute(stmt):
         row = rows[process_id]
         row["rendered"] += n
         row["on_time" if met else "late"] += n
+        row["results_electronic" if channel == "egov" else "results_paper"] += n
         if not was_refused:
             row["positive"] += n
         else:
@@ -187,6 +199,16 @@ def _in_progress(session: Session, rows: dict[str, dict[str, Any]], end: datetim
         rows[process_id]["in_progress"] += n
 
 
+def _complaints(session: Session, rows: dict[str, dict[str, Any]], period: Period) -> None:
+    stmt = (select(Case.process_id, func.count()).select_from(ServiceComplaint)
+            .join(Case, Case.id == ServiceComplaint.case_id)
+            .where(ServiceComplaint.received_on >= period.first, ServiceComplaint.received_on <= period.last,
+                   Case.process_id.in_(rows))
+            .group_by(Case.process_id))
+    for process_id, n in session.execute(stmt):
+        rows[process_id]["complaints"] += n
+
+
 def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     totals: dict[str, Any] = {key: sum(r[key] for r in rows) for key in COUNTERS}
     totals["max_days_overdue"] = max((r["max_days_overdue"] for r in rows), default=0)
@@ -219,6 +241,7 @@ def compute_public_services(ctx: AppContext, period: Period) -> dict[str, Any]:
             _rendered(session, by_code, start, end)
             _overdue(ctx, session, by_code, start, end)
             _in_progress(session, by_code, end)
+            _complaints(session, by_code, period)
     rows = list(by_code.values())
     for row in rows:
         row["refusals"] = dict(sorted(row["refusals"].items()))
