@@ -90,7 +90,7 @@ def test_real_orders_enrolment_of_three_an_expulsion_with_its_ground_an_internal
     assert faculties["ECON"]["enrolled"] == enrolled_by_faculty["ECON"]
     assert all(f["balanced"] for f in report["faculties"]) and totals["balanced"]
     it_row = next(x for x in report["rows"] if x["faculty_code"] == "IT" and x["expelled"])
-    assert it_row["form_name"]["ru"] == "очная" and it_row["funding_name"]["kk"] == "грант"
+    assert it_row["form_name"]["ru"] == "очная" and it_row["funding_name"]["kk"] == "мемлекеттік грант"
     assert it_row["citizenship_name"]["en"] == "Kazakhstan"
 
 

@@ -7,8 +7,6 @@ citizenship the vocabulary lacks «иностранное гражданство
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from server.domain import labels
 
 Words = dict[str, str]  # language -> words
