@@ -29,6 +29,7 @@ from server.domain.case_data import RESERVED_DATA_KEYS
 from server.services.context import AppContext
 from server.services.errors import Invalid, tr
 from server.services.tasks.forms import validate_submission
+from server.services.tasks.references import with_choices
 
 # Case variables the server or the model writes, never the application: the student's
 # record, the procedure's code and channel, the case id, the script functions (all in
@@ -47,7 +48,7 @@ def application_form(ctx: AppContext, process_id: str) -> tuple[dict[str, Any], 
     key = form_key(process_id)
     if not process_id or not ctx.forms.exists(key):
         return None
-    return ctx.forms.load(key)
+    return with_choices(ctx, *ctx.forms.load(key))  # type: ignore[return-value]
 
 
 def application_schema(ctx: AppContext, process_id: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from server.services.cases.scans import CheckedFile, Upload, check_uploads
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, tr
 from server.services.tasks.forms import validate_submission
+from server.services.tasks.references import with_choices
 
 
 @dataclass
@@ -62,7 +63,7 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
     key = f"{req.process_id}/register"
     if req.student_id is not None or not forms.exists(key):
         return
-    schema, validator = forms.load(key)
+    schema, validator = with_choices(ctx, *forms.load(key))
     applicant = req.data.get("applicant")
     if not isinstance(applicant, dict):
         raise Invalid("Укажите данные заявителя", {"data.applicant": tr("Обязательное поле")})

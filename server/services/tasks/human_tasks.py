@@ -25,6 +25,7 @@ from server.services.documents.versions import record_signature
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
 from server.services.tasks.forms import camunda_validator, validate_submission
+from server.services.tasks.references import with_choices
 
 
 def _candidates(task: HumanTask) -> list[str]:
@@ -101,7 +102,7 @@ def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[s
         info = definition_info(ctx, session, session.get(Case, task.case_id).definition_id)
         schema = info.forms.get(task.form_key)
         return (schema, camunda_validator(schema)) if schema else (None, None)
-    return ctx.forms.load(task.form_key)
+    return with_choices(ctx, *ctx.forms.load(task.form_key), session)
 
 
 def task_form(ctx: AppContext, actor: Actor, task_id: str) -> tuple[HumanTask, dict[str, Any] | None]:
