@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from server.domain.case_data import RESERVED_DATA_KEYS
 from server.services.context import AppContext
 from server.services.errors import Invalid, tr
+from server.services.tasks.date_rules import check_dates
 from server.services.tasks.forms import validate_submission
 from server.services.tasks.references import with_choices
 
@@ -89,6 +90,8 @@ def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any],
                       {**no_student, **fields}) from None
     if no_student:
         raise student_missing()
+    check_dates(ctx, form_key(process_id), clean, prefix="data.",
+                message="Заявление не зарегистрировано: исправьте отмеченные поля")
     return {**data, **clean, **_kazakh_versions(schema, clean)}
 
 

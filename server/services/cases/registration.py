@@ -18,6 +18,7 @@ from server.services.cases.applications import check_size, complete_application
 from server.services.cases.scans import CheckedFile, Upload, check_uploads
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, tr
+from server.services.tasks.date_rules import check_dates
 from server.services.tasks.forms import validate_submission
 from server.services.tasks.references import with_choices
 
@@ -71,6 +72,8 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
         validate_submission(schema, validator, applicant)
     except Invalid as exc:
         raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
+    check_dates(ctx, key, applicant, prefix="data.applicant.",
+                message="Заявление не зарегистрировано: исправьте отмеченные поля")
 
 
 def check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> Checked:

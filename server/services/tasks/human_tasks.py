@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from server.auth import Actor
 from server.auth.roles import TASK_SUPERVISORS
 from server.db import utcnow
-from server.engine import EngineError, TaskNotReady
+from server.engine import EngineError, Instance, TaskNotReady
 from server.hot_path import read_task_and_case, write_task
 from server.models import Case, HumanTask, User
 from server.services.cases.lifecycle import check_case_visible
@@ -24,6 +24,7 @@ from server.services.context import AppContext
 from server.services.documents.versions import record_signature
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
+from server.services.tasks.date_rules import check_dates
 from server.services.tasks.forms import camunda_validator, validate_submission
 from server.services.tasks.references import with_choices
 
@@ -211,6 +212,9 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
+        if task.form_key:
+            check_dates(ctx, task.form_key, clean, known=_task_data(instance, task.id),
+                        message="Форма заполнена с ошибками: исправьте отмеченные поля")
         try:
             calls = instance.complete_user_task(task.id, clean)
         except TaskNotReady:
@@ -227,6 +231,14 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         store_uploads(ctx, session, case, actor, files, task_id=task.id)
         _flush(session)
         return CaseStep(case, following)
+
+
+def _task_data(instance: Instance, task_id: str) -> dict[str, Any]:
+    """The case's data as the task sees it (what a date rule compares with), or nothing."""
+    try:
+        return instance.task_data(task_id)
+    except TaskNotReady:
+        return {}
 
 
 def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
