@@ -41,7 +41,7 @@ _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
 _SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds",
-                               "student_statuses"})
+                               "student_statuses", "allow_parallel", "parallel_by"})
 
 
 class CatalogError(ValueError):
@@ -130,6 +130,11 @@ class Service:
     # registry statuses (server/domain/registry.py) a student must have for a case to open;
     # empty: any status
     student_statuses: tuple[str, ...] = ()
+    # several open cases of this service for one person (certificates asked for again)
+    allow_parallel: bool = False
+    # an application field that tells cases apart: an open case is a duplicate only with the
+    # same value (an arrival and a departure of the same foreign student are two events)
+    parallel_by: str | None = None
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -328,7 +333,14 @@ class _Parser:
             decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
             if "decision_grounds" in entry else (),
             student_statuses=self.student_statuses(entry.get("student_statuses") or []),
+            allow_parallel=self.flag(entry.get("allow_parallel", False), "allow_parallel"),
+            parallel_by=self.code(entry["parallel_by"], "parallel_by") if entry.get("parallel_by") else None,
         )
+
+    def flag(self, value: object, field: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(field, "must be true or false")
+        return value
 
     def student_statuses(self, value: object) -> tuple[str, ...]:
 

@@ -271,9 +271,14 @@ def env(ctx, people):
     return people
 
 
-def _student(ctx: Any, citizenship: str) -> int:
+# The registry status a procedure's student needs (config/catalog.yaml, student_statuses).
+STATUS = {"cert_incomplete": "expelled"}
+
+
+def _student(ctx: Any, citizenship: str, status: str = "active") -> int:
     return add_student(ctx, last_name=FORMULA, first_name=PAYLOAD, middle_name=PAYLOAD,
-                       citizenship=citizenship, latin_name=None if citizenship == "KAZ" else PAYLOAD)
+                       citizenship=citizenship, latin_name=None if citizenship == "KAZ" else PAYLOAD,
+                       status=status)
 
 
 def _contingent_csv(ctx: Any) -> bytes:
@@ -298,7 +303,7 @@ def _start(ctx: Any, client: Any, people: Headers, pid: str) -> tuple[int, dict[
     data = make(ctx)
     body: dict[str, Any] = {"process_id": pid, "channel": "direct", "data": data}
     if citizenship:
-        body["student_id"] = _student(ctx, citizenship)
+        body["student_id"] = _student(ctx, citizenship, STATUS.get(pid, "active"))
     r = client.post("/api/v1/cases", headers=people["registrar"], json=body)
     assert r.status_code == 201, r.json
     return r.json["id"], data
