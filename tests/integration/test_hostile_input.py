@@ -294,6 +294,9 @@ def _contingent_csv(ctx: Any) -> bytes:
 
 def _start(ctx: Any, client: Any, people: Headers, pid: str) -> tuple[int, dict[str, Any]]:
     if pid == "contingent_order":
+        for i in range(2):  # the listed students, as the registry knows them
+            add_student(ctx, iin=make_iin(date(2005, 1, 1 + i), "M", 1000 + i), last_name=FORMULA,
+                        first_name=PAYLOAD, year=2)
         r = client.post("/api/v1/contingent-orders", headers=people["registrar"], data={
             "order_kind": "promotion", "effective_date": _today(10),
             "file": (io.BytesIO(_contingent_csv(ctx)), "list.csv")}, content_type="multipart/form-data")
