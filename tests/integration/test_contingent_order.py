@@ -253,7 +253,7 @@ def test_list_checked_against_the_registry_row_by_row(client, ctx, env):
                      data={"order_kind": "graduation", "effective_date": "2026-09-01",
                            "file": (io.BytesIO(_csv(rows)), "list.csv")}, content_type="multipart/form-data")
     assert kk.status_code == 422
-    assert kk.json["fields"]["row 4.iin"] == f"3-жол, ЖСН {rows[2][0]}: білім алушылар тізілімінде жоқ"
+    assert kk.json["fields"]["row 4.iin"] == f"4-жол, ЖСН {rows[2][0]}: білім алушылар тізілімінде жоқ"
     # an enrolment of someone already studying here
     body = _upload(client, people, _csv(rows[:1]), kind="enrolment", status=422)
     assert body["fields"] == {"row 2.iin": f"строка 2, ИИН {rows[0][0]}: по реестру уже обучается "
