@@ -45,11 +45,10 @@ def refuse_duplicate(ctx: AppContext, session: Session, process_id: str, student
     if not open_ids:
         return
     field = "student_id" if student_id is not None else "data.applicant.iin"
-    raise Invalid("Заявление не зарегистрировано: для этого же лица уже открыто дело № %(case)s "
-                  "«%(service)s». Продолжите работу по нему или отмените его, прежде чем регистрировать "
+    raise Invalid("Заявление не зарегистрировано: для этого же лица уже открыто дело № %(case)s по "
+                  "этой процедуре. Продолжите работу по нему или отмените его, прежде чем регистрировать "
                   "новое заявление.",
-                  {field: tr("Уже открыто дело № %(case)s", case=open_ids[0])},
-                  case=open_ids[0], service=service.name_ru)
+                  {field: tr("Уже открыто дело № %(case)s", case=open_ids[0])}, case=open_ids[0])
 
 
 def _same_value(session: Session, case_ids: list[int], field: str, value: Any) -> list[int]:
