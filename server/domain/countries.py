@@ -3,8 +3,9 @@ list a citizenship or a country is chosen from (forms mark such a field `"x-choi
 the server refuses a code not in this list).
 
 Source: ISO 3166-1 as published by the iso-codes project (version 4.15), with its Russian and
-Kazakh translations; the Russian name of TUR is given as «Турция» (the list has none). A
-country the office needs and this list lacks (or a name it says otherwise) is corrected here.
+Kazakh translations, the countries students come from most often in their short names (as
+the staff UI's labels name citizenships: «Россия», «Кыргызстан», «США»). A country the office
+needs and this list lacks (or a name it says otherwise) is corrected here.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _ROWS = (
     ('ATG', 'Антигуа и Барбуда', 'Антигуа және Барбуда', 'Antigua and Barbuda'),
     ('AUS', 'Австралия', 'Австралия', 'Australia'),
     ('AUT', 'Австрия', 'Австрия', 'Austria'),
-    ('AZE', 'Азербайджан', 'Әзірбайжан', 'Azerbaijan'),
+    ('AZE', 'Азербайджан', 'Әзербайжан', 'Azerbaijan'),
     ('BDI', 'Бурунди', 'Бурунди', 'Burundi'),
     ('BEL', 'Бельгия', 'Бельгия', 'Belgium'),
     ('BEN', 'Бенин', 'Бенин', 'Benin'),
@@ -104,7 +105,7 @@ _ROWS = (
     ('FRO', 'Фарерские острова', 'Фарер аралдары', 'Faroe Islands'),
     ('FSM', 'Федеративные Штаты Микронезии', 'Микронезия', 'Micronesia, Federated States of'),
     ('GAB', 'Габон', 'Габон', 'Gabon'),
-    ('GBR', 'Соединённое Королевство', 'Ұлыбритания', 'United Kingdom'),
+    ('GBR', 'Великобритания', 'Ұлыбритания', 'United Kingdom'),
     ('GEO', 'Грузия', 'Грузия', 'Georgia'),
     ('GGY', 'Гернси', 'Гернси', 'Guernsey'),
     ('GHA', 'Гана', 'Гана', 'Ghana'),
@@ -143,11 +144,11 @@ _ROWS = (
     ('JPN', 'Япония', 'Жапония', 'Japan'),
     ('KAZ', 'Казахстан', 'Қазақстан', 'Kazakhstan'),
     ('KEN', 'Кения', 'Кения', 'Kenya'),
-    ('KGZ', 'Киргизия', 'Қырғызстан', 'Kyrgyzstan'),
+    ('KGZ', 'Кыргызстан', 'Қырғызстан', 'Kyrgyzstan'),
     ('KHM', 'Камбоджа', 'Камбоджа', 'Cambodia'),
     ('KIR', 'Кирибати', 'Кирибати', 'Kiribati'),
     ('KNA', 'Сент-Китс и Невис', 'Сент-Китс және Невис', 'Saint Kitts and Nevis'),
-    ('KOR', 'Республика Корея', 'Корея Республикасы', 'South Korea'),
+    ('KOR', 'Республика Корея', 'Корея Республикасы', 'Republic of Korea'),
     ('KWT', 'Кувейт', 'Кувейт', 'Kuwait'),
     ('LAO', 'Лаосская Народно-Демократическая Республика', 'Лаос Халық Демократиялық Республикасы', 'Laos'),
     ('LBN', 'Ливан', 'Ливан', 'Lebanon'),
@@ -164,7 +165,7 @@ _ROWS = (
     ('MAF', 'Сен-Мартен (Франция)', 'Сен-Мартин (Франция аймағы)', 'Saint Martin (French part)'),
     ('MAR', 'Марокко', 'Марокко', 'Morocco'),
     ('MCO', 'Монако', 'Монако', 'Monaco'),
-    ('MDA', 'Республика Молдова', 'Молдова Республикасы', 'Moldova'),
+    ('MDA', 'Молдова', 'Молдова', 'Moldova'),
     ('MDG', 'Мадагаскар', 'Мадагаскар', 'Madagascar'),
     ('MDV', 'Мальдивы', 'Мальдив аралдары', 'Maldives'),
     ('MEX', 'Мексика', 'Мексика', 'Mexico'),
@@ -174,7 +175,7 @@ _ROWS = (
     ('MLT', 'Мальта', 'Мальта', 'Malta'),
     ('MMR', 'Мьянма', 'Мьянма', 'Myanmar'),
     ('MNE', 'Черногория', 'Черногория', 'Montenegro'),
-    ('MNG', 'Монголия', 'Монғолия', 'Mongolia'),
+    ('MNG', 'Монголия', 'Моңғолия', 'Mongolia'),
     ('MNP', 'Острова северной Марианы', 'Солтүстік Марианна Аралдары', 'Northern Mariana Islands'),
     ('MOZ', 'Мозамбик', 'Мозамбик', 'Mozambique'),
     ('MRT', 'Мавритания', 'Мавритания', 'Mauritania'),
@@ -206,7 +207,7 @@ _ROWS = (
     ('PNG', 'Папуа — Новая Гвинея', 'Папуа - Жаңа Гвинея', 'Papua New Guinea'),
     ('POL', 'Польша', 'Польша', 'Poland'),
     ('PRI', 'Пуэрто-Рико', 'Пуэрто-Рико', 'Puerto Rico'),
-    ('PRK', 'Корейская Народно-Демократическая Республика', 'Корея (Солтүстік)', 'North Korea'),
+    ('PRK', 'КНДР', 'КХДР', 'DPR Korea'),
     ('PRT', 'Португалия', 'Португалия', 'Portugal'),
     ('PRY', 'Парагвай', 'Парагвай', 'Paraguay'),
     ('PSE', 'Палестина', 'Палестина мемлекеті', 'Palestine, State of'),
@@ -214,7 +215,7 @@ _ROWS = (
     ('QAT', 'Катар', 'Катар', 'Qatar'),
     ('REU', 'Реюньон', 'Реюньон', 'Réunion'),
     ('ROU', 'Румыния', 'Румыния', 'Romania'),
-    ('RUS', 'Российская Федерация', 'Ресей', 'Russian Federation'),
+    ('RUS', 'Россия', 'Ресей', 'Russia'),
     ('RWA', 'Руанда', 'Руанда', 'Rwanda'),
     ('SAU', 'Саудовская Аравия', 'Сауд Арабиясы', 'Saudi Arabia'),
     ('SDN', 'Судан', 'Судан', 'Sudan'),
@@ -239,7 +240,7 @@ _ROWS = (
     ('SWZ', 'Эсватини', 'Эсватини', 'Eswatini'),
     ('SXM', 'Синт-Мартен (голландская часть)', 'Синт-Мартен (Голландия аймағы)', 'Sint Maarten (Dutch part)'),
     ('SYC', 'Сейшелы', 'Сейшел аралдары', 'Seychelles'),
-    ('SYR', 'Сирийская Арабская Республика', 'Сирия Араб Республикасы', 'Syria'),
+    ('SYR', 'Сирия', 'Сирия', 'Syria'),
     ('TCA', 'Острова Туркс и Каикос', 'Теркс және Кайкос аралдары', 'Turks and Caicos Islands'),
     ('TCD', 'Чад', 'Чад', 'Chad'),
     ('TGO', 'Того', 'Того', 'Togo'),
@@ -259,14 +260,14 @@ _ROWS = (
     ('UKR', 'Украина', 'Украина', 'Ukraine'),
     ('UMI', 'Соединенные штаты Малых Удаленных островов', 'АҚШ-ң Сыртқы Кішкене аралдары', 'United States Minor Outlying Islands'),  # noqa: E501
     ('URY', 'Уругвай', 'Уругвай', 'Uruguay'),
-    ('USA', 'Соединённые штаты', 'АҚШ', 'United States'),
+    ('USA', 'США', 'АҚШ', 'United States'),
     ('UZB', 'Узбекистан', 'Өзбекстан', 'Uzbekistan'),
     ('VAT', 'Государство-город Ватикан', 'Ватикан', 'Holy See (Vatican City State)'),
     ('VCT', 'Сент-Винсент и Гренадины', 'Сент-Винсент және Гренадинар', 'Saint Vincent and the Grenadines'),
     ('VEN', 'Боливарианская Республика Венесуэла', 'Венесуэла Боливиялық Республикасы', 'Venezuela'),
     ('VGB', 'Виргинские острова (Британия)', 'Виргин аралдары (Ұлыбритания)', 'Virgin Islands, British'),
     ('VIR', 'Виргинские острова (США)', 'Виргин аралдары (АҚШ)', 'Virgin Islands, U.S.'),
-    ('VNM', 'Вьетнам', 'Вьетнам', 'Vietnam'),
+    ('VNM', 'Вьетнам', 'Вьетнам', 'Viet Nam'),
     ('VUT', 'Вануату', 'Вануату', 'Vanuatu'),
     ('WLF', 'Уоллес и Футана', 'Уоллис және Футуна', 'Wallis and Futuna'),
     ('WSM', 'Самоа', 'Самоа', 'Samoa'),
