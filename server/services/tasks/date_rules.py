@@ -95,6 +95,11 @@ def _span_problem(rules: Mapping[str, Any], span: Mapping[str, Any], values: Map
     return {}
 
 
+def has_rules(ctx: AppContext, form_key: str) -> bool:
+    """Whether the form has date rules (a step without any needs no case data read)."""
+    return form_key in (load_rules(ctx.settings.config_dir).get("date_rules") or {})
+
+
 def check_dates(ctx: AppContext, form_key: str, data: Mapping[str, Any], *, message: str,
                 known: Mapping[str, Any] | None = None, prefix: str = "") -> None:
     """Raise `Invalid(message)` naming each field (`prefix` + name) whose date breaks the

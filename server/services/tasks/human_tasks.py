@@ -24,7 +24,7 @@ from server.services.context import AppContext
 from server.services.documents.versions import record_signature
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
-from server.services.tasks.date_rules import check_dates
+from server.services.tasks.date_rules import check_dates, has_rules
 from server.services.tasks.forms import camunda_validator, validate_submission
 from server.services.tasks.references import with_choices
 
@@ -212,7 +212,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
-        if task.form_key:
+        if task.form_key and has_rules(ctx, task.form_key):
             check_dates(ctx, task.form_key, clean, known=_task_data(instance, task.id),
                         message="Форма заполнена с ошибками: исправьте отмеченные поля")
         try:
