@@ -130,10 +130,8 @@ class Service:
     # registry statuses (server/domain/registry.py) a student must have for a case to open;
     # empty: any status
     student_statuses: tuple[str, ...] = ()
-    # several open cases of this service for one person (certificates asked for again)
+    # several open cases for one person; else only with another `parallel_by` application value
     allow_parallel: bool = False
-    # an application field that tells cases apart: an open case is a duplicate only with the
-    # same value (an arrival and a departure of the same foreign student are two events)
     parallel_by: str | None = None
 
     def name(self, lang: str) -> str:
@@ -316,6 +314,8 @@ class _Parser:
         public = entry["public_service"]
         if not isinstance(public, bool):
             raise self.fail("public_service", "must be true or false")
+        if not isinstance(entry.get("allow_parallel", False), bool):
+            raise self.fail("allow_parallel", "must be true or false")
         registry = entry.get("registry_code")
         if registry is not None:
             registry = self.text(str(registry), "registry_code")
@@ -333,14 +333,9 @@ class _Parser:
             decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
             if "decision_grounds" in entry else (),
             student_statuses=self.student_statuses(entry.get("student_statuses") or []),
-            allow_parallel=self.flag(entry.get("allow_parallel", False), "allow_parallel"),
+            allow_parallel=entry.get("allow_parallel", False),
             parallel_by=self.code(entry["parallel_by"], "parallel_by") if entry.get("parallel_by") else None,
         )
-
-    def flag(self, value: object, field: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(field, "must be true or false")
-        return value
 
     def student_statuses(self, value: object) -> tuple[str, ...]:
 
