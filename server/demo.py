@@ -67,7 +67,11 @@ STUDENTS = [
     ("Сидорова", "Елена", "Павловна", "PED", "6B01501", "Математика", 2, "F"),
     ("Жаксылыков", "Тимур", "Ерланович", "PED", "6B01502", "Физика", 3, "M"),
     ("Kim", "Min-jun", None, "IT", "6B06102", "Программная инженерия", 1, "M"),
+    ("Бекмуханов", "Нуржан", "Ерланович", "ECON", "6B04101", "Экономика", 3, "M"),
 ]
+# Demo students the signed orders have already taken out of the contingent: the certificate
+# for those who did not complete studies is theirs (config/catalog.yaml, cert_incomplete).
+LEFT = {"Бекмуханов": "expelled"}
 
 
 def seed(ctx: AppContext) -> dict[str, Any]:
@@ -91,7 +95,7 @@ def seed(ctx: AppContext) -> dict[str, Any]:
                 iin=make_iin(born, sex, 1000 + i * 7), last_name=last, first_name=first,
                 middle_name=middle, faculty_id=faculties[fac], programme_code=code,
                 programme_name=prog, year=year, group=f"{code[-3:]}-{year}1", sex=sex,
-                citizenship="KOR" if last == "Kim" else "KAZ",
+                citizenship="KOR" if last == "Kim" else "KAZ", status=LEFT.get(last, "active"),
                 latin_name=f"{last} {first}" if last == "Kim" else None,
             ))
     return {"created": True, "cases": _demo_cases(ctx) + _certificate_demo_cases(ctx)
@@ -178,7 +182,7 @@ def _actor(ctx: AppContext, username: str) -> Actor:
 # One case of each of procedures 6, 7, 8 and 14: (process, student's last name or None for a
 # graduate's application, data, steps to advance with the forms' examples)
 CERTIFICATE_DEMOS: list[tuple[str, str | None, dict[str, Any], int]] = [
-    ("cert_incomplete", "Омаров", {"reason": "expulsion", "purpose": "по месту требования"}, 1),
+    ("cert_incomplete", "Бекмуханов", {"reason": "expulsion", "purpose": "по месту требования"}, 1),
     ("duplicate", None, {"applicant": {
         "iin": make_iin(date(1998, 2, 14), "F", 3100), "last_name": "Абдрахманова",
         "first_name": "Сауле", "middle_name": "Каировна", "sex": "F", "programme_code": "6B04101",

@@ -41,7 +41,7 @@ _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
 _SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds",
-                               "student_statuses"})
+                               "student_statuses", "allow_parallel", "parallel_by"})
 
 
 class CatalogError(ValueError):
@@ -130,6 +130,9 @@ class Service:
     # registry statuses (server/domain/registry.py) a student must have for a case to open;
     # empty: any status
     student_statuses: tuple[str, ...] = ()
+    # several open cases for one person; else only with another `parallel_by` application value
+    allow_parallel: bool = False
+    parallel_by: str | None = None
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -311,6 +314,8 @@ class _Parser:
         public = entry["public_service"]
         if not isinstance(public, bool):
             raise self.fail("public_service", "must be true or false")
+        if not isinstance(entry.get("allow_parallel", False), bool):
+            raise self.fail("allow_parallel", "must be true or false")
         registry = entry.get("registry_code")
         if registry is not None:
             registry = self.text(str(registry), "registry_code")
@@ -328,6 +333,8 @@ class _Parser:
             decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
             if "decision_grounds" in entry else (),
             student_statuses=self.student_statuses(entry.get("student_statuses") or []),
+            allow_parallel=entry.get("allow_parallel", False),
+            parallel_by=self.code(entry["parallel_by"], "parallel_by") if entry.get("parallel_by") else None,
         )
 
     def student_statuses(self, value: object) -> tuple[str, ...]:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from server.domain import countries
+
 LANGS = ("ru", "kk", "en")
 _INDEX = {lang: i for i, lang in enumerate(LANGS)}
 
@@ -167,47 +169,8 @@ YES_NO: dict[str, Words] = {
     "false": ("нет", "жоқ", "no"),
 }
 
-# ISO 3166-1 alpha-3: the citizenships a Kazakhstan university meets most; the registry and the
-# forms use these codes (an unknown code is shown as it is and reported by the page walker).
-CITIZENSHIP: dict[str, Words] = {
-    "KAZ": ("Казахстан", "Қазақстан", "Kazakhstan"),
-    "RUS": ("Россия", "Ресей", "Russia"),
-    "UZB": ("Узбекистан", "Өзбекстан", "Uzbekistan"),
-    "KGZ": ("Кыргызстан", "Қырғызстан", "Kyrgyzstan"),
-    "TJK": ("Таджикистан", "Тәжікстан", "Tajikistan"),
-    "TKM": ("Туркменистан", "Түрікменстан", "Turkmenistan"),
-    "AZE": ("Азербайджан", "Әзербайжан", "Azerbaijan"),
-    "ARM": ("Армения", "Армения", "Armenia"),
-    "GEO": ("Грузия", "Грузия", "Georgia"),
-    "BLR": ("Беларусь", "Беларусь", "Belarus"),
-    "UKR": ("Украина", "Украина", "Ukraine"),
-    "MDA": ("Молдова", "Молдова", "Moldova"),
-    "CHN": ("Китай", "Қытай", "China"),
-    "KOR": ("Республика Корея", "Корея Республикасы", "Republic of Korea"),
-    "PRK": ("КНДР", "КХДР", "DPR Korea"),
-    "JPN": ("Япония", "Жапония", "Japan"),
-    "MNG": ("Монголия", "Моңғолия", "Mongolia"),
-    "TUR": ("Турция", "Түркия", "Türkiye"),
-    "IRN": ("Иран", "Иран", "Iran"),
-    "AFG": ("Афганистан", "Ауғанстан", "Afghanistan"),
-    "PAK": ("Пакистан", "Пәкістан", "Pakistan"),
-    "IND": ("Индия", "Үндістан", "India"),
-    "BGD": ("Бангладеш", "Бангладеш", "Bangladesh"),
-    "VNM": ("Вьетнам", "Вьетнам", "Viet Nam"),
-    "IDN": ("Индонезия", "Индонезия", "Indonesia"),
-    "MYS": ("Малайзия", "Малайзия", "Malaysia"),
-    "SYR": ("Сирия", "Сирия", "Syria"),
-    "EGY": ("Египет", "Мысыр", "Egypt"),
-    "DEU": ("Германия", "Германия", "Germany"),
-    "FRA": ("Франция", "Франция", "France"),
-    "GBR": ("Великобритания", "Ұлыбритания", "United Kingdom"),
-    "ITA": ("Италия", "Италия", "Italy"),
-    "ESP": ("Испания", "Испания", "Spain"),
-    "POL": ("Польша", "Польша", "Poland"),
-    "CZE": ("Чехия", "Чехия", "Czechia"),
-    "USA": ("США", "АҚШ", "United States"),
-    "CAN": ("Канада", "Канада", "Canada"),
-}
+# ISO 3166-1 alpha-3, every country (server/domain/countries.py, the list forms choose from).
+CITIZENSHIP: dict[str, Words] = {c.code: (c.ru, c.kk, c.en) for c in countries.COUNTRIES.values()}
 
 # A contingent order's kind (the `contingent_order` procedure's order_kind).
 ORDER_KIND: dict[str, Words] = {

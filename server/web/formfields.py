@@ -59,7 +59,8 @@ def _widget(schema: dict[str, Any]) -> str:
     if kind == "array" and (schema.get("items") or {}).get("type") == "object":
         return "rows"
     if "enum" in schema:
-        return "radio" if len(schema["enum"]) <= 3 else "select"
+        # a registry's list (x-choices: faculties, programmes, countries) grows: always a select
+        return "radio" if len(schema["enum"]) <= 3 and not schema.get("x-choices") else "select"
     if kind == "boolean":
         return "checkbox"
     if kind in ("integer", "number"):

@@ -62,11 +62,12 @@ def registered(browser: Any, live_server: str, screenshots: Path) -> dict[str, A
               "Отчество (при наличии)": "Ерлановна",
               "Вуз-отправитель": "ЕНУ им. Л.Н. Гумилёва",
               "Вуз-отправитель (на казахском языке)": "Л.Н. Гумилев атындағы ЕҰУ",
-              "Код образовательной программы": "6B06101",
-              "Наименование образовательной программы": "Информационные системы", "Курс": "2",
-              "Код факультета": "IT"}
+              "Наименование образовательной программы": "Информационные системы", "Курс": "2"}
     for label, value in values.items():
         _label(page, label).fill(value)
+    # chosen from the registry's lists (x-choices)
+    _label(page, "Код образовательной программы").select_option("6B06101")
+    _label(page, "Код факультета").select_option("IT")
     _label(page, "Бакалавриат").check()
     _label(page, "Форма обучения").select_option("full_time")
     page.get_by_label("Русский", exact=True).check()

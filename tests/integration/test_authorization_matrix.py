@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import select, update
 
 from server.auth import Actor
+from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.models import Document, HumanTask, OutboxJob, Substitution, User
 from server.services.background.operations import enqueue_probe
@@ -247,7 +249,7 @@ def world(app, ctx, client, people) -> dict[str, Any]:
     with ctx.db.read() as session:
         task_id = session.scalar(select(HumanTask.id).where(
             HumanTask.case_id == case_id, HumanTask.spec_name == "determine_difference"))
-    ordered = _start(client, people)["id"]
+    ordered = _start(client, people, iin=make_iin(date(2004, 3, 9), "M", 4322))["id"]  # another person
     for spec, data in TO_ORDER.items():
         user = {"check_documents": "registrar", "determine_difference": "dean_it",
                 "paid_contract": "accountant", "vr_approval": "vicerector"}[spec]
@@ -292,16 +294,15 @@ def world(app, ctx, client, people) -> dict[str, Any]:
     from server.services.reports import public_services as reports
 
     stored = reports.store_public_services(ctx, Actor.system(), reports.month_period("2026-02"))
-    from datetime import date
 
-    from server.domain.iin import make_iin
     from tests.integration.api import add_student
 
     student_id = add_student(ctx, make_iin(date(2004, 3, 9), "M", 4399), "IT")
     return {"values": {"snapshot": stored.snapshot_id, "case": case_id, "task": task_id, "doc": doc.id,
                        "att": attachment_id,
                        "job": jobs[0], "job2": jobs[1], "sub": substitution_id,
-                       "cancel": _start(client, people)["id"], "code": doc.verification_code or "none",
+                       "cancel": _start(client, people, iin=make_iin(date(2004, 3, 9), "M", 4323))["id"],
+                       "code": doc.verification_code or "none",
                        "student": student_id},
             "headers": headers, "sessions": sessions}
 

@@ -38,6 +38,19 @@ def _rows(count: int) -> list[list[str]]:
     return rows
 
 
+def registered(ctx, rows: list[list[str]], **fields) -> list[list[str]]:
+    """The listed students in the registry as the list shows them (faculty, programme, course):
+    a promotion or graduation list is checked against it at upload."""
+    from server.domain.iin import iin_sex
+    from tests.integration.api import add_student
+
+    for row in rows:
+        add_student(ctx, row[0], row[4], last_name=row[1], first_name=row[2], middle_name=row[3] or None,
+                    programme_code=row[5], programme_name=row[6], year=int(row[7]), sex=iin_sex(row[0]),
+                    **fields)
+    return rows
+
+
 def _csv(rows: list[list[str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
@@ -77,7 +90,7 @@ def _upload(client, people, content: bytes, filename="list.csv", kind="promotion
 @pytest.mark.parametrize(("fmt", "kind"), [("csv", "promotion"), ("xlsx", "graduation")])
 def test_list_of_students_approved_once_into_one_order(client, ctx, env, fmt, kind):
     people = env
-    rows = _rows(35)
+    rows = registered(ctx, _rows(35))
     content = _csv(rows) if fmt == "csv" else _xlsx(rows)
     case = _upload(client, people, content, f"list.{fmt}", kind)
     cid = case["id"]
@@ -139,7 +152,7 @@ def test_bad_row_rejects_the_whole_list(client, ctx, env):
 @pytest.mark.parametrize("step", ["head", "vice_rector"])
 def test_order_refused(client, ctx, env, step):
     people = env
-    cid = _upload(client, people, _csv(_rows(30)))["id"]
+    cid = _upload(client, people, _csv(registered(ctx, _rows(30))))["id"]
     if step == "head":
         complete(client, people, "head", cid, "head_review", {
             "head_decision": "reject", "head_refusal_ground": "other",
@@ -160,7 +173,7 @@ def test_order_refused(client, ctx, env, step):
                                                ("vice_rector_approve", "registrar_head")])
 def test_overdue_approval_escalates_once(client, ctx, env, step, to_role):
     people = env
-    cid = _upload(client, people, _csv(_rows(30)))["id"]
+    cid = _upload(client, people, _csv(registered(ctx, _rows(30))))["id"]
     if step == "vice_rector_approve":
         complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
     with time_machine.travel(utcnow() + timedelta(days=8), tick=False):
@@ -178,16 +191,14 @@ def test_graduation_deregisters_the_foreign_graduates(client, ctx, env):
     from sqlalchemy import select
 
     from server.models import Student
-    from tests.integration.procs import add_student
-
     people = env
-    rows = _rows(4)
-    add_student(ctx, iin=rows[0][0], last_name="Ким", first_name="Мин", citizenship="KOR")
-    add_student(ctx, iin=rows[1][0], last_name="Ли", first_name="Вэй", citizenship="CHN", sex="F")
-    add_student(ctx, iin=rows[2][0], last_name="Абенов", first_name="Алмас")  # a citizen
-    case = _upload(client, people, _csv(rows), kind="graduation")  # rows[3]: not in the registry
+    rows = _rows(3)
+    registered(ctx, rows[:1], citizenship="KOR")
+    registered(ctx, rows[1:2], citizenship="CHN")
+    registered(ctx, rows[2:])  # a citizen
+    case = _upload(client, people, _csv(rows), kind="graduation")
     cid = case["id"]
-    assert [s.get("citizenship") for s in case["data"]["students"]] == ["KOR", "CHN", "KAZ", None]
+    assert [s.get("citizenship") for s in case["data"]["students"]] == ["KOR", "CHN", "KAZ"]
     complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
     complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
     assert drain(ctx) >= 1
@@ -205,11 +216,10 @@ def test_graduation_deregisters_the_foreign_graduates(client, ctx, env):
 
 
 def test_a_promotion_deregisters_nobody(client, ctx, env):
-    from tests.integration.procs import add_student
-
     people = env
     rows = _rows(2)
-    add_student(ctx, iin=rows[0][0], last_name="Ким", first_name="Мин", citizenship="KOR")
+    registered(ctx, rows[:1], citizenship="KOR")
+    registered(ctx, rows[1:])
     cid = _upload(client, people, _csv(rows), kind="promotion")["id"]
     complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
     complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
@@ -218,21 +228,36 @@ def test_a_promotion_deregisters_nobody(client, ctx, env):
     assert not [e for e in view["history"] if e["kind"] in ("case_triggered", "case_trigger_skipped")]
 
 
-def test_a_foreign_graduate_missing_from_the_registry_is_noted(client, ctx, env):
-    """A graduate the list marks as foreign but the registry does not know opens no case (the
-    deregistration needs the student's record): the order's case notes it in its audit trail."""
+def test_list_checked_against_the_registry_row_by_row(client, ctx, env):
+    """A graduation list is of students the registry shows studying, on the listed faculty,
+    programme and course: a transferred-out student, one the registry does not know and one in
+    another course or programme are refused at upload, row by row with the ИИН, and nothing
+    is stored (config/procedures.yaml, contingent_order.list_rules)."""
     people = env
-    row = _rows(1)[0]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([*HEADER, "citizenship"])
-    writer.writerow([*row, "UZB"])
-    cid = _upload(client, people, out.getvalue().encode("utf-8"), kind="graduation")["id"]
-    complete(client, people, "head", cid, "head_review", {"head_decision": "approve"})
-    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
-    assert drain(ctx) >= 1
-    view = sign_order(client, people, cid, completed_tasks=3)
-    skipped = [e["payload"] for e in view["history"] if e["kind"] == "case_trigger_skipped"]
-    assert skipped == [{"process_id": "foreign_registration", "iin": row[0],
-                        "reason": "student_not_registered"}]
-    assert not [e for e in view["history"] if e["kind"] == "case_triggered"]
+    rows = _rows(5)
+    registered(ctx, rows[:1])
+    registered(ctx, rows[1:2], status="transferred_out")
+    # rows[2]: not in the registry
+    registered(ctx, [[*rows[3][:7], "3", *rows[3][8:]]])  # the registry: 3rd year
+    registered(ctx, [[*rows[4][:5], "6B04101", "Экономика", *rows[4][7:]]])
+    body = _upload(client, people, _csv(rows), kind="graduation", status=422)
+    assert set(body["fields"]) == {"row 3.iin", "row 4.iin", "row 5.iin", "row 6.iin"}
+    assert body["fields"]["row 3.iin"] == (
+        f"строка 3, ИИН {rows[1][0]}: по реестру — «отчислен в связи с переводом в другой вуз»: в этот "
+        "приказ включаются только обучающиеся со статусом «обучается»")
+    assert body["fields"]["row 4.iin"] == f"строка 4, ИИН {rows[2][0]}: нет в реестре обучающихся"
+    assert body["fields"]["row 5.iin"] == f"строка 5, ИИН {rows[3][0]}: year в списке «2», а в реестре «3»"
+    assert "programme_code в списке «6B06102», а в реестре «6B04101»" in body["fields"]["row 6.iin"]
+    assert "ничего не сохранено" in body["message"] and "всего ошибок: 4" in body["message"]
+    kk = client.post("/api/v1/contingent-orders", headers={**people["registrar"], "Accept-Language": "kk"},
+                     data={"order_kind": "graduation", "effective_date": "2026-09-01",
+                           "file": (io.BytesIO(_csv(rows)), "list.csv")}, content_type="multipart/form-data")
+    assert kk.status_code == 422
+    assert kk.json["fields"]["row 4.iin"] == f"4-жол, ЖСН {rows[2][0]}: білім алушылар тізілімінде жоқ"
+    # an enrolment of someone already studying here
+    body = _upload(client, people, _csv(rows[:1]), kind="enrolment", status=422)
+    assert body["fields"] == {"row 2.iin": f"строка 2, ИИН {rows[0][0]}: по реестру уже обучается "
+                                           "(«обучается»): повторно не зачисляется"}
+    assert client.get("/api/v1/cases", headers=people["head"]).json["total"] == 0
+    assert _upload(client, people, _csv(rows[:1]), kind="graduation")["data"]["student_count"] == 1
+

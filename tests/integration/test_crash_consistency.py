@@ -4,12 +4,14 @@ Afterwards the same step succeeds as if nothing had happened."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from server.auth import Actor
+from server.domain.iin import make_iin
 from server.models import AuditEvent, Case, HumanTask, OutboxJob, Timer, User
 from server.services.cases import lifecycle as cases
 from server.services.cases import steps
@@ -41,6 +43,9 @@ def _fail_after(original):  # type: ignore[no-untyped-def]
         raise Injected("injected failure before the commit")  # ...but the commit never comes
 
     return persist_then_fail
+
+
+OTHER_IIN = make_iin(date(2004, 3, 9), "M", 4330)
 
 
 @pytest.fixture
@@ -78,8 +83,8 @@ def test_a_failed_start_leaves_no_case(ctx, started, monkeypatch):
     before = _snapshot(ctx)
     monkeypatch.setattr(cases, "persist_step", _fail_after(steps.persist_step))
     with pytest.raises(Injected):
-        cases.start_case(ctx, registrar, cases.StartRequest(
-            process_id="transfer_in", channel="egov", data={"applicant": dict(APPLICANT)}))
+        cases.start_case(ctx, registrar, cases.StartRequest(  # another applicant: one open case each
+            process_id="transfer_in", channel="egov", data={"applicant": {**APPLICANT, "iin": OTHER_IIN}}))
     assert _snapshot(ctx) == before
 
 

@@ -374,7 +374,8 @@ def test_dmn_then_transfer_in_is_listed_with_its_user_tasks(client, people):
 
     # The BPMN version carries the DMN it calls: a case runs without looking anything up.
     applicant = {**sample_object(json.loads((ROOT / "forms/transfer_in/register.schema.json")
-                                            .read_text(encoding="utf-8"))), "faculty_code": "IT"}
+                                            .read_text(encoding="utf-8"))), "faculty_code": "IT",
+                 "programme_code": "6B06102", "citizenship": "KAZ"}  # from the registry's lists
     r = client.post(f"{API}/cases", headers=people["registrar"],
                     json={"process_id": "transfer_in", "data": {"applicant": applicant}})
     assert r.status_code == 201, r.json

@@ -67,14 +67,16 @@ def _applicant(ctx: Any, pid: str, **fields: Any) -> dict[str, Any]:
     applicant = sample_object(schema, hostile)
     applicant.update(last_name=FORMULA, full_name=f"{FORMULA} {PAYLOAD}", faculty_code="IT",
                      programme_code="6B06102", **fields)
+    if "citizenship" in (schema.get("properties") or {}):
+        applicant["citizenship"] = "KAZ"  # chosen from the list of countries
     return {"applicant": applicant}
 
 
 # How each procedure's case is started (the demo in server/demo.py starts them the same way):
 # (registered student's citizenship or None for an applicant, start data).
 STARTS: dict[str, tuple[str | None, Any]] = {
-    "academic_leave": ("KAZ", lambda ctx: {"leave_ground": "medical", "leave_start": _today(14),
-                                           "leave_end": _today(200)}),
+    "academic_leave": ("KAZ", lambda ctx: {"leave_ground": "medical", "leave_start": _today(-30),
+                                           "leave_end": _today(150)}),
     "cert_incomplete": ("KAZ", lambda ctx: {"reason": "transfer", "purpose": PAYLOAD, "purpose_kk": PAYLOAD}),
     "cert_study": ("KAZ", lambda ctx: {"purpose": PAYLOAD, "purpose_kk": PAYLOAD, "copies": 2}),
     "contingent_order": (None, None),  # a list of students uploaded as CSV
@@ -100,8 +102,13 @@ STARTS: dict[str, tuple[str | None, Any]] = {
 }
 # Answers that the forms' samples would not take down the positive path, merged over them.
 ANSWERS: dict[str, dict[str, Any]] = {
-    "academic_leave/check_documents": {"leave_ground": "medical", "leave_start": _today(14),
-                                       "leave_end": _today(200)},
+    "academic_leave/check_documents": {"leave_ground": "medical", "leave_start": _today(-30),
+                                       "leave_end": _today(150)},
+    # periods ordered (config/procedures.yaml, date_rules): the samples give every date as today
+    "cert_study/check_student": {"study_start": "2024-09-01", "study_end": "2028-06-30"},
+    "cert_incomplete/check_student": {"study_start": "2024-09-01", "study_end": "2026-02-01"},
+    "military/check_military_record": {"study_start": "2024-09-01", "study_end": "2028-06-30"},
+    "mobility/check_application": {"mobility_start": _today(-120), "mobility_end": _today(-10)},
     "foreign_registration/visa_extension": {"extended": False},  # the student leaves: tracking ends
     # a programme the registry knows (with its Kazakh name): an unknown code stops the order
     "reinstatement/check_documents": {"enrol_programme_code": "6B06102"},
@@ -264,9 +271,14 @@ def env(ctx, people):
     return people
 
 
-def _student(ctx: Any, citizenship: str) -> int:
+# The registry status a procedure's student needs (config/catalog.yaml, student_statuses).
+STATUS = {"cert_incomplete": "expelled"}
+
+
+def _student(ctx: Any, citizenship: str, status: str = "active") -> int:
     return add_student(ctx, last_name=FORMULA, first_name=PAYLOAD, middle_name=PAYLOAD,
-                       citizenship=citizenship, latin_name=None if citizenship == "KAZ" else PAYLOAD)
+                       citizenship=citizenship, latin_name=None if citizenship == "KAZ" else PAYLOAD,
+                       status=status)
 
 
 def _contingent_csv(ctx: Any) -> bytes:
@@ -282,6 +294,9 @@ def _contingent_csv(ctx: Any) -> bytes:
 
 def _start(ctx: Any, client: Any, people: Headers, pid: str) -> tuple[int, dict[str, Any]]:
     if pid == "contingent_order":
+        for i in range(2):  # the listed students, as the registry knows them
+            add_student(ctx, iin=make_iin(date(2005, 1, 1 + i), "M", 1000 + i), last_name=FORMULA,
+                        first_name=PAYLOAD, year=2)
         r = client.post("/api/v1/contingent-orders", headers=people["registrar"], data={
             "order_kind": "promotion", "effective_date": _today(10),
             "file": (io.BytesIO(_contingent_csv(ctx)), "list.csv")}, content_type="multipart/form-data")
@@ -291,7 +306,7 @@ def _start(ctx: Any, client: Any, people: Headers, pid: str) -> tuple[int, dict[
     data = make(ctx)
     body: dict[str, Any] = {"process_id": pid, "channel": "direct", "data": data}
     if citizenship:
-        body["student_id"] = _student(ctx, citizenship)
+        body["student_id"] = _student(ctx, citizenship, STATUS.get(pid, "active"))
     r = client.post("/api/v1/cases", headers=people["registrar"], json=body)
     assert r.status_code == 201, r.json
     return r.json["id"], data

@@ -4,11 +4,12 @@ worker heartbeat and health, `regoffice status`."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.config import Settings
 from server.db import utcnow
+from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.models import AuditEvent, Document, OutboxJob
 from server.services.background import jobs as background
@@ -39,11 +41,15 @@ def deployed(ctx, people):  # type: ignore[no-untyped-def]
     return people
 
 
+_SERIALS = itertools.count(5000)  # one open transfer per applicant: each case another person
+
+
 def start_to_document_step(ctx, applicant: dict | None = None) -> int:  # type: ignore[no-untyped-def]
     """A transfer_in case driven through its four user tasks: it waits for its order."""
     registrar = Actor(None, "registrar", frozenset({"registrar"}))
+    person = applicant or {**APPLICANT, "iin": make_iin(date(2004, 3, 9), "M", next(_SERIALS))}
     case_id = cases.start_case(ctx, registrar, cases.StartRequest(
-        process_id="transfer_in", data={"applicant": dict(applicant or APPLICANT)}))
+        process_id="transfer_in", data={"applicant": dict(person)}))
     for _ in ANSWERS:
         task = cases.get_case(ctx, Actor.system(), case_id, with_data=False).open_tasks[0]
         tasks.complete_task(ctx, Actor.system(), task.id, ANSWERS[task.spec_name])

@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import docx
 import pytest
+import time_machine
 from sqlalchemy import update
 
 from server.domain.iin import make_iin
@@ -402,9 +403,11 @@ def test_recredit_order_names_the_student_in_the_kazakh_genitive(client, ctx, of
     complete(client, people, "dean_it", cid, "dean_approval", {"dean_decision": "approve"})
     assert drain(ctx) >= 1
     complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2027-01-20"})
-    complete(client, people, "registrar", cid, "record_return", RETURN)
-    complete(client, people, "dean_it", cid, "dean_recredit", {"recredit_decision": "approve"})
-    assert drain(ctx) >= 1
+    # the partner's transcript (05.07.2027) is recorded once it has come
+    with time_machine.travel(datetime(2027, 7, 6, 10, tzinfo=ctx.tz), tick=False):
+        complete(client, people, "registrar", cid, "record_return", RETURN)
+        complete(client, people, "dean_it", cid, "dean_recredit", {"recredit_decision": "approve"})
+        assert drain(ctx) >= 1
     view = case_view(client, people, cid)
     docs = _documents(client, people, {"documents": [d for d in view["documents"]
                                                      if d["kind"] == "order_mobility_recredit"]})

@@ -1,6 +1,7 @@
 """The student registry follows the signed batch orders (`contingent_order`: enrolment,
 promotion, graduation, and the batch transfer orders of server/services/cases/batch_orders.py), in the
-signing transaction; a listed student the registry does not know is noted, not a crash. A step
+signing transaction; a listed student the registry does not know is refused at upload (and a
+step that still meets one notes it, not a crash). A step
 applied again changes nothing (a promotion never promotes twice). A model whose registry step
 names an unknown status, field or parameter is refused at deploy with file, element and reason;
 a value known only at run time is checked then, and the signature fails with nothing changed."""
@@ -24,7 +25,7 @@ from server.models import Case, Student, StudentChange
 from server.services.students.registry import apply_registry_call
 from tests.integration.api import case_view, complete, history_kinds
 from tests.integration.procs import add_student, add_user, deploy_all, sign_order
-from tests.integration.test_contingent_order import _csv, _rows, _upload
+from tests.integration.test_contingent_order import _csv, _rows, _upload, registered
 
 WORKFLOWS = ROOT / "workflows"
 
@@ -60,9 +61,10 @@ def _order(client, ctx, people, rows: list[list[str]], kind: str) -> dict:
 
 def test_promotion_order_promotes_each_listed_student_once(client, ctx, env):
     rows = _rows(3)  # year 2 in the list; the third student is not in the registry
-    for n, row in enumerate(rows[:2]):
-        add_student(ctx, iin=row[0], year=2, serial=n)
-    cid = _upload(client, env, _csv(rows), kind="promotion")["id"]
+    registered(ctx, rows[:2])
+    refused = _upload(client, env, _csv(rows), kind="promotion", status=422)  # checked at upload
+    assert set(refused["fields"]) == {"row 4.iin"}
+    cid = _upload(client, env, _csv(rows[:2]), kind="promotion")["id"]
     _approve(client, ctx, env, cid)
     assert {s.year for s in _students(ctx).values()} == {2}  # approved, numbered, not signed
     view = sign_order(client, env, cid, completed_tasks=3)
@@ -72,8 +74,7 @@ def test_promotion_order_promotes_each_listed_student_once(client, ctx, env):
     updated = _events(view, "student_updated")
     assert [(e["iin"], e["changes"], e["order_number"], e["element"]) for e in updated] == [
         (r[0], {"year": {"before": 2, "after": 3}}, "1-у", "promote_students") for r in rows[:2]]
-    assert _events(view, "student_not_found") == [{"element": "promote_students", "order_number": "1-у",
-                                                   "iin": rows[2][0], "reason": "not_in_registry"}]
+    assert _events(view, "student_not_found") == []
     assert history_kinds(view)[-1] == "case_completed"
 
     # the step applied again (a retried step, the same order released twice): nothing more
@@ -89,15 +90,16 @@ def test_promotion_order_promotes_each_listed_student_once(client, ctx, env):
     with ctx.db.read() as session:
         assert len(session.scalars(select(StudentChange).where(StudentChange.case_id == cid)).all()) == 2
 
-    # a second order on the same list states the same course: the registry already says so
-    second = _order(client, ctx, env, rows[:2], "promotion")
+    # a second order on the same list is refused at upload: the registry says 3rd year now
+    second = _upload(client, env, _csv(rows[:2]), kind="promotion", status=422)
+    assert second["fields"]["row 2.iin"].endswith("year в списке «2», а в реестре «3»")
     assert [_students(ctx)[r[0]].year for r in rows[:2]] == [3, 3]
-    assert [e["changes"] for e in _events(second, "student_updated")] == [{}, {}]
 
 
 def test_graduation_order_graduates_the_listed_students(client, ctx, env):
-    rows = _rows(2)
-    sids = [add_student(ctx, iin=row[0], year=4, serial=n) for n, row in enumerate(rows)]
+    rows = [[*row[:7], "4", *row[8:]] for row in _rows(2)]
+    registered(ctx, rows)
+    sids = [_students(ctx)[row[0]].id for row in rows]
     view = _order(client, ctx, env, rows, "graduation")
     assert {s.status for s in _students(ctx).values()} == {"graduated"}
     assert [e["changes"] for e in _events(view, "student_updated")] == \
@@ -131,9 +133,7 @@ def test_enrolment_order_creates_the_students(client, ctx, env):
 
 
 def test_refused_promotion_changes_nothing(client, ctx, env):
-    rows = _rows(2)
-    for n, row in enumerate(rows):
-        add_student(ctx, iin=row[0], year=2, serial=n)
+    rows = registered(ctx, _rows(2))
     cid = _upload(client, env, _csv(rows), kind="promotion")["id"]
     complete(client, env, "head", cid, "head_review", {"head_decision": "approve"})
     complete(client, env, "vicerector", cid, "vice_rector_approve",
@@ -254,8 +254,8 @@ def test_student_page_and_search_show_the_status(app, ctx, env):
 def test_case_and_student_pages_show_what_the_order_changed(app, client, ctx, env):
     from tests.integration.web import Staff, text
 
-    rows = _rows(1)
-    sid = add_student(ctx, iin=rows[0][0], year=4)
+    rows = registered(ctx, [[*row[:7], "4", *row[8:]] for row in _rows(1)])
+    sid = _students(ctx)[rows[0][0]].id
     cid = _order(client, ctx, env, rows, "graduation")["id"]
     staff = Staff(app, "registrar")
     case_page = text(staff.get(f"/app/cases/{cid}"))

@@ -129,7 +129,8 @@ def test_academic_leave_then_return(client, ctx, env):
     assert r.status_code == 422 and "в академическом отпуске" in r.json["fields"]["student_id"]
 
     complete(client, env, "registrar", cid, "leave_return_control",
-             {"return_application": True, "health_certificate": True, "return_date": "2027-09-01"})
+             {"return_application": True, "health_certificate": True,
+              "return_date": ctx.local_today().isoformat()})
     assert _row(ctx).status == "active"
     events = _updates(case_view(client, env, cid))
     assert [(e["element"], e["order_number"], e["changes"]) for e in events] == [

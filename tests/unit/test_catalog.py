@@ -164,7 +164,13 @@ def test_minimal_catalog_loads(tmp_path: Path) -> None:
 def test_a_certificate_of_study_is_for_active_students_only() -> None:
     catalog = load_catalog(REPO_CATALOG)
     assert catalog.service("cert_study").student_statuses == ("active",)
-    assert catalog.service("cert_incomplete").student_statuses == ()
+    # and the certificate for those who did not complete studies for those who left only
+    assert catalog.service("cert_incomplete").student_statuses == ("expelled", "transferred_out")
+    # a second open case: certificates may be asked for again; a foreign student's arrival
+    # and departure are two notices
+    assert catalog.service("cert_study").allow_parallel
+    assert not catalog.service("academic_leave").allow_parallel
+    assert catalog.service("foreign_registration").parallel_by == "registration_kind"
 
 
 @pytest.mark.parametrize(
@@ -185,6 +191,8 @@ def test_a_certificate_of_study_is_for_active_students_only() -> None:
             "public_service",
             "true or false",
         ),
+        (lambda d: d["services"][0].update(allow_parallel="yes"), "allow_parallel", "true or false"),
+        (lambda d: d["services"][0].update(parallel_by="Kind"), "parallel_by", "snake_case"),
         (lambda d: d["services"][0].update(escalation=["boss"]), "escalation[0]", "unknown role"),
         (lambda d: d["services"][0].update(step_deadlines={"dean_review": 0}), None, ">= 1"),
         (

@@ -28,7 +28,9 @@ from jsonschema import Draft202012Validator
 from server.domain.case_data import RESERVED_DATA_KEYS
 from server.services.context import AppContext
 from server.services.errors import Invalid, tr
+from server.services.tasks.date_rules import check_dates
 from server.services.tasks.forms import validate_submission
+from server.services.tasks.references import with_choices
 
 # Case variables the server or the model writes, never the application: the student's
 # record, the procedure's code and channel, the case id, the script functions (all in
@@ -47,7 +49,7 @@ def application_form(ctx: AppContext, process_id: str) -> tuple[dict[str, Any], 
     key = form_key(process_id)
     if not process_id or not ctx.forms.exists(key):
         return None
-    return ctx.forms.load(key)
+    return with_choices(ctx, *ctx.forms.load(key))  # type: ignore[return-value]
 
 
 def application_schema(ctx: AppContext, process_id: str) -> dict[str, Any] | None:
@@ -88,6 +90,8 @@ def complete_application(ctx: AppContext, process_id: str, data: dict[str, Any],
                       {**no_student, **fields}) from None
     if no_student:
         raise student_missing()
+    check_dates(ctx, form_key(process_id), clean, prefix="data.",
+                message="Заявление не зарегистрировано: исправьте отмеченные поля")
     return {**data, **clean, **_kazakh_versions(schema, clean)}
 
 

@@ -26,6 +26,7 @@ from server.models import (
 )
 from server.models.case import OPEN_STATUSES
 from server.services.cases.applications import check_declared, student_missing
+from server.services.cases.duplicates import refuse_duplicate
 from server.services.cases.filters import name_or_iin, within_days
 from server.services.cases.process_map import draw
 from server.services.cases.registration import StartRequest, check_start, validate_start
@@ -118,6 +119,8 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         if student is None:
             raise NotFound("Студент не найден", {"student_id": tr("Нет студента с таким id")})
         check_student_status(ctx, req.process_id, student)
+    if given is not None:  # a registration, not a case a model opens
+        refuse_duplicate(ctx, session, req.process_id, req.student_id, req.data)
     received = req.received_at or utcnow()
     data = dict(req.data)
     data.update(service_code=req.process_id, channel=req.channel)

@@ -18,7 +18,9 @@ from server.services.cases.applications import check_size, complete_application
 from server.services.cases.scans import CheckedFile, Upload, check_uploads
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, tr
+from server.services.tasks.date_rules import check_dates
 from server.services.tasks.forms import validate_submission
+from server.services.tasks.references import with_choices
 
 
 @dataclass
@@ -62,7 +64,7 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
     key = f"{req.process_id}/register"
     if req.student_id is not None or not forms.exists(key):
         return
-    schema, validator = forms.load(key)
+    schema, validator = with_choices(ctx, *forms.load(key))
     applicant = req.data.get("applicant")
     if not isinstance(applicant, dict):
         raise Invalid("Укажите данные заявителя", {"data.applicant": tr("Обязательное поле")})
@@ -70,6 +72,8 @@ def _validate_registration(ctx: AppContext, req: StartRequest) -> None:
         validate_submission(schema, validator, applicant)
     except Invalid as exc:
         raise Invalid(exc.message, {f"data.applicant.{k}": v for k, v in exc.fields.items()}) from None
+    check_dates(ctx, key, applicant, prefix="data.applicant.",
+                message="Заявление не зарегистрировано: исправьте отмеченные поля")
 
 
 def check_start(ctx: AppContext, actor: Actor, req: StartRequest) -> Checked:

@@ -20,6 +20,7 @@ from server.services.messages.waits import case_messages
 from server.services.people.users import names_in
 from server.services.procedures.deployments import definition_info, definitions_in
 from server.services.students.imports import students_in
+from server.services.tasks.references import has_choices, resolve
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def registration_page(ctx: AppContext, actor: Actor, process_id: str, q: str) ->
     applicant = ctx.forms.load(key)[0] if process_id and ctx.forms.exists(key) else None
     application = application_schema(ctx, process_id)
     with ctx.db.read() as session:
+        applicant = resolve(applicant, session) if applicant and has_choices(applicant) else applicant
         return RegistrationPage(
             process_ids=[d.process_id for d in definitions_in(session) if d.kind == "bpmn"],
             found=students_in(session, actor, q), applicant_schema=applicant,

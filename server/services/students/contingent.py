@@ -12,10 +12,12 @@ from sqlalchemy import select
 from server.auth import Actor
 from server.auth.roles import CASE_STARTERS
 from server.domain.iin import iin_sex
+from server.domain.registry import status_label
 from server.models import Faculty, Student
 from server.services.cases.lifecycle import StartRequest, start_case
 from server.services.context import AppContext
 from server.services.errors import Forbidden, Invalid, tr
+from server.services.procedures.rules import load_rules
 from server.services.students.imports import clean_row, parse_rows
 from server.services.students.spreadsheets import Limits
 
@@ -33,9 +35,11 @@ class ContingentList:
     channel: str = "direct"
 
 
-def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict[str, Any]]:
+def read_order_list(ctx: AppContext, filename: str, content: bytes,
+                    order_kind: str | None = None) -> list[dict[str, Any]]:
     """The checked rows of the list; any bad row rejects the whole file, naming row and field
-    (row numbers as in the file: the header is row 1)."""
+    (row numbers as in the file: the header is row 1). With `order_kind`, each row is checked
+    against the registry too (config/procedures.yaml, contingent_order.list_rules)."""
     limits = Limits(max_rows=MAX_ROWS, max_bytes=ctx.settings.max_upload_bytes,
                     max_unpacked=MAX_UNPACKED)
     rows = parse_rows(filename, content, limits)  # Invalid naming the file when it is refused
@@ -60,6 +64,8 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
             seen[iin] = line
         values["sex"] = iin_sex(iin) if iin and not problems else None
         cleaned.append({k: v for k, v in values.items() if v is not None})
+    if not errors and order_kind:
+        errors = _registry_problems(ctx, order_kind, cleaned)
     if errors:
         first = next(iter(errors.values()))
         if len(errors) > 1:
@@ -85,6 +91,50 @@ def read_order_list(ctx: AppContext, filename: str, content: bytes) -> list[dict
 REGISTRY_FILLED = ("citizenship", "form", "language", "funding")
 
 
+def _registry_problems(ctx: AppContext, order_kind: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows the registry says cannot be in this order, as `row <n>.iin` → the row number, ИИН
+    and reason: not in the registry, a status the order does not take, or a faculty,
+    programme or course other than the registry's."""
+    rule = ((load_rules(ctx.settings.config_dir).get("contingent_order") or {}).get("list_rules")
+            or {}).get(order_kind) or {}
+    if not rule:
+        return {}
+    with ctx.db.read() as session:
+        known = {s.iin: (s, code) for s, code in session.execute(
+            select(Student, Faculty.code).join(Faculty, Student.faculty_id == Faculty.id)
+            .where(Student.iin.in_([r["iin"] for r in rows])))}
+    wanted = list(rule.get("statuses") or [])
+    refused = list(rule.get("not_statuses") or [])
+    errors: dict[str, Any] = {}
+    for line, row in enumerate(rows, start=2):
+        found = known.get(row["iin"])
+        reason = None
+        if found is None:
+            if wanted:
+                reason = tr("нет в реестре обучающихся")
+        else:
+            student, faculty_code = found
+            registered = {"faculty_code": faculty_code, "programme_code": student.programme_code,
+                          "year": student.year}
+            if wanted and student.status not in wanted:
+                reason = tr("по реестру — «%(status)s»: в этот приказ включаются только обучающиеся со "
+                            "статусом %(wanted)s", status=status_label(student.status),
+                            wanted=", ".join(f"«{status_label(s)}»" for s in wanted))
+            elif student.status in refused:
+                reason = tr("по реестру уже обучается («%(status)s»): повторно не зачисляется",
+                            status=status_label(student.status))
+            else:
+                for field in rule.get("match") or []:
+                    if field in row and str(row[field]) != str(registered[field]):
+                        reason = tr("%(field)s в списке «%(listed)s», а в реестре «%(registered)s»",
+                                    field=field, listed=row[field], registered=registered[field])
+                        break
+        if reason is not None:
+            errors[f"row {line}.iin"] = tr("строка %(line)s, ИИН %(iin)s: %(reason)s", line=line,
+                                           iin=row["iin"], reason=reason)
+    return errors
+
+
 def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -> int:
     """Check the list and open one case for the whole order."""
     if not actor.has_any(CASE_STARTERS):
@@ -96,7 +146,7 @@ def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -
         fields["effective_date"] = tr("Обязательное поле: дата, с которой действует приказ")
     if fields:
         raise Invalid("Укажите вид приказа и дату, с которой он действует", fields)
-    students = read_order_list(ctx, req.filename, req.content)
+    students = read_order_list(ctx, req.filename, req.content, req.order_kind)
     data = {"order_kind": req.order_kind, "effective_date": str(req.effective_date),
             "students": students, "source_file": req.filename}
     return start_case(ctx, actor, StartRequest("contingent_order", channel=req.channel, data=data))

@@ -207,6 +207,13 @@ def check_student_status(ctx: AppContext, process_id: str, student: Student) -> 
         return
     wanted = ", ".join(f"«{status_label(s)}»" for s in allowed)
     current = status_label(student.status)
+    if student.status == "active":  # a certificate for those who left, asked for a student
+        raise Invalid("Заявление не зарегистрировано: по реестру %(name)s обучается («%(current)s»), а "
+                      "«%(service)s» оформляется только со статусом %(wanted)s. Обучающемуся выдаётся "
+                      "справка с места учёбы; если обучающийся отчислен или переведён, сначала "
+                      "проверьте подписанный приказ.",
+                      {"student_id": tr("Статус в реестре: %(current)s", current=current)},
+                      service=service.name_ru, wanted=wanted, name=student.full_name, current=current)
     raise Invalid("Заявление не зарегистрировано: «%(service)s» оформляется обучающимся со статусом "
                   "%(wanted)s, а по реестру %(name)s — «%(current)s» (по подписанному приказу). "
                   "Выберите услугу по статусу (например, справку лицам, не завершившим обучение) "

@@ -6,11 +6,12 @@ Decisions default to the positive choice ("approve"), booleans to true.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from server.domain.iin import make_iin
 from server.services.context import AppContext
+from server.services.tasks.references import with_choices
 
 POSITIVE = ("approve", "approved", "yes", "issued", "complete")
 # A free-text string's value instead of the sample, given the field's schema and name (None
@@ -51,7 +52,10 @@ def sample_value(prop: dict[str, Any], name: str = "", text: TextHook | None = N
     if kind == "object":
         return sample_object(prop, text)
     if prop.get("format") == "date":
-        return date.today().isoformat()
+        # a period's start a month ago and its end months ahead: ordered, and what has
+        # happened is not in the future (config/procedures.yaml, date_rules)
+        shift = -30 if name.endswith("_start") else 120 if name.endswith("_end") else 0
+        return (date.today() + timedelta(days=shift)).isoformat()
     if prop.get("format") == "iin":
 
         return make_iin(date(2004, 5, 17), "M", 1234)
@@ -87,5 +91,5 @@ def sample_object(schema: dict[str, Any], text: TextHook | None = None) -> dict[
 def answer_for(ctx: AppContext, form_key: str | None, text: TextHook | None = None) -> dict[str, Any]:
     if not form_key or form_key.startswith("camunda:"):
         return {}
-    schema, _ = ctx.forms.load(form_key)
+    schema, _ = with_choices(ctx, *ctx.forms.load(form_key))  # a list's first value
     return sample_object(schema, text)

@@ -19,6 +19,7 @@ from server.services.errors import Invalid, iin_reason, tr
 
 _FORMAT_CHECKER = FormatChecker()
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_LISTED_VALUES = 8  # an enum this long or shorter is listed in the reason
 
 
 @_FORMAT_CHECKER.checks("iin", raises=ValueError)
@@ -106,6 +107,9 @@ def _message_of(error: Any) -> str:
     match error.validator:
         case "format":
             return _format_reason(error.cause)
+        case "enum" if len(limit) > _LISTED_VALUES:  # a registry's list: name the value, not the list
+            return tr("«%(value)s» нет в справочнике: выберите значение из списка",
+                      value=str(error.instance)[:100])
         case "enum":
             return tr("Выберите значение из списка: %(values)s", values=", ".join(map(str, limit)))
         case "minimum":

@@ -25,7 +25,9 @@ from server.services.context import AppContext
 from server.services.documents.versions import record_signature
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
+from server.services.tasks.date_rules import check_dates, has_rules
 from server.services.tasks.forms import camunda_validator, validate_submission
+from server.services.tasks.references import with_choices
 
 
 def _candidates(task: HumanTask) -> list[str]:
@@ -106,7 +108,7 @@ def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[s
         info = definition_info(ctx, session, session.get(Case, task.case_id).definition_id)
         schema = info.forms.get(task.form_key)
         return (schema, camunda_validator(schema)) if schema else (None, None)
-    return ctx.forms.load(task.form_key)
+    return with_choices(ctx, *ctx.forms.load(task.form_key), session)
 
 
 def task_form(ctx: AppContext, actor: Actor, task_id: str) -> tuple[HumanTask, dict[str, Any] | None]:
@@ -234,6 +236,9 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
+        if task.form_key and has_rules(ctx, task.form_key):
+            check_dates(ctx, task.form_key, clean, known=_task_data(instance, task.id),
+                        message="Форма заполнена с ошибками: исправьте отмеченные поля")
         try:
             calls = instance.complete_user_task(task.id, clean)
         except TaskNotReady:
@@ -250,6 +255,14 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         store_uploads(ctx, session, case, actor, files, task_id=task.id)
         _flush(session)
         return CaseStep(case, following)
+
+
+def _task_data(instance: Instance, task_id: str) -> dict[str, Any]:
+    """The case's data as the task sees it (what a date rule compares with), or nothing."""
+    try:
+        return instance.task_data(task_id)
+    except TaskNotReady:
+        return {}
 
 
 def _close_task(session: Session, task: HumanTask, actor: Actor) -> None:
