@@ -33,6 +33,7 @@ from server.services.cases.scans import store_uploads
 from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
+from server.services.people.routing import check_reachable
 from server.services.procedures.deployments import definition_info, latest_definition_id
 from server.services.students.registry import check_student_status
 
@@ -125,10 +126,14 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         data["student"] = student_context(student, session.scalar(
             select(Programme.name_kk).where(Programme.code == student.programme_code)))
     subject = data.get("student") or data.get("applicant") or {}
+    faculty_id = student.faculty_id if student else _faculty_id(session, subject)
+    if given is not None:  # a registration: refuse a case whose dean's step reaches nobody
+        check_reachable(ctx, session, req.process_id,
+                        definition.bundle.task_meta, faculty_id, subject)
     case = Case(
         definition_id=definition_id, process_id=req.process_id,
         student_id=student.id if student else None,
-        faculty_id=student.faculty_id if student else _faculty_id(session, subject),
+        faculty_id=faculty_id,
         subject_name=_full_name(subject),
         subject_iin=(subject.get("iin") if isinstance(subject, dict) else None),
         channel=req.channel, status="in_progress", received_at=received,

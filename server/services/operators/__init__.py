@@ -8,6 +8,7 @@ from __future__ import annotations
 from server.services.background.operations import PROBE, run_probe
 from server.services.context import JobKind, OperatorRegistry
 from server.services.documents.pdfs import PDF_JOB, convert_pdfs, store_pdfs
+from server.services.people.routing import UNASSIGNED, run_unassigned
 from server.services.operators import (
     await_batch,
     case_start,
@@ -27,6 +28,6 @@ def build_registry() -> OperatorRegistry:
                    set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR, message_send.OPERATOR,
                    letters.OPERATOR, *student_registry.OPERATORS),
         jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe),
-              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs)),
+              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs), JobKind(UNASSIGNED, run_unassigned)),
         on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),
     )
