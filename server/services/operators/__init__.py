@@ -8,7 +8,6 @@ from __future__ import annotations
 from server.services.background.operations import PROBE, run_probe
 from server.services.context import JobKind, OperatorRegistry
 from server.services.documents.pdfs import PDF_JOB, convert_pdfs, store_pdfs
-from server.services.people.routing import UNASSIGNED, run_unassigned
 from server.services.operators import (
     await_batch,
     case_start,
@@ -20,6 +19,7 @@ from server.services.operators import (
     set_status,
     student_registry,
 )
+from server.services.people.routing import UNASSIGNED, run_unassigned
 
 
 def build_registry() -> OperatorRegistry:
