@@ -311,6 +311,10 @@ class _Parser:
         public = entry["public_service"]
         if not isinstance(public, bool):
             raise self.fail("public_service", "must be true or false")
+        if public and entry["deadline"] is None:
+            # the monthly report counts a service without one as always on time
+            raise self.fail("deadline", "a public service needs its legal deadline "
+                            "({days, kind}); mark an assumed figure [assumed]")
         registry = entry.get("registry_code")
         if registry is not None:
             registry = self.text(str(registry), "registry_code")
