@@ -21,7 +21,7 @@ from server.services.cases.lifecycle import check_case_visible
 from server.services.cases.scans import Upload, check_uploads, store_uploads
 from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
-from server.services.documents.versions import record_signature
+from server.services.documents.versions import record_signature, return_and_correction_events
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
 from server.services.tasks.forms import camunda_validator, validate_submission
@@ -210,6 +210,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
+        loop_event = return_and_correction_events(task.form_key, clean,
+                                                  lambda: instance.task_data(task.id))
         try:
             calls = instance.complete_user_task(task.id, clean)
         except TaskNotReady:
@@ -222,6 +224,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
         record_signature(session, case.id, task.form_key, clean, task.completed_at or utcnow(),
                          task.completed_by)
+        if loop_event is not None:  # the rector's return and its correction, in the history
+            audit(session, case, actor, loop_event[0], loop_event[1], task_id=task.id)
         following = persist_step(ctx, session, case, instance, calls, actor)
         store_uploads(ctx, session, case, actor, files, task_id=task.id)
         _flush(session)
