@@ -220,9 +220,10 @@ def check_student_status(ctx: AppContext, process_id: str, student: Student) -> 
 REGISTRY_FACTS = ("citizenship", "funding", "level")
 
 
-def with_registry_facts(session: Session, rows: list[Any]) -> list[Any]:
-    """The list's rows with the registry's citizenship, funding and level laid over what was
-    typed, matched by ИИН; a row of a person the registry does not know keeps what was typed
+def with_registry_facts(session: Session, rows: list[Any],
+                        facts: tuple[str, ...] = REGISTRY_FACTS) -> list[Any]:
+    """The list's rows with the registry's `facts` (citizenship, funding, level) laid over what
+    was typed, matched by ИИН; a row of a person the registry does not know keeps what was typed
     and gets `in_registry: False`."""
     iins = [str(r.get("iin")) for r in rows if isinstance(r, dict) and r.get("iin")]
     if not iins:
@@ -234,5 +235,5 @@ def with_registry_facts(session: Session, rows: list[Any]) -> list[Any]:
         if student is None:
             result.append({**row, "in_registry": False} if isinstance(row, dict) else row)
             continue
-        result.append({**row, **{k: getattr(student, k) for k in REGISTRY_FACTS}, "in_registry": True})
+        result.append({**row, **{k: getattr(student, k) for k in facts}, "in_registry": True})
     return result
