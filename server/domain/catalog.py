@@ -41,7 +41,7 @@ _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
 _SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds",
-                               "student_statuses"})
+                               "student_statuses", "deadline_from"})
 
 
 class CatalogError(ValueError):
@@ -130,6 +130,9 @@ class Service:
     # registry statuses (server/domain/registry.py) a student must have for a case to open;
     # empty: any status
     student_statuses: tuple[str, ...] = ()
+    # case data keys (dates YYYY-MM-DD) the deadline counts from, the first one the case has;
+    # none given (or none present): from the day of receipt
+    deadline_from: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -332,6 +335,9 @@ class _Parser:
             decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
             if "decision_grounds" in entry else (),
             student_statuses=self.student_statuses(entry.get("student_statuses") or []),
+            deadline_from=tuple(self.code(key, f"deadline_from[{i}]") for i, key in
+                                enumerate(self.items(entry.get("deadline_from") or [], "deadline_from",
+                                                     allow_empty=True))),
         )
 
     def student_statuses(self, value: object) -> tuple[str, ...]:

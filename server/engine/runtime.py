@@ -334,7 +334,12 @@ class Instance:
             self.bundle = bundle
         return plan
 
-    def cancel(self) -> None:
+    def cancel(self, result: dict[str, Any] | None = None) -> None:
+        """Cancel every open task. `result` (the outcome another case decided, say) is laid
+        into the case's current data first, so the closed case reads it."""
+        if result:
+            last = self.workflow.last_task
+            (last.data if last is not None else self.workflow.data).update(result)
         self.workflow.cancel()
 
     # --- inspection -----------------------------------------------------------------
