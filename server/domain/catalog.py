@@ -41,7 +41,7 @@ _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
 _SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds",
-                               "student_statuses", "deadline_from"})
+                               "student_statuses", "deadline_from", "student_citizenship"})
 
 
 class CatalogError(ValueError):
@@ -133,6 +133,8 @@ class Service:
     # case data keys (dates YYYY-MM-DD) the deadline counts from, the first one the case has;
     # none given (or none present): from the day of receipt
     deadline_from: tuple[str, ...] = ()
+    # citizenships (ISO 3166 alpha-3) a student must have for a case to open; empty: any
+    student_citizenship: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -338,7 +340,15 @@ class _Parser:
             deadline_from=tuple(self.code(key, f"deadline_from[{i}]") for i, key in
                                 enumerate(self.items(entry.get("deadline_from") or [], "deadline_from",
                                                      allow_empty=True))),
+            student_citizenship=tuple(self.citizenship(c, f"student_citizenship[{i}]") for i, c in
+                                      enumerate(self.items(entry.get("student_citizenship") or [],
+                                                           "student_citizenship", allow_empty=True))),
         )
+
+    def citizenship(self, value: object, name: str) -> str:
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+            raise self.fail(name, f"must be a 3-letter ISO 3166 code, got {value!r}")
+        return value
 
     def student_statuses(self, value: object) -> tuple[str, ...]:
 

@@ -223,3 +223,24 @@ def test_overdue_approval_escalates_once(client, ctx, deployed, step, user):
     decision = "dean_decision" if step == "dean_review" else "vr_decision"
     complete(client, people, user, cid, step, {decision: "approve"})
     assert case_view(client, people, cid)["status"] != "rejected"
+
+
+def test_a_foreign_former_student_is_not_notified_to_the_military_office(client, ctx, deployed):
+    """The military-office notice reads citizenship from the registry: a former student the
+    registry shows as a foreign citizen is not listed, though the application says nothing of
+    citizenship, and no letter is issued."""
+    from tests.integration.api import add_student
+
+    add_student(ctx, APPLICANT["iin"], citizenship="KOR", status="expelled")
+    people = deployed
+    cid = _start(client, people)["id"]
+    complete(client, people, "registrar", cid, "check_documents", CHECKED)
+    complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-14"})
+    drain(ctx)
+    view = case_view(client, people, cid)
+    assert view["data"]["military_notice"] == {"issued": False, "students": 0}
+    assert not [d for d in view["documents"] if d["kind"] == "letter_military"]
+    assert [t["spec_name"] for t in view["open_tasks"]] == ["difference_control"]

@@ -159,6 +159,13 @@ def broken(tmp_path: Path, change: Any) -> CatalogError:
     return info.value
 
 
+def test_cross_procedure_rules_in_the_catalog() -> None:
+    catalog = load_catalog(REPO_CATALOG)
+    assert catalog.service("military").student_citizenship == ("KAZ",)
+    assert catalog.service("foreign_registration").deadline_from == ("arrival_date", "departure_date")
+    assert catalog.service("cert_study").student_citizenship == ()
+
+
 def test_every_public_service_has_its_deadline() -> None:
     """The monthly report counts a service without a deadline as always on time: every public
     service carries one (the legal figure, or an [assumed] one marked in the catalog)."""
@@ -199,6 +206,16 @@ def test_a_certificate_of_study_is_for_active_students_only() -> None:
             "true or false",
         ),
         (lambda d: d["services"][0].update(escalation=["boss"]), "escalation[0]", "unknown role"),
+        (
+            lambda d: d["services"][0].update(student_citizenship=["kaz"]),
+            "student_citizenship[0]",
+            "ISO 3166",
+        ),
+        (
+            lambda d: d["services"][0].update(deadline_from=["Arrival Date"]),
+            "deadline_from[0]",
+            "snake_case",
+        ),
         (
             lambda d: d["services"][0].update(public_service=True, deadline=None),
             "deadline",

@@ -36,6 +36,7 @@ from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.people.routing import check_reachable
 from server.services.procedures.deployments import definition_info, latest_definition_id
+from server.services.students.military import check_citizenship
 from server.services.students.registry import check_student_status
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
@@ -134,6 +135,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         if student is None:
             raise NotFound("Студент не найден", {"student_id": tr("Нет студента с таким id")})
         check_student_status(ctx, req.process_id, student)
+        check_citizenship(ctx, req.process_id, student)
     received = req.received_at or utcnow()
     data = dict(req.data)
     data.update(service_code=req.process_id, channel=req.channel)
