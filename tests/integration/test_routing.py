@@ -127,3 +127,24 @@ def test_admin_warnings(client, ctx, env):
 
     page = text(Staff(client.application, "admin").get("/app/admin/users"))
     assert "PED" in page and "Юрист" in page
+
+
+@pytest.mark.parametrize("code", ["ИТ", "PED"])
+def test_a_transfer_to_a_faculty_no_dean_serves_is_refused(client, ctx, env, code):
+    """«ИТ» typed in Cyrillic names no faculty, PED has no dean: either way the dean's step of
+    the transfer would reach nobody, so the registration is refused naming the field."""
+    from datetime import date
+
+    from server.domain.iin import make_iin
+
+    applicant = {"iin": make_iin(date(2004, 3, 9), "M", 4321), "last_name": "Иванов",
+                 "first_name": "Пётр", "middle_name": "Сергеевич", "sending_university": "КарУ",
+                 "sending_university_kk": "ҚарУ", "programme_code": "6B06102",
+                 "programme_name": "Программная инженерия", "year": 2, "level": "bachelor",
+                 "form": "full_time", "language": "ru", "funding": "paid", "faculty_code": code}
+    r = client.post("/api/v1/cases", headers=env["registrar"], json={
+        "process_id": "transfer_in", "channel": "direct", "data": {"applicant": applicant}})
+    assert r.status_code == 422, r.json
+    assert code in r.json["message"]
+    assert "data.applicant.faculty_code" in r.json["fields"]
+    assert client.get("/api/v1/cases", headers=env["registrar"]).json["total"] == 0

@@ -145,8 +145,8 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
     subject = data.get("student") or data.get("applicant") or {}
     faculty_id = student.faculty_id if student else _faculty_id(session, subject)
     if given is not None:  # a registration: refuse a case whose dean's step reaches nobody
-        check_reachable(ctx, session, req.process_id,
-                        definition.bundle.task_meta, faculty_id, subject)
+        check_reachable(ctx, session, req.process_id, definition.bundle.task_meta, faculty_id,
+                        subject, None if student else "applicant" if "applicant" in data else None)
     case = Case(
         definition_id=definition_id, process_id=req.process_id,
         student_id=student.id if student else None,

@@ -77,8 +77,16 @@ def faculty_code(session: Session, faculty_id: int | None, subject: Any = None) 
     return str(typed or "—")
 
 
+def _faculty_field(faculty_id: int | None, subject: Any, subject_key: str | None) -> str:
+    """The field a refusal names: the student chosen, or the faculty typed in the application."""
+    if subject_key and isinstance(subject, dict) and (faculty_id is None or "faculty_code" in subject):
+        return f"data.{subject_key}.faculty_code"
+    return "student_id"
+
+
 def check_reachable(ctx: AppContext, session: Session, process_id: str,
-                    task_meta: dict[str, Any], faculty_id: int | None, subject: Any = None) -> None:
+                    task_meta: dict[str, Any], faculty_id: int | None, subject: Any = None,
+                    subject_key: str | None = None) -> None:
     """Refuse a registration whose faculty-scoped steps (the dean's) would reach nobody.
     Known at registration: the case's faculty and the model's steps. Global roles are
     checked when their step is reached (a holder may be appointed before then)."""
@@ -90,8 +98,7 @@ def check_reachable(ctx: AppContext, session: Session, process_id: str,
         "Дело не может быть зарегистрировано: на факультете %(faculty)s нет декана, и шаг "
         "процедуры «%(process_id)s» никому не поступит. Попросите администратора назначить декана "
         "факультета (или его заместителя) и повторите регистрацию",
-        {"student_id" if faculty_id is not None else "data.faculty_code":
-         tr("Нет декана факультета")},
+        {_faculty_field(faculty_id, subject, subject_key): tr("Нет декана факультета")},
         faculty=faculty_code(session, faculty_id, subject), process_id=process_id)
 
 
