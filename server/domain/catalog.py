@@ -130,8 +130,7 @@ class Service:
     # registry statuses (server/domain/registry.py) a student must have for a case to open;
     # empty: any status
     student_statuses: tuple[str, ...] = ()
-    # case data keys (dates YYYY-MM-DD) the deadline counts from, the first one the case has;
-    # none given (or none present): from the day of receipt
+    # case data keys (dates) the deadline counts from, the first the case has; else receipt
     deadline_from: tuple[str, ...] = ()
     # citizenships (ISO 3166 alpha-3) a student must have for a case to open; empty: any
     student_citizenship: tuple[str, ...] = ()
@@ -316,10 +315,8 @@ class _Parser:
         public = entry["public_service"]
         if not isinstance(public, bool):
             raise self.fail("public_service", "must be true or false")
-        if public and entry["deadline"] is None:
-            # the monthly report counts a service without one as always on time
-            raise self.fail("deadline", "a public service needs its legal deadline "
-                            "({days, kind}); mark an assumed figure [assumed]")
+        if public and entry["deadline"] is None:  # else the monthly report counts it always on time
+            raise self.fail("deadline", "a public service needs its legal deadline ([assumed] if so)")
         registry = entry.get("registry_code")
         if registry is not None:
             registry = self.text(str(registry), "registry_code")
@@ -337,13 +334,13 @@ class _Parser:
             decision_grounds=self.refusal_grounds(entry["decision_grounds"], "decision_grounds")
             if "decision_grounds" in entry else (),
             student_statuses=self.student_statuses(entry.get("student_statuses") or []),
-            deadline_from=tuple(self.code(key, f"deadline_from[{i}]") for i, key in
-                                enumerate(self.items(entry.get("deadline_from") or [], "deadline_from",
-                                                     allow_empty=True))),
-            student_citizenship=tuple(self.citizenship(c, f"student_citizenship[{i}]") for i, c in
-                                      enumerate(self.items(entry.get("student_citizenship") or [],
-                                                           "student_citizenship", allow_empty=True))),
+            deadline_from=self.codes(entry, "deadline_from", self.code),
+            student_citizenship=self.codes(entry, "student_citizenship", self.citizenship),
         )
+
+    def codes(self, entry: Mapping[str, Any], key: str, check: Any) -> tuple[str, ...]:
+        items = self.items(entry.get(key) or [], key, allow_empty=True)
+        return tuple(check(value, f"{key}[{i}]") for i, value in enumerate(items))
 
     def citizenship(self, value: object, name: str) -> str:
         if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):

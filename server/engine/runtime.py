@@ -335,11 +335,9 @@ class Instance:
         return plan
 
     def cancel(self, result: dict[str, Any] | None = None) -> None:
-        """Cancel every open task. `result` (the outcome another case decided, say) is laid
-        into the case's current data first, so the closed case reads it."""
-        if result:
-            last = self.workflow.last_task
-            (last.data if last is not None else self.workflow.data).update(result)
+        """Cancel every open task; `result` (an outcome another case decided) goes into the data."""
+        last = self.workflow.last_task
+        (last.data if last is not None else self.workflow.data).update(result or {})
         self.workflow.cancel()
 
     # --- inspection -----------------------------------------------------------------

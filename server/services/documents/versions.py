@@ -72,7 +72,9 @@ def return_and_correction_events(form_key: str | None, data: dict[str, Any],
     what changed (field: [was, now]) when the correction step is completed; None otherwise."""
     if is_sign_form(form_key) and data.get("signed") is False:
         return "order_returned", {"remark": data.get("rector_comment")}
-    if form_key and str(form_key).rsplit("/", 1)[-1].startswith("correct_") and CORRECTION_NOTE in data:
+    correcting = bool(form_key) and str(form_key).rsplit("/", 1)[-1].startswith("correct_")
+    if (correcting and CORRECTION_NOTE in data) or str(data.get(CORRECTION_NOTE) or "").strip():
+        # the correction step, or a draft step the return goes back to (the expulsion's)
         before = case_data()  # the case's data before the correction (read only here)
         changed = {k: [before.get(k), v] for k, v in data.items()
                    if k != CORRECTION_NOTE and before.get(k) != v}
