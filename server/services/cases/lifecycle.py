@@ -144,7 +144,9 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
             select(Programme.name_kk).where(Programme.code == student.programme_code)))
     subject = data.get("student") or data.get("applicant") or {}
     faculty_id = student.faculty_id if student else _faculty_id(session, subject)
-    if given is not None:  # a registration: refuse a case whose dean's step reaches nobody
+    typed_faculty = isinstance(subject, dict) and bool(subject.get("faculty_code"))
+    if given is not None and (student is not None or typed_faculty):
+        # a registration for a known or typed faculty: refuse a case whose dean's step reaches nobody
         check_reachable(ctx, session, req.process_id, definition.bundle.task_meta, faculty_id,
                         subject, None if student else "applicant" if "applicant" in data else None)
     case = Case(
