@@ -341,7 +341,7 @@ def test_dashboard_figures_and_charts(client, ctx, month):
     assert overdue == {"reinstatement": 1, "academic_leave": 2, "duplicate": 1}
     trend = {t["month"]: t for t in dash["on_time_trend"]}
     assert list(trend) == [f"2025-{m:02d}" for m in range(5, 13)] + [f"2026-{m:02d}" for m in range(1, 5)]
-    assert (trend["2026-03"]["rendered"], trend["2026-03"]["on_time"]) == (9, 5)  # + cert_study; transfer_in late
+    assert (trend["2026-03"]["rendered"], trend["2026-03"]["on_time"]) == (9, 5)  # + cert_study
     assert trend["2026-04"]["rendered"] == 1 and trend["2026-04"]["on_time_rate"] == 1.0
     assert trend["2026-02"]["rendered"] == 1 and trend["2025-06"]["on_time_rate"] is None
     times_by = {t["process_id"]: t for t in dash["processing_time"]}
