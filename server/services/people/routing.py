@@ -107,9 +107,15 @@ def raise_routing_incidents(ctx: AppContext, session: Session, case: Case,
     """For each new task whose role nobody holds: a failed `routing/unassigned` job (an
     incident the office head sees at once, with the case and the missing role) and a
     `routing_incident` event in the case's history."""
+    known: dict[tuple[str, int | None], int] = session.info.setdefault("routing_holders", {})
     for row in rows:
+        if row.assignee_id is not None:  # assigned to a person by the model
+            continue
         roles = [r for r in (row.candidate_roles or row.role or "").split(",") if r] or [row.role]
-        if any(r in NOT_HELD or holders(session, r, row.faculty_id) for r in roles):
+        for role in roles:
+            if (role, row.faculty_id) not in known:  # one count per role and faculty a transaction
+                known[(role, row.faculty_id)] = holders(session, role, row.faculty_id)
+        if any(r in NOT_HELD or known[(r, row.faculty_id)] for r in roles):
             continue
         faculty = faculty_label(session, row.faculty_id) if row.role in FACULTY_SCOPED_ROLES else None
         error = _incident_text(row, case, faculty)
