@@ -41,7 +41,8 @@ _SERVICE_REQUIRED = frozenset(
     {"code", "name_ru", "name_kk", "public_service", "deadline", "escalation", "refusal_grounds"}
 )
 _SERVICE_OPTIONAL = frozenset({"registry_code", "reminders", "step_deadlines", "decision_grounds",
-                               "student_statuses", "allow_parallel", "parallel_by"})
+                               "student_statuses", "allow_parallel", "parallel_by",
+                               "deadline_from", "student_citizenship"})
 
 
 class CatalogError(ValueError):
@@ -133,6 +134,10 @@ class Service:
     # several open cases for one person; else only with another `parallel_by` application value
     allow_parallel: bool = False
     parallel_by: str | None = None
+    # case data keys (dates) the deadline counts from, the first the case has; else receipt
+    deadline_from: tuple[str, ...] = ()
+    # citizenships (ISO 3166 alpha-3) a student must have for a case to open; empty: any
+    student_citizenship: tuple[str, ...] = ()
 
     def name(self, lang: str) -> str:
         """The name in ``"kk"`` or ``"ru"`` (Russian for any other language)."""
@@ -316,6 +321,8 @@ class _Parser:
             raise self.fail("public_service", "must be true or false")
         if not isinstance(entry.get("allow_parallel", False), bool):
             raise self.fail("allow_parallel", "must be true or false")
+        if public and entry["deadline"] is None:  # else the monthly report counts it always on time
+            raise self.fail("deadline", "a public service needs its legal deadline ([assumed] if so)")
         registry = entry.get("registry_code")
         if registry is not None:
             registry = self.text(str(registry), "registry_code")
@@ -335,7 +342,18 @@ class _Parser:
             student_statuses=self.student_statuses(entry.get("student_statuses") or []),
             allow_parallel=entry.get("allow_parallel", False),
             parallel_by=self.code(entry["parallel_by"], "parallel_by") if entry.get("parallel_by") else None,
+            deadline_from=self.codes(entry, "deadline_from", self.code),
+            student_citizenship=self.codes(entry, "student_citizenship", self.citizenship),
         )
+
+    def codes(self, entry: Mapping[str, Any], key: str, check: Any) -> tuple[str, ...]:
+        items = self.items(entry.get(key) or [], key, allow_empty=True)
+        return tuple(check(value, f"{key}[{i}]") for i, value in enumerate(items))
+
+    def citizenship(self, value: object, name: str) -> str:
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+            raise self.fail(name, f"must be a 3-letter ISO 3166 code, got {value!r}")
+        return value
 
     def student_statuses(self, value: object) -> tuple[str, ...]:
 

@@ -334,7 +334,10 @@ class Instance:
             self.bundle = bundle
         return plan
 
-    def cancel(self) -> None:
+    def cancel(self, result: dict[str, Any] | None = None) -> None:
+        """Cancel every open task; `result` (an outcome another case decided) goes into the data."""
+        last = self.workflow.last_task
+        (last.data if last is not None else self.workflow.data).update(result or {})
         self.workflow.cancel()
 
     # --- inspection -----------------------------------------------------------------

@@ -15,6 +15,7 @@ from server.request_guard import whole_number
 from server.services.background import operations
 from server.services.errors import Invalid
 from server.services.people import administration as staff
+from server.services.people.routing import routing_warnings
 from server.services.procedures.deployments import list_definitions
 from server.web.i18n import localized_fields, localized_message
 from server.web.session import actor, check_csrf, ctx, login_required
@@ -54,7 +55,8 @@ def index():  # type: ignore[no-untyped-def]
 def users():  # type: ignore[no-untyped-def]
     _require(staff.ADMINS)
     return render_template("staff/admin/users.html", users=staff.list_users(ctx(), actor()),
-                           faculties={f.id: f for f in staff.list_faculties(ctx())})
+                           faculties={f.id: f for f in staff.list_faculties(ctx())},
+                           warnings=routing_warnings(ctx()))
 
 
 def _user_form(username: str | None, values: dict[str, Any], errors: dict[str, str],
@@ -111,7 +113,8 @@ def faculties():  # type: ignore[no-untyped-def]
             flash(_("Faculty added."), "info")
             return redirect(url_for("staff_admin.faculties"))
     return render_template("staff/admin/faculties.html", faculties=staff.list_faculties(ctx()),
-                           errors=errors, message=message, values=request.form), 422 if message else 200
+                           errors=errors, message=message, values=request.form,
+                           warnings=routing_warnings(ctx())), 422 if message else 200
 
 
 @admin_ui_bp.route("/substitutes", methods=["GET", "POST"])
@@ -133,7 +136,7 @@ def substitutes():  # type: ignore[no-untyped-def]
             return redirect(url_for("staff_admin.substitutes"))
     return render_template("staff/admin/substitutes.html", rows=staff.list_substitutions(ctx(), actor()),
                            users=staff.list_users(ctx(), actor()), errors=errors, message=message,
-                           values=request.form), 422 if message else 200
+                           values=request.form, warnings=routing_warnings(ctx())), 422 if message else 200
 
 
 @admin_ui_bp.post("/substitutes/<int:row_id>/end")

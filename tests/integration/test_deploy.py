@@ -365,7 +365,7 @@ def test_dmn_then_transfer_in_is_listed_with_its_user_tasks(client, people):
     tasks = {t["id"]: t for t in proc["user_tasks"]}
     assert set(tasks) == {
         "check_documents", "resubmit_application", "determine_difference", "enrol_lower_year",
-        "check_grant", "paid_contract", "vr_approval", "sign_order", "request_personal_file",
+        "check_grant", "paid_contract", "vr_approval", "sign_order", "correct_order", "request_personal_file",
     }
     assert tasks["check_documents"]["form_key"] == "transfer_in/check_documents"
     assert tasks["check_documents"]["lane"] == "Офис регистратора"

@@ -99,6 +99,8 @@ def test_duplicate_issued_end_to_end(client, ctx, deployed):
     body = complete(client, h, "rector", cid, "rector_sign", {"signed": False}, status=422)
     assert "rector_comment" in body["fields"]
     complete(client, h, "rector", cid, "rector_sign", {"signed": False, "rector_comment": "Опечатка"})
+    # the registrar corrects it (the remark in the instruction), then the next version renders
+    complete(client, h, "registrar", cid, "correct_duplicate", {"correction": "Опечатка исправлена"})
     assert drain(ctx) >= 1
     assert {d["number"] for d in case_view(client, h, cid)["documents"]} == {"1-д", "2-д"}
     complete(client, h, "rector", cid, "rector_sign", SIGNED)
@@ -109,7 +111,7 @@ def test_duplicate_issued_end_to_end(client, ctx, deployed):
     assert view["open_tasks"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == 4 and kinds.count("document_issued") == 2
+    assert kinds.count("task_completed") == 5 and kinds.count("document_issued") == 2
 
     latest = [d for d in view["documents"] if d["number"] == "2-д"]
     ru = next(d for d in latest if d["language"] == "ru")

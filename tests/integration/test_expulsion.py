@@ -160,7 +160,15 @@ def test_corrected_order_keeps_its_number_as_a_new_version(client, ctx, env):
     _to_order(client, people, cid)
     drain(ctx)
     complete(client, people, "rector", cid, "rector_sign", {"signed": False, "rector_comment": "Дата"})
-    complete(client, people, "registrar", cid, "registrar_draft", {**DRAFT, "expulsion_date": "2026-09-05"})
+    assert "Дата" in group_inbox(client, people, "registrar")[(cid, "registrar_draft")]["instructions"]
+    complete(client, people, "registrar", cid, "registrar_draft",
+             {**DRAFT, "expulsion_date": "2026-09-05", "correction": "Дата отчисления исправлена"})
+    # the history shows the rector's remark and the correction with what changed
+    history = case_view(client, people, cid)["history"]
+    assert next(e for e in history if e["kind"] == "order_returned")["payload"]["remark"] == "Дата"
+    corrected = next(e for e in history if e["kind"] == "order_corrected")["payload"]
+    assert corrected["correction"] == "Дата отчисления исправлена" and corrected["remark"] == "Дата"
+    assert corrected["changed"]["expulsion_date"] == ["2026-09-01", "2026-09-05"]
     complete(client, people, "lawyer", cid, "lawyer_visa", VISA)
     complete(client, people, "accountant", cid, "accounting_visa", ACCOUNTING)
     assert drain(ctx) >= 1

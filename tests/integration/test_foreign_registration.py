@@ -154,3 +154,53 @@ def test_notice_form_requires_number_and_expiry(client, ctx, env):
     body = complete(client, env["h"], "intl", cid, "notify_migration",
                     {"notified_date": _today(ctx).isoformat()}, status=422)
     assert {"notification_number", "registration_expiry"} <= set(body["fields"])
+
+
+def test_departure_closes_the_open_arrival_and_counts_from_the_departure_date(client, ctx, env):
+    """A deregistration ends the student's open arrival registration (its expiry tracking has
+    nothing left to track), linked both ways in the history; the deregistration's deadline
+    counts from the departure date, not from the day the case was opened."""
+    h = env["h"]
+    today = _today(ctx)
+    arrival = _start(client, env, registration_kind="arrival", arrival_date=today.isoformat())["id"]
+    complete(client, h, "intl", arrival, "notify_migration",
+             {"notified_date": today.isoformat(), "notification_number": "MVD-2026-0002",
+              "registration_expiry": (today + timedelta(days=120)).isoformat()})
+    assert len(case_view(client, h, arrival)["timers"]) == 1  # the expiry is tracked
+
+    departed = today - timedelta(days=7)
+    r = client.post("/api/v1/cases", headers=h["registrar"], json={
+        "process_id": "foreign_registration", "student_id": env["sid"],
+        "data": {"registration_kind": "deregistration", "departure_date": departed.isoformat(),
+                 "deregistration_reason": "expulsion", "order_number": "12-у"}})
+    assert r.status_code == 201, r.json
+    dereg = r.json["id"]
+    view = case_view(client, h, arrival)
+    assert view["status"] == "completed" and view["outcome"] == "registered"
+    assert view["open_tasks"] == [] and view["timers"] == []
+    closed = next(e for e in view["history"] if e["kind"] == "closed_by_deregistration")
+    assert closed["payload"]["closed_by_case_id"] == dereg
+    assert closed["payload"]["departure_date"] == departed.isoformat()
+    dview = case_view(client, h, dereg)
+    links = [e["payload"]["case_id"] for e in dview["history"] if e["kind"] == "registration_closed"]
+    assert links == [arrival]
+    # within 3 working days of the departure
+    expected = ctx.calendar.add_working_days(departed, 2) if ctx.calendar.is_working_day(departed) \
+        else ctx.calendar.add_working_days(departed, 3)
+    assert datetime.fromisoformat(dview["deadline_at"]).astimezone(ctx.tz).date() == expected
+    assert dview["data"]["notify_due"] == ctx.calendar.add_working_days(departed, 3).isoformat()
+
+
+def test_departure_before_the_arrival_notice_cancels_it(client, ctx, env):
+    h = env["h"]
+    today = _today(ctx)
+    arrival = _start(client, env, registration_kind="arrival", arrival_date=today.isoformat())["id"]
+    r = client.post("/api/v1/cases", headers=h["registrar"], json={
+        "process_id": "foreign_registration", "student_id": env["sid"],
+        "data": {"registration_kind": "deregistration", "departure_date": today.isoformat(),
+                 "deregistration_reason": "other", "order_number": "13-у"}})
+    assert r.status_code == 201, r.json
+    view = case_view(client, h, arrival)
+    assert view["status"] == "cancelled" and view["open_tasks"] == [] and view["timers"] == []
+    assert "closed_by_deregistration" in history_kinds(view)
+    assert (arrival, "notify_migration") not in group_inbox(client, h, "intl")

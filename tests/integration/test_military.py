@@ -204,3 +204,22 @@ def test_conscription_age_lists_per_faculty(client, ctx, env):
     r = client.get("/api/v1/registers/military?faculty=XX", headers=env["h"]["registrar"])
     assert r.status_code == 404 and "faculty" in r.json["fields"]
     assert client.get("/api/v1/registers/military", headers=env["h"]["accountant"]).status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_a_foreign_citizen_is_not_in_the_military_register(client, ctx, env, lang):
+    """Foreign citizens are not in the military register (catalog: military.student_citizenship
+    [KAZ]): a certificate or notice case for one is refused at registration, naming the field
+    and the citizenship the registry shows; nothing is stored."""
+    foreign = add_student(ctx, make_iin(date(2005, 4, 1), "M", 777), last_name="Ким", first_name="Мин",
+                          citizenship="KOR")
+    r = client.post("/api/v1/cases", headers={**env["h"]["registrar"], "Accept-Language": lang}, json={
+        "process_id": "military", "student_id": foreign, "channel": "direct",
+        "data": {"request": "notification"}})
+    assert r.status_code == 422
+    assert "KOR" in r.json["message"] and "KOR" in r.json["fields"]["student_id"]
+    if lang == "kk":
+        assert "әскери есепте" in r.json["message"]
+    if lang == "en":
+        assert "military register" in r.json["message"]
+    assert client.get("/api/v1/cases", headers=env["h"]["registrar"]).json["total"] == 0

@@ -227,6 +227,7 @@ def test_a_returned_order_is_never_shown_as_signed(app, ctx, client, people):
     # the rector returns version 1: it stays unsigned, and version 2 supersedes it
     complete(client, people, "rector", case_id, "sign_order", {"signed": False, "rector_comment": "Опечатка"})
     assert {d.status for d in _documents(ctx, case_id)} == {"draft"}
+    complete(client, people, "registrar", case_id, "correct_order", {"correction": "Опечатка исправлена"})
     assert drain(ctx) >= 1
     docs = _documents(ctx, case_id)
     assert [(d.version, d.language, d.status) for d in docs] == [

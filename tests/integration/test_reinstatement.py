@@ -102,6 +102,17 @@ def test_reinstatement_approved_end_to_end(client, ctx, deployed):
     assert {d["language"] for d in view["documents"]} == {"ru", "kk"}
     assert (cid, "rector_sign") not in group_inbox(client, people, "registrar")
     complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-14"})
+    # an order on reinstatement enrols: the military office is notified of a male citizen of
+    # call-up age (23 on the order's date)
+    assert drain(ctx) >= 1
+    view = case_view(client, people, cid)
+    assert view["data"]["military_notice"]["issued"] is True
+    letter = next(d for d in view["documents"] if d["kind"] == "letter_military" and d["language"] == "ru")
+    r = client.get(f"/api/v1/documents/{letter['id']}", headers=people["registrar"])
+    letter_doc = docx.Document(io.BytesIO(r.data))
+    letter_text = "\n".join(p.text for p in letter_doc.paragraphs) + "\n".join(
+        c.text for t in letter_doc.tables for row in t.rows for c in row.cells)
+    assert "восстановлены в число обучающихся" in letter_text and APPLICANT["iin"] in letter_text
 
     # the academic difference is followed up; after 60 working days the dean is reminded once
     view = case_view(client, people, cid)
@@ -123,9 +134,9 @@ def test_reinstatement_approved_end_to_end(client, ctx, deployed):
     assert view["open_tasks"] == [] and view["timers"] == []
     kinds = [e["kind"] for e in view["history"]]
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
-    assert kinds.count("task_completed") == 7 and kinds.count("document_issued") == 1
+    assert kinds.count("task_completed") == 7 and kinds.count("document_issued") == 2
 
-    ru = next(d for d in view["documents"] if d["language"] == "ru")
+    ru = next(d for d in view["documents"] if d["language"] == "ru" and d["kind"] != "letter_military")
     r = client.get(f"/api/v1/documents/{ru['id']}", headers=people["registrar"])
     assert r.status_code == 200
     document = docx.Document(io.BytesIO(r.data))
@@ -136,7 +147,7 @@ def test_reinstatement_approved_end_to_end(client, ctx, deployed):
     assert "приказ об отчислении № 77-у от 01.02.2025" in text
     assert "Иванова Петра Сергеевича" in cells and APPLICANT["iin"] in cells
     assert "6, до 25.12.2026" in cells
-    kk = next(d for d in view["documents"] if d["language"] == "kk")
+    kk = next(d for d in view["documents"] if d["language"] == "kk" and d["kind"] != "letter_military")
     r = client.get(f"/api/v1/documents/{kk['id']}", headers=people["registrar"])
     document = docx.Document(io.BytesIO(r.data))
     assert "Білім алушылар қатарына қайта қабылдау туралы" in "\n".join(p.text for p in document.paragraphs)
@@ -212,3 +223,24 @@ def test_overdue_approval_escalates_once(client, ctx, deployed, step, user):
     decision = "dean_decision" if step == "dean_review" else "vr_decision"
     complete(client, people, user, cid, step, {decision: "approve"})
     assert case_view(client, people, cid)["status"] != "rejected"
+
+
+def test_a_foreign_former_student_is_not_notified_to_the_military_office(client, ctx, deployed):
+    """The military-office notice reads citizenship from the registry: a former student the
+    registry shows as a foreign citizen is not listed, though the application says nothing of
+    citizenship, and no letter is issued."""
+    from tests.integration.api import add_student
+
+    add_student(ctx, APPLICANT["iin"], citizenship="KOR", status="expelled")
+    people = deployed
+    cid = _start(client, people)["id"]
+    complete(client, people, "registrar", cid, "check_documents", CHECKED)
+    complete(client, people, "dean_it", cid, "dean_review", {"dean_decision": "approve"})
+    complete(client, people, "vicerector", cid, "vice_rector_approve", {"vr_decision": "approve"})
+    assert drain(ctx) >= 1
+    complete(client, people, "rector", cid, "rector_sign", {"signed": True, "signed_date": "2026-08-14"})
+    drain(ctx)
+    view = case_view(client, people, cid)
+    assert view["data"]["military_notice"] == {"issued": False, "students": 0}
+    assert not [d for d in view["documents"] if d["kind"] == "letter_military"]
+    assert [t["spec_name"] for t in view["open_tasks"]] == ["difference_control"]

@@ -33,7 +33,8 @@ ZEROS = {"received": 0, "received_direct": 0, "received_egov": 0, "received_stat
 # What March 2026 must show (see `month` below for the cases behind each figure).
 EXPECTED = {
     "transfer_in": {**ZEROS, "received": 2, "received_direct": 1, "received_egov": 1, "rendered": 2,
-                    "positive": 1, "on_time": 2, "refused": 1, "refusals": {"no_place": 1},
+                    "positive": 1, "on_time": 1, "late": 1, "days_overdue": 8, "max_days_overdue": 8,
+                    "refused": 1, "refusals": {"no_place": 1},
                     "results_electronic": 1, "results_paper": 1},
     "transfer_internal": ZEROS,
     "reinstatement": {**ZEROS, "received": 5, "received_direct": 3, "received_egov": 1,
@@ -48,8 +49,8 @@ EXPECTED = {
     "duplicate": {**ZEROS, "in_progress": 1},
 }
 TOTALS = {"received": 11, "received_direct": 8, "received_egov": 2, "received_state_corporation": 1,
-          "rendered": 8, "positive": 5, "on_time": 5, "late": 3, "days_overdue": 5,
-          "max_days_overdue": 3, "refused": 3, "in_progress": 4,
+          "rendered": 8, "positive": 5, "on_time": 4, "late": 4, "days_overdue": 13,
+          "max_days_overdue": 8, "refused": 3, "in_progress": 4,
           "refusals": {"no_grounds": 1, "no_place": 1, "other": 1},
           "results_electronic": 3, "results_paper": 5, "complaints": 0}
 NUMBERS = ("received", "received_egov", "received_state_corporation", "received_direct", "rendered",
@@ -118,7 +119,9 @@ def month(ctx, env):
         add_case(ctx, s, "academic_leave", "direct", a("2026-03-30"), a("2026-04-01", "00:10"))
         # duplicate (15 working days), through the State Corporation in February, still open
         add_case(ctx, s, "duplicate", "state_corporation", a("2026-02-10"))
-        # transfer_in: no deadline (holiday window) → decisions count as on time
+        # transfer_in: 5 working days [assumed] (config/catalog.yaml). Received 3 March, 9 March
+        # off (8 March moved) → deadline 10 March; decided 25 March: 8 working days late (Nauryz
+        # 23-25 March off). Received 4 March → deadline 11 March; refused 10 March: on time
         add_case(ctx, s, "transfer_in", "direct", a("2026-03-03"), a("2026-03-25"))
         add_case(ctx, s, "transfer_in", "egov", a("2026-03-04"), a("2026-03-10"), status="rejected",
                  ground="no_place")
@@ -398,7 +401,7 @@ def test_dashboard_figures_and_charts(client, ctx, month):
     assert overdue == {"reinstatement": 1, "academic_leave": 2, "duplicate": 1}
     trend = {t["month"]: t for t in dash["on_time_trend"]}
     assert list(trend) == [f"2025-{m:02d}" for m in range(5, 13)] + [f"2026-{m:02d}" for m in range(1, 5)]
-    assert (trend["2026-03"]["rendered"], trend["2026-03"]["on_time"]) == (9, 6)  # + cert_study
+    assert (trend["2026-03"]["rendered"], trend["2026-03"]["on_time"]) == (9, 5)  # + cert_study
     assert trend["2026-04"]["rendered"] == 1 and trend["2026-04"]["on_time_rate"] == 1.0
     assert trend["2026-02"]["rendered"] == 1 and trend["2025-06"]["on_time_rate"] is None
     times_by = {t["process_id"]: t for t in dash["processing_time"]}
@@ -407,7 +410,7 @@ def test_dashboard_figures_and_charts(client, ctx, month):
     # 2→5 March 3, 6→16 March 5, 17→27 March 6, 15 January→20 February 25 (all within 90 days)
     assert times_by["reinstatement"]["cases"] == 4
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
-    assert "2026-03: 67%" in svg.get_data(as_text=True)
+    assert "2026-03: 56%" in svg.get_data(as_text=True)
     assert "Просрочено" in bars.get_data(as_text=True) and "<svg" in times.get_data(as_text=True)
 
 

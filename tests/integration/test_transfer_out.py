@@ -112,6 +112,7 @@ def test_transfer_out_end_to_end(client, ctx, env):
     assert drain(ctx) >= 1
     assert (cid, "rector_sign") not in group_inbox(client, h, "vicerector")
     complete(client, h, "rector", cid, "rector_sign", {"signed": False, "rector_comment": "Уточнить дату"})
+    complete(client, h, "registrar", cid, "correct_order", {"correction": "Дата уточнена"})
     assert drain(ctx) >= 1
     view = case_view(client, h, cid)
     # the corrected order is the second version of the same register entry
@@ -135,7 +136,7 @@ def test_transfer_out_end_to_end(client, ctx, env):
     kinds = history_kinds(view)
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
     # the order twice (returned once) and the military-office notice
-    assert kinds.count("task_completed") == 9 and kinds.count("document_issued") == 3
+    assert kinds.count("task_completed") == 10 and kinds.count("document_issued") == 3
     assert "escalated" not in kinds
     assert "case_triggered" not in kinds  # a citizen: no migration deregistration
 

@@ -135,3 +135,23 @@ def test_overdue_steps_escalate(client, ctx, env):
     escalations = [e["payload"]["element"] for e in view["history"] if e["kind"] == "escalated"]
     assert escalations == ["escalate_applications", "escalate_commission"]
     assert spec_names(view) == ["commission_decision"]
+
+
+def test_the_registry_decides_eligibility_a_foreign_citizen_cannot_win(client, ctx, env):
+    """State grants are for citizens of Kazakhstan (DOMAIN.md, «Refusals»): a foreign student
+    the registry knows is excluded though the typed list says nothing of citizenship, and the
+    registry's funding basis overrides the typed one."""
+    from tests.integration.procs import add_student
+
+    foreign = _applicant(6, "Ли", "Мин", 4.0)
+    add_student(ctx, iin=foreign["iin"], citizenship="KOR", funding="paid")
+    typed_paid = _applicant(7, "Бекова", "Алия", 3.99, sex="F")
+    add_student(ctx, iin=typed_paid["iin"], funding="grant", sex="F")  # the registry: on a grant
+    add_student(ctx, iin=TIED_HIGH["iin"], funding="paid", sex="F")
+    cid = _start(client, env, places=1)["id"]
+    complete(client, env, "registrar", cid, "collect_applications",
+             {"applicants": [foreign, typed_paid, TIED_HIGH]})
+    ranking = case_view(client, env, cid)["data"]["ranking"]
+    assert [p["iin"] for p in ranking["winners"]] == [TIED_HIGH["iin"]]
+    reasons = {p["iin"]: p["reason"] for p in ranking["excluded"]}
+    assert reasons == {foreign["iin"]: "citizenship", typed_paid["iin"]: "funding"}

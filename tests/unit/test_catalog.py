@@ -91,10 +91,13 @@ def test_deadlines_follow_domain_table() -> None:
         "cert_incomplete": Deadline(10, "working"),
         "duplicate": Deadline(15, "working"),
         "foreign_registration": Deadline(3, "working"),
+        # no figure in the rules: [assumed] as reinstatement (config/catalog.yaml)
+        "transfer_in": Deadline(5, "working"),
+        "transfer_internal": Deadline(5, "working"),
     }
     for code, deadline in expected.items():
         assert catalog.service(code).deadline == deadline, code
-    for code in ("contingent_order", "mobility", "vacant_grant", "transfer_in"):
+    for code in ("contingent_order", "mobility", "vacant_grant", "transfer_out"):
         assert catalog.service(code).deadline is None, code
     assert catalog.service("transfer_in").step_deadlines["request_personal_file"] == 3
     assert catalog.service("transfer_out").step_deadlines["send_personal_file"] == 3
@@ -156,6 +159,23 @@ def broken(tmp_path: Path, change: Any) -> CatalogError:
     return info.value
 
 
+def test_cross_procedure_rules_in_the_catalog() -> None:
+    catalog = load_catalog(REPO_CATALOG)
+    assert catalog.service("military").student_citizenship == ("KAZ",)
+    assert catalog.service("foreign_registration").deadline_from == ("arrival_date", "departure_date")
+    assert catalog.service("cert_study").student_citizenship == ()
+
+
+def test_every_public_service_has_its_deadline() -> None:
+    """The monthly report counts a service without a deadline as always on time: every public
+    service carries one (the legal figure, or an [assumed] one marked in the catalog)."""
+    catalog = load_catalog(REPO_CATALOG)
+    public = [s for s in catalog.services.values() if s.public_service]
+    assert {s.code for s in public} >= {"transfer_in", "transfer_internal", "reinstatement"}
+    for service in public:
+        assert service.deadline is not None and service.deadline.days > 0, service.code
+
+
 def test_minimal_catalog_loads(tmp_path: Path) -> None:
     catalog = load_catalog(write(tmp_path / "catalog.yaml", minimal()))
     assert catalog.service("cert_study").deadline == Deadline(1, "working")
@@ -194,6 +214,21 @@ def test_a_certificate_of_study_is_for_active_students_only() -> None:
         (lambda d: d["services"][0].update(allow_parallel="yes"), "allow_parallel", "true or false"),
         (lambda d: d["services"][0].update(parallel_by="Kind"), "parallel_by", "snake_case"),
         (lambda d: d["services"][0].update(escalation=["boss"]), "escalation[0]", "unknown role"),
+        (
+            lambda d: d["services"][0].update(student_citizenship=["kaz"]),
+            "student_citizenship[0]",
+            "ISO 3166",
+        ),
+        (
+            lambda d: d["services"][0].update(deadline_from=["Arrival Date"]),
+            "deadline_from[0]",
+            "snake_case",
+        ),
+        (
+            lambda d: d["services"][0].update(public_service=True, deadline=None),
+            "deadline",
+            "legal deadline",
+        ),
         (lambda d: d["services"][0].update(step_deadlines={"dean_review": 0}), None, ">= 1"),
         (
             lambda d: d["services"][0].update(reminders=[{"key": "x", "before_days": 1}]),

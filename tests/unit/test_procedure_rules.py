@@ -33,7 +33,27 @@ def test_ranking_tie_break_is_configurable():
     result = rank_applicants(RULES, people, "B057", 1)
     assert [p["iin"] for p in result["ranked"]] == ["c", "b", "a"]
     assert [p["iin"] for p in result["winners"]] == ["c"]
-    assert result["excluded"] == [{"iin": "d", "full_name": None, "refusal_ground": "not_eligible"}]
+    assert result["excluded"] == [{"iin": "d", "full_name": None, "refusal_ground": "not_eligible",
+                                   "reason": "programme_group"}]
     fewer_credits_first = {"vacant_grant": {"tie_break": [{"field": "credits_earned", "order": "asc"}]}}
     assert [p["iin"] for p in rank_applicants(fewer_credits_first, people, "B057", 2)["ranked"]] \
         == ["c", "a", "b"]
+
+
+def test_vacant_grant_eligibility_rules() -> None:
+    from server.services.procedures.rules import applicant_gpa, grant_ineligibility, rank_applicants
+
+    section = {"eligible_funding": ["paid"], "level": "bachelor"}
+    base = {"funding": "paid", "group_code": "B057", "citizenship": "KAZ", "level": "bachelor", "gpa": 3.1}
+    assert grant_ineligibility(section, base, "B057") is None
+    assert grant_ineligibility(section, {**base, "citizenship": "UZB"}, "B057") == "citizenship"
+    assert grant_ineligibility(section, {**base, "funding": "grant"}, "B057") == "funding"
+    assert grant_ineligibility(section, {**base, "group_code": "B058"}, "B057") == "programme_group"
+    assert grant_ineligibility(section, {**base, "level": "master"}, "B057") == "level"
+    assert grant_ineligibility(section, {**base, "academic_debt": True}, "B057") == "academic_debt"
+    assert applicant_gpa({"gpa": "3.67"}) == 3.67 and applicant_gpa({}) == 0.0
+    # a foreign citizen with the best GPA does not win
+    ranked = rank_applicants({"vacant_grant": section},
+                             [{**base, "iin": "1", "gpa": 4.0, "citizenship": "CHN"}, {**base, "iin": "2"}],
+                             "B057", 1)
+    assert [p["iin"] for p in ranked["winners"]] == ["2"]

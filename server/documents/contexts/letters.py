@@ -202,7 +202,10 @@ def letter_personal_file(data: dict[str, Any], uni: dict[str, Any], number: str,
 
 # event -> («приказом … зачислены следующие …», «… білім алушылардың оқуға қабылданғанын хабарлайды»)
 EVENTS = {"enrolment": ("зачислены", "оқуға қабылданғанын"),
-          "expulsion": ("отчислены", "оқудан шығарылғанын")}
+          "expulsion": ("отчислены", "оқудан шығарылғанын"),
+          # an order on reinstatement enrols the former student again
+          "reinstatement": ("восстановлены в число обучающихся",
+                            "білім алушылар қатарына қайта қабылданғанын")}
 
 
 @builder("letter_military")

@@ -192,9 +192,10 @@ def _record_failure(ctx: AppContext, job_id: int, exc: Exception) -> str:
             return "missing"
         if job.status in FINISHED:
             return job.status
-        if isinstance(exc, MissingName):
-            # Retrying cannot help until someone enters the name: an incident at once, in the
-            # words the registrar reads (ru / kk / en); the retry button runs it again.
+        if isinstance(exc, MissingName) or getattr(exc, "incident_at_once", False):
+            # Retrying cannot help until someone enters the name (or appoints the missing
+            # role): an incident at once, in the words the registrar reads (ru / kk / en);
+            # the retry button runs it again.
             job.last_error = str(exc)[:2000]
             _mark_failed(session, job)
             return job.status

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -28,13 +28,16 @@ from server.models.case import OPEN_STATUSES
 from server.services.cases.applications import check_declared, student_missing
 from server.services.cases.duplicates import refuse_duplicate
 from server.services.cases.filters import name_or_iin, within_days
+from server.services.cases.linked import close_superseded_registrations
 from server.services.cases.process_map import draw
 from server.services.cases.registration import StartRequest, check_start, validate_start
 from server.services.cases.scans import store_uploads
 from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
+from server.services.people.routing import check_reachable
 from server.services.procedures.deployments import definition_info, latest_definition_id
+from server.services.students.military import check_citizenship
 from server.services.students.registry import check_student_status
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
@@ -57,7 +60,8 @@ def student_context(student: Student, programme_name_kk: str | None = None) -> d
     }
 
 
-def _deadline(ctx: AppContext, process_id: str, received_at: datetime, channel: str) -> datetime | None:
+def _deadline(ctx: AppContext, process_id: str, received_at: datetime, channel: str,
+              data: dict[str, Any] | None = None) -> datetime | None:
     try:
         service = ctx.catalog.service(process_id)
     except (KeyError, FileNotFoundError, ImportError):
@@ -65,7 +69,20 @@ def _deadline(ctx: AppContext, process_id: str, received_at: datetime, channel: 
     deadline = getattr(service, "deadline", None)
     if not deadline:
         return None
-    return ctx.calendar.deadline(received_at, deadline.days, deadline.kind, channel, ctx.tz)
+    start = _deadline_start(ctx, service, data or {}) or received_at
+    return ctx.calendar.deadline(start, deadline.days, deadline.kind, channel, ctx.tz)
+
+
+def _deadline_start(ctx: AppContext, service: Any, data: dict[str, Any]) -> datetime | None:
+    """The date the catalog's deadline counts from when the service names one (a notice of
+    departure: within 3 working days of the departure date, not of the case's opening)."""
+    for key in getattr(service, "deadline_from", ()):
+        try:
+            day = date.fromisoformat(str(data.get(key) or "")[:10])
+        except ValueError:
+            continue
+        return datetime.combine(day, time(12), tzinfo=ctx.tz)
+    return None
 
 
 def start_case(ctx: AppContext, actor: Actor, req: StartRequest) -> int:
@@ -119,6 +136,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         if student is None:
             raise NotFound("Студент не найден", {"student_id": tr("Нет студента с таким id")})
         check_student_status(ctx, req.process_id, student)
+        check_citizenship(ctx, req.process_id, student)
     if given is not None:  # a registration, not a case a model opens
         refuse_duplicate(ctx, session, req.process_id, req.student_id, req.data)
     received = req.received_at or utcnow()
@@ -128,14 +146,20 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         data["student"] = student_context(student, session.scalar(
             select(Programme.name_kk).where(Programme.code == student.programme_code)))
     subject = data.get("student") or data.get("applicant") or {}
+    faculty_id = student.faculty_id if student else _faculty_id(session, subject)
+    typed_faculty = isinstance(subject, dict) and bool(subject.get("faculty_code"))
+    if given is not None and (student is not None or typed_faculty):
+        # a registration for a known or typed faculty: refuse a case whose dean's step reaches nobody
+        check_reachable(ctx, session, req.process_id, definition.bundle.task_meta, faculty_id,
+                        subject, None if student else "applicant" if "applicant" in data else None)
     case = Case(
         definition_id=definition_id, process_id=req.process_id,
         student_id=student.id if student else None,
-        faculty_id=student.faculty_id if student else _faculty_id(session, subject),
+        faculty_id=faculty_id,
         subject_name=_full_name(subject),
         subject_iin=(subject.get("iin") if isinstance(subject, dict) else None),
         channel=req.channel, status="in_progress", received_at=received,
-        deadline_at=_deadline(ctx, req.process_id, received, req.channel),
+        deadline_at=_deadline(ctx, req.process_id, received, req.channel, data),
         created_by=actor.user_id, state="{}", serializer_version="",
         summary={"open_tasks": []},  # a new case has no task rows: the step need not look for any
     )
@@ -157,6 +181,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
                           {f"data.{name}": tr("Обязательное поле")}, name=name) from None
         raise Invalid("Процесс остановился с ошибкой: %(error)s", {"data": str(exc)}, error=exc) from None
     open_tasks = persist_step(ctx, session, case, instance, calls, actor)
+    close_superseded_registrations(ctx, session, case, data, actor)  # a departure ends the arrival
     return case, instance, open_tasks, definition.version
 
 

@@ -19,6 +19,7 @@ from server.services.cases.due import task_due
 from server.services.cases.instructions import render_task_instructions
 from server.services.context import AppContext, StepCall
 from server.services.messages.waits import sync_waits
+from server.services.people.routing import raise_routing_incidents
 
 REFUSED_OUTCOMES = frozenset({"refused", "rejected"})
 # A user task with neither a role nor a lane (plain BPMN) goes to the office's group queue:
@@ -65,7 +66,7 @@ def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instanc
     case.state = instance.dump()
     case.serializer_version = SERIALIZER_VERSION
     case.updated_at = now
-    open_tasks, rows = _project_tasks(ctx, session, case, instance)
+    open_tasks, rows = _project_tasks(ctx, session, case, instance, actor)
     _sync_timers(session, case, instance)
     for log in instance.take_printed():  # `print` in the model's scripts: the case history shows it
         audit(session, case, actor, "script_log", {"element": log.element, "lines": log.lines,
@@ -89,8 +90,8 @@ def _apply_step(ctx: AppContext, session: Session, case: Case, instance: Instanc
     return rows
 
 
-def _project_tasks(ctx: AppContext, session: Session, case: Case,
-                   instance: Instance) -> tuple[list[dict[str, Any]], list[HumanTask]]:
+def _project_tasks(ctx: AppContext, session: Session, case: Case, instance: Instance,
+                   actor: Actor) -> tuple[list[dict[str, Any]], list[HumanTask]]:
     """Insert newly ready user tasks; close rows the engine no longer has ready.
 
     The case keeps the ids of its open task rows in `summary`, so a step reads only the
@@ -139,6 +140,8 @@ def _project_tasks(ctx: AppContext, session: Session, case: Case,
         # session (nothing changes them later in this transaction), which spares the
         # unit of work most of a step's bookkeeping.
         insert_tasks(session, list(new.values()))
+        # a step that reaches nobody is raised to the office head at once
+        raise_routing_incidents(ctx, session, case, new.values(), actor)
     rows = [new[tid] if tid in new else session.get(HumanTask, tid) for tid in ready]
     return [t.meta for t in ready.values()], [r for r in rows if r is not None]
 

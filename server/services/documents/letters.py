@@ -19,6 +19,7 @@ from server.services.cases.steps import CLOSED_BY_PERSON, REFUSED_OUTCOMES, enqu
 from server.services.context import AppContext
 from server.services.documents.issue import issue_document, waiting_task
 from server.services.procedures.deployments import definition_info
+from server.services.students.registry import with_registry_facts
 
 LETTERS = "letters"
 REFUSAL_JOB = "letter/refusal"
@@ -82,7 +83,10 @@ def issue_military_notice(ctx: AppContext, session: Session, job: OutboxJob) -> 
     order = dict(params.get("order") or {})
     # the order's date: as the parameter gives it, else the rector's signature date
     on = _order_date({"date": order.get("date") or data.get("signed_date")}, ctx.local_today())
-    students = [p for p in params.get("students") or [] if isinstance(p, dict) and military_liable(p, on)]
+    # the registry decides citizenship and sex: foreign citizens are never in the military register
+    listed = with_registry_facts(session, [p for p in params.get("students") or [] if isinstance(p, dict)],
+                                 ("citizenship", "sex"))
+    students = [p for p in listed if military_liable(p, on)]
     result: dict[str, Any] = {"issued": False, "students": 0}
     if students:
         letter = {"event": params.get("event"), "students": students,

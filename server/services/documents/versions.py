@@ -7,7 +7,7 @@ and the register must not say it was. A certificate has no signing step: it is *
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,3 +59,25 @@ def record_signature(session: Session, case_id: int, form_key: str | None, data:
         session.execute(update(Document).where(Document.id.in_(ids))
                         .values(status=SIGNED, signed_at=at, signed_by=by))
     return len(ids)
+
+
+CORRECTION_NOTE = "correction"  # the correction step's description (forms/*/correct_*.schema.json)
+
+
+def return_and_correction_events(form_key: str | None, data: dict[str, Any],
+                                 case_data: Callable[[], dict[str, Any]],
+                                 ) -> tuple[str, dict[str, Any]] | None:
+    """The history's record of the rector's return loop: `order_returned` with the remark when a
+    signing task is completed without the signature, `order_corrected` with the description and
+    what changed (field: [was, now]) when the correction step is completed; None otherwise."""
+    if is_sign_form(form_key) and data.get("signed") is False:
+        return "order_returned", {"remark": data.get("rector_comment")}
+    correcting = bool(form_key) and str(form_key).rsplit("/", 1)[-1].startswith("correct_")
+    if (correcting and CORRECTION_NOTE in data) or str(data.get(CORRECTION_NOTE) or "").strip():
+        # the correction step, or a draft step the return goes back to (the expulsion's)
+        before = case_data()  # the case's data before the correction (read only here)
+        changed = {k: [before.get(k), v] for k, v in data.items()
+                   if k != CORRECTION_NOTE and before.get(k) != v}
+        return "order_corrected", {"correction": data[CORRECTION_NOTE], "changed": changed,
+                                   "remark": before.get("rector_comment")}
+    return None

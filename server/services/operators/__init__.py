@@ -19,6 +19,7 @@ from server.services.operators import (
     set_status,
     student_registry,
 )
+from server.services.people.routing import UNASSIGNED, run_unassigned
 
 
 def build_registry() -> OperatorRegistry:
@@ -27,6 +28,6 @@ def build_registry() -> OperatorRegistry:
                    set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR, message_send.OPERATOR,
                    letters.OPERATOR, *student_registry.OPERATORS),
         jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe),
-              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs)),
+              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs), JobKind(UNASSIGNED, run_unassigned)),
         on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),
     )

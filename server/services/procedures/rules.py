@@ -49,23 +49,56 @@ def _number(value: Any) -> float:
         return 0.0
 
 
+def applicant_gpa(person: dict[str, Any]) -> float:
+    """The GPA a vacant-grant competition ranks by. The one place it is read: today from the
+    application's list (the registrar types it); the academic record can take over here."""
+    return _number(person.get("gpa"))
+
+
+# State grants, vacant ones included, are for citizens of Kazakhstan (DOMAIN.md, «Refusals»):
+# foreign citizens study on a paid basis or on their own states' quotas.
+GRANT_CITIZENSHIP = "KAZ"
+
+
+def grant_ineligibility(section: dict[str, Any], person: dict[str, Any], group_code: str) -> str | None:
+    """Why an applicant may not compete for a vacant grant (a reason code), or None.
+    Sources: DOMAIN.md procedure 13 (paid students of the same programme group) and «Refusals»
+    (citizens of Kazakhstan only); the level [assumed] must match the announcement's when it
+    names one; academic debt excludes when the data has it [assumed, Yessenov regulation
+    3.2.12 ranks students in good standing]."""
+    funding = set(section.get("eligible_funding") or ["paid"])
+    if str(person.get("citizenship") or GRANT_CITIZENSHIP).upper() != GRANT_CITIZENSHIP:
+        return "citizenship"
+    if person.get("funding") not in funding:
+        return "funding"
+    if str(person.get("group_code")) != str(group_code):
+        return "programme_group"
+    level = section.get("level")
+    if level and person.get("level") and person.get("level") != level:
+        return "level"
+    if person.get("academic_debt") is True:
+        return "academic_debt"
+    return None
+
+
 def rank_applicants(rules: dict[str, Any], applicants: list[dict[str, Any]], group_code: str,
                     places: int) -> dict[str, Any]:
-    """Eligible applicants (funding basis and programme group) ranked by GPA, ties broken by
-    the configured fields; the first `places` win. Returns ranked, winners and excluded lists."""
+    """Eligible applicants (`grant_ineligibility`) ranked by GPA (`applicant_gpa`), ties broken
+    by the configured fields; the first `places` win. Returns ranked, winners and excluded
+    lists (each excluded with its reason)."""
     section = rules.get("vacant_grant") or {}
-    funding = set(section.get("eligible_funding") or ["paid"])
     tie_break = list(section.get("tie_break") or [])
     eligible, excluded = [], []
     for person in applicants or []:
-        if person.get("funding") in funding and str(person.get("group_code")) == str(group_code):
+        reason = grant_ineligibility(section, person, group_code)
+        if reason is None:
             eligible.append(dict(person))
         else:
             excluded.append({"iin": person.get("iin"), "full_name": person.get("full_name"),
-                             "refusal_ground": "not_eligible"})
+                             "refusal_ground": "not_eligible", "reason": reason})
 
     def key(person: dict[str, Any]) -> tuple[float, ...]:
-        parts = [-_number(person.get("gpa"))]
+        parts = [-applicant_gpa(person)]
         for rule in tie_break:
             value = _number(person.get(rule["field"]))
             parts.append(value if rule.get("order") == "asc" else -value)

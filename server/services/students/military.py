@@ -13,7 +13,7 @@ from server.auth import Actor
 from server.domain.iin import InvalidIIN, iin_birth_date, iin_sex
 from server.models import Faculty, Student
 from server.services.context import AppContext
-from server.services.errors import Forbidden, NotFound, tr
+from server.services.errors import Forbidden, Invalid, NotFound, tr
 
 # [assumed] call-up age of the Law on military service: men from 18 to 27 years inclusive
 CONSCRIPTION_AGE = (18, 27)
@@ -86,3 +86,19 @@ def conscription_lists(ctx: AppContext, actor: Actor, on: date,
             faculty.students.append(Conscript(student.id, student.iin, student.full_name, born, age,
                                               student.year, student.group, student.programme_code))
     return list(lists.values())
+
+
+def check_citizenship(ctx: AppContext, process_id: str, student: Student) -> None:
+    """A case opens only for a student whose citizenship the service allows (catalog,
+    `student_citizenship`): foreign citizens are not in the military register."""
+    try:
+        allowed = ctx.catalog.service(process_id).student_citizenship
+    except (KeyError, FileNotFoundError, ImportError):
+        return
+    citizenship = (student.citizenship or "KAZ").upper()
+    if not allowed or citizenship in allowed:
+        return
+    raise Invalid("Заявление не зарегистрировано: по реестру %(name)s — гражданин(ка) %(citizenship)s, "
+                  "а иностранные граждане не состоят на воинском учёте в Республике Казахстан",
+                  {"student_id": tr("Гражданство по реестру: %(citizenship)s", citizenship=citizenship)},
+                  name=student.full_name, citizenship=citizenship)

@@ -220,3 +220,27 @@ def check_student_status(ctx: AppContext, process_id: str, student: Student) -> 
                   "или проверьте приказы по обучающемуся.",
                   {"student_id": tr("Статус в реестре: %(current)s", current=current)},
                   service=service.name_ru, wanted=wanted, name=student.full_name, current=current)
+
+
+# What the registry says about a listed applicant: the registry, not the typed list, decides
+# who may compete (a vacant grant: citizenship, funding basis, level).
+REGISTRY_FACTS = ("citizenship", "funding", "level")
+
+
+def with_registry_facts(session: Session, rows: list[Any],
+                        facts: tuple[str, ...] = REGISTRY_FACTS) -> list[Any]:
+    """The list's rows with the registry's `facts` (citizenship, funding, level) laid over what
+    was typed, matched by ИИН; a row of a person the registry does not know keeps what was typed
+    and gets `in_registry: False`."""
+    iins = [str(r.get("iin")) for r in rows if isinstance(r, dict) and r.get("iin")]
+    if not iins:
+        return rows
+    found = {s.iin: s for s in session.scalars(select(Student).where(Student.iin.in_(iins)))}
+    result = []
+    for row in rows:
+        student = found.get(str(row.get("iin"))) if isinstance(row, dict) else None
+        if student is None:
+            result.append({**row, "in_registry": False} if isinstance(row, dict) else row)
+            continue
+        result.append({**row, **{k: getattr(student, k) for k in facts}, "in_registry": True})
+    return result

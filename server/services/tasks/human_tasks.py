@@ -22,9 +22,10 @@ from server.services.cases.material import CaseMaterial, case_material
 from server.services.cases.scans import Upload, check_uploads, store_uploads
 from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
-from server.services.documents.versions import record_signature
+from server.services.documents.versions import record_signature, return_and_correction_events
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
+from server.services.students.registry import with_registry_facts
 from server.services.tasks.date_rules import check_dates, has_rules
 from server.services.tasks.forms import camunda_validator, validate_submission
 from server.services.tasks.references import with_choices
@@ -233,12 +234,16 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
             raise Conflict("Задачу выполняет %(name)s", name=_username(session, task.assignee_id))
         schema, validator = form_for(ctx, session, task)
         clean = validate_submission(schema, validator, data)
+        if isinstance(clean.get("applicants"), list):  # a competition's list: the registry decides
+            clean["applicants"] = with_registry_facts(session, clean["applicants"])
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
         if task.form_key and has_rules(ctx, task.form_key):
             check_dates(ctx, task.form_key, clean, known=_task_data(instance, task.id),
                         message="Форма заполнена с ошибками: исправьте отмеченные поля")
+        loop_event = return_and_correction_events(task.form_key, clean,
+                                                  lambda: instance.task_data(task.id))
         try:
             calls = instance.complete_user_task(task.id, clean)
         except TaskNotReady:
@@ -251,6 +256,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
               {"task": task.spec_name, "name": task.name, "data": clean}, task_id=task.id)
         record_signature(session, case.id, task.form_key, clean, task.completed_at or utcnow(),
                          task.completed_by)
+        if loop_event is not None:  # the rector's return and its correction, in the history
+            audit(session, case, actor, loop_event[0], loop_event[1], task_id=task.id)
         following = persist_step(ctx, session, case, instance, calls, actor)
         store_uploads(ctx, session, case, actor, files, task_id=task.id)
         _flush(session)
