@@ -34,6 +34,7 @@ from server.services.cases.steps import CaseStep, audit, persist_step
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info, latest_definition_id
+from server.services.record.procedures import check_entry
 from server.services.students.registry import check_student_status
 
 MAX_TRIGGER_DEPTH = 3  # case/start may open a case that opens another, not more
@@ -120,6 +121,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         check_student_status(ctx, req.process_id, student)
     received = req.received_at or utcnow()
     data = dict(req.data)
+    data.update(check_entry(ctx, session, req.process_id, student, data, received))
     data.update(service_code=req.process_id, channel=req.channel)
     if student is not None:
         data["student"] = student_context(student, session.scalar(
