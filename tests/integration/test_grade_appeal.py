@@ -42,7 +42,7 @@ def _post(client, env, data, student="a", lang="ru"):
 
 
 def _start(client, env, code="HIS101", term=1, student="a") -> int:
-    r = _post(client, env, {"discipline_code": code, "term": term, "grounds": "Не согласен с оценкой за эссе"},
+    r = _post(client, env, {"discipline_code": code, "term": term, "grounds": "Не согласен с оценкой"},
               student)
     assert r.status_code == 201, r.json
     return r.json["id"]
@@ -114,7 +114,7 @@ def test_the_registrar_refuses_with_a_ground(client, ctx, env):
 
 
 @pytest.mark.parametrize(("data", "field", "kk", "en"), [
-    ({"discipline_code": "XXX999", "term": 1}, "data.discipline_code", "белгісіз пән XXX999",
+    ({"discipline_code": "XXX999", "term": 1}, "data.discipline_code", "белгісіз пән: XXX999",
      "unknown discipline XXX999"),
     ({"discipline_code": "PHY102", "term": 1}, "data.term", "PHY102 пәні бойынша нәтиже 2-семестрге жазылған",
      "the result in PHY102 is recorded for term 2"),

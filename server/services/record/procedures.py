@@ -123,8 +123,8 @@ def check_retake(ctx: AppContext, session: Session, student: Student, data: dict
         elif not rows:
             reasons.append(tr("у обучающегося нет результата по дисциплине %(code)s", code=code))
         elif not grades.is_debt(rows[0].letter):
-            reasons.append(tr("дисциплина %(code)s не в академической задолженности: %(letter)s "
-                              "(%(points)s баллов)", code=code, letter=rows[0].letter, points=rows[0].points))
+            reasons.append(tr("дисциплина %(code)s не в академической задолженности: %(letter)s, баллы — "
+                              "%(points)s", code=code, letter=rows[0].letter, points=rows[0].points))
         else:
             paid = rows[0].letter in PAID_LETTERS
             items.append({**_discipline_info(discipline, rows[0]),
@@ -172,10 +172,10 @@ def write_appeal_decision(session: Session, grades: GradeScale, case_id: int, st
     wrong = ((decision == "raise" and points <= original.points)
              or (decision == "lower" and points >= original.points))
     if wrong:
-        raise Invalid("Решение комиссии не записано: исправьте отмеченные поля", {"new_points": tr(
-            "при решении «%(decision)s» новые баллы должны быть %(side)s %(points)s",
-            decision=tr("повысить") if decision == "raise" else tr("понизить"),
-            side=tr("больше") if decision == "raise" else tr("меньше"), points=original.points)})
+        reason = (tr("при повышении новые баллы должны быть больше %(points)s", points=original.points)
+                  if decision == "raise" else
+                  tr("при понижении новые баллы должны быть меньше %(points)s", points=original.points))
+        raise Invalid("Решение комиссии не записано: исправьте отмеченные поля", {"new_points": reason})
     new = correct_in_session(session, grades, original, points, str(params.get("reason") or ""), case_id,
                              recorded_by)
     return original, new
