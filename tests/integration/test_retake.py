@@ -98,7 +98,8 @@ def test_an_f_needs_the_payment_confirmed_and_the_result_names_the_sheet(client,
     complete(client, env["h"], "registrar", cid, "record_retake_results",
              {"results": [{"discipline_code": "PHY102", "points": 55}], "sheet_number": "999"}, status=422)
     complete(client, env["h"], "registrar", cid, "record_retake_results",
-             {"results": [{"discipline_code": "PHY102", "points": 55}], "sheet_number": str(sheet.json["id"])})
+             {"results": [{"discipline_code": "PHY102", "points": 55}],
+              "sheet_number": str(sheet.json["id"])})
     assert case_view(client, env["h"], cid)["outcome"] == "completed"
     rows = record_results.history(ctx, Actor.system(), env["ids"]["b"], "PHY102")
     assert (rows[-1].attempt, rows[-1].letter, rows[-1].sheet_id, rows[-1].case_id) == (
@@ -118,7 +119,7 @@ def test_an_unconfirmed_payment_refuses_the_retake(client, ctx, env):
 def test_the_registrar_refuses_with_a_ground(client, ctx, env):
     cid = _start(client, env, ["PHY102"])
     complete(client, env["h"], "registrar", cid, "check_retake",
-             {"decision": "reject", "refusal_ground": "other", "check_comment": "Пересдача в этом семестре закрыта"})
+             {"decision": "reject", "refusal_ground": "other", "check_comment": "Набор закрыт"})
     view = case_view(client, env["h"], cid)
     assert view["outcome"] == "refused" and view["refusal_ground"] == "other"
 
