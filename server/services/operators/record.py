@@ -10,6 +10,9 @@ Each written row is in the case's history with the old and the new points and le
 
 from __future__ import annotations
 
+from typing import Any
+
+from server.models import Discipline, Result
 from server.services.cases.steps import audit
 from server.services.context import Operator, ParamCheck, StepCall
 from server.services.errors import tr
@@ -20,9 +23,11 @@ CORRECT = "record/correct"
 APPEND = "record/append"
 
 
-def _change(kind: str, old, new) -> dict:  # type: ignore[no-untyped-def]
+def _change(step: StepCall, kind: str, old: Result, new: Result) -> dict[str, Any]:
+    discipline = step.session.get(Discipline, new.discipline_id)
     return {"result_id": new.id, "corrects_id": old.id if kind == "correction" else None,
-            "discipline_id": new.discipline_id, "term": new.term, "attempt": new.attempt,
+            "discipline_id": new.discipline_id, "discipline_code": discipline.code if discipline else None,
+            "term": new.term, "attempt": new.attempt,
             "old_points": old.points, "old_letter": old.letter,
             "new_points": new.points, "new_letter": new.letter}
 
@@ -35,7 +40,7 @@ def _correct(step: StepCall) -> None:
     if written is not None:
         old, new = written
         audit(step.session, case, step.actor, "result_corrected",
-              {**_change("correction", old, new), "reason": str(params.get("reason") or "")},
+              {**_change(step, "correction", old, new), "reason": str(params.get("reason") or "")},
               task_id=step.call.task_id)
 
 
@@ -46,7 +51,7 @@ def _append(step: StepCall) -> None:
             step.session, scale(step.ctx), case.id, case.student_id, list(params.get("items") or []),
             params.get("results") or [], str(params.get("academic_year") or ""), params.get("sheet_id"),
             step.actor.user_id):
-        audit(step.session, case, step.actor, "result_recorded", _change("attempt", old, new),
+        audit(step.session, case, step.actor, "result_recorded", _change(step, "attempt", old, new),
               task_id=step.call.task_id)
 
 
