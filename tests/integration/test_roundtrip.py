@@ -49,7 +49,7 @@ _STUDENT = {"iin": "040309300127", "full_name": "Ли Вэй", "last_name": "Л�
 _APPEALED = {"result_id": 1, "discipline_code": "HIS101", "discipline_name": "История Казахстана",
              "discipline_name_kk": "Қазақстан тарихы", "discipline_name_en": "History of Kazakhstan",
              "credits": 5, "term": 1, "academic_year": "2025-2026", "attempt": 1, "points": 66, "letter": "C",
-             "sheet_id": None, "published_on": "2026-01-12", "appeal_until": "2026-01-13"}
+             "sheet_id": None, "published_on": "12.01.2026", "appeal_until": "13.01.2026"}
 MODEL_INPUTS.update({
     "academic_leave": {"positive": {"student": _STUDENT},
                        "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},

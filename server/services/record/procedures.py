@@ -102,8 +102,8 @@ def check_appeal(ctx: AppContext, session: Session, student: Student, data: dict
             "результат опубликован %(published)s, апелляция подаётся не позднее следующего рабочего "
             "дня — %(last_day)s", published=_ddmmyyyy(published), last_day=_ddmmyyyy(last_day))})
     return {"appealed_result": {**_discipline_info(discipline, counting),
-                                "sheet_id": counting.sheet_id, "published_on": published.isoformat(),
-                                "appeal_until": last_day.isoformat()}}
+                                "sheet_id": counting.sheet_id, "published_on": _ddmmyyyy(published),
+                                "appeal_until": _ddmmyyyy(last_day)}}
 
 
 def check_retake(ctx: AppContext, session: Session, student: Student, data: dict[str, Any],
