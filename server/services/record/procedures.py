@@ -14,6 +14,9 @@ and the service steps that write the record.
   registrar records the new points; `record/append` writes them as new attempts naming the case
   (and the grade sheet when there is one).
 
+- A certificate for those who did not complete studies (`cert_incomplete`) starts with the
+  disciplines and credits of the record (`disciplines`, the rows its transcript form opens with).
+
 Refusals at entry are `Invalid` naming the application's field (`data.<name>`), raised before
 the case row is written: a refused application stores nothing.
 """
@@ -36,6 +39,7 @@ from server.services.record.results import append_attempt, correct_in_session
 
 APPEAL = "grade_appeal"
 RETAKE = "retake"
+INCOMPLETE = "cert_incomplete"
 # [assumed] an FX is retaken free of charge (the final control again); an F is studied again in
 # the paid summer semester. The office changes this here if its rules say otherwise.
 PAID_LETTERS = frozenset({"F"})
@@ -135,7 +139,31 @@ def check_retake(ctx: AppContext, session: Session, student: Student, data: dict
     return {"retake_items": items, "payment_required": any(x["paid"] for x in items)}
 
 
-ENTRY_CHECKS: dict[str, EntryCheck] = {APPEAL: check_appeal, RETAKE: check_retake}
+def incomplete_disciplines(ctx: AppContext, session: Session, student: Student, data: dict[str, Any],
+                           received: datetime) -> dict[str, Any]:
+    """The certificate for those who did not complete studies lists the disciplines studied:
+    from the record, each discipline's counting result in the rows of the registrar's form
+    (`disciplines` of cert_incomplete/prepare_transcript, which opens filled with them and
+    is checked and completed there; the certificate prints what the form holds). Hours are
+    the ECTS credits × HOURS_PER_CREDIT. Nothing when the record has no results (the registrar
+    types them from the grade sheets as before)."""
+    rows = session.execute(select(Result, Discipline).join(Discipline, Discipline.id == Result.discipline_id)
+                           .where(Result.student_id == student.id)
+                           .order_by(Result.attempt.desc(), Result.id.desc())).all()
+    counting: dict[int, tuple[Result, Discipline]] = {}
+    for result, discipline in rows:
+        counting.setdefault(discipline.id, (result, discipline))
+    listed = [{"semester": r.term, "discipline": d.name_ru, "discipline_kk": d.name_kk, "credits": d.credits,
+               "hours": d.credits * HOURS_PER_CREDIT, "grade": r.letter, "grade_points": r.points}
+              for r, d in sorted(counting.values(), key=lambda x: (x[0].term, x[1].code))]
+    return {"disciplines": listed} if listed else {}
+
+
+# One ECTS credit is 30 academic hours (the rules on organising study under the credit
+# technology).
+HOURS_PER_CREDIT = 30
+ENTRY_CHECKS: dict[str, EntryCheck] = {APPEAL: check_appeal, RETAKE: check_retake,
+                                       INCOMPLETE: incomplete_disciplines}
 
 
 def check_entry(ctx: AppContext, session: Session, process_id: str, student: Student | None,
