@@ -13,7 +13,6 @@ and the service steps that write the record.
   retake of the final control is free of charge unless the office says otherwise). The
   registrar records the new points; `record/append` writes them as new attempts naming the case
   (and the grade sheet when there is one).
-
 - A certificate for those who did not complete studies (`cert_incomplete`) starts with the
   disciplines and credits of the record (`disciplines`, the rows its transcript form opens with).
 
