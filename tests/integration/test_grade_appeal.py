@@ -149,3 +149,19 @@ def test_an_appeal_after_the_next_working_day_is_refused(client, ctx, env):
     noon = (utcnow() + timedelta(days=(last - published).days))
     with time_machine.travel(noon, tick=False):
         assert _post(client, env, {"discipline_code": "HIS101", "term": 1, "grounds": "—"}).status_code == 201
+
+
+def test_the_commission_is_escalated_after_two_working_days(client, ctx, env):
+    from server.services.background.jobs import fire_due_timers
+
+    cid = _start(client, env)
+    complete(client, env["h"], "registrar", cid, "check_appeal", ACCEPT)
+    with time_machine.travel(utcnow() + timedelta(days=7), tick=False):
+        assert fire_due_timers(ctx) == 1
+    view = case_view(client, env["h"], cid)
+    escalated = [e["payload"] for e in view["history"] if e["kind"] == "escalated"]
+    assert [(e["to_role"], e["element"]) for e in escalated] == [("vice_rector", "escalate_commission")]
+    # the timer does not interrupt the commission: the dean still decides
+    assert [t["spec_name"] for t in view["open_tasks"]] == ["commission_decision"]
+    _decide(client, env, cid, {"commission_decision": "keep"})
+    assert case_view(client, env["h"], cid)["outcome"] == "grade_kept"
