@@ -225,7 +225,7 @@ def _raw(url: str) -> tuple[Any, str]:
 
 def measure(ctx: AppContext, url: str, data: dict[str, Any], samples: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    # import through the service, then its floor: the same rows inserted raw into a scratch copy
+    # import through the service, then its floor: as many rows inserted raw into a temporary table
     progress: list[int] = []
     t_import, report = _ms(lambda: imports.import_transcripts(
         ctx, SYSTEM, "transcripts.csv", data["csv"], dry_run=False, progress=lambda d, t: progress.append(d)))

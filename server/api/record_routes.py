@@ -14,7 +14,7 @@ from server.db import utcnow
 from server.domain.grading import Standing
 from server.services.errors import Invalid, tr
 from server.services.record import imports, queries, results
-from server.services.record.access import scale
+from server.services.record.access import require_keeper, scale
 
 
 def _standing(s: Standing) -> dict[str, Any]:
@@ -79,6 +79,10 @@ def correct_result(result_id: int, body: dict[str, Any]):  # type: ignore[no-unt
             "nothing (422 listing the rows).", **_auth_doc(422))
 def import_record(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
     actor = current_actor()
+    require_keeper(actor)
+    if upload["kind"] not in ("transcripts", "curricula"):
+        raise Invalid("Импорт не выполнен: укажите, что импортируется", {
+            "kind": tr("допустимо %(values)s", values="transcripts, curricula")})
     try:
         mapping = json.loads(upload["mapping"]) if upload["mapping"].strip() else {}
     except ValueError:

@@ -131,6 +131,25 @@ RULES: dict[tuple[str, str], list[Rule]] = {
                                          REPORT_READERS)],
     ("reports.dashboard", "GET"): [Rule("/api/v1/reports/dashboard", REPORT_READERS)],
     ("reports.dashboard_chart", "GET"): [Rule("/api/v1/reports/dashboard/on_time_trend.svg", REPORT_READERS)],
+    # the academic record: read by whoever sees the student, written by the registrar office
+    ("api.student_record", "GET"): [Rule("/api/v1/students/{student}/record", SEES_CASE, hides=True)],
+    ("api.add_result", "POST"): [Rule("/api/v1/students/{student}/results", STARTERS, body={
+        "discipline_code": "NONE", "academic_year": "2025-2026", "term": 1, "points": 50})],
+    ("api.correct_result", "POST"): [Rule("/api/v1/results/999999/corrections", STARTERS,
+                                          body={"points": 50})],
+    ("api.import_record", "POST"): [Rule("/api/v1/record/imports", STARTERS, files=True)],
+    ("api.promotion", "GET"): [Rule("/api/v1/faculties/IT/promotion", SEES_CASE, hides=True)],
+    ("api.create_sheet", "POST"): [Rule("/api/v1/grade-sheets", STARTERS, body={
+        "group": "G", "discipline_code": "NONE", "academic_year": "2025-2026", "term": 1})],
+    ("api.get_sheet", "GET"): [Rule("/api/v1/grade-sheets/999999", SIGNED_IN)],
+    ("api.enter_lines", "PUT"): [Rule("/api/v1/grade-sheets/999999/lines", STARTERS,
+                                      body={"lines": [{"iin": "1", "points": 50}]})],
+    ("api.upload_lines", "POST"): [Rule("/api/v1/grade-sheets/999999/upload", STARTERS, files=True)],
+    ("api.check_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/check", STARTERS)],
+    ("api.reopen_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/reopen", STARTERS)],
+    ("api.lock_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/lock", frozenset({"registrar", "head"}))],
+    ("api.correct_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/corrections", STARTERS,
+                                         body={"student_id": 1, "points": 50})],
     # the staff UI
     ("staff.static", "GET"): [Rule("/app/static/app.css", EVERYONE)],
     ("staff.login", "GET"): [Rule("/app/login", EVERYONE)],

@@ -122,3 +122,12 @@ def _a_case(client, ctx, env) -> int:
         "process_id": "cert_study", "student_id": env["ids"]["b"], "channel": "direct", "data": START_DATA})
     assert r.status_code == 201, r.json
     return r.json["id"]
+
+
+def test_a_dean_reads_a_sheet_of_the_dean_s_faculty_only(client, env):
+    sheet = _open(client, env, "PHY102")
+    path = f"{API}/grade-sheets/{sheet['id']}"
+    assert client.put(f"{path}/lines", headers=env["h"]["registrar"],
+                      json={"lines": [{"iin": IIN_B, "points": 77}]}).status_code == 200
+    assert client.get(path, headers=env["h"]["dean_it"]).status_code == 200
+    assert client.get(path, headers=env["h"]["dean_econ"]).status_code == 404

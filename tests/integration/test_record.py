@@ -167,7 +167,21 @@ def test_a_correction_is_a_new_row_with_its_reason_and_case(ctx, record, client,
     with pytest.raises(Invalid) as exc:
         results.correct_result(ctx, SYSTEM, his.id, 88, "", None)
     assert set(exc.value.fields) == {"reason", "case_id"}
+    with ctx.db.read() as session:
+        mat_b = session.scalar(select(Result.id).where(Result.student_id == record["b"]))
+    with pytest.raises(Invalid) as exc:  # the case is student A's, the result student B's
+        results.correct_result(ctx, SYSTEM, mat_b, 95, "Апелляция", case["id"])
+    assert exc.value.fields["case_id"] == f"дело № {case['id']} — другого обучающегося"
     new_id = results.correct_result(ctx, SYSTEM, his.id, 88, "Апелляция удовлетворена", case["id"])
+    from server.models import AuditEvent
+    from tests.integration.web import Staff, text
+
+    with ctx.db.read() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.kind == "result_corrected"))
+    assert event.case_id == case["id"] and event.payload["name"] == "HIS101: 66 (C) → 88 (B+)"
+    page = text(Staff(client.application, "registrar", lang="kk").get(f"/app/cases/{case['id']}"))
+    assert "Нәтиже оқу жетістіктерінің есебінде түзетілді" in page
+    assert "HIS101: 66 (C) → 88 (B+) : Апелляция удовлетворена" in page
     rows = results.history(ctx, SYSTEM, record["a"], "HIS101")
     assert [(r.points, r.letter, r.corrects_id, r.case_id) for r in rows] == [
         (66, "C", None, None), (88, "B+", his.id, case["id"])]

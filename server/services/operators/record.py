@@ -6,7 +6,8 @@ transaction (server/services/record/procedures.py).
 - `record/append` (params `items` — the application's disciplines, `results` — a list of
   {discipline_code, points}, `academic_year`, optional `sheet_id`): the retake's new attempts.
 
-Each written row is in the case's history with the old and the new points and letters."""
+Each written row is in the case's history with the old and the new points and letters
+(`result_corrected`, `result_recorded`)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ CORRECT = "record/correct"
 APPEND = "record/append"
 
 
-def _change(step: StepCall, kind: str, old: Result, new: Result) -> dict[str, Any]:
+def _attempt(step: StepCall, old: Result, new: Result) -> dict[str, Any]:
+    """The `result_recorded` event of a retake's new attempt: `name` as a correction's reads
+    (what the case page prints), and the old and new points and letters."""
     discipline = step.session.get(Discipline, new.discipline_id)
-    return {"result_id": new.id, "corrects_id": old.id if kind == "correction" else None,
-            "discipline_id": new.discipline_id, "discipline_code": discipline.code if discipline else None,
-            "term": new.term, "attempt": new.attempt,
+    code = discipline.code if discipline else str(new.discipline_id)
+    return {"name": f"{code}: {old.points} ({old.letter}) → {new.points} ({new.letter})",
+            "result_id": new.id, "student_id": new.student_id, "discipline_code": code,
+            "term": new.term, "attempt": new.attempt, "sheet_id": new.sheet_id,
             "old_points": old.points, "old_letter": old.letter,
             "new_points": new.points, "new_letter": new.letter}
 
@@ -35,13 +39,9 @@ def _change(step: StepCall, kind: str, old: Result, new: Result) -> dict[str, An
 def _correct(step: StepCall) -> None:
     params, case = step.call.params, step.case
     assert case.student_id is not None
-    written = write_appeal_decision(step.session, scale(step.ctx), case.id, case.student_id, params,
-                                    step.actor.user_id)
-    if written is not None:
-        old, new = written
-        audit(step.session, case, step.actor, "result_corrected",
-              {**_change(step, "correction", old, new), "reason": str(params.get("reason") or "")},
-              task_id=step.call.task_id)
+    # a raise or lowering is a correction: its row and the case's `result_corrected` event
+    # (old and new points and letters) are written by server/services/record/results.py
+    write_appeal_decision(step.session, scale(step.ctx), case.id, case.student_id, params, step.actor.user_id)
 
 
 def _append(step: StepCall) -> None:
@@ -51,7 +51,7 @@ def _append(step: StepCall) -> None:
             step.session, scale(step.ctx), case.id, case.student_id, list(params.get("items") or []),
             params.get("results") or [], str(params.get("academic_year") or ""), params.get("sheet_id"),
             step.actor.user_id):
-        audit(step.session, case, step.actor, "result_recorded", _change(step, "attempt", old, new),
+        audit(step.session, case, step.actor, "result_recorded", _attempt(step, old, new),
               task_id=step.call.task_id)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.domain.grading import GradeScale
-from server.models import Case, CurriculumItem, Discipline, Result, Student
+from server.models import AuditEvent, Case, CurriculumItem, Discipline, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Conflict, Invalid, Msg, NotFound, tr
 from server.services.record.access import admission_year, require_keeper, scale, visible_student
@@ -134,8 +134,11 @@ def correct_in_session(session: Session, grades: GradeScale, original: Result, p
     value, new_letter, problems = points_problems(points, letter, grades)
     if not (reason or "").strip():
         problems["reason"] = tr("Обязательное поле")
-    if case_id is None or session.get(Case, case_id) is None:
+    case = session.get(Case, case_id) if case_id is not None else None
+    if case is None:
         problems["case_id"] = tr("укажите дело, которым одобрена корректировка")
+    elif case.student_id is not None and case.student_id != original.student_id:
+        problems["case_id"] = tr("дело № %(case)s — другого обучающегося", case=case.id)
     if problems:
         raise Invalid("Корректировка не записана: исправьте отмеченные поля", problems)
     assert value is not None and new_letter is not None
@@ -146,6 +149,15 @@ def correct_in_session(session: Session, grades: GradeScale, original: Result, p
                  corrects_id=original.id, reason=reason.strip()[:2000], case_id=case_id)
     session.add(row)
     session.flush()
+    discipline = session.get(Discipline, original.discipline_id)
+    code = discipline.code if discipline else str(original.discipline_id)
+    # the approving case's history shows what changed (its page lists the case's events)
+    session.add(AuditEvent(case_id=case_id, actor_id=recorded_by, kind="result_corrected", payload={
+        "name": f"{code}: {original.points} ({original.letter}) → {value} ({new_letter})",
+        "reason": row.reason, "result_id": row.id, "corrects_id": original.id,
+        "student_id": original.student_id, "discipline_code": code, "attempt": original.attempt,
+        "old_points": original.points, "old_letter": original.letter,
+        "new_points": value, "new_letter": new_letter}))
     return row
 
 

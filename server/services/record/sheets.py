@@ -235,6 +235,7 @@ def lock_sheet(ctx: AppContext, actor: Actor, sheet_id: int) -> SheetView:
 def correct_sheet(ctx: AppContext, actor: Actor, sheet_id: int, student_id: int, points: int, reason: str,
                   case_id: int | None, letter: str | None = None) -> int:
     """A correction of a locked sheet's line: a new result with the reason and the case."""
+    require_keeper(actor)
     with ctx.db.read() as session:
         sheet = _sheet(session, sheet_id)
         if sheet.status != "locked":
@@ -247,8 +248,16 @@ def correct_sheet(ctx: AppContext, actor: Actor, sheet_id: int, student_id: int,
 
 
 def get_sheet(ctx: AppContext, actor: Actor, sheet_id: int) -> SheetView:
+    """The sheet as the office and the leadership see it; a dean only a sheet whose students are
+    all of the dean's faculty (404 otherwise, as for a student)."""
     with ctx.db.read() as session:
-        return _view(session, _sheet(session, sheet_id))
+        view = _view(session, _sheet(session, sheet_id))
+        if not actor.sees_all_cases():
+            faculties = set(session.scalars(select(Student.faculty_id).where(
+                Student.id.in_([x.student_id for x in view.lines]))))
+            if not view.lines or any(not actor.sees_faculty(f) for f in faculties):
+                raise NotFound("Ведомость не найдена", {"sheet_id": tr("нет такой ведомости")})
+        return view
 
 
 def _view(session: Session, sheet: GradeSheet) -> SheetView:
