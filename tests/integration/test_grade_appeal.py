@@ -75,6 +75,8 @@ def test_the_appeal_raises_the_grade_through_a_correction_naming_the_case(client
     _decide(client, env, cid, {"commission_decision": "raise", "new_points": 76})
     view = case_view(client, env["h"], cid)
     assert view["status"] == "completed" and view["outcome"] == "grade_raised"
+    kinds = [e["kind"] for e in view["history"]]
+    assert kinds[-2:] == ["result_corrected", "case_completed"]
     change = next(e for e in view["history"] if e["kind"] == "result_corrected")["payload"]
     assert (change["old_points"], change["old_letter"], change["new_points"], change["new_letter"]) == (
         66, "C", 76, "B-")

@@ -158,6 +158,7 @@ def correct_in_session(session: Session, grades: GradeScale, original: Result, p
         "student_id": original.student_id, "discipline_code": code, "attempt": original.attempt,
         "old_points": original.points, "old_letter": original.letter,
         "new_points": value, "new_letter": new_letter}))
+    session.flush()  # in the case's history before the events the rest of a step appends directly
     return row
 
 
