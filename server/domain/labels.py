@@ -81,6 +81,11 @@ OUTCOME: dict[str, Words] = {
     "refused": ("отказано", "бас тартылды", "refused"),
     "cancelled": ("отменено", "тоқтатылды", "cancelled"),
     "withdrawn": ("отозвано", "кері алынды", "withdrawn"),
+    "completed": ("завершено", "аяқталды", "completed"),
+    "registered": ("поставлен на учёт", "есепке қойылды", "registered"),
+    "grade_kept": ("оценка оставлена без изменения", "баға өзгеріссіз қалдырылды", "grade kept"),
+    "grade_raised": ("оценка повышена", "баға көтерілді", "grade raised"),
+    "grade_lowered": ("оценка понижена", "баға төмендетілді", "grade lowered"),
 }
 
 DOCUMENT_STATUS: dict[str, Words] = {

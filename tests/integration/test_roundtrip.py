@@ -46,6 +46,10 @@ MODEL_INPUTS: dict[str, dict[str, dict[str, Any]]] = {
 _STUDENT = {"iin": "040309300127", "full_name": "Ли Вэй", "last_name": "Ли", "first_name": "Вэй",
             "year": 2, "group": "ПИ-24-1", "programme_code": "6B06102", "funding": "grant",
             "citizenship": "CHN"}
+_APPEALED = {"result_id": 1, "discipline_code": "HIS101", "discipline_name": "История Казахстана",
+             "discipline_name_kk": "Қазақстан тарихы", "discipline_name_en": "History of Kazakhstan",
+             "credits": 5, "term": 1, "academic_year": "2025-2026", "attempt": 1, "points": 66, "letter": "C",
+             "sheet_id": None, "published_on": "12.01.2026", "appeal_until": "13.01.2026"}
 MODEL_INPUTS.update({
     "academic_leave": {"positive": {"student": _STUDENT},
                        "negative": {"student": {**_STUDENT, "citizenship": "KAZ"}}},
@@ -69,6 +73,14 @@ MODEL_INPUTS.update({
         "msg_status": {"request_no": "Q-1"},
         "msg_payment": {"contract_no": "C-1"}, "msg_archive": {"request_no": "TR-1", "pages": 2}}.items()},
     "doc_review": {"positive": {"route": "task"}, "negative": {"route": "timer"}},
+    # the procedures on the record: what the server adds once the application is checked against it
+    # (server/services/record/procedures.py)
+    "grade_appeal": {variant: {"student": _STUDENT, "discipline_code": "HIS101", "term": 1, "grounds": "—",
+                               "appealed_result": _APPEALED} for variant in ("positive", "negative")},
+    "retake": {"positive": {"student": _STUDENT, "disciplines": ["PHY102"], "payment_required": True,
+                            "retake_items": [{**_APPEALED, "kind": "summer_semester", "paid": True}]},
+               "negative": {"student": _STUDENT, "disciplines": ["PHY102"], "payment_required": False,
+                            "retake_items": [{**_APPEALED, "kind": "final_control_retake", "paid": False}]}},
 })
 
 

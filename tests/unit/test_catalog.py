@@ -17,6 +17,8 @@ from server.domain.catalog import CatalogError, Deadline, load_catalog
 REPO_CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
 
 SERVICE_CODES = {
+    "grade_appeal",
+    "retake",
     "transfer_in",
     "transfer_out",
     "transfer_internal",

@@ -37,6 +37,7 @@ from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound, tr
 from server.services.people.routing import check_reachable
 from server.services.procedures.deployments import definition_info, latest_definition_id
+from server.services.record.procedures import check_entry
 from server.services.students.military import check_citizenship
 from server.services.students.registry import check_student_status
 
@@ -141,6 +142,7 @@ def _open_case(ctx: AppContext, session: Session, actor: Actor, req: StartReques
         refuse_duplicate(ctx, session, req.process_id, req.student_id, req.data)
     received = req.received_at or utcnow()
     data = dict(req.data)
+    data.update(check_entry(ctx, session, req.process_id, student, data, received))
     data.update(service_code=req.process_id, channel=req.channel)
     if student is not None:
         data["student"] = student_context(student, session.scalar(

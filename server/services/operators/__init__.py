@@ -16,6 +16,7 @@ from server.services.operators import (
     letters,
     message_send,
     notify,
+    record,
     set_status,
     student_registry,
 )
@@ -26,7 +27,8 @@ def build_registry() -> OperatorRegistry:
     return OperatorRegistry(
         operators=(document_render.OPERATOR, escalate.OPERATOR, notify.OPERATOR,
                    set_status.OPERATOR, case_start.OPERATOR, await_batch.OPERATOR, message_send.OPERATOR,
-                   letters.OPERATOR, *student_registry.OPERATORS),
+                   letters.OPERATOR, *student_registry.OPERATORS,
+                   *record.OPERATORS),
         jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe),
               JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs), JobKind(UNASSIGNED, run_unassigned)),
         on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
@@ -123,32 +123,65 @@ def correct_result(ctx: AppContext, actor: Actor, result_id: int, points: int, r
         if original is None:
             raise NotFound("Результат не найден", {"result_id": tr("нет такого результата")})
         visible_student(session, actor, original.student_id)
-        value, new_letter, problems = points_problems(points, letter, grades)
-        if not (reason or "").strip():
-            problems["reason"] = tr("Обязательное поле")
-        case = session.get(Case, case_id) if case_id is not None else None
-        if case is None:
-            problems["case_id"] = tr("укажите дело, которым одобрена корректировка")
-        elif case.student_id is not None and case.student_id != original.student_id:
-            problems["case_id"] = tr("дело № %(case)s — другого обучающегося", case=case.id)
-        if problems:
-            raise Invalid("Корректировка не записана: исправьте отмеченные поля", problems)
-        assert value is not None and new_letter is not None
-        row = Result(student_id=original.student_id, discipline_id=original.discipline_id,
-                     academic_year=original.academic_year, term=original.term, attempt=original.attempt,
-                     points=value, letter=new_letter, grade_points=grades.grade_points(new_letter),
-                     recorded_by=actor.user_id, sheet_id=original.sheet_id, import_id=original.import_id,
-                     corrects_id=original.id, reason=reason.strip()[:2000], case_id=case_id)
-        session.add(row)
-        session.flush()
-        discipline = session.get(Discipline, original.discipline_id)
-        code = discipline.code if discipline else str(original.discipline_id)
-        # the approving case's history shows what changed (its page lists the case's events)
-        session.add(AuditEvent(case_id=case_id, actor_id=actor.user_id, kind="result_corrected", payload={
-            "name": f"{code}: {original.points} ({original.letter}) → {value} ({new_letter})",
-            "reason": row.reason, "result_id": row.id, "corrects_id": original.id,
-            "student_id": original.student_id}))
-        return row.id
+        return correct_in_session(session, grades, original, points, reason, case_id, actor.user_id,
+                                  letter).id
+
+
+def correct_in_session(session: Session, grades: GradeScale, original: Result, points: Any, reason: str,
+                       case_id: int | None, recorded_by: int | None, letter: str | None = None) -> Result:
+    """`correct_result` inside the caller's transaction (a case's service step: the appeal
+    commission's decision), with no check of who acts: the caller has checked it."""
+    value, new_letter, problems = points_problems(points, letter, grades)
+    if not (reason or "").strip():
+        problems["reason"] = tr("Обязательное поле")
+    case = session.get(Case, case_id) if case_id is not None else None
+    if case is None:
+        problems["case_id"] = tr("укажите дело, которым одобрена корректировка")
+    elif case.student_id is not None and case.student_id != original.student_id:
+        problems["case_id"] = tr("дело № %(case)s — другого обучающегося", case=case.id)
+    if problems:
+        raise Invalid("Корректировка не записана: исправьте отмеченные поля", problems)
+    assert value is not None and new_letter is not None
+    row = Result(student_id=original.student_id, discipline_id=original.discipline_id,
+                 academic_year=original.academic_year, term=original.term, attempt=original.attempt,
+                 points=value, letter=new_letter, grade_points=grades.grade_points(new_letter),
+                 recorded_by=recorded_by, sheet_id=original.sheet_id, import_id=original.import_id,
+                 corrects_id=original.id, reason=reason.strip()[:2000], case_id=case_id)
+    session.add(row)
+    session.flush()
+    discipline = session.get(Discipline, original.discipline_id)
+    code = discipline.code if discipline else str(original.discipline_id)
+    # the approving case's history shows what changed (its page lists the case's events)
+    session.add(AuditEvent(case_id=case_id, actor_id=recorded_by, kind="result_corrected", payload={
+        "name": f"{code}: {original.points} ({original.letter}) → {value} ({new_letter})",
+        "reason": row.reason, "result_id": row.id, "corrects_id": original.id,
+        "student_id": original.student_id, "discipline_code": code, "attempt": original.attempt,
+        "old_points": original.points, "old_letter": original.letter,
+        "new_points": value, "new_letter": new_letter}))
+    session.flush()  # in the case's history before the events the rest of a step appends directly
+    return row
+
+
+def append_attempt(session: Session, grades: GradeScale, student_id: int, discipline_id: int,
+                   academic_year: str, term: int, points: Any, *, recorded_by: int | None,
+                   case_id: int | None = None, sheet_id: int | None = None) -> Result:
+    """A new attempt of a discipline (a retake), the attempt after the latest recorded one,
+    inside the caller's transaction; the case and the grade sheet it came by are named."""
+    value, letter, problems = points_problems(points, None, grades)
+    if (reason := academic_year_problem(academic_year)) is not None:
+        problems["academic_year"] = reason
+    if problems:
+        raise Invalid("Результат не записан: исправьте отмеченные поля", problems)
+    assert value is not None and letter is not None
+    last = session.scalar(select(func.max(Result.attempt)).where(
+        Result.student_id == student_id, Result.discipline_id == discipline_id)) or 0
+    row = Result(student_id=student_id, discipline_id=discipline_id, academic_year=academic_year,
+                 term=term, attempt=last + 1, points=value, letter=letter,
+                 grade_points=grades.grade_points(letter), recorded_by=recorded_by, sheet_id=sheet_id,
+                 case_id=case_id)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def history(ctx: AppContext, actor: Actor, student_id: int, discipline_code: str) -> list[Result]:
