@@ -155,3 +155,36 @@ def test_the_registry_decides_eligibility_a_foreign_citizen_cannot_win(client, c
     assert [p["iin"] for p in ranking["winners"]] == [TIED_HIGH["iin"]]
     reasons = {p["iin"]: p["reason"] for p in ranking["excluded"]}
     assert reasons == {foreign["iin"]: "citizenship", typed_paid["iin"]: "funding"}
+
+
+def test_the_record_decides_the_gpa_a_typed_one_is_overridden_and_debt_excludes(client, ctx, env):
+    """The competition ranks by the GPA the academic record computes (issue: computed, never
+    typed): a student with results is ranked by the record whatever the list says, a student
+    whose record shows academic debt (FX/F) is excluded, a student without results keeps the
+    typed GPA."""
+    from server.models import Discipline, Result
+    from tests.integration.procs import add_student
+
+    strong = _applicant(8, "Абаев", "Нурлан", 2.0)   # typed low, the record says 3.67
+    debtor = _applicant(9, "Бекова", "Алия", 4.0, sex="F")  # typed high, the record has an FX
+    ids = {p["iin"]: add_student(ctx, iin=p["iin"], funding="paid", sex=sex)
+           for p, sex in ((strong, "M"), (debtor, "F"), (LOWEST, "M"))}
+    with ctx.db.unit_of_work() as session:
+        maths = Discipline(code="MAT101", name_ru="Математика", name_kk="Математика",
+                           name_en="Mathematics", credits=5, control_form="exam")
+        physics = Discipline(code="PHY101", name_ru="Физика", name_kk="Физика", name_en="Physics",
+                             credits=5, control_form="exam")
+        session.add_all([maths, physics])
+        session.flush()
+        rows = [(strong, maths, 92, "A-", 3.67), (strong, physics, 90, "A-", 3.67),
+                (debtor, maths, 96, "A", 4.0), (debtor, physics, 40, "FX", 0.5)]
+        session.add_all(Result(student_id=ids[p["iin"]], discipline_id=d.id, academic_year="2025-2026",
+                               term=1, points=pts, letter=letter, grade_points=gp)
+                        for p, d, pts, letter, gp in rows)
+    cid = _start(client, env, places=1)["id"]
+    complete(client, env, "registrar", cid, "collect_applications", {"applicants": [strong, debtor, LOWEST]})
+    ranking = case_view(client, env, cid)["data"]["ranking"]
+    assert [p["iin"] for p in ranking["winners"]] == [strong["iin"]]
+    winner = ranking["winners"][0]
+    assert winner["gpa"] == 3.67 and winner["gpa_from_record"] is True
+    assert {p["iin"]: p["reason"] for p in ranking["excluded"]} == {debtor["iin"]: "academic_debt"}

@@ -50,8 +50,10 @@ def _number(value: Any) -> float:
 
 
 def applicant_gpa(person: dict[str, Any]) -> float:
-    """The GPA a vacant-grant competition ranks by. The one place it is read: today from the
-    application's list (the registrar types it); the academic record can take over here."""
+    """The GPA a vacant-grant competition ranks by. The one place it is read: the list's `gpa`,
+    which the academic record sets for every student it has results of (completing the step
+    lays the record's cumulative GPA, credits earned and debt over what was typed:
+    services/record/queries.with_recorded_standing); typed only for a student without results."""
     return _number(person.get("gpa"))
 
 

@@ -10,6 +10,7 @@ a GROUP BY weighs grade points by credits), so nothing needs recomputing after a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -191,3 +192,33 @@ def promotion_list(ctx: AppContext, actor: Actor, faculty_code: str,
     return [StaysLine(i, iin, " ".join(p for p in (last, first, middle) if p), year, group,
                       round_gpa(gpa) if gpa is not None else None, int(debts))
             for i, iin, last, first, middle, year, group, gpa, debts in rows]
+
+
+# --- a list of applicants ranked by what the record says ------------------------------------------
+def with_recorded_standing(session: Session, rows: list[Any], grades: GradeScale) -> list[Any]:
+    """A competition's list (rows with an `iin`) with each recorded student's cumulative GPA,
+    credits earned and academic debt laid over what was typed: the record decides, as the
+    registry does for citizenship and funding. A student without results keeps the typed values
+    (`gpa_from_record: False`)."""
+    iins = [str(r["iin"]) for r in rows if isinstance(r, dict) and r.get("iin")]
+    if not iins:
+        return rows
+    ids = dict(session.execute(select(Student.iin, Student.id).where(Student.iin.in_(iins))).all())
+    graded: dict[int, list[Graded]] = {}
+    found = session.execute(
+        select(Result.student_id, Result.id, Result.term, Result.attempt, Result.letter, Result.grade_points,
+               Discipline.code, Discipline.credits)
+        .join(Discipline, Discipline.id == Result.discipline_id)
+        .where(Result.student_id.in_(list(ids.values())))).all()
+    for sid, rid, term, attempt, letter, points, code, credits in found:
+        graded.setdefault(sid, []).append(Graded(code, term, attempt, rid, credits, letter, points))
+    out = []
+    for row in rows:
+        sid = ids.get(str(row.get("iin"))) if isinstance(row, dict) else None
+        if sid is None or sid not in graded:
+            out.append({**row, "gpa_from_record": False} if isinstance(row, dict) else row)
+            continue
+        overall = standing(effective(graded[sid]).values(), grades)
+        out.append({**row, "gpa": overall.gpa, "credits_earned": overall.credits_earned,
+                    "academic_debt": bool(overall.debts), "gpa_from_record": True})
+    return out

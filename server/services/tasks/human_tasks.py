@@ -25,6 +25,8 @@ from server.services.context import AppContext
 from server.services.documents.versions import record_signature, return_and_correction_events
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
+from server.services.record.access import scale as record_scale
+from server.services.record.queries import with_recorded_standing
 from server.services.students.registry import with_registry_facts
 from server.services.tasks.date_rules import check_dates, has_rules
 from server.services.tasks.forms import camunda_validator, validate_submission
@@ -235,7 +237,8 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         schema, validator = form_for(ctx, session, task)
         clean = validate_submission(schema, validator, data)
         if isinstance(clean.get("applicants"), list):  # a competition's list: the registry decides
-            clean["applicants"] = with_registry_facts(session, clean["applicants"])
+            clean["applicants"] = with_recorded_standing(
+                session, with_registry_facts(session, clean["applicants"]), record_scale(ctx))
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
