@@ -261,3 +261,37 @@ def test_list_checked_against_the_registry_row_by_row(client, ctx, env):
     assert client.get("/api/v1/cases", headers=people["head"]).json["total"] == 0
     assert _upload(client, people, _csv(rows[:1]), kind="graduation")["data"]["student_count"] == 1
 
+
+
+def test_promotion_list_checked_against_the_academic_record(client, ctx, env):
+    """A promotion moves up only those the academic record lets move up (config/grading.yaml
+    `promotion`): a student with academic debt (FX) or a GPA under the threshold is refused at
+    upload naming the debt or the GPA; a student without results and a student in good standing
+    pass."""
+    from server.models import Discipline, Result, Student
+
+    people = env
+    rows = registered(ctx, _rows(4))
+    with ctx.db.unit_of_work() as session:
+        ids = {s.iin: s.id for s in session.query(Student).filter(Student.iin.in_([r[0] for r in rows]))}
+        maths = Discipline(code="MAT101", name_ru="Математика", name_kk="Математика", name_en="Mathematics",
+                           credits=5, control_form="exam")
+        session.add(maths)
+        session.flush()
+        for iin, points, letter, gp in ((rows[0][0], 90, "A-", 3.67), (rows[1][0], 40, "FX", 0.5),
+                                        (rows[2][0], 55, "D+", 1.33)):
+            session.add(Result(student_id=ids[iin], discipline_id=maths.id, academic_year="2025-2026",
+                               term=1, points=points, letter=letter, grade_points=gp))
+    body = _upload(client, people, _csv(rows), kind="promotion", status=422)
+    assert body["fields"] == {
+        "row 3.iin": f"строка 3, ИИН {rows[1][0]}: по учёту успеваемости остаётся на курсе: академическая "
+                     "задолженность (MAT101)",
+        "row 4.iin": f"строка 4, ИИН {rows[2][0]}: по учёту успеваемости остаётся на курсе: GPA 1.33 ниже "
+                     "переводного балла 1.67"}
+    kk = client.post("/api/v1/contingent-orders", headers={**people["registrar"], "Accept-Language": "kk"},
+                     data={"order_kind": "promotion", "effective_date": "2026-09-01",
+                           "file": (io.BytesIO(_csv(rows)), "list.csv")}, content_type="multipart/form-data")
+    assert "академиялық қарыз (MAT101)" in kk.json["fields"]["row 3.iin"]
+    assert client.get("/api/v1/cases", headers=people["head"]).json["total"] == 0
+    kept = [rows[0], rows[3]]
+    assert _upload(client, people, _csv(kept), kind="promotion")["data"]["student_count"] == 2

@@ -194,7 +194,21 @@ def promotion_list(ctx: AppContext, actor: Actor, faculty_code: str,
             for i, iin, last, first, middle, year, group, gpa, debts in rows]
 
 
-# --- a list of applicants ranked by what the record says ------------------------------------------
+# --- lists of students read against the record ---------------------------------------------------
+def standings_by_iin(session: Session, iins: list[str], grades: GradeScale) -> dict[str, Standing]:
+    """The cumulative standing of each student (by ИИН) the record has results of, one read."""
+    ids = dict(session.execute(select(Student.id, Student.iin).where(Student.iin.in_(iins))).all())
+    graded: dict[int, list[Graded]] = {}
+    found = session.execute(
+        select(Result.student_id, Result.id, Result.term, Result.attempt, Result.letter, Result.grade_points,
+               Discipline.code, Discipline.credits)
+        .join(Discipline, Discipline.id == Result.discipline_id)
+        .where(Result.student_id.in_(list(ids)))).all()
+    for sid, rid, term, attempt, letter, points, code, credits in found:
+        graded.setdefault(sid, []).append(Graded(code, term, attempt, rid, credits, letter, points))
+    return {ids[sid]: standing(effective(rows).values(), grades) for sid, rows in graded.items()}
+
+
 def with_recorded_standing(session: Session, rows: list[Any], grades: GradeScale) -> list[Any]:
     """A competition's list (rows with an `iin`) with each recorded student's cumulative GPA,
     credits earned and academic debt laid over what was typed: the record decides, as the
@@ -203,22 +217,13 @@ def with_recorded_standing(session: Session, rows: list[Any], grades: GradeScale
     iins = [str(r["iin"]) for r in rows if isinstance(r, dict) and r.get("iin")]
     if not iins:
         return rows
-    ids = dict(session.execute(select(Student.iin, Student.id).where(Student.iin.in_(iins))).all())
-    graded: dict[int, list[Graded]] = {}
-    found = session.execute(
-        select(Result.student_id, Result.id, Result.term, Result.attempt, Result.letter, Result.grade_points,
-               Discipline.code, Discipline.credits)
-        .join(Discipline, Discipline.id == Result.discipline_id)
-        .where(Result.student_id.in_(list(ids.values())))).all()
-    for sid, rid, term, attempt, letter, points, code, credits in found:
-        graded.setdefault(sid, []).append(Graded(code, term, attempt, rid, credits, letter, points))
+    standings = standings_by_iin(session, iins, grades)
     out = []
     for row in rows:
-        sid = ids.get(str(row.get("iin"))) if isinstance(row, dict) else None
-        if sid is None or sid not in graded:
+        overall = standings.get(str(row.get("iin"))) if isinstance(row, dict) else None
+        if overall is None:
             out.append({**row, "gpa_from_record": False} if isinstance(row, dict) else row)
             continue
-        overall = standing(effective(graded[sid]).values(), grades)
         out.append({**row, "gpa": overall.gpa, "credits_earned": overall.credits_earned,
                     "academic_debt": bool(overall.debts), "gpa_from_record": True})
     return out

@@ -11,13 +11,16 @@ from sqlalchemy import select
 
 from server.auth import Actor
 from server.auth.roles import CASE_STARTERS
+from server.domain.grading import GradeScale, Standing, promoted
 from server.domain.iin import iin_sex
 from server.domain.registry import status_label
 from server.models import Faculty, Student
 from server.services.cases.lifecycle import StartRequest, start_case
 from server.services.context import AppContext
-from server.services.errors import Forbidden, Invalid, tr
+from server.services.errors import Forbidden, Invalid, Msg, tr
 from server.services.procedures.rules import load_rules
+from server.services.record.access import scale as record_scale
+from server.services.record.queries import standings_by_iin
 from server.services.students.imports import clean_row, parse_rows
 from server.services.students.spreadsheets import Limits
 
@@ -99,10 +102,12 @@ def _registry_problems(ctx: AppContext, order_kind: str, rows: list[dict[str, An
             or {}).get(order_kind) or {}
     if not rule:
         return {}
+    grades = record_scale(ctx) if rule.get("record") == "promoted" else None
     with ctx.db.read() as session:
         known = {s.iin: (s, code) for s, code in session.execute(
             select(Student, Faculty.code).join(Faculty, Student.faculty_id == Faculty.id)
             .where(Student.iin.in_([r["iin"] for r in rows])))}
+        standings = standings_by_iin(session, list(known), grades) if grades else {}
     wanted = list(rule.get("statuses") or [])
     refused = list(rule.get("not_statuses") or [])
     errors: dict[str, Any] = {}
@@ -129,10 +134,23 @@ def _registry_problems(ctx: AppContext, order_kind: str, rows: list[dict[str, An
                         reason = tr("%(field)s в списке «%(listed)s», а в реестре «%(registered)s»",
                                     field=field, listed=row[field], registered=registered[field])
                         break
+            if reason is None and grades is not None and row["iin"] in standings:
+                reason = _stays(standings[row["iin"]], grades)
         if reason is not None:
             errors[f"row {line}.iin"] = tr("строка %(line)s, ИИН %(iin)s: %(reason)s", line=line,
                                            iin=row["iin"], reason=reason)
     return errors
+
+
+def _stays(overall: Standing, grades: GradeScale) -> Msg | None:
+    """Why the record keeps a student on the course (config/grading.yaml `promotion`), or None."""
+    if promoted(overall, grades):
+        return None
+    if overall.debts:
+        return tr("по учёту успеваемости остаётся на курсе: академическая задолженность (%(debts)s)",
+                  debts=", ".join(overall.debts))
+    return tr("по учёту успеваемости остаётся на курсе: GPA %(gpa)s ниже переводного балла %(min)s",
+              gpa=f"{overall.gpa or 0:.2f}", min=f"{grades.promotion_min_gpa:.2f}")
 
 
 def start_contingent_order(ctx: AppContext, actor: Actor, req: ContingentList) -> int:
