@@ -115,6 +115,8 @@ def _form_codes() -> set[str]:
 def _raw_codes() -> set[str]:
     codes = {code for kind in labels.KINDS.values() for code in kind}
     codes |= _catalog_codes() | _form_codes() | {"ECON", "PED"}
+    # a country code that is also a file format's name (Papua New Guinea's PNG)
+    codes -= {"PNG", "PDF", "DOC", "XLS"}
     return {c for c in codes if re.fullmatch(r"[A-Za-z][A-Za-z_]{2,}", c)}
 
 

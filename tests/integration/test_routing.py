@@ -126,7 +126,7 @@ def test_admin_warnings(client, ctx, env):
     from tests.integration.web import Staff, text
 
     page = text(Staff(client.application, "admin").get("/app/admin/users"))
-    assert "PED" in page and "Юрист" in page
+    assert warnings.faculties_without_dean[0].name_ru in page and "Юрист" in page
 
 
 @pytest.mark.parametrize("code", ["ИТ", "PED"])
@@ -145,6 +145,8 @@ def test_a_transfer_to_a_faculty_no_dean_serves_is_refused(client, ctx, env, cod
     r = client.post("/api/v1/cases", headers=env["registrar"], json={
         "process_id": "transfer_in", "channel": "direct", "data": {"applicant": applicant}})
     assert r.status_code == 422, r.json
-    assert code in r.json["message"]
-    assert "data.applicant.faculty_code" in r.json["fields"]
+    # «ИТ» is not in the registry's list of faculties (refused as the form is checked, the list
+    # named), PED is one without a dean (refused by routing, the faculty named)
+    reason = r.json["message"] + r.json["fields"]["data.applicant.faculty_code"]
+    assert (code in reason) if code == "PED" else ("Выберите значение из списка: ECON, IT, PED" in reason)
     assert client.get("/api/v1/cases", headers=env["registrar"]).json["total"] == 0
