@@ -109,6 +109,8 @@ def _context_for_service(folder: Path) -> AppContext:
         session.add(Faculty(code="IT", name_ru="ИТ", name_kk="АТ"))
         record_programme(session, "6B06102", "Программная инженерия", "Бағдарламалық инженерия")
     create_user(ctx, NewUser("bench", "Bench", ("admin",), None))
+    # a dean for the faculty: a transfer's dean step must reach someone to be registered
+    create_user(ctx, NewUser("bench_dean", "Bench Dean", ("dean",), None, faculty_code="IT"))
     return ctx
 
 

@@ -441,7 +441,6 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
     from server.models import Faculty
     from server.services.people.users import NewUser, actor_for_user, create_token, create_user
     from server.services.procedures.deployments import deploy_file
-    from server.services.students.names import record_programme
 
     tmp = Path(tempfile.mkdtemp(prefix=f"regoffice-bench-{db}-"))
     drop = None
@@ -462,10 +461,7 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
                      lambda conn, _rec: conn.execute(f"PRAGMA synchronous={sqlite_synchronous}"))
     counter = SqlCounter()
     counter.attach(ctx.db.engine)
-    with ctx.db.unit_of_work() as session:
-        session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),
-                         Faculty(code="ECON", name_ru="Экономика", name_kk="Экономика")])
-        record_programme(session, "6B06102", "Программная инженерия", "Бағдарламалық инженерия")
+    seed_registry(ctx)
     with ctx.db.read() as session:
         faculties = {f.id: f.code for f in session.scalars(select(Faculty))}
     user_ids, tokens, actors = {}, {}, {}
@@ -480,6 +476,17 @@ def create_env(db: str, model: Model, pg_url: str, sqlite_synchronous: str = "se
     env = Env(db, url, tmp, ctx, counter, user_ids, tokens, actors, faculties, drop)
     env.info = db_info(env)
     return env
+
+
+def seed_registry(ctx: AppContext) -> None:
+    """The faculties and the programme the bench's cases are of (the forms choose from them)."""
+    from server.models import Faculty
+    from server.services.students.names import record_programme
+
+    with ctx.db.unit_of_work() as session:
+        session.add_all([Faculty(code="IT", name_ru="ИТ", name_kk="АТ"),
+                         Faculty(code="ECON", name_ru="Экономика", name_kk="Экономика")])
+        record_programme(session, "6B06102", "Программная инженерия", "Бағдарламалық инженерия")
 
 
 def close_env(env: Env) -> None:
@@ -951,7 +958,11 @@ def main(argv: list[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="regoffice-bench-raw-"))
     _CLEANUP.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
-    raw_ctx = build_context(make_settings(scratch, "sqlite://"))
+    # the sample answers read the registry's lists (faculties, programmes): a migrated database
+    raw_url = f"sqlite:///{scratch / 'raw.db'}"
+    upgrade(raw_url)
+    raw_ctx = build_context(make_settings(scratch, raw_url))
+    seed_registry(raw_ctx)
     model = load_model(args.model, raw_ctx)
     print(f"model file: {model.source_note}")
     if args.profile_only:
