@@ -410,7 +410,7 @@ def test_dashboard_figures_and_charts(client, ctx, month):
     # 2→5 March 3, 6→16 March 5, 17→27 March 6, 15 January→20 February 25 (all within 90 days)
     assert times_by["reinstatement"]["cases"] == 4
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
-    assert "2026-03: 56%" in svg.get_data(as_text=True)
+    assert "03.2026: 56%" in svg.get_data(as_text=True)
     assert "Просрочено" in bars.get_data(as_text=True) and "<svg" in times.get_data(as_text=True)
 
 

@@ -7,7 +7,9 @@ A task's due moment, first that applies:
    the controlled thing is (the leave's last day, the end of the academic difference, the
    migration notice's last day) — the end of that local day;
 2. the service catalog's `step_deadlines` gives the step a number of working days
-   (config/catalog.yaml): due at the end of the n-th working day after the task opened;
+   (config/catalog.yaml): due at the end of the n-th working day after the task opened, and
+   never after the case's legal deadline (a 3-day step of a 3-day service opened on the day of
+   receipt is due when the case is);
 3. otherwise the case's legal deadline (none when the procedure has none).
 
 The case keeps the legal deadline; reports count against it, the inbox against the task's.
@@ -63,7 +65,9 @@ def task_due(ctx: AppContext, case: Case, meta: dict[str, Any], data: dict[str, 
             return _end_of(ctx, day)
     days = _step_days(ctx, case.process_id, meta.get("bpmn_id"))
     if days is not None:
-        return _end_of(ctx, ctx.calendar.add_working_days(now.astimezone(ctx.tz).date(), days))
+        due = _end_of(ctx, ctx.calendar.add_working_days(now.astimezone(ctx.tz).date(), days))
+        # a step is never due after the case's legal deadline (which counts the day of receipt)
+        return min(due, case.deadline_at) if case.deadline_at is not None else due
     return case.deadline_at
 
 

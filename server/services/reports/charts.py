@@ -155,7 +155,8 @@ def in_progress_by_procedure(dash: dict, lang: str = "ru") -> str:
 
 def on_time_trend(dash: dict, lang: str = "ru") -> str:
     trend = dash["on_time_trend"]
-    return line_chart(_word("trend", lang), [t["month"] for t in trend],
+    # months as the office writes them (11.2026), not as stored (2026-11)
+    return line_chart(_word("trend", lang), [f'{t["month"][5:7]}.{t["month"][:4]}' for t in trend],
                       [t["on_time_rate"] for t in trend])
 
 
