@@ -354,12 +354,9 @@ class Instance:
     def ready_user_tasks(self) -> list[ReadyTask]:
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
         meta = self.bundle.task_meta
-        return [
-            ReadyTask(str(t.id), t.task_spec.name, meta.get(t.task_spec.name, {}).get("name")
-                      or t.task_spec.bpmn_name or t.task_spec.name, t.task_spec.lane,
-                      meta.get(t.task_spec.name, {}))
-            for t in tasks
-        ]
+        return [ReadyTask(str(t.id), t.task_spec.name, meta.get(t.task_spec.name, {}).get("name")
+                          or t.task_spec.bpmn_name or t.task_spec.name, t.task_spec.lane,
+                          meta.get(t.task_spec.name, {})) for t in tasks]
 
     def task_data(self, task_id: str) -> dict[str, Any]:
         return dict(self._task(task_id).data)
