@@ -63,7 +63,7 @@
     });
   });
 })();
-// casepage: the documents block of a case or task page refreshes itself while a background step
+// The documents block of a case or task page refreshes itself while a background step
 // makes a document or its PDF (data-pending="1"): it asks its data-documents-url every few
 // seconds and puts the answer in its place; it stops once nothing is pending (or after a while).
 (function () {
