@@ -30,10 +30,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.domain.grading import GradeScale
+from server.domain.labels import date_text
 from server.models import Discipline, GradeSheet, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, Msg, joined, tr
 from server.services.record.access import scale
+from server.services.record.queries import record_of
 from server.services.record.results import append_attempt, correct_in_session
 
 APPEAL = "grade_appeal"
@@ -45,10 +47,6 @@ PAID_LETTERS = frozenset({"F"})
 APPEAL_DECISIONS = {"raise": "grade_raised", "lower": "grade_lowered", "keep": "grade_kept"}
 
 EntryCheck = Callable[[AppContext, Session, Student, dict[str, Any], datetime], dict[str, Any]]
-
-
-def _ddmmyyyy(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 def _local_date(ctx: AppContext, moment: datetime) -> date:
@@ -103,10 +101,10 @@ def check_appeal(ctx: AppContext, session: Session, student: Student, data: dict
     if _local_date(ctx, received) > last_day:
         raise Invalid("Апелляция не зарегистрирована: срок подачи истёк", {"received_at": tr(
             "результат опубликован %(published)s, апелляция подаётся не позднее следующего рабочего "
-            "дня — %(last_day)s", published=_ddmmyyyy(published), last_day=_ddmmyyyy(last_day))})
+            "дня — %(last_day)s", published=date_text(published), last_day=date_text(last_day))})
     return {"appealed_result": {**_discipline_info(discipline, counting),
-                                "sheet_id": counting.sheet_id, "published_on": _ddmmyyyy(published),
-                                "appeal_until": _ddmmyyyy(last_day)}}
+                                "sheet_id": counting.sheet_id, "published_on": date_text(published),
+                                "appeal_until": date_text(last_day)}}
 
 
 def check_retake(ctx: AppContext, session: Session, student: Student, data: dict[str, Any],
@@ -146,15 +144,11 @@ def incomplete_disciplines(ctx: AppContext, session: Session, student: Student, 
     is checked and completed there; the certificate prints what the form holds). Hours are
     the ECTS credits × HOURS_PER_CREDIT. Nothing when the record has no results (the registrar
     types them from the grade sheets as before)."""
-    rows = session.execute(select(Result, Discipline).join(Discipline, Discipline.id == Result.discipline_id)
-                           .where(Result.student_id == student.id)
-                           .order_by(Result.attempt.desc(), Result.id.desc())).all()
-    counting: dict[int, tuple[Result, Discipline]] = {}
-    for result, discipline in rows:
-        counting.setdefault(discipline.id, (result, discipline))
-    listed = [{"semester": r.term, "discipline": d.name_ru, "discipline_kk": d.name_kk, "credits": d.credits,
-               "hours": d.credits * HOURS_PER_CREDIT, "grade": r.letter, "grade_points": r.points}
-              for r, d in sorted(counting.values(), key=lambda x: (x[0].term, x[1].code))]
+    lines = sorted((line for term in record_of(session, student, scale(ctx)).terms for line in term.lines),
+                   key=lambda x: (x.term, x.discipline_code))
+    listed = [{"semester": x.term, "discipline": x.name_ru, "discipline_kk": x.name_kk, "credits": x.credits,
+               "hours": x.credits * HOURS_PER_CREDIT, "grade": x.letter, "grade_points": x.points}
+              for x in lines]
     return {"disciplines": listed} if listed else {}
 
 

@@ -16,7 +16,16 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from server.auth import Actor
-from server.domain.grading import Graded, GradeScale, Standing, effective, round_gpa, standing, term_standings
+from server.domain.grading import (
+    Graded,
+    GradeScale,
+    Standing,
+    effective,
+    promoted,
+    round_gpa,
+    standing,
+    term_standings,
+)
 from server.models import Discipline, Faculty, Result, Student
 from server.services.context import AppContext
 from server.services.errors import NotFound, tr
@@ -81,11 +90,7 @@ def record_of(session: Session, student: Student, grades: GradeScale) -> Student
     terms = [TermRecord(t, [x for x in lines if x.term == t], *by_term[t]) for t in by_term]
     overall = standing(effective(graded).values(), grades)
     debts = [x for x in lines if x.debt]
-    return StudentRecord(student, terms, overall, debts, _promoted(overall, grades), grades.promotion_min_gpa)
-
-
-def _promoted(overall: Standing, grades: GradeScale) -> bool:
-    return not overall.debts and overall.gpa is not None and overall.gpa >= grades.promotion_min_gpa
+    return StudentRecord(student, terms, overall, debts, promoted(overall, grades), grades.promotion_min_gpa)
 
 
 def _line(r: Result, d: Discipline, grades: GradeScale) -> ResultLine:

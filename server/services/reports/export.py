@@ -51,7 +51,7 @@ def _period_line(report: dict[str, Any]) -> str:
 
 def _generated_line(ctx: AppContext, report: dict[str, Any]) -> str:
     at = datetime.fromisoformat(report["generated_at"]).astimezone(ctx.tz)
-    return f"Сформирован / Құрылды: {at:%d.%m.%Y %H:%M} ({ctx.settings.timezone})"
+    return f"Сформирован / Құрылды: {at:%d.%m.%Y %H:%M}"
 
 
 def _cell(row: dict[str, Any], key: str) -> Any:

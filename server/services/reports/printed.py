@@ -125,7 +125,7 @@ def public_services_docx(ctx: AppContext, report: dict[str, Any], lang: str = "r
     last = datetime.fromisoformat(report["to"]).strftime("%d.%m.%Y")
     at = datetime.fromisoformat(report["generated_at"]).astimezone(ctx.tz)
     for line in (uni[f"name_{lang}"], f"{text['period']}: {first} — {last}",
-                 f"{text['generated']}: {at:%d.%m.%Y %H:%M} ({ctx.settings.timezone})"):
+                 f"{text['generated']}: {at:%d.%m.%Y %H:%M}"):
         document.add_paragraph(line)
     _main_table(document, report, lang)
     document.add_heading(text["refusals"], level=2)
