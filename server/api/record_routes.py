@@ -7,14 +7,19 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from flask import url_for
+
 from server.api import record_schemas as rs
 from server.api.auth import current_actor, token_auth
 from server.api.routes import _auth_doc, api_bp, ctx
 from server.db import utcnow
+from server.domain import labels
 from server.domain.grading import Standing
-from server.services.errors import Invalid, tr
-from server.services.record import imports, queries, results
+from server.models import RecordImport
+from server.services.errors import Invalid, msg_from_data, tr
+from server.services.record import import_jobs, imports, queries, results
 from server.services.record.access import require_keeper, scale
+from server.web.i18n import api_locale, localized
 
 
 def _standing(s: Standing) -> dict[str, Any]:
@@ -69,6 +74,14 @@ def correct_result(result_id: int, body: dict[str, Any]):  # type: ignore[no-unt
                                          body["case_id"], body["letter"])}
 
 
+def _queued_doc() -> dict[str, Any]:
+    doc = _auth_doc(422)
+    doc["responses"][202] = {"description": "Queued: the import's id, status `queued`; its progress at "
+                             "the Location header's address", "content": {
+                                 "application/json": {"schema": rs.ImportOut}}}
+    return doc
+
+
 @api_bp.post("/record/imports")
 @api_bp.auth_required(token_auth)
 @api_bp.input(rs.ImportIn, location="form_and_files", arg_name="upload")
@@ -76,7 +89,9 @@ def correct_result(result_id: int, body: dict[str, Any]):  # type: ignore[no-unt
 @api_bp.doc(summary="Import transcripts or curricula (CSV/XLSX): a dry run reports every row",
             description="dry_run (the default) checks every row and reports it (row, ИИН, discipline, "
             "status, reason), writing nothing. A real run writes all rows or, with any refused row, "
-            "nothing (422 listing the rows).", **_auth_doc(422))
+            "nothing (422 listing the rows). A file over 1 MiB, or any file with async=true, is queued "
+            "instead: 202 with the import's id and its Location, where its progress is read.",
+            **_queued_doc())
 def import_record(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
     actor = current_actor()
     require_keeper(actor)
@@ -91,13 +106,53 @@ def import_record(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
         raise Invalid("Сопоставление столбцов не принято: ожидается объект JSON «поле: столбец»",
                       {"mapping": tr("ожидается объект JSON «поле: столбец»")})
     file = upload["file"]
-    content = file.read(imports.RECORD_LIMITS.max_bytes + 1)
+    queued = upload["run_async"]
+    content = file.read(import_jobs.QUEUED_LIMITS.max_bytes + 1 if queued is not False
+                        else imports.RECORD_LIMITS.max_bytes + 1)
+    if queued or (queued is None and len(content) > import_jobs.ASYNC_BYTES):
+        import_id = import_jobs.queue_import(ctx(), actor, upload["kind"], file.filename or "import.csv",
+                                             content, mapping=mapping, dry_run=upload["dry_run"])
+        body = {"kind": upload["kind"], "dry_run": upload["dry_run"], "import_id": import_id,
+                "status": "queued", "counts": {}, "rows": []}
+        return body, 202, {"Location": url_for("api.record_import", import_id=import_id)}
     run = imports.import_transcripts if upload["kind"] == "transcripts" else imports.import_curricula
     report = run(ctx(), actor, file.filename or "import.csv", content, mapping=mapping,
                  dry_run=upload["dry_run"])
     counts = {s: report.count(s) for s in ("new", "updated", "unchanged", "refused")}
     return {"kind": report.kind, "dry_run": report.dry_run, "import_id": report.import_id, "counts": counts,
-            "rows": [asdict(r) for r in report.rows]}
+            "status": "done", "rows": [asdict(r) for r in report.rows]}
+
+
+def import_out(row: RecordImport) -> dict[str, Any]:
+    """An import's state; its texts in the client's language."""
+    locale = api_locale()
+    kept = [{**r, "reason": localized(msg_from_data(r.get("reason")) or "", locale) or None}
+            for r in row.report or []]
+    error = import_jobs.error_text(row)
+    return {"id": row.id, "kind": row.kind, "filename": row.filename, "dry_run": row.dry_run,
+            "status": row.status, "status_display": labels.label("import_status", row.status, locale),
+            "total": row.rows, "processed": row.processed, "percent": import_jobs.percent(row),
+            "counts": row.counts, "rows": kept, "error": localized(error, locale) if error else None,
+            "created_at": row.created_at, "started_at": row.started_at, "finished_at": row.finished_at}
+
+
+@api_bp.get("/record/imports/<int:import_id>")
+@api_bp.auth_required(token_auth)
+@api_bp.output(rs.ImportStateOut)
+@api_bp.doc(summary="An import's progress and outcome (poll it while it runs)",
+            description="The record keepers only. While it runs: status checking or writing, processed "
+            "and percent of the phase; then done (counts), refused (the refused rows: nothing written) or "
+            "failed (error: nothing written).", **_auth_doc())
+def record_import(import_id: int):  # type: ignore[no-untyped-def]
+    return import_out(import_jobs.get_import(ctx(), current_actor(), import_id))
+
+
+@api_bp.get("/record/imports")
+@api_bp.auth_required(token_auth)
+@api_bp.output(rs.ImportListOut)
+@api_bp.doc(summary="The latest 50 imports, newest first (the record keepers)", **_auth_doc())
+def record_imports():  # type: ignore[no-untyped-def]
+    return {"items": [import_out(r) for r in import_jobs.recent_imports(ctx(), current_actor())]}
 
 
 @api_bp.get("/faculties/<faculty_code>/promotion")

@@ -86,6 +86,9 @@ class ImportIn(Schema):
     dry_run = Boolean(load_default=True, metadata={"description": "check and report; write nothing"})
     mapping = String(load_default="", validate=Length(max=4000), metadata={
         "description": "JSON object: field -> the file's column, e.g. {\"iin\": \"ИИН\"}"})
+    run_async = Boolean(load_default=None, allow_none=True, data_key="async", metadata={
+        "description": "true: queue the import (202); false: run it in this request; not given: "
+                       "queued when the file is larger than 1 MiB (about 20,000 transcript rows)"})
 
 
 class RowOut(Schema):
@@ -102,6 +105,36 @@ class ImportOut(Schema):
     import_id = Integer(allow_none=True)
     counts = Dict(keys=String(), values=Integer())
     rows = List(Nested(RowOut))
+    status = String(metadata={"description": "a queued import (202): queued; its progress at "
+                                             "GET /record/imports/{id} (the Location header)"})
+
+
+class ImportStateOut(Schema):
+    id = Integer(required=True)
+    kind = String(required=True, metadata={"description": "transcripts | curricula"})
+    filename = String(required=True)
+    dry_run = Boolean(required=True)
+    status = String(required=True, metadata={
+        "description": "queued | checking | writing | done | refused (a row refused: nothing written) | "
+                       "failed (an error: nothing written)"})
+    status_display = String(metadata={"description": "the status in words (Accept-Language)"})
+    total = Integer(required=True, metadata={"description": "the file's data rows (0 until it is read)"})
+    processed = Integer(required=True, metadata={
+        "description": "rows done in the phase: checked (checking), written (writing, of counts.new)"})
+    percent = Integer(required=True, metadata={"description": "the current phase's progress, 0-100"})
+    counts = Dict(keys=String(), values=Integer(), allow_none=True, metadata={
+        "description": "new, updated, unchanged, refused (once the rows are checked)"})
+    rows = List(Nested(RowOut), metadata={
+        "description": "the kept per-row report: every row of a file of at most 1,000 rows, else the "
+                       "first 1,000 refused rows (counts.refused gives them all)"})
+    error = String(allow_none=True, metadata={"description": "why the import failed (Accept-Language)"})
+    created_at = DateTime(required=True)
+    started_at = DateTime(allow_none=True)
+    finished_at = DateTime(allow_none=True)
+
+
+class ImportListOut(Schema):
+    items = List(Nested(ImportStateOut))
 
 
 class StayOut(Schema):

@@ -187,6 +187,48 @@ ORDER_KIND: dict[str, Words] = {
                           "transfer within the university"),
 }
 
+# An import of the academic record (server/services/record/import_jobs.py): its kind, its
+# state, a row's outcome, and the fields a file's columns are mapped to.
+IMPORT_KIND: dict[str, Words] = {
+    "transcripts": ("транскрипты (результаты)", "транскриптер (нәтижелер)", "transcripts (results)"),
+    "curricula": ("учебные планы", "оқу жоспарлары", "curricula"),
+}
+IMPORT_STATUS: dict[str, Words] = {
+    "queued": ("в очереди", "кезекте", "queued"),
+    "checking": ("проверка строк", "жолдар тексерілуде", "checking rows"),
+    "writing": ("запись в учёт", "есепке жазылуда", "writing"),
+    "done": ("выполнен", "орындалды", "done"),
+    "refused": ("отклонён: есть ошибки в строках", "қабылданбады: жолдарда қате бар",
+                "refused: rows with errors"),
+    "failed": ("прерван ошибкой, ничего не записано", "қатемен тоқтады, ештеңе жазылмады",
+               "stopped by an error, nothing written"),
+}
+IMPORT_ROW: dict[str, Words] = {
+    "new": ("новая", "жаңа", "new"),
+    "updated": ("изменена", "өзгертілді", "updated"),
+    "unchanged": ("без изменений", "өзгеріссіз", "unchanged"),
+    "refused": ("отклонена", "қабылданбады", "refused"),
+}
+IMPORT_FIELD: dict[str, Words] = {
+    "iin": ("ИИН", "ЖСН", "IIN"),
+    "discipline_code": ("код дисциплины", "пән коды", "discipline code"),
+    "academic_year": ("учебный год", "оқу жылы", "academic year"),
+    "term": ("семестр", "семестр", "term"),
+    "attempt": ("попытка", "әрекет", "attempt"),
+    "points": ("баллы", "балл", "points"),
+    "letter": ("буквенная оценка", "әріптік баға", "letter grade"),
+    "admission_year": ("год набора", "қабылдау жылы", "admission year"),
+    "programme_code": ("шифр образовательной программы", "білім беру бағдарламасының шифры",
+                       "programme code"),
+    "name_ru": ("название на русском", "орысша атауы", "name in Russian"),
+    "name_kk": ("название на казахском", "қазақша атауы", "name in Kazakh"),
+    "name_en": ("название на английском", "ағылшынша атауы", "name in English"),
+    "credits": ("кредиты", "кредиттер", "credits"),
+    "control_form": ("форма контроля", "бақылау түрі", "form of assessment"),
+    "semester": ("семестр по плану", "жоспар бойынша семестр", "semester in the plan"),
+    "kind": ("компонент", "компонент", "component"),
+}
+
 KINDS: dict[str, Mapping[str, Words]] = {
     "student_status": STUDENT_STATUS,
     "form": FORM,
@@ -204,6 +246,10 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "yes_no": YES_NO,
     "citizenship": CITIZENSHIP,
     "order_kind": ORDER_KIND,
+    "import_kind": IMPORT_KIND,
+    "import_status": IMPORT_STATUS,
+    "import_row": IMPORT_ROW,
+    "import_field": IMPORT_FIELD,
 }
 
 # A registry or form field -> the kind of its values (for tables of changes and case data).

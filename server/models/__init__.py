@@ -15,6 +15,7 @@ from server.models.record import (
     GradeSheet,
     GradeSheetLine,
     RecordImport,
+    RecordImportRow,
     Result,
 )
 from server.models.registry import StudentChange
@@ -48,6 +49,7 @@ __all__ = [
     "ProcessDefinition",
     "Programme",
     "RecordImport",
+    "RecordImportRow",
     "RegisterCounter",
     "ReportSnapshot",
     "Result",

@@ -8,8 +8,21 @@ attempt of a discipline is the one that counts (server/domain/grading.py).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, UTCDateTime, utcnow
@@ -45,16 +58,52 @@ class CurriculumItem(Base):
 
 
 class RecordImport(Base):
-    """One import of transcripts or curricula: the source its results name."""
+    """One import of transcripts or curricula: the source its results name. A queued import
+    (server/services/record/import_jobs.py) keeps its file until it has run, and its progress:
+    queued -> checking -> writing -> done, or refused (a row refused: nothing written) or
+    failed (an error: nothing written)."""
 
     __tablename__ = "record_imports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # transcripts | curricula
     filename: Mapped[str] = mapped_column(String(200))
-    rows: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)  # the file's data rows (0 until read)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="done", server_default="done", index=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    processed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rows of this phase
+    # {"new": n, "updated": n, "unchanged": n, "refused": n}
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    # The per-row report kept: refused rows (the first REPORT_CAP), or every row of a small file.
+    report: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    mapping: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    header: Mapped[list[str] | None] = mapped_column(JSON)  # the file's columns, to map them anew
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # until a real run ends
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordImportRow(Base):
+    """A checked row of a queued transcript import, staged before it becomes a result: the
+    staging is written in short transactions (progress visible to others, no long write lock),
+    then moved into `results` in one statement. The record never reads this table, so an import
+    that stops half-way leaves nothing in anyone's record."""
+
+    __tablename__ = "record_import_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("record_imports.id", ondelete="CASCADE"), index=True)
+    student_id: Mapped[int] = mapped_column(Integer)
+    discipline_id: Mapped[int] = mapped_column(Integer)
+    academic_year: Mapped[str] = mapped_column(String(9))
+    term: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    letter: Mapped[str] = mapped_column(String(2))
+    grade_points: Mapped[float] = mapped_column(Float)
 
 
 class GradeSheet(Base):

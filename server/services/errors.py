@@ -97,6 +97,21 @@ def iin_reason(exc: InvalidIIN) -> Msg:
     return Msg(exc.reason_ru)
 
 
+def msg_data(text: str | None) -> Any:
+    """A text as JSON data that keeps it translatable (stored reports, see `msg_from_data`)."""
+    if isinstance(text, Msg):
+        return {"t": text.template, "p": {key: msg_data(value) for key, value in text.params.items()}}
+    return text
+
+
+def msg_from_data(data: Any) -> str | None:
+    """The text `msg_data` stored: a `Msg` again where it was one."""
+    if isinstance(data, dict):
+        return Msg(str(data.get("t", "")), {key: msg_from_data(value) for key, value in
+                                            (data.get("p") or {}).items()})
+    return None if data is None else str(data)
+
+
 def translate(text: str, gettext: Callable[[str], str]) -> str:
     """`text` in another language when it is a `Msg`; any other string as it is."""
     return text.translated(gettext) if isinstance(text, Msg) else text

@@ -21,6 +21,7 @@ from server.services.operators import (
     student_registry,
 )
 from server.services.people.routing import UNASSIGNED, run_unassigned
+from server.services.record.import_jobs import IMPORT_JOB, finish_job, run_import
 
 
 def build_registry() -> OperatorRegistry:
@@ -30,6 +31,7 @@ def build_registry() -> OperatorRegistry:
                    letters.OPERATOR, *student_registry.OPERATORS,
                    *record.OPERATORS),
         jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe),
-              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs), JobKind(UNASSIGNED, run_unassigned)),
+              JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs), JobKind(UNASSIGNED, run_unassigned),
+              JobKind(IMPORT_JOB, finish_job, prepare=run_import)),
         on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),
     )

@@ -64,7 +64,7 @@ class ImportReport:
         return [r for r in self.rows if r.status == "refused"]
 
 
-def _mapped(rows: list[dict[str, Any]], fields: tuple[str, ...], mapping: Mapping[str, str] | None
+def mapped(rows: list[dict[str, Any]], fields: tuple[str, ...], mapping: Mapping[str, str] | None
             ) -> list[dict[str, str | None]]:
     """Rows keyed by field, through the mapping (field -> the file's column, case-insensitive)."""
     columns = {f: (mapping or {}).get(f, f).strip().lower() for f in fields}
@@ -83,7 +83,7 @@ def _mapped(rows: list[dict[str, Any]], fields: tuple[str, ...], mapping: Mappin
     return out
 
 
-def _check_mapping(mapping: Mapping[str, str] | None, fields: tuple[str, ...]) -> None:
+def check_mapping(mapping: Mapping[str, str] | None, fields: tuple[str, ...]) -> None:
     unknown = sorted(set(mapping or {}) - set(fields))
     if unknown:
         raise Invalid("Сопоставление столбцов не принято: %(names)s — нет таких полей",
@@ -110,28 +110,11 @@ def import_curricula(ctx: AppContext, actor: Actor, filename: str, content: byte
                      mapping: Mapping[str, str] | None = None, dry_run: bool = True) -> ImportReport:
     """Disciplines (upserted by code) and curriculum lines (by programme, admission year, discipline)."""
     require_keeper(actor)
-    _check_mapping(mapping, CURRICULUM_FIELDS)
-    rows = _mapped(read_table(filename, content, RECORD_LIMITS), CURRICULUM_FIELDS, mapping)
+    check_mapping(mapping, CURRICULUM_FIELDS)
+    rows = mapped(read_table(filename, content, RECORD_LIMITS), CURRICULUM_FIELDS, mapping)
     report = ImportReport("curricula", dry_run)
     with ctx.db.unit_of_work() as session:
-        disciplines = {d.code: d for d in session.scalars(select(Discipline))}
-        items = {(i.programme_code, i.admission_year, i.discipline_id): i for i in session.scalars(
-            select(CurriculumItem).where(CurriculumItem.programme_code.in_(
-                {r["programme_code"] for r in rows if r["programme_code"]})))}
-        seen: dict[tuple[str, int, str], int] = {}
-        for line, values in enumerate(rows, start=2):
-            problems = _curriculum_problems(values)
-            key = (values["programme_code"] or "", _int(values["admission_year"]) or 0,
-                   values["discipline_code"] or "")
-            if not problems and key in seen:
-                problems.append(tr("дисциплина уже есть в строке %(line)s", line=seen[key]))
-            if problems:
-                report.rows.append(RowReport(line, None, values["discipline_code"], "refused",
-                                             joined(problems)))
-                continue
-            seen[key] = line
-            status = _apply_curriculum_row(session, values, disciplines, items)
-            report.rows.append(RowReport(line, None, key[2], status))
+        apply_curricula(session, rows, report)
         if report.refused:
             session.rollback()
             if not dry_run:
@@ -146,6 +129,27 @@ def import_curricula(ctx: AppContext, actor: Actor, filename: str, content: byte
         session.flush()
         report.import_id = batch.id
     return report
+
+
+def apply_curricula(session: Session, rows: list[dict[str, str | None]], report: ImportReport) -> None:
+    """Check and apply every row in `session`, reporting each; the caller commits or rolls back."""
+    disciplines = {d.code: d for d in session.scalars(select(Discipline))}
+    items = {(i.programme_code, i.admission_year, i.discipline_id): i for i in session.scalars(
+        select(CurriculumItem).where(CurriculumItem.programme_code.in_(
+            {r["programme_code"] for r in rows if r["programme_code"]})))}
+    seen: dict[tuple[str, int, str], int] = {}
+    for line, values in enumerate(rows, start=2):
+        problems = _curriculum_problems(values)
+        key = (values["programme_code"] or "", _int(values["admission_year"]) or 0,
+               values["discipline_code"] or "")
+        if not problems and key in seen:
+            problems.append(tr("дисциплина уже есть в строке %(line)s", line=seen[key]))
+        if problems:
+            report.rows.append(RowReport(line, None, values["discipline_code"], "refused", joined(problems)))
+            continue
+        seen[key] = line
+        status = _apply_curriculum_row(session, values, disciplines, items)
+        report.rows.append(RowReport(line, None, key[2], status))
 
 
 def _curriculum_problems(values: dict[str, str | None]) -> list[Msg]:
@@ -205,79 +209,15 @@ Progress = Callable[[int, int], None]
 
 def import_transcripts(ctx: AppContext, actor: Actor, filename: str, content: bytes, *,
                        mapping: Mapping[str, str] | None = None, dry_run: bool = True,
-                       progress: Progress | None = None) -> ImportReport:
-    """Results from a transcript export; all or nothing. `progress(done, total)` after each chunk."""
+                       progress: Progress | None = None, checking: Progress | None = None) -> ImportReport:
+    """Results from a transcript export; all or nothing. `checking(done, total)` while the rows
+    are checked, `progress(done, total)` after each chunk written."""
     require_keeper(actor)
-    _check_mapping(mapping, TRANSCRIPT_FIELDS)
-    rows = _mapped(read_table(filename, content, RECORD_LIMITS), TRANSCRIPT_FIELDS, mapping)
-    grades = scale(ctx)
-    today = ctx.local_today()
+    check_mapping(mapping, TRANSCRIPT_FIELDS)
+    rows = mapped(read_table(filename, content, RECORD_LIMITS), TRANSCRIPT_FIELDS, mapping)
     report = ImportReport("transcripts", dry_run)
     with ctx.db.unit_of_work() as session:
-        students = _students(session, rows)
-        disciplines = {d.code: d for d in session.scalars(select(Discipline))}
-        plans = _plans(session, {s.programme_code for s in students.values()})
-        recorded = _recorded(session, [s.id for s in students.values()])
-        seen: dict[tuple[str, str, int], int] = {}
-        new_rows: list[dict[str, Any]] = []
-        for line, values in enumerate(rows, start=2):
-            problems: list[Msg] = []
-            for name in TRANSCRIPT_REQUIRED:
-                if not values[name]:
-                    problems.append(tr("%(field)s: обязательное поле", field=name))
-            iin = values["iin"]
-            student = None
-            if iin:
-                try:
-                    iin = validate_iin(iin)
-                    student = students.get(iin)
-                    if student is None:
-                        problems.append(tr("неизвестный обучающийся: ИИН %(iin)s нет в реестре", iin=iin))
-                except InvalidIIN as exc:
-                    problems.append(iin_reason(exc))
-            code = values["discipline_code"]
-            discipline = disciplines.get(code or "")
-            if code and discipline is None:
-                problems.append(tr("неизвестная дисциплина %(code)s", code=code))
-            if values["academic_year"] and (reason := academic_year_problem(values["academic_year"])):
-                problems.append(reason)
-            term, attempt = _int(values["term"]), _int(values["attempt"] or "1")
-            if values["term"] and (term is None or not 1 <= term <= 12):
-                problems.append(tr("term: номер семестра от 1 до 12"))
-            if attempt is None or not 1 <= attempt <= 9:
-                problems.append(tr("attempt: номер попытки от 1 до 9"))
-            points, letter, by_field = points_problems(values["points"], values["letter"], grades) \
-                if values["points"] else (None, None, {})
-            problems += list(by_field.values())
-            if student and discipline and term and not problems:
-                year = _int(values["admission_year"]) or admission_year(student, today)
-                terms = plans.get((student.programme_code, year, discipline.id), set())
-                if term not in terms:
-                    problems.append(tr("семестр %(term)s: в учебном плане %(programme)s набора %(year)s "
-                                       "дисциплины %(code)s в этом семестре нет", term=term,
-                                       programme=student.programme_code, year=year, code=code))
-            key = (iin or "", code or "", attempt or 0)
-            if not problems and key in seen:
-                problems.append(tr("попытка %(attempt)s повторяет строку %(line)s", attempt=attempt,
-                                   line=seen[key]))
-            if problems:
-                report.rows.append(RowReport(line, iin, code, "refused", joined(problems)))
-                continue
-            assert student and discipline and term and attempt and points is not None and letter
-            seen[key] = line
-            before = recorded.get((student.id, discipline.id, term, attempt))
-            if before is not None:
-                status = "unchanged" if before == points else "refused"
-                reason = None if before == points else tr(
-                    "уже записано %(before)s баллов: изменить результат можно только корректировкой по делу",
-                    before=before)
-                report.rows.append(RowReport(line, iin, code, status, reason))
-                continue
-            report.rows.append(RowReport(line, iin, code, "new"))
-            new_rows.append({"student_id": student.id, "discipline_id": discipline.id,
-                             "academic_year": values["academic_year"], "term": term, "attempt": attempt,
-                             "points": points, "letter": letter, "grade_points": grades.grade_points(letter),
-                             "recorded_by": actor.user_id})
+        new_rows = check_transcripts(ctx, session, rows, report, checking)
         if report.refused and not dry_run:
             raise _refuse_all(report)
         if dry_run or report.refused:
@@ -289,11 +229,88 @@ def import_transcripts(ctx: AppContext, actor: Actor, filename: str, content: by
         report.import_id = batch.id
         now = ctx.now()
         for start in range(0, len(new_rows), CHUNK):
-            chunk = [{**r, "import_id": batch.id, "created_at": now} for r in new_rows[start:start + CHUNK]]
+            chunk = [{**r, "import_id": batch.id, "recorded_by": actor.user_id, "created_at": now}
+                     for r in new_rows[start:start + CHUNK]]
             session.execute(insert(Result), chunk)
             if progress:
                 progress(min(start + CHUNK, len(new_rows)), len(new_rows))
     return report
+
+
+def check_transcripts(ctx: AppContext, session: Session, rows: list[dict[str, str | None]],
+                      report: ImportReport, progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Check every row against the registry, the curricula and what is recorded; report each
+    in `report`; return the new results' values (without import, author and time). Reads only."""
+    grades = scale(ctx)
+    today = ctx.local_today()
+    students = _students(session, rows)
+    disciplines = {d.code: d for d in session.scalars(select(Discipline))}
+    plans = _plans(session, {s.programme_code for s in students.values()})
+    recorded = _recorded(session, [s.id for s in students.values()])
+    seen: dict[tuple[str, str, int], int] = {}
+    new_rows: list[dict[str, Any]] = []
+    for line, values in enumerate(rows, start=2):
+        if progress and line > 2 and (line - 2) % CHUNK == 0:
+            progress(line - 2, len(rows))
+        problems: list[Msg] = []
+        for name in TRANSCRIPT_REQUIRED:
+            if not values[name]:
+                problems.append(tr("%(field)s: обязательное поле", field=name))
+        iin = values["iin"]
+        student = None
+        if iin:
+            try:
+                iin = validate_iin(iin)
+                student = students.get(iin)
+                if student is None:
+                    problems.append(tr("неизвестный обучающийся: ИИН %(iin)s нет в реестре", iin=iin))
+            except InvalidIIN as exc:
+                problems.append(iin_reason(exc))
+        code = values["discipline_code"]
+        discipline = disciplines.get(code or "")
+        if code and discipline is None:
+            problems.append(tr("неизвестная дисциплина %(code)s", code=code))
+        if values["academic_year"] and (reason := academic_year_problem(values["academic_year"])):
+            problems.append(reason)
+        term, attempt = _int(values["term"]), _int(values["attempt"] or "1")
+        if values["term"] and (term is None or not 1 <= term <= 12):
+            problems.append(tr("term: номер семестра от 1 до 12"))
+        if attempt is None or not 1 <= attempt <= 9:
+            problems.append(tr("attempt: номер попытки от 1 до 9"))
+        points, letter, by_field = points_problems(values["points"], values["letter"], grades) \
+            if values["points"] else (None, None, {})
+        problems += list(by_field.values())
+        if student and discipline and term and not problems:
+            year = _int(values["admission_year"]) or admission_year(student, today)
+            terms = plans.get((student.programme_code, year, discipline.id), set())
+            if term not in terms:
+                problems.append(tr("семестр %(term)s: в учебном плане %(programme)s набора %(year)s "
+                                   "дисциплины %(code)s в этом семестре нет", term=term,
+                                   programme=student.programme_code, year=year, code=code))
+        key = (iin or "", code or "", attempt or 0)
+        if not problems and key in seen:
+            problems.append(tr("попытка %(attempt)s повторяет строку %(line)s", attempt=attempt,
+                               line=seen[key]))
+        if problems:
+            report.rows.append(RowReport(line, iin, code, "refused", joined(problems)))
+            continue
+        assert student and discipline and term and attempt and points is not None and letter
+        seen[key] = line
+        before = recorded.get((student.id, discipline.id, term, attempt))
+        if before is not None:
+            status = "unchanged" if before == points else "refused"
+            reason = None if before == points else tr(
+                "уже записано %(before)s баллов: изменить результат можно только корректировкой по делу",
+                before=before)
+            report.rows.append(RowReport(line, iin, code, status, reason))
+            continue
+        report.rows.append(RowReport(line, iin, code, "new"))
+        new_rows.append({"student_id": student.id, "discipline_id": discipline.id,
+                         "academic_year": values["academic_year"], "term": term, "attempt": attempt,
+                         "points": points, "letter": letter, "grade_points": grades.grade_points(letter)})
+    if progress:
+        progress(len(rows), len(rows))
+    return new_rows
 
 
 def _students(session: Session, rows: list[dict[str, str | None]]) -> dict[str, Student]:
