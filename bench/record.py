@@ -3,7 +3,7 @@
 rows) on SQLite (and PostgreSQL when reachable), and what reading it costs.
 
     python bench/record.py [--students 15000] [--results 60] [--imported 1500] [--samples 50]
-                           [--db sqlite|postgres|both] [--pg-url URL] [--keep] [--json FILE]
+                           [--queued] [--db sqlite|postgres|both] [--pg-url URL] [--keep] [--json FILE]
 
 Per database: the schema by the migrations; 10 programmes with their curricula (8 semesters × 8
 disciplines, 4 admission years) imported through the service; the students; the results of all
@@ -12,7 +12,9 @@ batch); then, timed, each beside its floor (the same work in raw SQL through sql
 
 - import: the remaining students' transcripts as one CSV through `import_transcripts` (parse,
   check every row against the registry and curricula, insert) — rows per second; floor: the same
-  rows inserted with executemany, nothing checked;
+  rows inserted with executemany, nothing checked; with `--queued`, as the web and the API queue
+  it (`import_jobs.run_import`: checked, staged in short transactions, moved in one statement)
+  while another connection reads its progress every 0.2 s;
 - a student's record with term and cumulative GPA (`queries.student_record`) — p50/p95 over
   `--samples` random students; floor: the one SELECT of the student's rows;
 - the whole university's GPA, credits and debts (`queries.university_standings`, one SQL
@@ -33,6 +35,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -61,9 +64,9 @@ from server.config import Settings
 from server.domain.grading import load_scale
 from server.domain.iin import make_iin
 from server.migrate import upgrade
-from server.models import Discipline, Faculty, Result, Student
+from server.models import Discipline, Faculty, RecordImport, Result, Student
 from server.services.context import AppContext
-from server.services.record import imports, queries
+from server.services.record import import_jobs, imports, queries
 
 PROGRAMMES = 10
 FACULTIES = 5
@@ -223,16 +226,59 @@ def _raw(url: str) -> tuple[Any, str]:
     return psycopg.connect(pg_admin_conninfo(url)), "%s"
 
 
-def measure(ctx: AppContext, url: str, data: dict[str, Any], samples: int) -> dict[str, Any]:
+def measure_queued(ctx: AppContext, content: bytes, rows: int) -> dict[str, Any]:
+    """The import as the web queues it (`import_jobs`): run as its job runs it, while a second
+    connection reads its progress every 0.2 s as the import's page does. Per phase: how long,
+    and the slowest read of the progress (a read the import blocked would show here)."""
+    import_id = import_jobs.queue_import(ctx, SYSTEM, "transcripts", "transcripts.csv", content, dry_run=False)
+    seen: list[tuple[float, str, int, float]] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            t0 = time.perf_counter()
+            with ctx.db.read() as session:
+                status, processed = session.execute(select(RecordImport.status, RecordImport.processed)
+                                                     .where(RecordImport.id == import_id)).one()
+            seen.append((t0, status, processed, (time.perf_counter() - t0) * 1000))
+            stop.wait(0.2)
+
+    reader = threading.Thread(target=poll)
+    start = time.perf_counter()
+    reader.start()
+    try:
+        import_jobs.run_import(ctx, {"import_id": import_id})
+    finally:
+        stop.set()
+        reader.join()
+    total = time.perf_counter() - start
+    row = import_jobs.get_import(ctx, SYSTEM, import_id)
+    assert row.status == "done", (row.status, import_jobs.error_text(row), (row.report or [])[:3])
+    phases: dict[str, dict[str, float]] = {}
+    for t0, status, processed, read_ms in seen:
+        phase = phases.setdefault(status, {"first_s": t0 - start, "last_s": t0 - start, "reads": 0,
+                                           "max_read_ms": 0.0, "last_processed": 0})
+        phase.update(last_s=t0 - start, reads=phase["reads"] + 1, last_processed=processed,
+                     max_read_ms=max(phase["max_read_ms"], read_ms))
+    return {"rows": rows, "ms": round(total * 1000, 1), "rows_per_s": round(rows / total), "queued": True,
+            "phases": {k: {n: round(v, 2) for n, v in p.items()} for k, p in phases.items()}}
+
+
+def measure(ctx: AppContext, url: str, data: dict[str, Any], samples: int, queued: bool = False
+            ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     # import through the service, then its floor: as many rows inserted raw into a temporary table
-    progress: list[int] = []
-    t_import, report = _ms(lambda: imports.import_transcripts(
-        ctx, SYSTEM, "transcripts.csv", data["csv"], dry_run=False, progress=lambda d, t: progress.append(d)))
-    assert not report.refused, [r.__dict__ for r in report.refused[:3]]
     rows = data["csv_rows"]
-    out["import"] = {"rows": rows, "ms": round(t_import, 1), "rows_per_s": round(rows / t_import * 1000),
-                     "progress_calls": len(progress)}
+    if queued:
+        out["import"] = measure_queued(ctx, data["csv"], rows)
+    else:
+        progress: list[int] = []
+        t_import, report = _ms(lambda: imports.import_transcripts(
+            ctx, SYSTEM, "transcripts.csv", data["csv"], dry_run=False,
+            progress=lambda d, t: progress.append(d), limits=import_jobs.QUEUED_LIMITS))
+        assert not report.refused, [r.__dict__ for r in report.refused[:3]]
+        out["import"] = {"rows": rows, "ms": round(t_import, 1), "rows_per_s": round(rows / t_import * 1000),
+                         "progress_calls": len(progress)}
     conn, ph = _raw(url)
     try:
         cur = conn.cursor()
@@ -295,7 +341,7 @@ def run(url: str, args: argparse.Namespace) -> dict[str, Any]:
         data = build(ctx, args.students, args.results, args.imported)
         with ctx.db.unit_of_work() as session:  # fresh statistics, as after a nightly ANALYZE
             session.connection().exec_driver_sql("ANALYZE")
-        figures = measure(ctx, url, data, args.samples)
+        figures = measure(ctx, url, data, args.samples, args.queued)
         with ctx.db.read() as session:
             total = session.scalar(select(Result.id).order_by(Result.id.desc()).limit(1))
     finally:
@@ -310,6 +356,8 @@ def main() -> None:
     parser.add_argument("--results", type=int, default=60, help="result rows per student")
     parser.add_argument("--imported", type=int, default=1_500, help="students whose results are imported")
     parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--queued", action="store_true",
+                        help="import as the web and the API queue it (staged, progress read meanwhile)")
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     pg_arguments(parser)
     args = parser.parse_args()
@@ -342,8 +390,12 @@ def _print(title: str, r: dict[str, Any]) -> None:
     print(f"\n{title}: {r['students']} students, {r['results_rows']} result rows "
           f"(generated in {r['generation_s']} s; {r['curricula_rows']} curriculum rows imported in "
           f"{r['curricula_import_s']} s)")
-    print(f"  import {imp['rows']} rows: {imp['ms'] / 1000:.1f} s = {imp['rows_per_s']} rows/s "
+    how = " (queued)" if imp.get("queued") else ""
+    print(f"  import {imp['rows']} rows{how}: {imp['ms'] / 1000:.1f} s = {imp['rows_per_s']} rows/s "
           f"(floor {imp['floor_rows_per_s']} rows/s)")
+    for phase, p in (imp.get("phases") or {}).items():
+        print(f"    {phase}: seen {p['first_s']}-{p['last_s']} s, {int(p['reads'])} progress reads, "
+              f"slowest {p['max_read_ms']} ms, last processed {int(p['last_processed'])}")
     print(f"  student's record + GPA: p50 {rec['p50']} ms, p95 {rec['p95']} ms "
           f"(floor p50 {rec['floor']['p50']} ms)")
     print(f"  whole-university GPA ({uni['students']} students): {uni['ms']} ms (floor {uni['floor_ms']} ms)")

@@ -214,7 +214,7 @@ IMPORT_FIELD: dict[str, Words] = {
     "discipline_code": ("код дисциплины", "пән коды", "discipline code"),
     "academic_year": ("учебный год", "оқу жылы", "academic year"),
     "term": ("семестр", "семестр", "term"),
-    "attempt": ("попытка", "әрекет", "attempt"),
+    "attempt": ("попытка", "талпыныс", "attempt"),
     "points": ("баллы", "балл", "points"),
     "letter": ("буквенная оценка", "әріптік баға", "letter grade"),
     "admission_year": ("год набора", "қабылдау жылы", "admission year"),

@@ -158,6 +158,12 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("api.lock_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/lock", frozenset({"registrar", "head"}))],
     ("api.correct_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/corrections", STARTERS,
                                          body={"student_id": 1, "points": 50})],
+    # the record's imports in the staff UI (the registrar office)
+    ("staff_record_imports.index", "GET"): [Rule("/app/record/imports/", STARTERS)],
+    ("staff_record_imports.index", "POST"): [Rule("/app/record/imports/", STARTERS, files=True)],
+    ("staff_record_imports.import_page", "GET"): [Rule("/app/record/imports/999999", STARTERS)],
+    ("staff_record_imports.import_state", "GET"): [Rule("/app/record/imports/999999/state.json", STARTERS)],
+    ("staff_record_imports.run_again", "POST"): [Rule("/app/record/imports/999999/again", STARTERS)],
     # the staff UI
     ("staff.static", "GET"): [Rule("/app/static/app.css", EVERYONE)],
     ("staff.login", "GET"): [Rule("/app/login", EVERYONE)],

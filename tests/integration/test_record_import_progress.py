@@ -288,3 +288,77 @@ def test_the_migration_goes_down_and_up(database_url, tmp_path: Path):
     finally:
         if drop is not None:
             drop()
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", ["Импорт учебных достижений", "транскрипты (результаты)", "Пробный запуск",
+            "отклонён: есть ошибки", "неизвестный обучающийся", "отклонена", "новая",
+            "Импорт этого файла будет отклонён"]),
+    ("kk", ["Оқу жетістіктерін импорттау", "транскриптер (нәтижелер)", "Сынама іске қосу",
+            "қабылданбады: жолдарда қате бар", "белгісіз білім алушы", "жаңа",
+            "Бұл файлдың импорты қабылданбайды"]),
+])
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_web_page_uploads_reports_and_shows_the_bar(app, ctx, env, lang, words):
+    from tests.integration.web import Staff, text
+
+    staff = Staff(app, "registrar", lang=lang)
+    home = staff.get("/app/")
+    assert "/app/record/imports/" in home  # the menu's link
+    assert "/app/record/imports/" not in Staff(app, "dean_it", lang=lang).get("/app/")
+    rows = [MORE_B[0], (IIN_UNKNOWN, "MAT101", FIRST_YEAR, 1, 1, 80, "B")]
+    columns = [(f"map-transcripts-{k}", v) for k, v in MAPPING.items()]
+    data = [("kind", "transcripts"), ("run", "dry"), *columns,
+            ("file", (io.BytesIO(transcript_csv(rows)), "transcript.csv"))]
+    r = staff.post("/app/record/imports/", data, content_type="multipart/form-data")
+    page_url = r.headers["Location"]
+    queued = staff.get(page_url)
+    assert "<progress" in queued and "data-import-url" in queued  # the bar, waiting for the job
+    state = staff.client.get(page_url + "/state.json").json
+    assert state["status"] == "queued" and state["finished"] is False and state["status_text"]
+    drain(ctx)
+    page = staff.get(page_url)
+    assert "<progress" not in page
+    readable = text(page)
+    for fragment in words[2:]:
+        assert fragment in readable, (fragment, readable[:3000])
+    assert "iin" not in readable.split() and "refused" not in readable
+    listing = text(staff.get("/app/record/imports/"))
+    for fragment in words[:2]:
+        assert fragment in listing, (fragment, listing[:2000])
+    # The file kept by the dry run runs again with the columns chosen from its header: still refused.
+    again = staff.post(page_url + "/again", [("run", "real"), *[(f"map-transcripts-{k}", v.lower())
+                                                                  for k, v in MAPPING.items()]])
+    drain(ctx)
+    assert "data-finished=\"1\"" in staff.get(again.headers["Location"])
+    assert _results(ctx) == len(GOOD)
+    bad = staff.post("/app/record/imports/", [("kind", "transcripts"), ("run", "dry"),
+                                              ("file", (io.BytesIO(b""), ""))],
+                     status=422, content_type="multipart/form-data")
+    assert "CSV" in text(bad.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_cli_prints_its_progress_by_tenths(settings, ctx, people, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from server.cli import main
+    from server.services.record import imports
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REGOFFICE_INSTANCE", str(tmp_path / "inst"))
+    monkeypatch.setenv("REGOFFICE_BACKGROUND", "none")
+    ids = seed(ctx)
+    assert ids
+    monkeypatch.setattr(imports, "CHUNK", 1)
+    path = tmp_path / "more.csv"
+    path.write_bytes(transcript_csv(MORE_B))
+    maps = [a for name, column in MAPPING.items() for a in ("--map", f"{name}={column}")]
+    result = CliRunner().invoke(main, ["record", "import", "transcripts", str(path), *maps],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if " % (" in line]
+    assert lines == ["проверено 30 % (1 из 3 строк)",
+                     "проверено 60 % (2 из 3 строк)", "проверено 100 % (3 из 3 строк)",
+                     "записано 30 % (1 из 3 строк)", "записано 60 % (2 из 3 строк)",
+                     "записано 100 % (3 из 3 строк)"], result.output

@@ -5,8 +5,8 @@ stored with its import row (`record_imports.content`, in the database like a cas
 the `record/import` job runs it — in a Celery worker, or in the web process's own dispatcher
 thread by default. The import's row is the progress others read: queued -> checking (every
 row checked; progress committed every CHUNK rows in short transactions of its own, nothing
-else written) -> writing -> done, or refused (any refused row: nothing written, the report
-says which rows and why) or failed (an error: nothing written).
+else written) -> writing -> done, or refused (any refused row: nothing written — nor would
+be, for a dry run — the report says which rows and why) or failed (an error: nothing written).
 
 Writing, the checked rows are first staged (`record_import_rows`, CHUNK rows and the progress
 per short transaction: no write lock held for long, the progress visible at once on SQLite as
@@ -72,7 +72,7 @@ def queue_import(ctx: AppContext, actor: Actor, kind: str, filename: str, conten
     if kind not in KINDS:
         raise Invalid("Импорт не выполнен: укажите, что импортируется",
                       {"kind": tr("допустимо %(values)s", values=", ".join(KINDS))})
-    imports.check_mapping(mapping, _fields(kind))
+    imports.check_mapping(mapping, fields_of(kind))
     if not content:
         raise Invalid("Импорт не выполнен: файл пуст", {"file": tr("выберите файл CSV или XLSX")})
     if len(content) > QUEUED_LIMITS.max_bytes:
@@ -142,7 +142,7 @@ def run_import(ctx: AppContext, payload: dict[str, Any]) -> None:
         content = _content(ctx, import_id)
         table = read_table(filename, content, QUEUED_LIMITS)
         header = list(table[0].keys()) if table else []
-        rows = imports.mapped(table, _fields(kind), mapping)
+        rows = imports.mapped(table, fields_of(kind), mapping)
         del table
         _set(ctx, import_id, rows=len(rows), header=header)
         if kind == "curricula":
@@ -171,7 +171,7 @@ def _run_transcripts(ctx: AppContext, import_id: int, rows: list[dict[str, str |
         new_rows = imports.check_transcripts(ctx, session, rows, report,
                                              lambda done, _total: _set(ctx, import_id, processed=done))
     if report.refused or dry_run or not new_rows:
-        _finish(ctx, import_id, report, "refused" if report.refused and not dry_run else "done")
+        _finish(ctx, import_id, report, "refused" if report.refused else "done")
         return
     _set(ctx, import_id, status="writing", processed=0, counts=_counts(report))
     for start in range(0, len(new_rows), CHUNK):
@@ -205,7 +205,7 @@ def _run_curricula(ctx: AppContext, import_id: int, rows: list[dict[str, str | N
         else:
             _close(session, import_id, report, "done")
             return
-    _finish(ctx, import_id, report, "refused" if report.refused and not dry_run else "done")
+    _finish(ctx, import_id, report, "refused" if report.refused else "done")
 
 
 def _counts(report: imports.ImportReport) -> dict[str, int]:
@@ -277,8 +277,15 @@ def _set(ctx: AppContext, import_id: int, **values: Any) -> None:
         session.execute(update(RecordImport).where(RecordImport.id == import_id).values(**values))
 
 
-def _fields(kind: str) -> tuple[str, ...]:
+def fields_of(kind: str) -> tuple[str, ...]:
     return imports.TRANSCRIPT_FIELDS if kind == "transcripts" else imports.CURRICULUM_FIELDS
+
+
+def has_file(ctx: AppContext, import_id: int) -> bool:
+    """Whether the import's file is still kept (after a dry run), so it can run again."""
+    with ctx.db.read() as session:
+        return bool(session.scalar(select(RecordImport.id).where(RecordImport.id == import_id,
+                                                                 RecordImport.content.is_not(None))))
 
 
 def staged_rows(ctx: AppContext, import_id: int) -> int:

@@ -209,12 +209,13 @@ Progress = Callable[[int, int], None]
 
 def import_transcripts(ctx: AppContext, actor: Actor, filename: str, content: bytes, *,
                        mapping: Mapping[str, str] | None = None, dry_run: bool = True,
-                       progress: Progress | None = None, checking: Progress | None = None) -> ImportReport:
-    """Results from a transcript export; all or nothing. `checking(done, total)` while the rows
-    are checked, `progress(done, total)` after each chunk written."""
+                       progress: Progress | None = None, checking: Progress | None = None,
+                       limits: Limits = RECORD_LIMITS) -> ImportReport:
+    """Results from a transcript export; all or nothing, in one transaction. `checking(done, total)`
+    while the rows are checked, `progress(done, total)` after each chunk written."""
     require_keeper(actor)
     check_mapping(mapping, TRANSCRIPT_FIELDS)
-    rows = mapped(read_table(filename, content, RECORD_LIMITS), TRANSCRIPT_FIELDS, mapping)
+    rows = mapped(read_table(filename, content, limits), TRANSCRIPT_FIELDS, mapping)
     report = ImportReport("transcripts", dry_run)
     with ctx.db.unit_of_work() as session:
         new_rows = check_transcripts(ctx, session, rows, report, checking)

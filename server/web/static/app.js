@@ -89,3 +89,31 @@
   }
   document.querySelectorAll("[data-documents-url]").forEach(function (block) { watch(block, 0); });
 })();
+// An import's page follows its import (data-finished="0"): it asks its data-import-url every
+// two seconds, moves the bar and the words, and reloads the page once the import has ended
+// (the counts and the report are then on it).
+(function () {
+  "use strict";
+  var PERIOD = 2000, LIMIT = 1800;
+  function watch(block, rounds) {
+    if (!block || block.getAttribute("data-finished") !== "0" || rounds >= LIMIT || !window.fetch) { return; }
+    window.setTimeout(function () {
+      window.fetch(block.getAttribute("data-import-url"),
+                   { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (state) {
+          if (!state) { watch(block, rounds + 1); return; }
+          if (state.finished) { window.location.reload(); return; }
+          var bar = block.querySelector("[data-import-bar]");
+          var words = block.querySelector("[data-import-status]");
+          var percent = block.querySelector("[data-import-percent]");
+          if (bar) { bar.value = state.percent; bar.textContent = state.percent + " %"; }
+          if (words) { words.textContent = state.status_text; words.className = "status st-import-" + state.status; }
+          if (percent) { percent.textContent = state.percent + " %"; }
+          watch(block, rounds + 1);
+        })
+        .catch(function () { watch(block, rounds + 1); });
+    }, PERIOD);
+  }
+  document.querySelectorAll("[data-import-url]").forEach(function (block) { watch(block, 0); });
+})();
