@@ -230,7 +230,7 @@ def measure_queued(ctx: AppContext, content: bytes, rows: int) -> dict[str, Any]
     """The import as the web queues it (`import_jobs`): run as its job runs it, while a second
     connection reads its progress every 0.2 s as the import's page does. Per phase: how long,
     and the slowest read of the progress (a read the import blocked would show here)."""
-    import_id = import_jobs.queue_import(ctx, SYSTEM, "transcripts", "transcripts.csv", content, dry_run=False)
+    import_id = import_jobs.queue_import(ctx, SYSTEM, "transcripts", "t.csv", content, dry_run=False)
     seen: list[tuple[float, str, int, float]] = []
     stop = threading.Event()
 

@@ -14,6 +14,11 @@ on PostgreSQL), then moved into `results` in one INSERT … SELECT, which also c
 attempt was recorded meanwhile. The record reads only `results`, so an import stopped
 half-way (an error, a killed worker) is in nobody's record; its staged rows are removed when
 it fails or when its job runs again.
+
+Limits: under Celery the job runs within REGOFFICE_JOB_TIME_LIMIT (180 s by default) — a whole
+university's file (900,000 rows: about four minutes, docs/performance.md) needs it raised, or the
+run is killed and starts again from its first row. In the default mode the web process's one
+dispatcher thread runs it, and the other background jobs wait until it ends.
 """
 
 from __future__ import annotations
