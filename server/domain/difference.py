@@ -112,7 +112,7 @@ class Missing:
 class Proposal:
     recredit: tuple[Recredit, ...]
     difference: tuple[Missing, ...]
-    unused: tuple[Earlier, ...]  # earlier results no discipline of the target semesters took
+    unused: tuple[Earlier, ...]  # earlier results no discipline of the target semesters names
     semesters: int  # the target curriculum's semesters compared (1..semesters)
     limit: int | None  # the transfer rules' limit in ECTS, when known
 
@@ -177,7 +177,8 @@ def propose(earlier: Iterable[Earlier], curriculum: Iterable[Target], enrol_year
                 missing.append(Missing(target, NOT_PASSED, failed[0]))
             else:
                 missing.append(Missing(target, NOT_STUDIED))
-    unused = tuple(row for index, row in enumerate(pool) if index not in used)
+    named = {id(m.earlier) for m in missing if m.earlier is not None}
+    unused = tuple(row for index, row in enumerate(pool) if index not in used and id(row) not in named)
     return Proposal(tuple(recredit), tuple(missing), unused, upto, limit)
 
 

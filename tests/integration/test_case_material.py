@@ -178,8 +178,10 @@ def test_the_deans_review_shows_the_difference_the_registrar_set(app, ctx, clien
 
     case_id = _start(client, env["h"])["id"]
     complete(client, env["h"], "registrar", case_id, "check_documents",
-             {**REINSTATED, "difference": [{"discipline": "Базы данных", "discipline_kk": "Деректер базасы", "credits": 6},
-                                           {"discipline": "Алгоритмы", "discipline_kk": "Алгоритмдер", "credits": 5}],
+             {**REINSTATED, "difference": [{"discipline": "Базы данных",
+                                            "discipline_kk": "Деректер базасы", "credits": 6},
+                                           {"discipline": "Алгоритмы",
+                                            "discipline_kk": "Алгоритмдер", "credits": 5}],
               "difference_credits": 11})
     task_id = _task_id(ctx, case_id, "dean_review")
     page = Staff(app, "dean_it").get(f"/app/tasks/{task_id}")

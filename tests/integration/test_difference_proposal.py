@@ -56,7 +56,8 @@ CSV_HEADER = ("programme_code,admission_year,discipline_code,name_ru,name_kk,nam
 
 
 def plan_csv(programme: str = "6B06102", year: int = COHORT) -> bytes:
-    rows = [f"{programme},{year},{c},{ru},{kk},{ru},{cr},exam,{sem},compulsory" for c, ru, kk, cr, sem in PLAN]
+    rows = [f"{programme},{year},{c},{ru},{kk},{ru},{cr},exam,{sem},compulsory"
+            for c, ru, kk, cr, sem in PLAN]
     return ("\n".join([CSV_HEADER, *rows]) + "\n").encode()
 
 
@@ -82,6 +83,22 @@ def _task(client, people, user, cid, spec):
     return r.json
 
 
+def _proposal(ctx, cid):
+    return _proposal_of(ctx, cid, "transfer_in/determine_difference")
+
+
+def _proposal_of(ctx, cid, form_key):
+    from server.engine import Instance
+    from server.models import Case
+    from server.services.procedures.deployments import definition_info
+
+    with ctx.db.read() as session:
+        case = session.get(Case, cid)
+        bundle = definition_info(ctx, session, case.definition_id).bundle
+        data = Instance.stored_data(bundle, case.state)
+        return difference.case_proposal(ctx, session, case, bundle, form_key, data)
+
+
 def test_a_transfer_gets_the_proposal_the_dean_edits_and_the_order_prints(client, ctx, deployed):
     people = deployed
     cid = _start(client, people)["id"]
@@ -93,8 +110,10 @@ def test_a_transfer_gets_the_proposal_the_dean_edits_and_the_order_prints(client
     complete(client, people, "registrar", cid, "check_documents", ALL_DOCS)
 
     data = _task(client, people, "dean_it", cid, "determine_difference")["data"]
+    assert "recredit" not in data  # shown beside the form, kept at completion
+    recredit = difference.proposed_lines(_proposal(ctx, cid))["recredit"]
     assert [(x["discipline_code"], x["credits"], x["earlier_discipline"], x["earlier_letter"])
-            for x in data["recredit"]] == [
+            for x in recredit] == [
         ("ENG101", 5, "Иностранный язык 1", "B+"), ("HIS101", 5, "ИСТОРИЯ  КАЗАХСТАНА", "B"),
         ("MAT101", 5, "Математический анализ", "A"), ("ALG102", 4, "Алгоритмдер", "A-"),
         ("DBS102", 5, "Базы данных", "B+"), ("PHY102", 6, "Физика.", "C")]
@@ -106,7 +125,7 @@ def test_a_transfer_gets_the_proposal_the_dean_edits_and_the_order_prints(client
 
     # the dean removes one line; a total that disagrees with the lines is refused naming it
     lines = [x for x in data["difference"] if x["discipline_code"] != "KAZ102"]
-    decision = {"final_year": False, "difference": lines, "recredit": data["recredit"],
+    decision = {"final_year": False, "difference": lines,
                 "difference_credits": 15, "difference_deadline": "2026-12-25", "dean_decision": "approve"}
     refused = complete(client, people, "dean_it", cid, "determine_difference",
                        {**decision, "difference_credits": 20}, status=422)
@@ -117,7 +136,9 @@ def test_a_transfer_gets_the_proposal_the_dean_edits_and_the_order_prints(client
                        {**decision, "difference": [*lines, typed], "difference_credits": 18}, status=422)
     assert list(refused["fields"]) == ["difference.3.discipline_kk"]
     complete(client, people, "dean_it", cid, "determine_difference", decision)
-    assert case_view(client, people, cid)["data"]["difference_credits"] == 15
+    confirmed = case_view(client, people, cid)["data"]
+    assert confirmed["difference_credits"] == 15
+    assert [x["discipline_code"] for x in confirmed["recredit"]] == [x["discipline_code"] for x in recredit]
 
     complete(client, people, "accountant", cid, "paid_contract", {
         "contract_number": "Д-17", "contract_date": "2026-08-12", "prepayment_received": True})
@@ -128,10 +149,10 @@ def test_a_transfer_gets_the_proposal_the_dean_edits_and_the_order_prints(client
     view = case_view(client, people, cid)
     ru = document_text(client, people, view, "ru", "order_transfer_in")
     kk = document_text(client, people, view, "kk", "order_transfer_in")
-    assert "Академическая разница Иванову Петру Сергеевичу (всего 15 кредитов ECTS, срок ликвидации — до " \
+    assert "Академическая разница Иванову Петру Сергеевичу (кредитов ECTS всего: 15; срок ликвидации — до " \
            "25.12.2026)" in ru
-    assert "1) Информатика — 6 кредитов ECTS;" in ru and "3) Экономика — 4 кредитов ECTS." in ru
-    assert "2) Философия — 5 ECTS кредиті;" in kk and "Қазақ тілі" not in kk and "Казахский язык" not in ru
+    assert "1) Информатика (кредитов ECTS: 6);" in ru and "3) Экономика (кредитов ECTS: 4)." in ru
+    assert "2) Философия (5 ECTS кредиті);" in kk and "Қазақ тілі" not in kk and "Казахский язык" not in ru
     assert "академиялық айырмашылық (барлығы 15 ECTS кредиті, жою мерзімі — 25.12.2026 дейін)" in kk
 
 
@@ -182,7 +203,8 @@ def test_a_reinstatement_is_proposed_from_our_record(client, ctx, people):
                                "middle_name": ""}}})
     assert r.status_code == 201, r.json
     data = _task(client, people, "registrar", r.json["id"], "check_documents")["data"]
-    assert [(x["discipline_code"], x["earlier_letter"]) for x in data["recredit"]] == [
+    recredit = difference.proposed_lines(_proposal_of(ctx, r.json["id"], "reinstatement/check_documents"))
+    assert [(x["discipline_code"], x["earlier_letter"]) for x in recredit["recredit"]] == [
         ("HIS101", "C"), ("MAT101", "A"), ("ALG102", "B+")]
     assert [(x["discipline_code"], x["discipline_kk"], x["credits"]) for x in data["difference"]] == [
         ("PHY102", "Физика", 6)]

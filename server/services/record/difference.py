@@ -275,10 +275,27 @@ def proposed_lines(found: CaseProposal) -> dict[str, Any]:
 
 
 def prefilled(data: dict[str, Any], found: CaseProposal | None) -> dict[str, Any]:
-    """The task's data with the proposal's lines when no one has confirmed lines yet."""
+    """The task's data with the proposal's difference lines and total when no one has
+    confirmed lines yet (the re-credit is shown beside the form, not typed in it)."""
     if found is None or not found.has_curriculum or data.get("difference"):
         return data
-    return {**data, **proposed_lines(found)}
+    lines = proposed_lines(found)
+    return {**data, "difference": lines["difference"], "difference_credits": lines["difference_credits"]}
+
+
+def with_recredit(ctx: AppContext, session: Session, case: Case, bundle: ProcessBundle,
+                  form_key: str | None, clean: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """A confirmed difference step keeps the proposal's re-credit lines (`recredit`: the
+    curriculum discipline and the earlier result that covers it) for the student's file —
+    without the disciplines the dean put into the difference."""
+    if form_key not in DIFFERENCE_FORMS or not isinstance(clean.get("difference"), list):
+        return clean
+    found = case_proposal(ctx, session, case, bundle, form_key, {**data, **clean})
+    if found is None or not found.has_curriculum:
+        return clean
+    kept = {str(x.get("discipline_code") or "") for x in clean["difference"]} - {""}
+    recredit = [x for x in proposed_lines(found)["recredit"] if x["discipline_code"] not in kept]
+    return {**clean, "recredit": recredit}
 
 
 def checked_lines(session: Session, form_key: str | None, clean: dict[str, Any]) -> dict[str, Any]:
@@ -327,19 +344,4 @@ def earlier_step(form_key: str | None, clean: dict[str, Any], grades: GradeScale
     if form_key in EARLIER_FORMS and clean.get("earlier_results") is not None:
         return {**clean, "earlier_results": check_earlier(clean["earlier_results"], grades)}
     return clean
-
-
-def reasons(proposal: Proposal) -> list[Msg]:
-    """Why each proposed difference line is there, in the proposal's order."""
-    out: list[Msg] = []
-    for m in proposal.difference:
-        if m.earlier is None:
-            out.append(tr("не изучалась"))
-        elif m.reason == "fewer_credits":
-            out.append(tr("изучалась «%(name)s»: %(credits)s кредитов, меньше требуемых", name=m.earlier.name,
-                          credits=_whole(float(m.earlier.credits))))
-        else:
-            out.append(tr("изучалась «%(name)s»: оценка %(letter)s — не зачитывается", name=m.earlier.name,
-                          letter=m.earlier.letter))
-    return out
 

@@ -32,6 +32,7 @@ from server.services.record.difference import (
     checked_lines,
     earlier_step,
     prefilled,
+    with_recredit,
 )
 from server.services.record.queries import with_recorded_standing
 from server.services.students.registry import with_registry_facts
@@ -254,6 +255,7 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
+        clean = with_recredit(ctx, session, case, bundle, task.form_key, clean, _task_data(instance, task.id))
         if task.form_key and has_rules(ctx, task.form_key):
             check_dates(ctx, task.form_key, clean, known=_task_data(instance, task.id),
                         message="Форма заполнена с ошибками: исправьте отмеченные поля")
