@@ -209,3 +209,23 @@ def test_a_reinstatement_is_proposed_from_our_record(client, ctx, people):
     assert [(x["discipline_code"], x["discipline_kk"], x["credits"]) for x in data["difference"]] == [
         ("PHY102", "Физика", 6)]
     assert data["difference_credits"] == 6
+
+
+def test_the_api_reads_a_transcript_file_and_stores_nothing(client, deployed):
+    import io
+    import json
+
+    def upload(content: bytes, mapping: dict, user: str = "registrar"):
+        return client.post("/api/v1/record/transcript-rows", headers=deployed[user],
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), "transcript.csv"),
+                                 "mapping": json.dumps(mapping)})
+
+    mapping = {"discipline": "Дисциплина", "credits": "Кредиты", "letter": "Оценка"}
+    r = upload("Дисциплина;Кредиты;Оценка\nФизика;6;C\n".encode(), mapping)
+    assert r.status_code == 200, r.json
+    assert r.json["rows"] == [{"discipline": "Физика", "discipline_code": None, "credits": 6.0,
+                               "points": None, "letter": "C", "term": None}]
+    r = upload("Дисциплина;Кредиты;Оценка\nФизика;6;Q\n".encode(), mapping)
+    assert r.status_code == 422 and list(r.json["fields"]) == ["line.2.letter"]
+    assert upload(b"discipline;credits;letter\n", {}, user="dean_it").status_code == 403
