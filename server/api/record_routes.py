@@ -17,7 +17,7 @@ from server.domain import labels
 from server.domain.grading import Standing
 from server.models import RecordImport
 from server.services.errors import Invalid, msg_from_data, tr
-from server.services.record import import_jobs, imports, queries, results
+from server.services.record import difference, import_jobs, imports, queries, results
 from server.services.record.access import require_keeper, scale
 from server.web.i18n import api_locale, localized
 
@@ -98,13 +98,7 @@ def import_record(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
     if upload["kind"] not in ("transcripts", "curricula"):
         raise Invalid("Импорт не выполнен: укажите, что импортируется", {
             "kind": tr("допустимо %(values)s", values="transcripts, curricula")})
-    try:
-        mapping = json.loads(upload["mapping"]) if upload["mapping"].strip() else {}
-    except ValueError:
-        mapping = None
-    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise Invalid("Сопоставление столбцов не принято: ожидается объект JSON «поле: столбец»",
-                      {"mapping": tr("ожидается объект JSON «поле: столбец»")})
+    mapping = _mapping(upload["mapping"])
     file = upload["file"]
     queued = upload["run_async"]
     content = file.read(import_jobs.QUEUED_LIMITS.max_bytes + 1 if queued is not False
@@ -153,6 +147,36 @@ def record_import(import_id: int):  # type: ignore[no-untyped-def]
 @api_bp.doc(summary="The latest 50 imports, newest first (the record keepers)", **_auth_doc())
 def record_imports():  # type: ignore[no-untyped-def]
     return {"items": [import_out(r) for r in import_jobs.recent_imports(ctx(), current_actor())]}
+
+
+def _mapping(text: str) -> dict[str, str]:
+    try:
+        mapping = json.loads(text) if text.strip() else {}
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise Invalid("Сопоставление столбцов не принято: ожидается объект JSON «поле: столбец»",
+                      {"mapping": tr("ожидается объект JSON «поле: столбец»")})
+    return mapping
+
+
+@api_bp.post("/record/transcript-rows")
+@api_bp.auth_required(token_auth)
+@api_bp.input(rs.TranscriptRowsIn, location="form_and_files", arg_name="upload")
+@api_bp.output(rs.TranscriptRowsOut)
+@api_bp.doc(summary="Read a sending university's transcript (CSV/XLSX) into checked rows",
+            description="Fields: discipline, discipline_code, credits, points, letter, term. Every row "
+            "is checked (credits required, the letter agrees with the points); an unknown column or a "
+            "bad row is a 422 naming the file's line and the field. Nothing is stored: the rows go into "
+            "a transfer's registration (applicant.earlier_results) or its check step (earlier_results).",
+            **_auth_doc(422))
+def transcript_rows(upload: dict[str, Any]):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    require_keeper(actor)
+    file = upload["file"]
+    content = file.read(difference.TRANSCRIPT_LIMITS.max_bytes + 1)
+    return {"rows": difference.read_transcript(ctx(), actor, file.filename or "transcript.csv", content,
+                                               _mapping(upload["mapping"]))}
 
 
 @api_bp.get("/faculties/<faculty_code>/promotion")

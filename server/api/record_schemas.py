@@ -91,6 +91,25 @@ class ImportIn(Schema):
                        "queued when the file is larger than 1 MiB (about 20,000 transcript rows)"})
 
 
+class TranscriptRowsIn(Schema):
+    file = File(required=True)
+    mapping = String(load_default="", validate=Length(max=4000), metadata={
+        "description": "JSON object: field -> the file's column, e.g. {\"discipline\": \"Дисциплина\"}"})
+
+
+class TranscriptRowOut(Schema):
+    discipline = String(required=True)
+    discipline_code = String(allow_none=True)
+    credits = Float(required=True)
+    points = Integer(allow_none=True)
+    letter = String(required=True)
+    term = Integer(allow_none=True)
+
+
+class TranscriptRowsOut(Schema):
+    rows = List(Nested(TranscriptRowOut), required=True)
+
+
 class RowOut(Schema):
     row = Integer(required=True, metadata={"description": "the file's row number (the header is row 1)"})
     iin = String(allow_none=True)

@@ -28,6 +28,7 @@ WHAT: dict[str, tuple[str, str, str]] = {
     "ground": ("основания", "негіздің", "the ground"),
     "reasoning": ("обоснования", "негіздеменің", "the reasoning"),
     "qualification": ("квалификации", "біліктіліктің", "the qualification"),
+    "discipline": ("дисциплины", "пәннің", "the discipline"),
     "military_office": ("органа военного управления", "әскери басқару органының", "the military office"),
     "programme_group": ("группы образовательных программ", "білім беру бағдарламалары тобының",
                         "the group of educational programmes"),

@@ -8,6 +8,7 @@ Public surface:
 """
 
 from server.engine.budget import ScriptLimits
+from server.engine.decisions import literal_decision
 from server.engine.errors import EngineError, ModelError, ModelIssue, TaskNotReady
 from server.engine.loader import CompiledModel, ProcessBundle, compile_model, load_bundle
 from server.engine.messages import MESSAGE_SEND, WaitingMessage, message_start_names, read_path
@@ -33,6 +34,7 @@ __all__ = [
     "WaitingMessage",
     "WaitingTimer",
     "compile_model",
+    "literal_decision",
     "load_bundle",
     "message_start_names",
     "read_path",

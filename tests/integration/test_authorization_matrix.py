@@ -146,6 +146,7 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("api.import_record", "POST"): [Rule("/api/v1/record/imports", STARTERS, files=True)],
     ("api.record_imports", "GET"): [Rule("/api/v1/record/imports", STARTERS)],
     ("api.record_import", "GET"): [Rule("/api/v1/record/imports/999999", STARTERS)],
+    ("api.transcript_rows", "POST"): [Rule("/api/v1/record/transcript-rows", STARTERS, files=True)],
     ("api.promotion", "GET"): [Rule("/api/v1/faculties/IT/promotion", SEES_CASE, hides=True)],
     ("api.create_sheet", "POST"): [Rule("/api/v1/grade-sheets", STARTERS, body={
         "group": "G", "discipline_code": "NONE", "academic_year": "2025-2026", "term": 1})],

@@ -510,7 +510,7 @@ ROUTES = [
     ("get", "/reports/complaints"), ("post", "/reports/complaints"), ("get", "/reports/student-body"),
     ("get", "/students/1/record"), ("post", "/students/1/results"), ("post", "/results/1/corrections"),
     ("post", "/record/imports"), ("get", "/record/imports"), ("get", "/record/imports/1"),
-    ("get", "/faculties/x/promotion"), ("post", "/grade-sheets"),
+    ("post", "/record/transcript-rows"), ("get", "/faculties/x/promotion"), ("post", "/grade-sheets"),
     ("get", "/grade-sheets/1"), ("put", "/grade-sheets/1/lines"), ("post", "/grade-sheets/1/upload"),
     ("post", "/grade-sheets/1/check"), ("post", "/grade-sheets/1/lock"), ("post", "/grade-sheets/1/reopen"),
     ("post", "/grade-sheets/1/corrections"),

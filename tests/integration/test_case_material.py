@@ -178,15 +178,17 @@ def test_the_deans_review_shows_the_difference_the_registrar_set(app, ctx, clien
 
     case_id = _start(client, env["h"])["id"]
     complete(client, env["h"], "registrar", case_id, "check_documents",
-             {**REINSTATED, "difference": [{"discipline": "Базы данных", "credits": 6},
-                                           {"discipline": "Алгоритмы", "credits": 5}],
+             {**REINSTATED, "difference": [{"discipline": "Базы данных",
+                                            "discipline_kk": "Деректер базасы", "credits": 6},
+                                           {"discipline": "Алгоритмы",
+                                            "discipline_kk": "Алгоритмдер", "credits": 5}],
               "difference_credits": 11})
     task_id = _task_id(ctx, case_id, "dean_review")
     page = Staff(app, "dean_it").get(f"/app/tasks/{task_id}")
     table = re.search(r'<table class="list compact">(.*?)</table>', page, re.S)
     assert table, "the difference is a table"
     cells = text(table.group(1))
-    assert "Базы данных 6" in cells and "Алгоритмы 5" in cells
+    assert "Базы данных Деректер базасы 6" in cells and "Алгоритмы Алгоритмдер 5" in cells
     shown = text(page)
     assert "25.12.2026" in shown and "Решения предыдущих шагов" in shown
     assert 'name="dean_decision"' in page  # the form beside it

@@ -257,7 +257,8 @@ def _transfer_in(client, people, n: int, last: str, first: str, middle: str, sex
              "vr_approval": "vicerector"}
     answers = {**TO_ORDER, "check_documents": {**ALL_DOCS, "batch_order": batch},
                "determine_difference": {
-                   "final_year": False, "difference": [{"discipline": "Психология развития", "credits": 6}],
+                   "final_year": False, "difference": [{"discipline": "Психология развития",
+                                                        "discipline_kk": "Даму психологиясы", "credits": 6}],
                    "difference_credits": 6, "difference_deadline": "2026-12-25", "dean_decision": "approve"}}
     for spec, data in answers.items():
         complete(client, people, users[spec], cid, spec, data)
@@ -361,7 +362,8 @@ def test_internal_transfer_order(client, ctx, office):
         "documents_complete": True, "registrar_decision": "approve"})
     complete(client, people, "dean_it", cid, "dean_review", {
         "dean_decision": "approve", "final_year": False,
-        "difference": [{"discipline": "Базы данных", "credits": 6}], "difference_credits": 6,
+        "difference": [{"discipline": "Базы данных",
+                        "discipline_kk": "Деректер базасы", "credits": 6}], "difference_credits": 6,
         "difference_deadline": "2026-12-25"})
     complete(client, people, "registrar", cid, "check_grant", {"same_programme_group": False,
                                                                "funding_basis": "paid"})

@@ -31,7 +31,8 @@ APPLICANT = {
 ALL_DOCS = {"doc_application": True, "doc_identity": True, "doc_transcript": True,
             "doc_expulsion_order": True, "documents_complete": True}
 CHECKED = {**ALL_DOCS, "registrar_decision": "approve", "enrol_year": 2,
-           "difference": [{"discipline": "Базы данных", "credits": 6}], "difference_credits": 6,
+           "difference": [{"discipline": "Базы данных",
+                           "discipline_kk": "Деректер базасы", "credits": 6}], "difference_credits": 6,
            "difference_deadline": "2026-12-25", "funding_basis": "paid"}
 
 

@@ -88,7 +88,8 @@ def test_transfer_in_approved_end_to_end(client, ctx, deployed):
                     json={"data": {}})
     assert r.status_code in (403, 404)
     complete(client, people, "dean_it", cid, "determine_difference", {
-        "final_year": False, "difference": [{"discipline": "Алгоритмы", "credits": 6}],
+        "final_year": False, "difference": [{"discipline": "Алгоритмы",
+                                             "discipline_kk": "Алгоритмдер", "credits": 6}],
         "difference_credits": 6, "difference_deadline": "2026-12-25", "dean_decision": "approve"})
     complete(client, people, "accountant", cid, "paid_contract", {
         "contract_number": "Д-17", "contract_date": "2026-08-12", "prepayment_received": True})

@@ -36,11 +36,14 @@ TARGET = {"new_programme_code": "6B04101", "new_programme_name": "Экономи
 DOCS = {"doc_application": True, "doc_identity": True, "doc_transcript": True, **TARGET}
 CHECKED = {**DOCS, "documents_complete": True, "registrar_decision": "approve"}
 DIFFERENCE_30 = {"dean_decision": "approve", "final_year": False,
-                 "difference": [{"discipline": "Микроэкономика", "credits": 15},
-                                {"discipline": "Макроэкономика", "credits": 15}],
+                 "difference": [{"discipline": "Микроэкономика",
+                                 "discipline_kk": "Микроэкономика", "credits": 15},
+                                {"discipline": "Макроэкономика",
+                                 "discipline_kk": "Макроэкономика", "credits": 15}],
                  "difference_credits": 30, "difference_deadline": "2026-12-25"}
 DIFFERENCE_6 = {"dean_decision": "approve", "final_year": False,
-                "difference": [{"discipline": "Микроэкономика", "credits": 6}],
+                "difference": [{"discipline": "Микроэкономика",
+                                "discipline_kk": "Микроэкономика", "credits": 6}],
                 "difference_credits": 6, "difference_deadline": "2026-12-25"}
 GRANT_KEPT = {"same_programme_group": True, "funding_basis": "grant"}
 

@@ -132,15 +132,18 @@ def test_task_form_shows_field_errors_and_keeps_the_input(app, ctx, client, depl
     assert field_error(r.get_data(as_text=True), "difference.0.credits")
     r = dean.post(f"/app/tasks/{task_id}", {
         "dean_decision": "approve", "difference.0.discipline": "Алгоритмы", "difference.0.credits": "6",
+        "difference.0.discipline_kk": "Алгоритмдер",
         "difference.1.discipline": "Базы данных", "difference.1.credits": "4",
+        "difference.1.discipline_kk": "Деректер базасы",
         "difference_credits": "10", "difference_deadline": "2026-12-25"})
     assert r.headers["Location"] == f"/app/cases/{case_id}"
     with ctx.db.read() as session:
         event = session.scalars(select(AuditEvent).where(
             AuditEvent.case_id == case_id, AuditEvent.kind == "task_completed")
             .order_by(AuditEvent.id.desc())).first()
-    assert event.payload["data"]["difference"] == [{"discipline": "Алгоритмы", "credits": 6},
-                                                   {"discipline": "Базы данных", "credits": 4}]
+    assert event.payload["data"]["difference"] == [
+        {"discipline": "Алгоритмы", "discipline_kk": "Алгоритмдер", "credits": 6},
+        {"discipline": "Базы данных", "discipline_kk": "Деректер базасы", "credits": 4}]
     assert event.payload["data"]["final_year"] is False
 
 

@@ -17,7 +17,7 @@ from server.documents.cyrillic import cyrillic_name
 from server.documents.kazakh import decline_full_name_kk, decline_phrase_kk
 from server.documents.render import decline_full_name
 from server.domain.iin import iin_sex
-from server.domain.vocabulary import faculty_name, programme_names
+from server.domain.vocabulary import faculty_name, programme_names, typed_name
 
 FORMS = {"full_time": ("очная", "күндізгі"), "part_time": ("заочная", "сырттай"),
          "distance": ("дистанционная", "қашықтықтан"), "evening": ("вечерняя", "кешкі")}
@@ -140,8 +140,22 @@ def person_row(person: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         "form_ru": form[0], "form_kk": form[1], "language_ru": lang[0], "language_kk": lang[1],
         "funding_ru": funding[0], "funding_kk": funding[1],
         "difference": {"credits": credits,
-                       "deadline": ddmmyyyy(data.get("difference_deadline")) if credits else ""},
+                       "deadline": ddmmyyyy(data.get("difference_deadline")) if credits else "",
+                       "lines": difference_lines(data.get("difference")) if credits else []},
     }
+
+
+def difference_lines(lines: Any) -> list[dict[str, Any]]:
+    """The dean's confirmed difference: each discipline in Russian and Kazakh with its ECTS
+    credits (a line without its Kazakh name raises MissingName, never prints Russian)."""
+    out = []
+    for line in lines if isinstance(lines, list) else []:
+        if not isinstance(line, dict) or not line.get("discipline"):
+            continue
+        ru = str(line["discipline"]).strip()
+        out.append({"name_ru": ru, "name_kk": typed_name("discipline", ru, line.get("discipline_kk"), "kk"),
+                    "credits": line.get("credits") or ""})
+    return out
 
 
 def numbered(name_ru: str, name_kk: str, number: Any, day: Any) -> dict[str, str]:

@@ -35,12 +35,14 @@ from server.models import Discipline, GradeSheet, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, Msg, joined, tr
 from server.services.record.access import scale
+from server.services.record.difference import check_earlier
 from server.services.record.queries import record_of
 from server.services.record.results import append_attempt, correct_in_session
 
 APPEAL = "grade_appeal"
 RETAKE = "retake"
 INCOMPLETE = "cert_incomplete"
+TRANSFER_IN = "transfer_in"
 # [assumed] an FX is retaken free of charge (the final control again); an F is studied again in
 # the paid summer semester. The office changes this here if its rules say otherwise.
 PAID_LETTERS = frozenset({"F"})
@@ -162,7 +164,12 @@ ENTRY_CHECKS: dict[str, EntryCheck] = {APPEAL: check_appeal, RETAKE: check_retak
 def check_entry(ctx: AppContext, session: Session, process_id: str, student: Student | None,
                 data: dict[str, Any], received: datetime) -> dict[str, Any]:
     """The case data a procedure on the record adds to its application, once it is checked
-    against the record (nothing for other procedures)."""
+    against the record (nothing for other procedures). A transfer's transcript typed at
+    registration is checked row by row and kept as the case's `earlier_results`."""
+    if process_id == TRANSFER_IN and isinstance(data.get("applicant"), dict) \
+            and data["applicant"].get("earlier_results") is not None:
+        return {"earlier_results": check_earlier(data["applicant"]["earlier_results"], scale(ctx),
+                                                 "data.applicant.earlier_results")}
     check = ENTRY_CHECKS.get(process_id)
     if check is None or student is None:
         return {}

@@ -44,6 +44,8 @@ def sample_value(prop: dict[str, Any], name: str = "", text: TextHook | None = N
     kind = kind[0] if isinstance(kind, list) else kind
     if kind == "boolean":
         return True
+    if kind in ("integer", "number") and isinstance(prop.get("examples"), list) and prop["examples"]:
+        return prop["examples"][0]  # a value that agrees with another field (points and letter)
     if kind in ("integer", "number"):
         return prop.get("minimum", 0) if prop.get("minimum", 0) > 0 else (1 if kind == "integer" else 1.0)
     if kind == "array":

@@ -26,6 +26,14 @@ from server.services.documents.versions import record_signature, return_and_corr
 from server.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, tr
 from server.services.procedures.deployments import definition_info
 from server.services.record.access import scale as record_scale
+from server.services.record.difference import (
+    CaseProposal,
+    case_proposal,
+    checked_lines,
+    earlier_step,
+    prefilled,
+    with_recredit,
+)
 from server.services.record.queries import with_recorded_standing
 from server.services.students.registry import with_registry_facts
 from server.services.tasks.date_rules import check_dates, has_rules
@@ -102,6 +110,7 @@ class TaskView:
     student: Student | None = None  # the student's registry record, in words on the page
     programme_kk: str | None = None  # the registry's Kazakh name of the student's programme
     faculty: Faculty | None = None  # the case's faculty
+    difference: CaseProposal | None = None  # the academic difference proposed beside the form
 
 
 def form_for(ctx: AppContext, session: Session, task: HumanTask) -> tuple[dict[str, Any] | None, Any]:
@@ -135,6 +144,7 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str, lang: str | None = Non
             ui = ctx.forms.ui_schema(task.form_key)
         data: dict[str, Any] = {}
         case = session.get(Case, task.case_id)
+        found = None
         if task.status == "open":
             bundle = definition_info(ctx, session, case.definition_id).bundle
             instance = ctx.restore_instance(bundle, case.state)
@@ -142,7 +152,9 @@ def get_task(ctx: AppContext, actor: Actor, task_id: str, lang: str | None = Non
                 data = instance.task_data(task.id)
             except TaskNotReady:
                 data = {}
-        view = TaskView(task, candidates, schema, ui, data, may_act(actor, task, candidates), case)
+            found = case_proposal(ctx, session, case, bundle, task.form_key, data)
+        view = TaskView(task, candidates, schema, ui, prefilled(data, found),
+                        may_act(actor, task, candidates), case, difference=found)
         if lang is not None:
             _add_material(ctx, session, view, lang)
         return view
@@ -235,13 +247,15 @@ def complete_task(ctx: AppContext, actor: Actor, task_id: str, data: Any,
         if task.assignee_id not in (None, actor.user_id) and not actor.is_system:
             raise Conflict("Задачу выполняет %(name)s", name=_username(session, task.assignee_id))
         schema, validator = form_for(ctx, session, task)
-        clean = validate_submission(schema, validator, data)
+        clean = checked_lines(session, task.form_key, earlier_step(task.form_key, validate_submission(
+            schema, validator, data), record_scale(ctx)))
         if isinstance(clean.get("applicants"), list):  # a competition's list: the registry decides
             clean["applicants"] = with_recorded_standing(
                 session, with_registry_facts(session, clean["applicants"]), record_scale(ctx))
         files = check_uploads(ctx, uploads)
         bundle = definition_info(ctx, session, case.definition_id).bundle
         instance = ctx.restore_instance(bundle, case.state)
+        clean = with_recredit(ctx, session, case, bundle, task.form_key, clean, _task_data(instance, task.id))
         if task.form_key and has_rules(ctx, task.form_key):
             check_dates(ctx, task.form_key, clean, known=_task_data(instance, task.id),
                         message="Форма заполнена с ошибками: исправьте отмеченные поля")
