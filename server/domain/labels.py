@@ -187,6 +187,13 @@ ORDER_KIND: dict[str, Words] = {
                           "transfer within the university"),
 }
 
+# A grade sheet's status (server/services/record/sheets.py).
+SHEET_STATUS: dict[str, Words] = {
+    "draft": ("черновик", "жоба", "draft"),
+    "checked": ("проверена", "тексерілді", "checked"),
+    "locked": ("закрыта", "жабылды", "locked"),
+}
+
 KINDS: dict[str, Mapping[str, Words]] = {
     "student_status": STUDENT_STATUS,
     "form": FORM,
@@ -204,6 +211,7 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "yes_no": YES_NO,
     "citizenship": CITIZENSHIP,
     "order_kind": ORDER_KIND,
+    "sheet_status": SHEET_STATUS,
 }
 
 # A registry or form field -> the kind of its values (for tables of changes and case data).
