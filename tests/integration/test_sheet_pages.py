@@ -76,7 +76,9 @@ def test_a_sheet_from_draft_to_locked_through_the_pages(app, ctx, ids):
     assert "закрыта" in words and "только по апелляции" in words
     assert 'name="points-' not in page and "Проверить" not in words and "Вернуть на исправление" not in words
     assert f'href="/app/students/{ids["b"]}#term-2"' in page  # each line leads to the student's record
-    assert "process=grade_appeal" in page  # how a change starts
+    appeal = re.search(r'href="(/app/cases/new\?process=grade_appeal[^"]+)"', page)  # how a change starts
+    form = registrar.get(appeal.group(1).replace("&amp;", "&"))
+    assert 'value="PHY102"' in form and IIN_A in form
     # the list shows it with its people and dates in words
     listed = text(registrar.get(f"{SHEETS}/?status=locked"))
     assert f"№ {sheet_id}" in listed and "закрыта" in listed and not re.search(r"\d{4}-\d{2}-\d{2}\b", listed)
