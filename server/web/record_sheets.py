@@ -106,11 +106,13 @@ def _row_reason(reason: str) -> str:
 @sheets_ui_bp.post("/<int:sheet_id>/lines")
 @login_required
 def save_lines(sheet_id: int):  # type: ignore[no-untyped-def]
-    """The points typed into the page: a row left empty is not entered."""
+    """The points typed into the page: a row left empty is not entered (its line, if it had
+    one, is taken off the sheet)."""
     _require(RECORD_KEEPERS)
     form = request.form
     order: list[str] = []
     lines: list[dict[str, Any]] = []
+    emptied: list[int] = []
     typed: dict[str, dict[str, str]] = {}
     for key in form:
         if not key.startswith("points-"):
@@ -121,13 +123,15 @@ def save_lines(sheet_id: int):  # type: ignore[no-untyped-def]
             order.append(sid)
             lines.append({"student_id": sid, "points": typed[sid]["points"],
                           "attempt": typed[sid]["attempt"] or 1})
+        elif sid.isdigit() and len(sid) < 12:
+            emptied.append(int(sid))
     extra = {name: form.get(f"extra-{name}", "").strip() for name in ("iin", "points", "attempt")}
     if extra["iin"] or extra["points"]:  # a student outside the group (a retake, a summer group)
         order.append("extra")
         lines.append({"iin": extra["iin"], "points": extra["points"], "attempt": extra["attempt"] or 1})
     typed["extra"] = extra
     try:
-        sheets.enter_lines(ctx(), actor(), sheet_id, lines)
+        sheets.enter_lines(ctx(), actor(), sheet_id, lines, remove=emptied)
     except Invalid as exc:
         row_errors = {order[int(n) - 1]: _row_reason(reason) for n, reason in exc.fields.items()
                       if n.isdigit() and 0 < int(n) <= len(order)}

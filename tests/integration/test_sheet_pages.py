@@ -59,6 +59,9 @@ def test_a_sheet_from_draft_to_locked_through_the_pages(app, ctx, ids):
     assert "проверена" in text(page) and f'name="points-{b}"' not in page
     registrar.post(f"{path}/reopen", {})
     assert "черновик" in text(registrar.get(path))
+    # a row emptied on the page takes its line off the sheet
+    registrar.post(f"{path}/lines", {f"points-{a}": "", f"points-{b}": ""})
+    assert _count(ctx, GradeSheetLine, GradeSheetLine.sheet_id == sheet_id) == 0
     # A retakes PHY102 (attempt 1 was imported as FX): attempt 2
     registrar.post(f"{path}/lines", {f"points-{a}": "65", f"attempt-{a}": "2", f"points-{b}": "81",
                                      f"attempt-{b}": "1"})

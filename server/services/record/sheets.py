@@ -8,7 +8,7 @@ approving case (an appeal, a correction case): a new result row, the old one kep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -137,9 +137,11 @@ def sheet_faculties(session: Session, group: str, student_ids: list[int]) -> set
         (Student.group == group) | Student.id.in_(student_ids)).distinct()))
 
 
-def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mapping[str, Any]]) -> SheetView:
+def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mapping[str, Any]],
+                remove: Collection[int] = ()) -> SheetView:
     """Set the points of the students given (by `iin` or `student_id`; `points`, optional `letter`
-    and `attempt`) on a draft sheet. Any bad line refuses them all, naming the line."""
+    and `attempt`) on a draft sheet, and take the lines of the students in `remove` off it (a
+    row the page's user emptied). Any bad line refuses them all, naming the line."""
     require_keeper(actor)
     grades = scale(ctx)
     today = ctx.local_today()
@@ -185,6 +187,9 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
                                            letter=letter, attempt=attempt))
             else:
                 row.points, row.letter, row.attempt = points, letter, attempt
+        for student_id in set(remove) - {student.id for student, *_rest in cleaned}:
+            if student_id in existing:
+                session.delete(existing[student_id])
         session.flush()
         return _view(session, sheet)
 
