@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from server.domain import labels
-from server.request_guard import int_param
+from server.request_guard import int_param, page_param
 from server.services.errors import Conflict, DomainError, Invalid, Msg
 from server.services.record import sheet_lists, sheets
 from server.services.record.access import RECORD_KEEPERS, SHEET_LOCKERS
@@ -24,6 +24,7 @@ from server.web.session import actor, check_csrf, ctx, login_required
 
 sheets_ui_bp = APIBlueprint("staff_sheets", __name__, url_prefix="/app/record/sheets",
                             template_folder="templates", enable_openapi=False)
+PAGE = 50
 
 
 @sheets_ui_bp.before_request
@@ -46,11 +47,14 @@ def _text(name: str) -> str | None:
 def sheet_list():  # type: ignore[no-untyped-def]
     me = actor()
     status = _text("status")
+    page = page_param()
     query = sheet_lists.SheetFilter(group=_text("group"), discipline_code=_text("discipline"),
                                     academic_year=_text("year"), term=int_param("term", high=12),
-                                    status=status if status in sheet_lists.STATUSES else None)
-    rows = sheet_lists.list_sheets(ctx(), me, query)
-    return render_template("staff/sheets.html", rows=rows, choices=sheet_lists.sheet_choices(ctx(), me),
+                                    status=status if status in sheet_lists.STATUSES else None,
+                                    limit=PAGE, offset=(page - 1) * PAGE)
+    rows, total = sheet_lists.list_sheets(ctx(), me, query)
+    return render_template("staff/sheets.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PAGE)), choices=sheet_lists.sheet_choices(ctx(), me),
                            statuses=labels.choices("sheet_status", lang()), args=request.args,
                            may_create=me.has_any(RECORD_KEEPERS))
 

@@ -36,6 +36,8 @@ class SheetFilter:
     academic_year: str | None = None
     term: int | None = None
     status: str | None = None
+    limit: int = 50
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,9 @@ def _visible_groups(session: Session, actor: Actor) -> set[str] | None:
             if all(actor.sees_faculty(f) for f in faculties)}
 
 
-def list_sheets(ctx: AppContext, actor: Actor, query: SheetFilter) -> list[SheetRow]:
-    """The sheets the actor may read, newest first, with who created, checked and locked them."""
+def list_sheets(ctx: AppContext, actor: Actor, query: SheetFilter) -> tuple[list[SheetRow], int]:
+    """One page of the sheets the actor may read, newest first, with who created, checked and
+    locked them; and how many there are."""
     require_sheet_reader(actor)
     with ctx.db.read() as session:
         stmt = select(GradeSheet, Discipline).join(Discipline, Discipline.id == GradeSheet.discipline_id)
@@ -122,15 +125,16 @@ def list_sheets(ctx: AppContext, actor: Actor, query: SheetFilter) -> list[Sheet
         visible = _visible_groups(session, actor)
         if visible is not None:
             stmt = stmt.where(GradeSheet.group.in_(sorted(visible)))
-        found = [(sheet, discipline)
-                 for sheet, discipline in session.execute(stmt.order_by(GradeSheet.id.desc()))]
+        total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        page = stmt.order_by(GradeSheet.id.desc()).limit(query.limit).offset(query.offset)
+        found = [(sheet, discipline) for sheet, discipline in session.execute(page)]
         ids = [sheet.id for sheet, _d in found]
         counts = {sid: n for sid, n in session.execute(select(GradeSheetLine.sheet_id, func.count()).where(
             GradeSheetLine.sheet_id.in_(ids)).group_by(GradeSheetLine.sheet_id))}
         names = _names(session, {u for s, _d in found for u in (s.created_by, s.checked_by, s.locked_by)})
         return [SheetRow(s.id, s.group, d, s.academic_year, s.term, s.status, counts.get(s.id, 0),
                          names.get(s.created_by, ""), s.created_at, names.get(s.checked_by, ""), s.checked_at,
-                         names.get(s.locked_by, ""), s.locked_at) for s, d in found]
+                         names.get(s.locked_by, ""), s.locked_at) for s, d in found], total
 
 
 def _names(session: Session, user_ids: set[int | None]) -> dict[int | None, str]:
