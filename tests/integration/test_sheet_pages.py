@@ -176,3 +176,20 @@ def test_a_summer_group_s_sheet_takes_its_students_by_iin(app, ctx, ids):
     registrar.post(f"{path}/lines", {"extra-iin": IIN_A, "extra-points": "58", "extra-attempt": "2"})
     page = text(registrar.get(path))
     assert "Ахметов Ерлан" in page and "D+" in page
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_demo_has_a_sheet_in_each_status(app, ctx):
+    """The demo's group has a locked, a checked and a draft sheet, the locked ones in the record."""
+    from server import demo
+    from server.auth import Actor
+    from server.services.procedures import deployments
+
+    deployments.deploy_folder(ctx, Actor.system(), ctx.settings.workflows_dir)
+    demo.seed(ctx)
+    with ctx.db.read() as session:
+        statuses = sorted(session.scalars(select(GradeSheet.status)))
+    assert statuses == ["checked", "draft", "locked", "locked"]
+    assert _count(ctx, Result, Result.sheet_id.is_not(None)) == 10
+    listed = text(Staff(app, "dean_it", password=demo.DEMO_PASSWORD, lang="kk").get(f"{SHEETS}/"))
+    assert all(word in listed for word in ("жоба", "тексерілді", "жабылды")), listed
