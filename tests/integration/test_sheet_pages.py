@@ -120,6 +120,7 @@ def test_bad_input_is_refused_beside_its_field_and_stores_nothing(app, ctx, ids,
                        content_type="multipart/form-data")
     errors = text(re.search(r'<ul class="row-errors">(.*?)</ul>', r.get_data(as_text=True), re.S).group(1))
     assert unknown in errors and IIN_UNKNOWN in errors and IIN_B not in errors
+    assert ("строка 3:" if lang == "ru" else "3-жол:") in errors  # the file's line (1: the header)
     assert _count(ctx, GradeSheetLine) == 0
     # a second sheet of the same group, discipline and term: refused beside the term
     sheets_before = _count(ctx, GradeSheet)

@@ -138,10 +138,11 @@ def sheet_faculties(session: Session, group: str, student_ids: list[int]) -> set
 
 
 def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mapping[str, Any]],
-                remove: Collection[int] = ()) -> SheetView:
+                remove: Collection[int] = (), first_line: int = 1) -> SheetView:
     """Set the points of the students given (by `iin` or `student_id`; `points`, optional `letter`
     and `attempt`) on a draft sheet, and take the lines of the students in `remove` off it (a
-    row the page's user emptied). Any bad line refuses them all, naming the line."""
+    row the page's user emptied). Any bad line refuses them all, naming the line (numbered from
+    `first_line`: a file's first data line is its line 2)."""
     require_keeper(actor)
     grades = scale(ctx)
     today = ctx.local_today()
@@ -155,7 +156,7 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
         problems: dict[str, Msg] = {}
         seen: set[int] = set()
         cleaned: list[tuple[Student, int, str, int]] = []
-        for n, line in enumerate(lines, start=1):
+        for n, line in enumerate(lines, start=first_line):
             reasons: list[Msg] = []
             student = _student(session, line, reasons)
             points, letter, by_field = points_problems(line.get("points"), line.get("letter"), grades)
@@ -198,7 +199,7 @@ def upload_lines(ctx: AppContext, actor: Actor, sheet_id: int, filename: str, co
     """A CSV/XLSX of the sheet's lines: columns iin, points, letter (optional), attempt (optional)."""
     require_keeper(actor)
     rows = read_table(filename, content, SHEET_LIMITS)
-    return enter_lines(ctx, actor, sheet_id, rows)
+    return enter_lines(ctx, actor, sheet_id, rows, first_line=2)  # line 1: the header
 
 
 def _student(session: Session, line: Mapping[str, Any], reasons: list[Msg]) -> Student | None:
