@@ -194,3 +194,17 @@ def test_the_demo_has_a_sheet_in_each_status(app, ctx):
     assert _count(ctx, Result, Result.sheet_id.is_not(None)) == 10
     listed = text(Staff(app, "dean_it", password=demo.DEMO_PASSWORD, lang="kk").get(f"{SHEETS}/"))
     assert all(word in listed for word in ("жоба", "тексерілді", "жабылды")), listed
+
+
+def test_a_dean_lists_a_summer_group_s_sheet_by_its_students(app, ctx, ids):
+    registrar = Staff(app, "registrar")
+    r = registrar.post(f"{SHEETS}/new", {"group": "ЛС-ПИ-24", "discipline_code": "PHY102",
+                                         "academic_year": FIRST_YEAR, "term": "2", "summer_group": "on"})
+    sheet_id = int(r.location.rsplit("/", 1)[1])
+    dean, other = Staff(app, "dean_it"), Staff(app, "dean_econ")
+    assert f"№ {sheet_id}" not in text(dean.get(f"{SHEETS}/"))  # no students yet: nobody's faculty
+    registrar.post(f"{SHEETS}/{sheet_id}/lines", {"extra-iin": IIN_B, "extra-points": "70"})
+    assert f"№ {sheet_id}" in text(dean.get(f"{SHEETS}/"))
+    dean.get(f"{SHEETS}/{sheet_id}")
+    assert f"№ {sheet_id}" not in text(other.get(f"{SHEETS}/"))
+    other.get(f"{SHEETS}/{sheet_id}", status=404)

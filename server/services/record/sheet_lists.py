@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
@@ -106,6 +106,18 @@ def _visible_groups(session: Session, actor: Actor) -> set[str] | None:
             if all(actor.sees_faculty(f) for f in faculties)}
 
 
+def _dean_sees(faculty_id: int | None) -> list[ColumnElement[bool]]:
+    """A dean's sheets, as `sheets.get_sheet` decides: its group's students in the registry and
+    its lines' students are some, and all of the dean's faculty (a summer group: its lines)."""
+    if faculty_id is None:
+        return [false()]
+    group = select(Student.id).where(Student.group == GradeSheet.group)
+    lines = select(GradeSheetLine.id).join(Student, Student.id == GradeSheetLine.student_id).where(
+        GradeSheetLine.sheet_id == GradeSheet.id)
+    return [or_(exists(group), exists(lines)), ~exists(group.where(Student.faculty_id != faculty_id)),
+            ~exists(lines.where(Student.faculty_id != faculty_id))]
+
+
 def list_sheets(ctx: AppContext, actor: Actor, query: SheetFilter) -> tuple[list[SheetRow], int]:
     """One page of the sheets the actor may read, newest first, with who created, checked and
     locked them; and how many there are."""
@@ -122,9 +134,8 @@ def list_sheets(ctx: AppContext, actor: Actor, query: SheetFilter) -> tuple[list
             stmt = stmt.where(GradeSheet.term == query.term)
         if query.status:
             stmt = stmt.where(GradeSheet.status == query.status)
-        visible = _visible_groups(session, actor)
-        if visible is not None:
-            stmt = stmt.where(GradeSheet.group.in_(sorted(visible)))
+        if not actor.sees_all_cases():
+            stmt = stmt.where(*_dean_sees(actor.faculty_id))
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         page = stmt.order_by(GradeSheet.id.desc()).limit(query.limit).offset(query.offset)
         found = [(sheet, discipline) for sheet, discipline in session.execute(page)]
