@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.auth import Actor
+from server.demo_record import seed_record
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.models import Faculty, Student, User
@@ -98,8 +99,9 @@ def seed(ctx: AppContext) -> dict[str, Any]:
                 citizenship="KOR" if last == "Kim" else "KAZ", status=LEFT.get(last, "active"),
                 latin_name=f"{last} {first}" if last == "Kim" else None,
             ))
-    return {"created": True, "cases": _demo_cases(ctx) + _certificate_demo_cases(ctx)
-            + _demo_student_cases(ctx) + _remaining_procedure_cases(ctx)}
+    created = _demo_cases(ctx) + _certificate_demo_cases(ctx) + _demo_student_cases(ctx) \
+        + _remaining_procedure_cases(ctx)
+    return {"created": True, "cases": created, "sheets": seed_record(ctx, _actor(ctx, "registrar"))}
 
 
 APPLICANTS = [

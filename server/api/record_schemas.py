@@ -178,6 +178,9 @@ class SheetIn(Schema):
     discipline_code = String(required=True, validate=Length(1, 32))
     academic_year = String(required=True, validate=Length(1, 9), metadata={"example": "2025-2026"})
     term = Integer(required=True, validate=Range(1, 12))
+    summer_group = Boolean(load_default=False, metadata={
+        "description": "a summer semester's group formed for retakes, which the student registry does not "
+                       "have (any other group must be the registry's)"})
 
 
 class SheetLineIn(Schema):

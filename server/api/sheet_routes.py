@@ -27,7 +27,7 @@ def sheet_out(view: sheets.SheetView) -> dict[str, Any]:
 def create_sheet(body: dict[str, Any]):  # type: ignore[no-untyped-def]
     app, actor = ctx(), current_actor()
     sheet_id = sheets.create_sheet(app, actor, body["group"], body["discipline_code"], body["academic_year"],
-                                   body["term"])
+                                   body["term"], summer_group=body["summer_group"])
     return sheet_out(sheets.get_sheet(app, actor, sheet_id))
 
 

@@ -228,6 +228,12 @@ IMPORT_FIELD: dict[str, Words] = {
     "semester": ("семестр по плану", "жоспар бойынша семестр", "semester in the plan"),
     "kind": ("компонент", "компонент", "component"),
 }
+# A grade sheet's status (server/services/record/sheets.py).
+SHEET_STATUS: dict[str, Words] = {
+    "draft": ("черновик", "жоба", "draft"),
+    "checked": ("проверена", "тексерілді", "checked"),
+    "locked": ("закрыта", "жабылды", "locked"),
+}
 
 KINDS: dict[str, Mapping[str, Words]] = {
     "student_status": STUDENT_STATUS,
@@ -250,6 +256,7 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "import_status": IMPORT_STATUS,
     "import_row": IMPORT_ROW,
     "import_field": IMPORT_FIELD,
+    "sheet_status": SHEET_STATUS,
 }
 
 # A registry or form field -> the kind of its values (for tables of changes and case data).

@@ -52,7 +52,7 @@ VERIFY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 STAFF_BLUEPRINTS = ("staff", "staff_admin", "staff_reports", "staff_batch", "staff_students",
-                    "staff_record_imports")
+                    "staff_record_imports", "staff_sheets")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                "script-src 'self'; object-src 'none'; form-action 'self'; "
@@ -82,6 +82,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     from server.web.batch import batch_ui_bp
     from server.web.i18n import init_babel
     from server.web.record_imports import imports_ui_bp
+    from server.web.record_sheets import sheets_ui_bp
     from server.web.reports import reports_ui_bp
     from server.web.session import StaffSessionInterface
     from server.web.staff import staff_bp
@@ -100,6 +101,7 @@ def init_web(app) -> None:  # type: ignore[no-untyped-def]
     app.register_blueprint(batch_ui_bp)
     app.register_blueprint(students_ui_bp)
     app.register_blueprint(imports_ui_bp)
+    app.register_blueprint(sheets_ui_bp)
 
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]

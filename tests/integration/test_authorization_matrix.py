@@ -49,6 +49,8 @@ MESSAGE_SENDERS = frozenset({"registrar", "head", "accountant", "intl", "admin"}
 DEAN_IT = frozenset({"dean_it"})
 ASSIGNEE_OR_SUPERVISOR = frozenset({"dean_it", "head", "admin"})
 REPORT_READERS = frozenset({"head", "vicerector", "admin"})
+SHEET_READERS = STARTERS | {"dean_it", "dean_econ"}  # a dean: the faculty's sheets
+SHEET_LOCKERS = frozenset({"registrar", "head"})
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,13 @@ RULES: dict[tuple[str, str], list[Rule]] = {
     ("api.promotion", "GET"): [Rule("/api/v1/faculties/IT/promotion", SEES_CASE, hides=True)],
     ("api.create_sheet", "POST"): [Rule("/api/v1/grade-sheets", STARTERS, body={
         "group": "G", "discipline_code": "NONE", "academic_year": "2025-2026", "term": 1})],
-    ("api.get_sheet", "GET"): [Rule("/api/v1/grade-sheets/999999", SIGNED_IN)],
+    ("api.get_sheet", "GET"): [Rule("/api/v1/grade-sheets/999999", SHEET_READERS)],
     ("api.enter_lines", "PUT"): [Rule("/api/v1/grade-sheets/999999/lines", STARTERS,
                                       body={"lines": [{"iin": "1", "points": 50}]})],
     ("api.upload_lines", "POST"): [Rule("/api/v1/grade-sheets/999999/upload", STARTERS, files=True)],
     ("api.check_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/check", STARTERS)],
     ("api.reopen_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/reopen", STARTERS)],
-    ("api.lock_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/lock", frozenset({"registrar", "head"}))],
+    ("api.lock_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/lock", SHEET_LOCKERS)],
     ("api.correct_sheet", "POST"): [Rule("/api/v1/grade-sheets/999999/corrections", STARTERS,
                                          body={"student_id": 1, "points": 50})],
     # the record's imports in the staff UI (the registrar office)
@@ -206,6 +208,17 @@ RULES: dict[tuple[str, str], list[Rule]] = {
         "case_id": "999999", "received_on": "2026-03-20", "summary": "проверка прав"})],
     ("staff_reports.contingent_file", "GET"): [
         Rule("/app/reports/contingent.xlsx?from=2026-03-01&to=2026-03-31", REPORT_READERS)],
+    ("staff_sheets.sheet_list", "GET"): [Rule("/app/record/sheets/?status=draft", SHEET_READERS)],
+    ("staff_sheets.new_sheet", "GET"): [Rule("/app/record/sheets/new", STARTERS)],
+    ("staff_sheets.new_sheet", "POST"): [Rule("/app/record/sheets/new", STARTERS, body={"group": ""})],
+    ("staff_sheets.sheet_page", "GET"): [Rule("/app/record/sheets/999999", SHEET_READERS)],
+    ("staff_sheets.save_lines", "POST"): [Rule("/app/record/sheets/999999/lines", STARTERS,
+                                               body={"points-1": "50"})],
+    ("staff_sheets.upload", "POST"): [Rule("/app/record/sheets/999999/upload", STARTERS, files=True)],
+    ("staff_sheets.check", "POST"): [Rule("/app/record/sheets/999999/check", STARTERS)],
+    ("staff_sheets.reopen", "POST"): [Rule("/app/record/sheets/999999/reopen", STARTERS)],
+    ("staff_sheets.lock", "GET"): [Rule("/app/record/sheets/999999/lock", SHEET_LOCKERS)],
+    ("staff_sheets.lock", "POST"): [Rule("/app/record/sheets/999999/lock", SHEET_LOCKERS)],
     ("staff_batch.index", "GET"): [Rule("/app/batch-transfers/", STARTERS)],
     ("staff_batch.index", "POST"): [Rule("/app/batch-transfers/", STARTERS, body={"effective_date": ""})],
     ("staff_admin.index", "GET"): [Rule("/app/admin/", SIGNED_IN)],  # a redirect to what one may see

@@ -196,6 +196,7 @@ PAGE_TYPES = [
     ("reports", re.compile(r"^/app/reports")),
     ("admin", re.compile(r"^/app/admin")),
     ("batch", re.compile(r"^/app/batch")),
+    ("sheets", re.compile(r"^/app/record/sheets")),
     ("other", re.compile(r".")),
 ]
 # Page types whose words come from files reworked by other changes of the same issue: their
@@ -355,6 +356,7 @@ def test_no_page_fails(walk: Walk) -> None:
     """Every page answers, and the walk reached every kind of page it checks."""
     assert not walk.failures, "\n".join(walk.failures)
     assert walk.pages["case"] and walk.pages["task"] and walk.pages["registers"] and walk.pages["admin"]
+    assert walk.pages["sheets"]
     assert walk.instructions > 30
 
 

@@ -93,7 +93,8 @@ def test_an_f_needs_the_payment_confirmed_and_the_result_names_the_sheet(client,
               "amount": 75000})
     complete(client, env["h"], "registrar", cid, "enrol_group", SUMMER)
     sheet = client.post(f"{API}/grade-sheets", headers=env["h"]["registrar"], json={
-        "group": "ЛС-ПИ-24", "discipline_code": "PHY102", "academic_year": FIRST_YEAR, "term": 2})
+        "group": "ЛС-ПИ-24", "discipline_code": "PHY102", "academic_year": FIRST_YEAR, "term": 2,
+        "summer_group": True})
     assert sheet.status_code == 201, sheet.json
     complete(client, env["h"], "registrar", cid, "record_retake_results",
              {"results": [{"discipline_code": "PHY102", "points": 55}], "sheet_number": "999"}, status=422)

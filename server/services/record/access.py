@@ -16,6 +16,8 @@ from server.services.errors import Forbidden, NotFound, tr
 RECORD_KEEPERS = frozenset({"registrar", "registrar_head", "admin"})
 # Locking a grade sheet is the registrar's act.
 SHEET_LOCKERS = frozenset({"registrar", "registrar_head"})
+# Grade sheets are read by the office and by deans (a dean: the sheets of the dean's faculty).
+SHEET_READERS = RECORD_KEEPERS | {"dean"}
 
 
 def scale(ctx: AppContext) -> GradeScale:
@@ -25,6 +27,11 @@ def scale(ctx: AppContext) -> GradeScale:
 def require_keeper(actor: Actor) -> None:
     if not actor.has_any(RECORD_KEEPERS):
         raise Forbidden("Вносить результаты в учёт учебных достижений может офис регистратора")
+
+
+def require_sheet_reader(actor: Actor) -> None:
+    if not actor.has_any(SHEET_READERS):
+        raise Forbidden("Экзаменационные ведомости видят офис регистратора и деканы")
 
 
 def visible_student(session: Session, actor: Actor, student_id: int) -> Student:

@@ -8,8 +8,9 @@ approving case (an appeal, a correction case): a new result row, the old one kep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -21,10 +22,17 @@ from server.domain.iin import InvalidIIN, validate_iin
 from server.models import Discipline, GradeSheet, GradeSheetLine, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, Msg, NotFound, iin_reason, joined, tr
-from server.services.record.access import SHEET_LOCKERS, admission_year, require_keeper, scale
+from server.services.record.access import (
+    SHEET_LOCKERS,
+    admission_year,
+    require_keeper,
+    require_sheet_reader,
+    scale,
+)
 from server.services.record.results import (
     academic_year_problem,
     correct_result,
+    curriculum_terms,
     points_problems,
     term_problem,
 )
@@ -61,7 +69,10 @@ def _sheet(session: Session, sheet_id: int, *, lock: bool = False) -> GradeSheet
 
 
 def create_sheet(ctx: AppContext, actor: Actor, group: str, discipline_code: str, academic_year: str,
-                 term: int) -> int:
+                 term: int, *, summer_group: bool = False) -> int:
+    """A draft sheet. The group is the registry's, and its curriculum has the discipline in that
+    term; a summer semester's group formed for retakes (`summer_group`) is not in the registry:
+    its lines are checked student by student when entered."""
     require_keeper(actor)
     problems: dict[str, Msg] = {}
     group = (group or "").strip()
@@ -70,18 +81,22 @@ def create_sheet(ctx: AppContext, actor: Actor, group: str, discipline_code: str
     if (reason := academic_year_problem(academic_year)) is not None:
         problems["academic_year"] = reason
     if not 1 <= term <= 12:
-        problems["term"] = tr("term: номер семестра от 1 до 12")
+        problems["term"] = tr("семестр — номер от 1 до 12")
     with ctx.db.unit_of_work() as session:
         discipline = session.scalar(select(Discipline).where(Discipline.code == discipline_code))
         if discipline is None:
             problems["discipline_code"] = tr("неизвестная дисциплина %(code)s", code=discipline_code)
+        if "group" not in problems:
+            _group_problems(session, group, discipline, term, ctx.local_today(), problems, summer_group)
         if problems:
             raise Invalid("Ведомость не создана: исправьте отмеченные поля", problems)
         assert discipline is not None
-        if session.scalar(select(GradeSheet.id).where(
-                GradeSheet.group == group, GradeSheet.discipline_id == discipline.id,
-                GradeSheet.academic_year == academic_year, GradeSheet.term == term)) is not None:
+        existing = session.scalar(select(GradeSheet.id).where(
+            GradeSheet.group == group, GradeSheet.discipline_id == discipline.id,
+            GradeSheet.academic_year == academic_year, GradeSheet.term == term))
+        if existing is not None:
             raise Conflict("Ведомость группы %(group)s по дисциплине %(code)s за этот семестр уже есть",
+                           {"term": tr("эта ведомость уже есть: № %(id)s", id=existing)},
                            group=group, code=discipline.code)
         sheet = GradeSheet(group=group, discipline_id=discipline.id, academic_year=academic_year, term=term,
                            status="draft", created_by=actor.user_id)
@@ -90,9 +105,44 @@ def create_sheet(ctx: AppContext, actor: Actor, group: str, discipline_code: str
         return sheet.id
 
 
-def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mapping[str, Any]]) -> SheetView:
+def _group_problems(session: Session, group: str, discipline: Discipline | None, term: int, today: date,
+                    problems: dict[str, Msg], summer_group: bool) -> None:
+    """The group is the registry's, and its curriculum has the discipline in that term."""
+    students = list(session.scalars(select(Student).where(Student.group == group)))
+    if summer_group:
+        if students:
+            problems["group"] = tr("группа %(group)s есть в реестре: это не группа летнего семестра",
+                                   group=group)
+        return
+    if not students:
+        problems["group"] = tr("группы %(group)s нет в реестре обучающихся", group=group)
+        return
+    if discipline is None or "term" in problems:
+        return
+    plans = {(s.programme_code, admission_year(s, today)) for s in students}
+    terms = set().union(*(curriculum_terms(session, code, year, discipline.id) for code, year in plans))
+    if term in terms:
+        return
+    if not terms:
+        problems["discipline_code"] = tr("дисциплины %(code)s нет в учебном плане группы %(group)s",
+                                         code=discipline.code, group=group)
+    else:
+        problems["term"] = tr("в учебном плане группы %(group)s дисциплина %(code)s — в семестре %(terms)s",
+                              group=group, code=discipline.code, terms=", ".join(map(str, sorted(terms))))
+
+
+def sheet_faculties(session: Session, group: str, student_ids: list[int]) -> set[int]:
+    """The faculties of a sheet: of its group's students in the registry and of its lines."""
+    return set(session.scalars(select(Student.faculty_id).where(
+        (Student.group == group) | Student.id.in_(student_ids)).distinct()))
+
+
+def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mapping[str, Any]],
+                remove: Collection[int] = (), first_line: int = 1) -> SheetView:
     """Set the points of the students given (by `iin` or `student_id`; `points`, optional `letter`
-    and `attempt`) on a draft sheet. Any bad line refuses them all, naming the line."""
+    and `attempt`) on a draft sheet, and take the lines of the students in `remove` off it (a
+    row the page's user emptied). Any bad line refuses them all, naming the line (numbered from
+    `first_line`: a file's first data line is its line 2)."""
     require_keeper(actor)
     grades = scale(ctx)
     today = ctx.local_today()
@@ -106,7 +156,7 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
         problems: dict[str, Msg] = {}
         seen: set[int] = set()
         cleaned: list[tuple[Student, int, str, int]] = []
-        for n, line in enumerate(lines, start=1):
+        for n, line in enumerate(lines, start=first_line):
             reasons: list[Msg] = []
             student = _student(session, line, reasons)
             points, letter, by_field = points_problems(line.get("points"), line.get("letter"), grades)
@@ -138,6 +188,9 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
                                            letter=letter, attempt=attempt))
             else:
                 row.points, row.letter, row.attempt = points, letter, attempt
+        for student_id in set(remove) - {student.id for student, *_rest in cleaned}:
+            if student_id in existing:
+                session.delete(existing[student_id])
         session.flush()
         return _view(session, sheet)
 
@@ -146,7 +199,7 @@ def upload_lines(ctx: AppContext, actor: Actor, sheet_id: int, filename: str, co
     """A CSV/XLSX of the sheet's lines: columns iin, points, letter (optional), attempt (optional)."""
     require_keeper(actor)
     rows = read_table(filename, content, SHEET_LIMITS)
-    return enter_lines(ctx, actor, sheet_id, rows)
+    return enter_lines(ctx, actor, sheet_id, rows, first_line=2)  # line 1: the header
 
 
 def _student(session: Session, line: Mapping[str, Any], reasons: list[Msg]) -> Student | None:
@@ -248,14 +301,14 @@ def correct_sheet(ctx: AppContext, actor: Actor, sheet_id: int, student_id: int,
 
 
 def get_sheet(ctx: AppContext, actor: Actor, sheet_id: int) -> SheetView:
-    """The sheet as the office and the leadership see it; a dean only a sheet whose students are
-    all of the dean's faculty (404 otherwise, as for a student)."""
+    """The sheet as the office sees it; a dean only a sheet whose group and lines are all of
+    the dean's faculty (404 otherwise, as for a student); other roles not at all (403)."""
+    require_sheet_reader(actor)
     with ctx.db.read() as session:
         view = _view(session, _sheet(session, sheet_id))
         if not actor.sees_all_cases():
-            faculties = set(session.scalars(select(Student.faculty_id).where(
-                Student.id.in_([x.student_id for x in view.lines]))))
-            if not view.lines or any(not actor.sees_faculty(f) for f in faculties):
+            faculties = sheet_faculties(session, view.sheet.group, [x.student_id for x in view.lines])
+            if not faculties or any(not actor.sees_faculty(f) for f in faculties):
                 raise NotFound("Ведомость не найдена", {"sheet_id": tr("нет такой ведомости")})
         return view
 

@@ -58,6 +58,10 @@ def register():  # type: ignore[no-untyped-def]
     files_dropped = False
     applicant: dict[str, Any] = {}
     application: dict[str, Any] = {}
+    if request.method == "GET" and app_schema is not None and any(
+            k.startswith(APPLICATION_PREFIX) for k in request.args):
+        # a link may fill in the application (a locked grade sheet's «register an appeal»)
+        application = formfields.parse(app_schema, _prefixed(request.args, APPLICATION_PREFIX))
     if request.method == "POST" and process_id:
         student_id = form.get("student_id", "").strip()
         if schema is not None and not student_id:

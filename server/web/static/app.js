@@ -117,3 +117,29 @@
   }
   document.querySelectorAll("[data-import-url]").forEach(function (block) { watch(block, 0); });
 })();
+
+// A grade sheet's points: the letter and grade points of the scale (data-scale) shown as the
+// points are typed; the server computes them again when the draft is saved.
+(function () {
+  "use strict";
+  document.querySelectorAll("table[data-scale]").forEach(function (table) {
+    var bands;
+    try { bands = JSON.parse(table.getAttribute("data-scale")); } catch (e) { return; }
+    function band(value) {
+      for (var i = 0; i < bands.length; i++) {
+        if (value >= bands[i].min && value <= bands[i].max) { return bands[i]; }
+      }
+      return null;
+    }
+    table.querySelectorAll("input[data-points]").forEach(function (input) {
+      input.addEventListener("input", function () {
+        var row = input.closest("tr");
+        var text = input.value.trim();
+        var value = Number(text);
+        var found = text !== "" && Number.isInteger(value) ? band(value) : null;
+        row.querySelector("[data-letter]").textContent = found ? found.letter : "—";
+        row.querySelector("[data-gp]").textContent = found ? found.points.toFixed(2) : "—";
+      });
+    });
+  });
+})();
