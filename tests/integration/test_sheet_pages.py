@@ -97,7 +97,7 @@ def test_a_sheet_from_draft_to_locked_through_the_pages(app, ctx, ids):
 @pytest.mark.parametrize(("lang", "points_reason", "unknown", "duplicate", "no_group", "wrong_term"), [
     ("ru", "баллы — целое число от 0 до 100", "нет в реестре", "эта ведомость уже есть",
      "группы НЕТ-1 нет в реестре обучающихся", "дисциплина PHY102 — в семестре 2"),
-    ("kk", "балл — 0–100 аралығындағы бүтін сан", "тізілімде жоқ", "бұл ведомость бұрыннан бар",
+    ("kk", "балл — 0–100 аралығындағы бүтін сан", "тізілімде жоқ", "бұл тізімдеме бұрыннан бар",
      "НЕТ-1 тобы білім алушылар тізілімінде жоқ", "PHY102 пәні 2 семестрде оқытылады"),
 ], ids=["ru", "kk"])
 def test_bad_input_is_refused_beside_its_field_and_stores_nothing(app, ctx, ids, lang, points_reason, unknown,
