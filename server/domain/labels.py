@@ -322,6 +322,15 @@ def date_text(value: date | datetime | str | None) -> str:
     return parsed.strftime("%d.%m.%Y") if parsed else str(value)
 
 
+def decimal_text(value: float | int | None, lang: str = "ru", places: int = 2) -> str:
+    """A number with a fixed number of decimals: a decimal comma in Russian and Kazakh (3,67),
+    a point in English (3.67); «—» for none."""
+    if value is None or value == "":
+        return "—"
+    text = f"{float(value):.{places}f}"
+    return text if lang == "en" else text.replace(".", ",")
+
+
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})"
                        r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
 

@@ -125,4 +125,5 @@ def init_babel(app: Flask, timezone: str) -> None:
     app.jinja_env.globals.update(pick=pick, lang=lang, LANGUAGES=LANGUAGES, label=label,
                                   field_label=lambda f, v: labels.field_label(f, v, lang()),
                                   registry_value=registry_value)
-    app.jinja_env.filters.update(dt=local_datetime, d=local_date, human=labels.humanize)
+    app.jinja_env.filters.update(dt=local_datetime, d=local_date, human=labels.humanize,
+                                 decimal=lambda v, places=2: labels.decimal_text(v, lang(), places))

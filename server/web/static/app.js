@@ -124,6 +124,11 @@
   "use strict";
   document.querySelectorAll("table[data-scale]").forEach(function (table) {
     var bands;
+    // a decimal comma in Russian and Kazakh, as the server prints it (labels.decimal_text)
+    function decimal(value) {
+      var text = value.toFixed(2);
+      return document.documentElement.lang === "en" ? text : text.replace(".", ",");
+    }
     try { bands = JSON.parse(table.getAttribute("data-scale")); } catch (e) { return; }
     function band(value) {
       for (var i = 0; i < bands.length; i++) {
@@ -138,7 +143,7 @@
         var value = Number(text);
         var found = text !== "" && Number.isInteger(value) ? band(value) : null;
         row.querySelector("[data-letter]").textContent = found ? found.letter : "—";
-        row.querySelector("[data-gp]").textContent = found ? found.points.toFixed(2) : "—";
+        row.querySelector("[data-gp]").textContent = found ? decimal(found.points) : "—";
       });
     });
   });
