@@ -50,3 +50,11 @@ def test_field_label_picks_the_kind_of_the_field() -> None:
     assert labels.field_label("citizenship", "KAZ", "ru") == "Казахстан"
     assert labels.field_label("leave_start", "2027-01-11", "ru") == "11.01.2027"
     assert labels.choices("level", "en")[0] == ("bachelor", "bachelor's")
+
+
+def test_decimals_with_a_comma_in_russian_and_kazakh() -> None:
+    assert labels.decimal_text(3.67, "ru") == "3,67"
+    assert labels.decimal_text(3.5, "kk") == "3,50"
+    assert labels.decimal_text(1.666, "en") == "1.67"
+    assert labels.decimal_text(4, "ru", 1) == "4,0"
+    assert labels.decimal_text(None, "kk") == "—"
