@@ -228,6 +228,19 @@ IMPORT_FIELD: dict[str, Words] = {
     "semester": ("семестр по плану", "жоспар бойынша семестр", "semester in the plan"),
     "kind": ("компонент", "компонент", "component"),
 }
+# A curriculum line's form of assessment and component (a curricula file may give the code or
+# these words in any of the three languages).
+CONTROL_FORM: dict[str, Words] = {
+    "exam": ("экзамен", "емтихан", "exam"),
+    "credit": ("зачёт", "сынақ", "pass/fail test"),
+    "coursework": ("курсовая работа", "курстық жұмыс", "coursework"),
+    "practice": ("практика", "практика", "practical training"),
+    "attestation": ("аттестация", "аттестаттау", "attestation"),
+}
+CURRICULUM_KIND: dict[str, Words] = {
+    "compulsory": ("обязательный", "міндетті", "compulsory"),
+    "elective": ("по выбору", "таңдау бойынша", "elective"),
+}
 
 KINDS: dict[str, Mapping[str, Words]] = {
     "student_status": STUDENT_STATUS,
@@ -250,6 +263,8 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "import_status": IMPORT_STATUS,
     "import_row": IMPORT_ROW,
     "import_field": IMPORT_FIELD,
+    "control_form": CONTROL_FORM,
+    "curriculum_kind": CURRICULUM_KIND,
 }
 
 # A registry or form field -> the kind of its values (for tables of changes and case data).
