@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import select
 
 from server.auth import Actor
@@ -52,3 +53,26 @@ def test_a_notification_queued_during_a_long_import_is_sent_first(ctx, people):
     assert (job.status, job.attempts) == ("done", 1)
     with ctx.db.read() as session:
         assert session.scalars(select(AuditEvent).where(AuditEvent.kind == "job_resent")).all() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_import_stopped_at_the_time_limit_says_so_in_words(ctx, people, monkeypatch):
+    """Celery's soft limit interrupts the import: it fails with nothing written and a reason in words."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from server.web.i18n import localized
+
+    content = seed_big(ctx, 10)
+
+    def interrupted(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(import_jobs.imports, "check_transcripts", interrupted)
+    import_id = import_jobs.queue_import(ctx, Actor.system(), "transcripts", "big.csv", content,
+                                         dry_run=False)
+    import_jobs.run_import(ctx, {"import_id": import_id})
+    row = import_jobs.get_import(ctx, Actor.system(), import_id)
+    assert row.status == "failed" and import_jobs.staged_rows(ctx, import_id) == 0
+    reason = import_jobs.error_text(row)
+    assert reason is not None and reason.startswith("импорт не уложился в предел времени")
+    assert localized(reason, "kk").startswith("импорт ұзақ фондық тапсырмалардың уақыт шегіне сыймады")

@@ -161,6 +161,12 @@ def run_import(ctx: AppContext, payload: dict[str, Any]) -> None:
         _fail(ctx, import_id, tr("за время импорта записаны %(count)s из этих попыток (ведомостью или "
                                  "вручную): ничего не записано, запустите импорт снова", count=exc.count))
     except Exception as exc:
+        if type(exc).__name__ == "SoftTimeLimitExceeded":  # Celery's soft limit (no import of it here)
+            log.warning("record import %s stopped at the long jobs' time limit", import_id)
+            _fail(ctx, import_id, tr("импорт не уложился в предел времени длинных фоновых заданий: ничего "
+                                     "не записано; разделите файл или попросите администратора увеличить "
+                                     "предел"))
+            return
         log.exception("record import %s failed", import_id)
         _fail(ctx, import_id, tr("внутренняя ошибка сервера (%(error)s): ничего не записано",
                                  error=type(exc).__name__))
