@@ -21,8 +21,8 @@ from server.domain.iin import InvalidIIN, validate_iin
 from server.models import Discipline, GradeSheet, GradeSheetLine, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Conflict, Forbidden, Invalid, Msg, NotFound, iin_reason, joined, tr
-from server.services.record import reasons
 from server.services.record.access import SHEET_LOCKERS, admission_year, require_keeper, scale
+from server.services.record.reasons import attempt_range, required, term_range
 from server.services.record.results import (
     academic_year_problem,
     correct_result,
@@ -71,7 +71,7 @@ def create_sheet(ctx: AppContext, actor: Actor, group: str, discipline_code: str
     if (reason := academic_year_problem(academic_year)) is not None:
         problems["academic_year"] = reason
     if not 1 <= term <= 12:
-        problems["term"] = reasons.term_range()
+        problems["term"] = term_range()
     with ctx.db.unit_of_work() as session:
         discipline = session.scalar(select(Discipline).where(Discipline.code == discipline_code))
         if discipline is None:
@@ -117,7 +117,7 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
             except (TypeError, ValueError):
                 attempt = 0
             if not 1 <= attempt <= 9:
-                reasons.append(reasons.attempt_range())
+                reasons.append(attempt_range())
             if student is not None:
                 if student.id in seen:
                     reasons.append(tr("обучающийся уже есть в ведомости выше"))
@@ -161,7 +161,7 @@ def _student(session: Session, line: Mapping[str, Any], reasons: list[Msg]) -> S
         return student
     raw = str(line.get("iin") or "").strip()
     if not raw:
-        reasons.append(reasons.required("iin"))
+        reasons.append(required("iin"))
         return None
     try:
         iin = validate_iin(raw)
