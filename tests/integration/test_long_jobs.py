@@ -75,4 +75,4 @@ def test_an_import_stopped_at_the_time_limit_says_so_in_words(ctx, people, monke
     assert row.status == "failed" and import_jobs.staged_rows(ctx, import_id) == 0
     reason = import_jobs.error_text(row)
     assert reason is not None and reason.startswith("импорт не уложился в предел времени")
-    assert localized(reason, "kk").startswith("импорт ұзақ фондық тапсырмалардың уақыт шегіне сыймады")
+    assert localized(reason, "kk").startswith("импорт ұзақ фондық жұмыстардың уақыт шегіне сыймады")
