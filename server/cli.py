@@ -282,12 +282,20 @@ def incidents_skip(job_id: int, reason: str) -> None:
 
 @main.command()
 @click.option("--concurrency", default=2, type=int)
-def worker(concurrency: int) -> None:
+@click.option("--queues", default="regoffice,regoffice-long", show_default=True,
+              help="Queues consumed, comma-separated: regoffice (every job), regoffice-long "
+                   "(the long jobs: a whole university's record import). A worker of its own "
+                   "for regoffice-long keeps them off the pool processes the others need.")
+def worker(concurrency: int, queues: str) -> None:
     """Celery worker (production; needs CELERY_BROKER_URL)."""
-    from server.jobs.celery_app import celery
+    from server.jobs.celery_app import LONG_QUEUE, QUEUE, celery
 
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = sorted(set(names) - {QUEUE, LONG_QUEUE})
+    if not names or unknown:
+        raise click.BadParameter(f"known queues: {QUEUE}, {LONG_QUEUE}", param_hint="--queues")
     celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                        "-Q", "regoffice"])
+                        "-Q", ",".join(names)])
 
 
 @main.command()

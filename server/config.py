@@ -78,6 +78,11 @@ class Settings:
     # is killed. Seconds; 0 turns a limit off.
     job_soft_time_limit: int = 120
     job_time_limit: int = 180
+    # The same for the job kinds declared long (a whole university's record import: minutes);
+    # they run in a task of their own (`regoffice.run_long_job`, queue regoffice-long) and the
+    # sweeper counts one lost only after this limit. The soft limit defaults to a minute less.
+    long_job_soft_time_limit: int = 3540
+    long_job_time_limit: int = 3600
     # Each Celery worker beats this often; one silent for worker_dead_seconds is dead and the
     # jobs it may have held are sent again at once (instead of after job_stale_seconds).
     worker_heartbeat_seconds: float = 2.0
@@ -124,6 +129,7 @@ class Settings:
         database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'regoffice.db'}"
         broker = os.environ.get("CELERY_BROKER_URL") or None
         background = os.environ.get("REGOFFICE_BACKGROUND") or ("celery" if broker else "inprocess")
+        long_limit = _env_int("REGOFFICE_LONG_JOB_TIME_LIMIT", 3600)
         settings = cls(
             instance_dir=instance,
             database_url=normalize_database_url(database_url),
@@ -145,6 +151,9 @@ class Settings:
             heartbeat_max_age=_env_int("REGOFFICE_HEARTBEAT_MAX_AGE", 30),
             job_soft_time_limit=_env_int("REGOFFICE_JOB_SOFT_TIME_LIMIT", 120),
             job_time_limit=_env_int("REGOFFICE_JOB_TIME_LIMIT", 180),
+            long_job_soft_time_limit=_env_int("REGOFFICE_LONG_JOB_SOFT_TIME_LIMIT",
+                                              long_limit - 60 if long_limit > 60 else 0),
+            long_job_time_limit=long_limit,
             worker_heartbeat_seconds=_env_float("REGOFFICE_WORKER_HEARTBEAT_SECONDS", 2.0),
             worker_dead_seconds=_env_float("REGOFFICE_WORKER_DEAD_SECONDS", 10.0),
             db_lock_timeout_ms=_env_int("REGOFFICE_DB_LOCK_TIMEOUT_MS", 5000),

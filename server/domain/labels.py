@@ -234,6 +234,19 @@ SHEET_STATUS: dict[str, Words] = {
     "checked": ("проверена", "тексерілді", "checked"),
     "locked": ("закрыта", "жабылды", "locked"),
 }
+# A curriculum line's form of assessment and component (a curricula file may give the code or
+# these words in any of the three languages).
+CONTROL_FORM: dict[str, Words] = {
+    "exam": ("экзамен", "емтихан", "exam"),
+    "credit": ("зачёт", "сынақ", "pass/fail test"),
+    "coursework": ("курсовая работа", "курстық жұмыс", "coursework"),
+    "practice": ("практика", "практика", "practical training"),
+    "attestation": ("аттестация", "аттестаттау", "attestation"),
+}
+CURRICULUM_KIND: dict[str, Words] = {
+    "compulsory": ("обязательный", "міндетті", "compulsory"),
+    "elective": ("по выбору", "таңдау бойынша", "elective"),
+}
 
 KINDS: dict[str, Mapping[str, Words]] = {
     "student_status": STUDENT_STATUS,
@@ -257,6 +270,8 @@ KINDS: dict[str, Mapping[str, Words]] = {
     "import_row": IMPORT_ROW,
     "import_field": IMPORT_FIELD,
     "sheet_status": SHEET_STATUS,
+    "control_form": CONTROL_FORM,
+    "curriculum_kind": CURRICULUM_KIND,
 }
 
 # A registry or form field -> the kind of its values (for tables of changes and case data).

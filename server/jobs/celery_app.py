@@ -5,6 +5,12 @@ no-op the second time (see `services.background.run_job`). Every task has a soft
 time limit (REGOFFICE_JOB_SOFT_TIME_LIMIT, REGOFFICE_JOB_TIME_LIMIT): a job that hangs is
 interrupted and retried (its transaction rolled back, its case's lock released), and past the
 hard limit its pool process is killed, so one stuck case never holds a pool process forever.
+
+The job kinds declared long (`JobKind.long`: the record import of a whole university takes
+minutes) go to `regoffice.run_long_job` instead: the same body with the long limits
+(REGOFFICE_LONG_JOB_SOFT_TIME_LIMIT, REGOFFICE_LONG_JOB_TIME_LIMIT), on the queue
+`regoffice-long`. `regoffice worker` consumes both queues; a worker of its own for the long
+jobs (`--queues regoffice-long`) keeps them off the pool processes the short jobs need.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ TICK_SECONDS = float(os.environ.get("REGOFFICE_TICK_SECONDS", "2"))
 # finishes its current job and is replaced by a fresh one. MiB; 0 turns the cap off. Celery
 # takes the value in KiB.
 MAX_MEMORY_MB = int(os.environ.get("REGOFFICE_WORKER_MAX_MEMORY_MB", "200"))
+QUEUE = "regoffice"
+LONG_QUEUE = "regoffice-long"
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +52,8 @@ celery.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     worker_max_memory_per_child=MAX_MEMORY_MB * 1024 if MAX_MEMORY_MB > 0 else None,
-    task_default_queue="regoffice",
+    task_default_queue=QUEUE,
+    task_routes={"regoffice.run_long_job": {"queue": LONG_QUEUE}},
     broker_connection_retry_on_startup=True,
     task_soft_time_limit=settings().job_soft_time_limit or None,
     task_time_limit=settings().job_time_limit or None,
@@ -61,13 +70,26 @@ def context() -> AppContext:
     forked child must not share the parent's pooled connections). Jobs a job writes (the
     next step's notifications, a triggered case's documents) leave at its commit."""
     ctx = build_context(settings())
-    Handoff(ctx, run_job.delay).install()
+    Handoff(ctx, run_job.delay, run_long_job.delay).install()
     return ctx
 
 
 @celery.task(name="regoffice.run_job")
 def run_job(job_id: int) -> str:
     return background.run_job(context(), job_id)
+
+
+# Its own limits (0: none; a task's limit set here is never replaced by the short defaults).
+@celery.task(name="regoffice.run_long_job", soft_time_limit=settings().long_job_soft_time_limit,
+             time_limit=settings().long_job_time_limit)
+def run_long_job(job_id: int) -> str:
+    """A job of a long kind: the same body as `run_job`, with the long time limits."""
+    return background.run_job(context(), job_id)
+
+
+def send(job: background.Claimed) -> None:
+    """Hand a claimed job to the workers: a long kind to its own task."""
+    (run_long_job if job.long else run_job).delay(job.id)
 
 
 @celery.task(name="regoffice.tick")
@@ -94,14 +116,14 @@ def tick() -> dict[str, int]:
 
 def web_handoff(ctx: AppContext) -> Handoff:
     """The web app's handoff: jobs its requests write go to the workers at their commit."""
-    return Handoff(ctx, run_job.delay).install()
+    return Handoff(ctx, run_job.delay, run_long_job.delay).install()
 
 
 def _dispatch(ctx: AppContext) -> int:
-    job_ids = background.claim_due_jobs(ctx)
-    for job_id in job_ids:
-        run_job.delay(job_id)
-    return len(job_ids)
+    jobs = background.claim_jobs(ctx)
+    for job in jobs:
+        send(job)
+    return len(jobs)
 
 
 _beat: WorkerBeat | None = None

@@ -2,7 +2,8 @@
 this process, which claims the due jobs and sends them to the workers at once, instead of
 leaving them for the beat's next tick (every REGOFFICE_TICK_SECONDS). The outbox stays the
 guarantee: a job this thread misses (the process died right after the commit, the broker was
-down) goes out at the next tick, and a job sent twice runs once (`run_job` is idempotent)."""
+down) goes out at the next tick, and a job sent twice runs once (`run_job` is idempotent).
+A job of a long kind goes through `send_long` (the long task), when given."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ class Handoff:
     """A daemon thread per process, started at the first commit that wrote jobs (so a forked
     gunicorn worker or Celery pool process starts its own, never inherits a dead one)."""
 
-    def __init__(self, ctx: AppContext, send: Callable[[int], None]) -> None:
+    def __init__(self, ctx: AppContext, send: Callable[[int], None],
+                 send_long: Callable[[int], None] | None = None) -> None:
         self.ctx = ctx
         self.send = send
+        self.send_long = send_long or send
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -58,7 +61,7 @@ class Handoff:
             if self._stop.is_set():
                 return
             try:
-                for job_id in background.claim_due_jobs(self.ctx):
-                    self.send(job_id)
+                for job in background.claim_jobs(self.ctx):
+                    (self.send_long if job.long else self.send)(job.id)
             except Exception:  # the beat's tick sends them instead
                 log.exception("could not hand jobs to the workers; the next tick will")

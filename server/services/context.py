@@ -93,11 +93,17 @@ class JobKind:
 
     `prepare`, where given, does the slow part before the job's transaction, holding no lock
     (on SQLite a transaction that writes holds the database's write lock from its start): it
-    gets the job's payload and returns what `run` then finds in ``session.info["prepared"]``."""
+    gets the job's payload and returns what `run` then finds in ``session.info["prepared"]``.
+
+    `long`: the job may run for minutes (a whole university's record import). Under Celery it
+    goes to its own task with the long time limits (REGOFFICE_LONG_JOB_TIME_LIMIT) and the
+    sweeper counts it lost only after them; the in-process dispatcher runs it on a thread of
+    its own, so the short jobs (notifications, documents) never wait behind it."""
 
     kind: str
     run: JobHandler
     prepare: Callable[[AppContext, dict[str, Any]], Any] | None = None
+    long: bool = False
 
 
 class OperatorRegistry:
@@ -111,6 +117,7 @@ class OperatorRegistry:
         self.on_case_closed = on_case_closed
         self.jobs: dict[str, JobHandler] = {}
         self.prepares = {job.kind: job.prepare for job in jobs if job.prepare is not None}
+        self.long_kinds = frozenset(job.kind for job in jobs if job.long)
         for op in operators:
             if op.run_job is not None:
                 self.jobs[op.name] = op.run_job
@@ -131,6 +138,9 @@ class OperatorRegistry:
 
     def prepare(self, kind: str) -> Callable[[AppContext, dict[str, Any]], Any] | None:
         return self.prepares.get(kind)
+
+    def is_long(self, kind: str) -> bool:
+        return kind in self.long_kinds
 
     @property
     def names(self) -> frozenset[str]:

@@ -131,3 +131,27 @@ def test_a_dean_reads_a_sheet_of_the_dean_s_faculty_only(client, env):
                       json={"lines": [{"iin": IIN_B, "points": 77}]}).status_code == 200
     assert client.get(path, headers=env["h"]["dean_it"]).status_code == 200
     assert client.get(path, headers=env["h"]["dean_econ"]).status_code == 404
+
+
+def test_a_sheet_s_reasons_name_fields_in_words(client, ctx, env):
+    """A line without its ИИН, an attempt out of range (an uploaded file), a term out of range: each
+    reason names its field by its name in the reader's language, never by its code."""
+    h = env["h"]
+    sheet = _open(client, env, "PHY102")
+    kk = {**h["registrar"], "Accept-Language": "kk"}
+    upload = f"iin,points,attempt\n,70,1\n{IIN_B},70,10\n".encode()
+    bad = client.post(f"{API}/grade-sheets/{sheet['id']}/upload", headers=kk,
+                      content_type="multipart/form-data", data={"file": (io.BytesIO(upload), "sheet.csv")})
+    assert bad.status_code == 422, bad.json
+    assert bad.json["fields"] == {"1": "1-жол: ЖСН: міндетті өріс",
+                                  "2": "2-жол: талпыныс: нөмірі 1–9 аралығында"}, bad.json["fields"]
+    assert _count(ctx, GradeSheetLine) == 0
+    # (The API's schema refuses a term out of range before the service does; the service's own reason:)
+    from server.auth import Actor
+    from server.services.errors import Invalid
+    from server.services.record import sheets
+    from server.web.i18n import localized
+
+    with pytest.raises(Invalid) as exc:
+        sheets.create_sheet(ctx, Actor.system(), "ПИ-24-1", "PHY102", FIRST_YEAR, 13)
+    assert localized(exc.value.fields["term"], "kk") == "семестр: нөмірі 1–12 аралығында"

@@ -7,12 +7,14 @@ tasks (production): only the dispatcher differs.
 from __future__ import annotations
 
 import logging
+import math
 import traceback
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from server.auth import Actor
 from server.db import DATABASE_ERRORS, is_busy_error, utcnow
@@ -30,51 +32,78 @@ MAX_ATTEMPTS = 5
 FINISHED = ("done", "failed", "skipped")
 # pending: waits for its time; sent: handed to a worker; running: a worker started it.
 LEASED = ("sent", "running")
+
+
 def backoff(attempts: int, base: float = 2.0) -> timedelta:
     """Delay before the next try after `attempts` failed ones: base, 2·base, 4·base… ≤ 10 min."""
     return timedelta(seconds=min(600.0, base * 2 ** max(0, attempts - 1)))
 
 
-def running_lease(ctx: AppContext) -> float:
-    """Seconds after its start a running job counts as lost. Under Celery's hard time limit
-    no run lasts longer than the limit, so a job still running a little after it was killed
-    with its pool process; otherwise job_stale_seconds."""
+def running_lease(ctx: AppContext, kind: str | None = None) -> float:
+    """Seconds after its start a running job of `kind` counts as lost (`math.inf`: never by
+    time alone). Under Celery's hard time limit no run lasts longer than the limit, so a job
+    still running a little after it was killed with its pool process; otherwise
+    job_stale_seconds. A long kind (`JobKind.long`) has the long limit in every mode: an
+    import running for minutes is never taken for lost and run a second time beside itself
+    (a worker that dies is found by its heartbeat instead)."""
     settings = ctx.settings
+    if kind is not None and ctx.operators.is_long(kind):
+        limit = settings.long_job_time_limit
+        return max(float(settings.job_stale_seconds), limit + 5.0) if limit > 0 else math.inf
     if settings.background == "celery" and settings.job_time_limit > 0:
         return min(float(settings.job_stale_seconds), settings.job_time_limit + 5.0)
     return float(settings.job_stale_seconds)
 
 
-def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: float | None = None) -> list[int]:
-    """Mark due pending jobs as sent and return their ids. Jobs sent but not started within
-    `stale_after` seconds (default: settings.job_stale_seconds), or started longer than
-    `running_lease` ago, were lost with a worker: the sweeper sends them again, and so it does
-    at once for every unfinished job when a worker's heartbeat stops (a dead worker). A job a
-    worker is running right now holds its row lock on PostgreSQL and is skipped, however long
-    it runs."""
+class Claimed(NamedTuple):
+    """A job handed out: its id, and whether its kind is long (it goes to the long task)."""
+
+    id: int
+    long: bool
+
+
+def claim_due_jobs(ctx: AppContext, limit: int = 50, *, stale_after: float | None = None,
+                   long: bool | None = None) -> list[int]:
+    """The ids of `claim_jobs` (below)."""
+    return [job.id for job in claim_jobs(ctx, limit, stale_after=stale_after, long=long)]
+
+
+def claim_jobs(ctx: AppContext, limit: int = 50, *, stale_after: float | None = None,
+               long: bool | None = None) -> list[Claimed]:
+    """Mark due pending jobs as sent and return them: all, or (`long`) only the long kinds or
+    only the others. Jobs sent but not started within `stale_after` seconds (default:
+    settings.job_stale_seconds), or started longer than their kind's `running_lease` ago, were
+    lost with a worker: the sweeper sends them again, and so it does at once for every
+    unfinished job when a worker's heartbeat stops (a dead worker). A job a worker is running
+    right now holds its row lock on PostgreSQL and is skipped, however long it runs (a long
+    kind's `prepare` holds none: its lease is the long limit)."""
     now = utcnow()
     stale_after = ctx.settings.job_stale_seconds if stale_after is None else stale_after
+    long_kinds = sorted(ctx.operators.long_kinds)
     with ctx.db.unit_of_work() as session:
         _sweep(ctx, session, now, stale_after, limit)
         stmt = (select(OutboxJob).where(OutboxJob.status == "pending",
                                         OutboxJob.available_at <= now)
                 .order_by(OutboxJob.available_at, OutboxJob.id).limit(limit))
+        if long is True:
+            stmt = stmt.where(OutboxJob.kind.in_(long_kinds))
+        elif long is False and long_kinds:
+            stmt = stmt.where(OutboxJob.kind.not_in(long_kinds))
         if ctx.db.is_postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         jobs = session.scalars(stmt).all()
         for job in jobs:
             job.status = "sent"
             job.sent_at = now
-        return [job.id for job in jobs]
+        return [Claimed(job.id, ctx.operators.is_long(job.kind)) for job in jobs]
 
 
 def _sweep(ctx: AppContext, session: Session, now: datetime, stale_after: float, limit: int) -> int:
     dead_seconds = ctx.settings.worker_dead_seconds
     dead = dead_workers(session, now, dead_seconds)
     sent_before = now - timedelta(seconds=stale_after)
-    running_before = now - timedelta(seconds=min(stale_after, running_lease(ctx)))
     stale = or_(and_(OutboxJob.status == "sent", OutboxJob.sent_at < sent_before),
-                and_(OutboxJob.status == "running", OutboxJob.sent_at < running_before))
+                _running_too_long(ctx, now, stale_after))
     if dead:
         # A dead worker may have held any job sent before it died (prefetched or running):
         # send those again now. Jobs live workers run are row-locked (skipped); a duplicate
@@ -100,6 +129,21 @@ def _sweep(ctx: AppContext, session: Session, now: datetime, stale_after: float,
         job.status = "pending"
     session.flush()  # the claim below must see them (the session does not autoflush)
     return len(jobs)
+
+
+def _running_too_long(ctx: AppContext, now: datetime, stale_after: float) -> ColumnElement[bool]:
+    """Running jobs started longer than their kind's lease ago (the long kinds have their own)."""
+    running_before = now - timedelta(seconds=min(stale_after, running_lease(ctx)))
+    long_kinds = sorted(ctx.operators.long_kinds)
+    if not long_kinds:
+        return and_(OutboxJob.status == "running", OutboxJob.sent_at < running_before)
+    short = and_(OutboxJob.status == "running", OutboxJob.kind.not_in(long_kinds),
+                 OutboxJob.sent_at < running_before)
+    lease = running_lease(ctx, long_kinds[0])  # one long limit for every long kind
+    if math.isinf(lease):
+        return short
+    return or_(short, and_(OutboxJob.status == "running", OutboxJob.kind.in_(long_kinds),
+                           OutboxJob.sent_at < now - timedelta(seconds=lease)))
 
 
 def _locked_job(ctx: AppContext, session: Session, job_id: int) -> OutboxJob | None:
@@ -161,8 +205,9 @@ def _start_attempt(ctx: AppContext, job_id: int, started: dict[str, Any] | None 
         now = utcnow()
         if job.status == "pending" and job.available_at > now:
             return "pending"  # a duplicate message: the retry is not due yet
-        lease = timedelta(seconds=running_lease(ctx))
-        if job.status == "running" and job.sent_at is not None and job.sent_at > now - lease:
+        lease = running_lease(ctx, job.kind)
+        if job.status == "running" and job.sent_at is not None and (
+                math.isinf(lease) or job.sent_at > now - timedelta(seconds=lease)):
             return "running"  # a duplicate message: another worker is on it
         if job.attempts >= MAX_ATTEMPTS:
             job.last_error = (f"Задание прерывалось {job.attempts} раз(а): процесс исполнителя "

@@ -32,6 +32,6 @@ def build_registry() -> OperatorRegistry:
                    *record.OPERATORS),
         jobs=(*escalate.JOBS, *notify.JOBS, *letters.JOBS, JobKind(PROBE, run_probe),
               JobKind(PDF_JOB, store_pdfs, prepare=convert_pdfs), JobKind(UNASSIGNED, run_unassigned),
-              JobKind(IMPORT_JOB, finish_job, prepare=run_import)),
+              JobKind(IMPORT_JOB, finish_job, prepare=run_import, long=True)),
         on_case_closed=(*await_batch.ON_CASE_CLOSED, *letters.ON_CASE_CLOSED),
     )

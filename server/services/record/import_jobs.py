@@ -15,10 +15,11 @@ attempt was recorded meanwhile. The record reads only `results`, so an import st
 half-way (an error, a killed worker) is in nobody's record; its staged rows are removed when
 it fails or when its job runs again.
 
-Limits: under Celery the job runs within REGOFFICE_JOB_TIME_LIMIT (180 s by default) — a whole
-university's file (900,000 rows: about four minutes, docs/performance.md) needs it raised, or the
-run is killed and starts again from its first row. In the default mode the web process's one
-dispatcher thread runs it, and the other background jobs wait until it ends.
+Limits: the job kind is declared long (`JobKind(..., long=True)`, services/operators): under
+Celery it runs as `regoffice.run_long_job` within REGOFFICE_LONG_JOB_TIME_LIMIT (an hour by
+default; the short jobs keep their 180 s) and the sweeper does not send it again while it runs;
+in the default mode it runs on the dispatcher's second thread, so the other background jobs
+(notifications, documents) do not wait for it.
 """
 
 from __future__ import annotations
@@ -160,6 +161,12 @@ def run_import(ctx: AppContext, payload: dict[str, Any]) -> None:
         _fail(ctx, import_id, tr("за время импорта записаны %(count)s из этих попыток (ведомостью или "
                                  "вручную): ничего не записано, запустите импорт снова", count=exc.count))
     except Exception as exc:
+        if type(exc).__name__ == "SoftTimeLimitExceeded":  # Celery's soft limit (no import of it here)
+            log.warning("record import %s stopped at the long jobs' time limit", import_id)
+            _fail(ctx, import_id, tr("импорт не уложился в предел времени длинных фоновых заданий: ничего "
+                                     "не записано; разделите файл или попросите администратора увеличить "
+                                     "предел"))
+            return
         log.exception("record import %s failed", import_id)
         _fail(ctx, import_id, tr("внутренняя ошибка сервера (%(error)s): ничего не записано",
                                  error=type(exc).__name__))

@@ -20,10 +20,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from server.auth import Actor
+from server.domain import labels
 from server.domain.iin import InvalidIIN, validate_iin
 from server.models import CurriculumItem, Discipline, RecordImport, Result, Student
 from server.services.context import AppContext
 from server.services.errors import Invalid, Msg, iin_reason, joined, tr
+from server.services.record import reasons
 from server.services.record.access import admission_year, require_keeper, scale
 from server.services.record.results import academic_year_problem, points_problems
 from server.services.students.spreadsheets import Limits, read_table
@@ -33,8 +35,8 @@ TRANSCRIPT_FIELDS = ("iin", "discipline_code", "academic_year", "term", "attempt
 TRANSCRIPT_REQUIRED = ("iin", "discipline_code", "academic_year", "term", "points")
 CURRICULUM_FIELDS = ("programme_code", "admission_year", "discipline_code", "name_ru", "name_kk", "name_en",
                      "credits", "control_form", "semester", "kind")
-CONTROL_FORMS = ("exam", "credit", "coursework", "practice", "attestation")
-KINDS = ("compulsory", "elective")
+CONTROL_FORMS = tuple(labels.CONTROL_FORM)
+KINDS = tuple(labels.CURRICULUM_KIND)
 # A transcript export of a whole faculty at once; the bench imports 100,000 rows in one file.
 RECORD_LIMITS = Limits(max_rows=200_000, max_bytes=96 * 1024 * 1024, max_unpacked=192 * 1024 * 1024)
 CHUNK = 5_000
@@ -153,22 +155,25 @@ def apply_curricula(session: Session, rows: list[dict[str, str | None]], report:
 
 
 def _curriculum_problems(values: dict[str, str | None]) -> list[Msg]:
-    problems = [tr("%(field)s: обязательное поле", field=f) for f in CURRICULUM_FIELDS if not values[f]]
+    """The row's problems; its form of assessment and component, given as words, become codes."""
+    problems = [reasons.required(f) for f in CURRICULUM_FIELDS if not values[f]]
     if problems:
         return problems
     for name, low, high in (("admission_year", 1990, 2100), ("credits", 1, 60), ("semester", 1, 12)):
         number = _int(values[name])
         if number is None or not low <= number <= high:
-            problems.append(tr("%(field)s: целое число от %(low)s до %(high)s", field=name, low=low,
-                               high=high))
-    if values["control_form"] not in CONTROL_FORMS:
-        problems.append(tr("control_form: допустимо %(values)s", values=", ".join(CONTROL_FORMS)))
-    if values["kind"] not in KINDS:
-        problems.append(tr("kind: допустимо %(values)s", values=", ".join(KINDS)))
+            problems.append(reasons.whole_number(name, low, high))
+    control_form = reasons.choice(values["control_form"], labels.CONTROL_FORM)
+    if control_form is None:
+        problems.append(reasons.control_form_choices())
+    kind = reasons.choice(values["kind"], labels.CURRICULUM_KIND)
+    if kind is None:
+        problems.append(reasons.kind_choices())
+    values.update(control_form=control_form, kind=kind)
     for name, limit in (("programme_code", 32), ("discipline_code", 32), ("name_ru", 300), ("name_kk", 300),
                         ("name_en", 300)):
         if len(values[name] or "") > limit:
-            problems.append(tr("%(field)s: длиннее %(limit)s символов", field=name, limit=limit))
+            problems.append(reasons.too_long(name, limit))
     return problems
 
 
@@ -256,7 +261,7 @@ def check_transcripts(ctx: AppContext, session: Session, rows: list[dict[str, st
         problems: list[Msg] = []
         for name in TRANSCRIPT_REQUIRED:
             if not values[name]:
-                problems.append(tr("%(field)s: обязательное поле", field=name))
+                problems.append(reasons.required(name))
         iin = values["iin"]
         student = None
         if iin:
@@ -275,9 +280,9 @@ def check_transcripts(ctx: AppContext, session: Session, rows: list[dict[str, st
             problems.append(reason)
         term, attempt = _int(values["term"]), _int(values["attempt"] or "1")
         if values["term"] and (term is None or not 1 <= term <= 12):
-            problems.append(tr("term: номер семестра от 1 до 12"))
+            problems.append(reasons.term_range())
         if attempt is None or not 1 <= attempt <= 9:
-            problems.append(tr("attempt: номер попытки от 1 до 9"))
+            problems.append(reasons.attempt_range())
         points, letter, by_field = points_problems(values["points"], values["letter"], grades) \
             if values["points"] else (None, None, {})
         problems += list(by_field.values())

@@ -29,6 +29,7 @@ from server.services.record.access import (
     require_sheet_reader,
     scale,
 )
+from server.services.record.reasons import attempt_range, required, term_range
 from server.services.record.results import (
     academic_year_problem,
     correct_result,
@@ -81,7 +82,7 @@ def create_sheet(ctx: AppContext, actor: Actor, group: str, discipline_code: str
     if (reason := academic_year_problem(academic_year)) is not None:
         problems["academic_year"] = reason
     if not 1 <= term <= 12:
-        problems["term"] = tr("семестр — номер от 1 до 12")
+        problems["term"] = term_range()
     with ctx.db.unit_of_work() as session:
         discipline = session.scalar(select(Discipline).where(Discipline.code == discipline_code))
         if discipline is None:
@@ -166,7 +167,7 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
             except (TypeError, ValueError):
                 attempt = 0
             if not 1 <= attempt <= 9:
-                reasons.append(tr("attempt: номер попытки от 1 до 9"))
+                reasons.append(attempt_range())
             if student is not None:
                 if student.id in seen:
                     reasons.append(tr("обучающийся уже есть в ведомости выше"))
@@ -213,7 +214,7 @@ def _student(session: Session, line: Mapping[str, Any], reasons: list[Msg]) -> S
         return student
     raw = str(line.get("iin") or "").strip()
     if not raw:
-        reasons.append(tr("%(field)s: обязательное поле", field="iin"))
+        reasons.append(required("iin"))
         return None
     try:
         iin = validate_iin(raw)
