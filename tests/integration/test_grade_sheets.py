@@ -143,8 +143,9 @@ def test_a_sheet_s_reasons_name_fields_in_words(client, ctx, env):
     bad = client.post(f"{API}/grade-sheets/{sheet['id']}/upload", headers=kk,
                       content_type="multipart/form-data", data={"file": (io.BytesIO(upload), "sheet.csv")})
     assert bad.status_code == 422, bad.json
-    assert bad.json["fields"] == {"1": "1-жол: ЖСН: міндетті өріс",
-                                  "2": "2-жол: талпыныс: нөмірі 1–9 аралығында"}, bad.json["fields"]
+    # the file's own line numbers (1: the header)
+    assert bad.json["fields"] == {"2": "2-жол: ЖСН: міндетті өріс",
+                                  "3": "3-жол: талпыныс: нөмірі 1–9 аралығында"}, bad.json["fields"]
     assert _count(ctx, GradeSheetLine) == 0
     # (The API's schema refuses a term out of range before the service does; the service's own reason:)
     from server.auth import Actor
