@@ -303,9 +303,9 @@ def test_the_web_page_uploads_reports_and_shows_the_bar(app, ctx, env, lang, wor
     from tests.integration.web import Staff, text
 
     staff = Staff(app, "registrar", lang=lang)
-    home = staff.get("/app/")
-    assert "/app/record/imports/" in home  # the menu's link
-    assert "/app/record/imports/" not in Staff(app, "dean_it", lang=lang).get("/app/")
+    sheets = staff.get("/app/record/sheets/")
+    assert "/app/record/imports/" in sheets  # the academic record's tab
+    assert "/app/record/imports/" not in Staff(app, "dean_it", lang=lang).get("/app/record/sheets/")
     rows = [MORE_B[0], (IIN_UNKNOWN, "MAT101", FIRST_YEAR, 1, 1, 80, "B")]
     columns = [(f"map-transcripts-{k}", v) for k, v in MAPPING.items()]
     data = [("kind", "transcripts"), ("run", "dry"), *columns,
