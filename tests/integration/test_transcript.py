@@ -127,7 +127,7 @@ def test_issued_in_three_languages_from_the_record(client, ctx, env):
     assert f"за весь период обучения: {_comma(record.overall.gpa)}." in ru
     assert "кредитов ECTS: 20, из них освоено: 14." in ru
     assert "Академическая задолженность: Физика (2 семестр, FX)." in ru
-    assert "A — 95–100 (4,00)" in ru and "/verify/" in ru
+    assert "A\u00a0—\u00a095\u2060–\u2060100\u00a0(4,00)" in ru and "/verify/" in ru
 
     kk, kk_cells = docs["kk"]
     assert "Білім алушы: Ахметов Ерлан" in kk and "Бағдарламалық инженерия" in kk

@@ -23,6 +23,8 @@ NON_BREAKING_HYPHEN = "\u2011"
 TITLES_EN = {"Ректор": "Rector", "Руководитель офиса регистратора": "Head of the Registrar's Office",
              "Проректор по академическим вопросам": "Vice-Rector for Academic Affairs"}
 EN_DASH = "\u2013"
+NBSP = "\u00a0"
+WORD_JOINER = "\u2060"
 
 # Cyrillic (Russian and Kazakh letters) -> Latin, as Kazakhstan's passports write names
 # (ICAO 9303): the English transcript's name when the registry has no Latin spelling.
@@ -94,9 +96,15 @@ def _term(term: dict[str, Any], start: int) -> dict[str, Any]:
 
 
 def _scale(bands: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"letter": str(b.get("letter")), "range": f"{b.get('min')}{EN_DASH}{b.get('max')}",
-             "points": number(b.get("points"), "ru"), "points_en": number(b.get("points"), "en")}
-            for b in bands]
+    """The legend's items, «A — 95–100 (4,00)», each printed whole on one line (non-breaking
+    spaces and hyphen, word joiners around the dash of the range)."""
+    items = []
+    for b in bands:
+        letter = _unbroken(b.get("letter"))
+        span = f"{b.get('min')}{WORD_JOINER}{EN_DASH}{WORD_JOINER}{b.get('max')}"
+        items.append({lang: f"{letter}{NBSP}—{NBSP}{span}{NBSP}({number(b.get('points'), lang)})"
+                      for lang in ("ru", "en")})
+    return [{"item": x["ru"], "item_en": x["en"]} for x in items]
 
 
 def _english_programme(code: Any, ru: Any) -> str:
