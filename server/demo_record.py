@@ -1,7 +1,8 @@
 """The demo's academic record: a curriculum's first four semesters and the results of two demo
-students (Иванов, 3rd year: four semesters with a retaken FX; Нурланов, 2nd year: two
-semesters with an FX still in debt), entered through the record's own imports, so the
-student page, the standings and the transcript show real content."""
+students (Иванов, 3rd year: four semesters; Нурланов, 2nd year: two semesters; each with an
+FX retaken and passed — a debt would keep Нурланов out of the demo's promotion order),
+entered through the record's own imports, so the student page, the standings and the
+transcript show real content."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ DISCIPLINES = {
 }
 # student's last name -> (programme, semesters studied, {code: points of each attempt})
 RECORD_STUDENTS = {"Иванов": ("6B06102", 4, {"PRS2303": (42, 71)}),
-                   "Нурланов": ("6B06101", 2, {"DM1205": (45,)})}
+                   "Нурланов": ("6B06101", 2, {"DM1205": (45, 68)})}
 
 
 def _points(code: str, student: str) -> int:
