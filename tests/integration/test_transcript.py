@@ -18,8 +18,9 @@ from server.auth import Actor
 from server.db import utcnow
 from server.domain.grading import load_scale
 from server.jobs.inprocess import drain
-from server.models import Case, Discipline, Result, Student
+from server.models import Case, Discipline, OutboxJob, Result, Student
 from server.services.background.jobs import fire_due_timers
+from server.services.background.notifications import compose
 from server.services.cases import lifecycle
 from server.services.procedures import deployments
 from server.services.record.queries import record_of
@@ -158,6 +159,14 @@ def test_issued_in_three_languages_from_the_record(client, ctx, env):
     kinds = history_kinds(view)
     assert kinds[0] == "case_started" and kinds[-1] == "case_completed"
     assert kinds.count("document_issued") == 1 and "escalated" not in kinds
+    # the student is told, in Russian and Kazakh
+    with ctx.db.unit_of_work() as session:
+        session.get(Student, env["ids"]["a"]).email = "akhmetov@student.example"
+    with ctx.db.read() as session:
+        job = session.scalar(select(OutboxJob).where(OutboxJob.case_id == cid,
+                                                     OutboxJob.kind == "notify/send"))
+        body = compose(ctx, session, job).get_content()
+    assert "Транскрипт № 1-с выдан." in body and "№ 1-с транскрипт берілді." in body
 
 
 def test_only_the_languages_asked_for(client, ctx, env):
