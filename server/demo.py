@@ -322,7 +322,7 @@ def _transcript_cases(ctx: AppContext) -> list[int]:
                            data={"transcript_languages": "ru_kk_en", "copies": 1,
                                  "purpose": "в зарубежный университет"}),
         cases.StartRequest("transcript", student_id=ids["Нурланов"],
-                           data={"transcript_languages": "ru", "copies": 2})], deployed)
+                           data={"transcript_languages": "ru_only", "copies": 2})], deployed)
     if created:  # checked: the transcript is drawn and waits to be signed and issued
         _advance(ctx, created[0], 1, {"check_application": {"record_checked": True, "decision": "approve"}})
         drain(ctx)

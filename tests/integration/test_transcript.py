@@ -171,7 +171,7 @@ def test_issued_in_three_languages_from_the_record(client, ctx, env):
 
 def test_only_the_languages_asked_for(client, ctx, env):
     h = env["h"]
-    cid = _start(client, env, languages="en", student="b")["id"]
+    cid = _start(client, env, languages="en_only", student="b")["id"]
     complete(client, h, "registrar", cid, "check_application", APPROVE)
     drain(ctx)
     view = case_view(client, h, cid)
@@ -188,7 +188,7 @@ def test_a_later_result_does_not_change_an_issued_transcript(client, ctx, env):
     from server.services.record import results
 
     h = env["h"]
-    cid = _start(client, env, languages="ru")["id"]
+    cid = _start(client, env, languages="ru_only")["id"]
     complete(client, h, "registrar", cid, "check_application", APPROVE)
     drain(ctx)
     before = _documents(client, env, cid)["ru"][0]
@@ -202,7 +202,7 @@ def test_a_later_result_does_not_change_an_issued_transcript(client, ctx, env):
     assert _documents(client, env, cid)["ru"][0] == before
     complete(client, h, "registrar", cid, "issue_transcript",
              {**ISSUED, "issued_date": utcnow().astimezone(ctx.tz).date().isoformat()})
-    again = _start(client, env, languages="ru")["id"]
+    again = _start(client, env, languages="ru_only")["id"]
     complete(client, h, "registrar", again, "check_application", APPROVE)
     drain(ctx)
     text, rows = _documents(client, env, again)["ru"]
@@ -251,7 +251,7 @@ def test_returned_for_correction_and_resubmitted(client, ctx, env):
 @pytest.mark.parametrize("step", ["check_application", "issue_transcript"])
 def test_overdue_steps_escalate_once(client, ctx, env, step):
     h = env["h"]
-    cid = _start(client, env, languages="ru")["id"]
+    cid = _start(client, env, languages="ru_only")["id"]
     if step == "issue_transcript":
         complete(client, h, "registrar", cid, "check_application", APPROVE)
         drain(ctx)
