@@ -281,3 +281,20 @@ def test_a_student_with_no_results_is_refused_at_registration(client, ctx, env):
     assert "учёте учебных достижений нет" in body["fields"]["student_id"]
     with ctx.db.read() as session:
         assert session.scalar(select(func.count(Case.id))) == before
+
+
+def test_a_wrong_application_is_refused_naming_its_fields(client, ctx, env):
+    with ctx.db.read() as session:
+        before = session.scalar(select(func.count(Case.id)))
+    r = client.post("/api/v1/cases", headers=env["h"]["registrar"], json={
+        "process_id": "transcript", "student_id": env["ids"]["a"],
+        "data": {"transcript_languages": "de", "copies": 0}})
+    assert r.status_code == 422, r.json
+    assert set(r.json["fields"]) == {"data.transcript_languages", "data.copies"}
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.count(Case.id))) == before
+    # no language named: Russian and Kazakh, the form's default
+    r = client.post("/api/v1/cases", headers=env["h"]["registrar"], json={
+        "process_id": "transcript", "student_id": env["ids"]["a"], "data": {"copies": 1}})
+    assert r.status_code == 201
+    assert lifecycle.get_case(ctx, Actor.system(), r.json["id"]).data["transcript_languages"] == "ru_kk"
