@@ -35,6 +35,7 @@ from tests.integration.api import (
     spec_names,
 )
 from tests.integration.record_data import seed
+from tests.integration.web import Staff
 
 APPROVE = {"record_checked": True, "decision": "approve"}
 ISSUED = {"issued_to": "in_person"}
@@ -269,7 +270,7 @@ def test_overdue_steps_escalate_once(client, ctx, env, step):
     assert spec_names(view) == [step]
 
 
-def test_a_student_with_no_results_is_refused_at_registration(client, ctx, env):
+def test_a_student_with_no_results_is_refused_at_registration(app, client, ctx, env):
     from datetime import date
 
     from server.domain.iin import make_iin
@@ -279,6 +280,12 @@ def test_a_student_with_no_results_is_refused_at_registration(client, ctx, env):
         before = session.scalar(select(func.count(Case.id)))
     body = _start(client, env, student=other, status=422)
     assert "учёте учебных достижений нет" in body["fields"]["student_id"]
+    # the registration page says it in the registrar's language
+    page = Staff(app, "registrar", lang="kk").post("/app/cases/new", {
+        "process": "transcript", "channel": "direct", "student_id": str(other),
+        "app.transcript_languages": "ru_kk", "app.copies": "1"}, status=422).get_data(as_text=True)
+    assert ("Транскриптке өтініш тіркелмеді: оқу жетістіктерінің есебінде білім алушының нәтижелері "
+            "жоқ") in page
     with ctx.db.read() as session:
         assert session.scalar(select(func.count(Case.id))) == before
 
