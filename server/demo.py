@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.auth import Actor
-from server.demo_record import seed_record
+from server.demo_record import seed_results, seed_sheets
 from server.domain.iin import make_iin
 from server.jobs.inprocess import drain
 from server.models import Faculty, Student, User
@@ -99,9 +99,10 @@ def seed(ctx: AppContext) -> dict[str, Any]:
                 citizenship="KOR" if last == "Kim" else "KAZ", status=LEFT.get(last, "active"),
                 latin_name=f"{last} {first}" if last == "Kim" else None,
             ))
+    seed_results(ctx)
     created = _demo_cases(ctx) + _certificate_demo_cases(ctx) + _demo_student_cases(ctx) \
-        + _remaining_procedure_cases(ctx)
-    return {"created": True, "cases": created, "sheets": seed_record(ctx, _actor(ctx, "registrar"))}
+        + _remaining_procedure_cases(ctx) + _transcript_cases(ctx)
+    return {"created": True, "cases": created, "sheets": seed_sheets(ctx, _actor(ctx, "registrar"))}
 
 
 APPLICANTS = [
@@ -305,4 +306,25 @@ def _start_all(ctx: AppContext, actor: Actor, requests: list[cases.StartRequest]
         if req.process_id in deployed:
             with contextlib.suppress(DomainError):
                 created.append(cases.start_case(ctx, actor, req))
+    return created
+
+
+
+def _transcript_cases(ctx: AppContext) -> list[int]:
+    """Transcripts on request: Иванов's in three languages, checked and issued for signing;
+    Нурланов's in Russian, waiting for the check."""
+    deployed = {d.process_id for d in list_definitions(ctx)}
+    if "transcript" not in deployed:
+        return []
+    with ctx.db.read() as session:
+        ids = {s.last_name: s.id for s in session.scalars(select(Student))}
+    created = _start_all(ctx, _actor(ctx, "registrar"), [
+        cases.StartRequest("transcript", student_id=ids["Иванов"],
+                           data={"transcript_languages": "ru_kk_en", "copies": 1,
+                                 "purpose": "в зарубежный университет"}),
+        cases.StartRequest("transcript", student_id=ids["Нурланов"],
+                           data={"transcript_languages": "ru_only", "copies": 2})], deployed)
+    if created:  # checked: the transcript is drawn and waits to be signed and issued
+        _advance(ctx, created[0], 1, {"check_application": {"record_checked": True, "decision": "approve"}})
+        drain(ctx)
     return created

@@ -25,6 +25,8 @@ import docx
 from server.documents.render import TemplateRenderError, render_docx, template_variables
 
 TEMPLATE_LANGUAGES = ("ru", "kk")
+# A template may have an English file too (the transcript): checked when it is there.
+OPTIONAL_LANGUAGES = ("en",)
 # Names every issue adds to a builder's context (the QR code is a picture, the link a string).
 ISSUE_NAMES = frozenset({"qr", "verification_url"})
 
@@ -60,6 +62,12 @@ def example_path(templates_dir: Path, base: str) -> Path:
 
 def template_path(templates_dir: Path, base: str, language: str) -> Path:
     return templates_dir / f"{base}_{language}.docx"
+
+
+def template_languages(templates_dir: Path, base: str) -> tuple[str, ...]:
+    """Russian and Kazakh, and each optional language the base has a file in."""
+    return TEMPLATE_LANGUAGES + tuple(lang for lang in OPTIONAL_LANGUAGES
+                                      if template_path(templates_dir, base, lang).is_file())
 
 
 def template_bases(templates_dir: Path) -> list[str]:
@@ -138,7 +146,7 @@ def check_folder(templates_dir: Path) -> list[TemplateProblem]:
             problems.append(TemplateProblem(f"{base}.example.json", "no_example"))
             continue
         context = example_context(templates_dir, base)
-        for language in TEMPLATE_LANGUAGES:
+        for language in template_languages(templates_dir, base):
             path = template_path(templates_dir, base, language)
             if not path.is_file():
                 problems.append(TemplateProblem(path.name, "unreadable"))

@@ -119,6 +119,7 @@ DOCUMENT_KIND: dict[str, Words] = {
                         "Certificate for those who did not complete their studies"),
     "cert_military": ("Справка для органа военного управления", "Әскери басқару органына анықтама",
                       "Certificate for the military office"),
+    "transcript": ("Транскрипт", "Транскрипт", "Transcript of records"),
     "duplicate": ("Дубликат документа об образовании", "Білім туралы құжаттың телнұсқасы",
                   "Duplicate of an education document"),
     "order_academic_leave": ("Приказ о предоставлении академического отпуска",

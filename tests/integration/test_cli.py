@@ -103,12 +103,14 @@ def test_demo_prepares_users_and_cases_in_every_state(env, ctx):
     assert statuses == ["completed", "in_progress", "in_progress", "rejected", "returned"]
     assert others == ["academic_leave", "cert_incomplete", "cert_study", "contingent_order", "duplicate",
                       "expulsion", "foreign_registration", "military", "mobility", "recognition",
-                      "reinstatement", "transfer_internal", "transfer_out", "vacant_grant"]
+                      "reinstatement", "transcript", "transcript", "transfer_internal", "transfer_out",
+                      "vacant_grant"]
     with ctx.db.read() as s:  # every procedure has a case in progress
         in_progress = {c.process_id for c in s.scalars(select(Case)) if c.status == "in_progress"}
     assert in_progress >= set(others) | {"transfer_in"}
-    # the order, and the letters (refusal, military notice, personal-file request: «N-п»)
-    assert {n for n in numbers if not n.endswith("-п")} == {"1-у"} and "1-п" in numbers
+    # the order, the transcript drawn for signing («1-с»), and the letters (refusal, military
+    # notice, personal-file request: «N-п»)
+    assert {n for n in numbers if not n.endswith("-п")} == {"1-у", "1-с"} and "1-п" in numbers
     code, out = run("demo", "--no-serve")  # idempotent: nothing created twice
     with ctx.db.read() as s:
         assert len(s.scalars(select(Case)).all()) == 5 + len(others)

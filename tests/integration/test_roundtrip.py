@@ -81,6 +81,8 @@ MODEL_INPUTS.update({
                             "retake_items": [{**_APPEALED, "kind": "summer_semester", "paid": True}]},
                "negative": {"student": _STUDENT, "disciplines": ["PHY102"], "payment_required": False,
                             "retake_items": [{**_APPEALED, "kind": "final_control_retake", "paid": False}]}},
+    "transcript": {variant: {"student": _STUDENT, "transcript_languages": "ru_kk_en", "copies": 1}
+                   for variant in ("positive", "negative")},
 })
 
 

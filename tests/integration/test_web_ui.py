@@ -431,7 +431,7 @@ def test_every_procedures_case_and_task_pages_render(app, ctx):
     with ctx.db.read() as session:
         case_ids = {c.process_id: c.id for c in session.scalars(select(Case))}
         open_tasks = list(session.scalars(select(HumanTask.id).where(HumanTask.status == "open")))
-    assert len(case_ids) == 15
+    assert len(case_ids) == 16
     for lang in ("ru", "kk"):
         head = Staff(app, "head", password=demo.DEMO_PASSWORD, lang=lang)
         for process_id, case_id in case_ids.items():

@@ -19,6 +19,7 @@ REPO_CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
 SERVICE_CODES = {
     "grade_appeal",
     "retake",
+    "transcript",
     "transfer_in",
     "transfer_out",
     "transfer_internal",

@@ -8,9 +8,17 @@ nominative stays in the case data; declined forms are computed here for the word
 
 from __future__ import annotations
 
-from server.documents.contexts import certificates, contingent, letters, mobility, student_orders, transfers
+from server.documents.contexts import (
+    certificates,
+    contingent,
+    letters,
+    mobility,
+    student_orders,
+    transcripts,
+    transfers,
+)
 from server.documents.contexts.common import BUILDERS, Builder, university
 
-FAMILIES = (certificates, contingent, letters, mobility, student_orders, transfers)
+FAMILIES = (certificates, contingent, letters, mobility, student_orders, transcripts, transfers)
 
 __all__ = ["BUILDERS", "FAMILIES", "Builder", "university"]

@@ -138,7 +138,10 @@ def compose(ctx: AppContext, session: Session, job: OutboxJob) -> EmailMessage |
             f"Кезең: {step_kk}", f"Іс: № {job.case_id} ({_procedure(ctx, process_id, 'kk')})",
             f"Өтініш беруші: {subject_name}", "Кезеңнің мерзімі өтті: шара қолданыңыз."])
     text = humanize(job.payload.get("message") or "Уведомление по делу")
-    return _message(ctx, to, f"Дело № {job.case_id}: {text[:80]}", [text, f"Заявитель: {subject_name}"])
+    # a model may word its message in Kazakh too (`message_kk`)
+    text_kk = humanize(job.payload.get("message_kk") or "")
+    return _message(ctx, to, f"Дело № {job.case_id}: {text[:80]}", [text, f"Заявитель: {subject_name}"],
+                    [text_kk, f"Өтініш беруші: {subject_name}"] if text_kk else None)
 
 
 def send_for_job(ctx: AppContext, session: Session, job: OutboxJob) -> None:

@@ -1,5 +1,6 @@
-"""Issuing documents: the `document/render` job renders a template in Russian and Kazakh,
-numbers it in its register and resumes the case — all in one transaction, so a failed
+"""Issuing documents: the `document/render` job renders a template in Russian and Kazakh
+(or in the languages its `languages` parameter names: a transcript in English too), numbers
+it in its register and resumes the case — all in one transaction, so a failed
 render consumes no number. It writes the `document/pdf` job that runs right after it and
 fixes each file's PDF (`pdfs.py`), converted outside the transaction."""
 
@@ -34,6 +35,8 @@ from server.services.students.names import registry_names
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGES = ("ru", "kk")
+# Every language a document may be issued in; a template has a file for each it offers.
+DOCUMENT_LANGUAGES = ("ru", "kk", "en")
 BLANK_REGISTERS = frozenset({"duplicates"})
 
 
@@ -84,17 +87,32 @@ def waiting_task(ctx: AppContext, session: Session,
     return case, instance, task_id, instance.task_data(task_id)
 
 
+def issue_languages(value: Any) -> tuple[str, ...]:
+    """The languages a `document/render` call names (its `languages` parameter, evaluated: a
+    list such as the application's ['ru', 'en']), in DOCUMENT_LANGUAGES' order; Russian and
+    Kazakh when it names none. Anything else is the model's error (the job's incident)."""
+    if value is None or value == "":
+        return LANGUAGES
+    chosen = [value] if isinstance(value, str) else value
+    if not isinstance(chosen, (list, tuple)) or not chosen \
+            or any(lang not in DOCUMENT_LANGUAGES for lang in chosen):
+        raise ValueError(f"document/render: languages must be a non-empty list of {DOCUMENT_LANGUAGES}, "
+                         f"not {value!r}")
+    return tuple(lang for lang in DOCUMENT_LANGUAGES if lang in chosen)
+
+
 def render_case_document(ctx: AppContext, session: Session, job: OutboxJob) -> None:
     params: dict[str, Any] = job.payload.get("params") or {}
     template = str(params.get("template") or "")
     register = str(params.get("register") or "orders")
     if template not in BUILDERS:
         raise LookupError(f"no context builder for template '{template}'")
+    languages = issue_languages(params.get("languages"))
     waiting = waiting_task(ctx, session, job)
     if waiting is None:
         return  # already done by an earlier run of this job
     case, instance, task_id, data = waiting
-    ids, number = issue_document(ctx, session, case, template, register, data)
+    ids, number = issue_document(ctx, session, case, template, register, data, languages)
     finish_service_task(ctx, session, case.id, task_id,
                         {"document_id": ids[0], "documents": ids, "number": number}, instance)
 
@@ -111,20 +129,20 @@ def document_context(ctx: AppContext, session: Session, case: Case, template: st
 
 
 def issue_document(ctx: AppContext, session: Session, case: Case, template: str, register: str,
-                   data: dict[str, Any]) -> tuple[list[int], str]:
-    """Number, render (ru, kk, one verification code) and store a document of `case` from
-    `data`; returns the ids of the stored files and the number."""
+                   data: dict[str, Any], languages: tuple[str, ...] = LANGUAGES) -> tuple[list[int], str]:
+    """Number, render (each of `languages`, one verification code) and store a document of
+    `case` from `data`; returns the ids of the stored files and the number."""
     today = utcnow().astimezone(ctx.tz).date()
     year, seq, number, version = _number_for(ctx, session, case.id, template, register, today.year)
     context = document_context(ctx, session, case, template, register, data, number, today)
     faculty, level = case_scope(session, case, data)
-    # One code for the Russian and Kazakh files of this issue, printed as a link and a QR code.
+    # One code for all the files of this issue (each language), printed as a link and a QR code.
     code = new_code(ctx.settings)
     url = verification_url(ctx.settings.public_url, code)
     context["verification_url"] = url
     images = {"qr": qr_png(url)}
     docs = []
-    for lang in LANGUAGES:
+    for lang in languages:
         source = active_template(ctx, session, template, lang, faculty, level)
         content = render_docx(source.content, context, images=images, image_width_mm=QR_WIDTH_MM)
         doc = Document(

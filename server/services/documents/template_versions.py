@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, undefer
 from server.auth import Actor
 from server.db import utcnow
 from server.documents.checking import (
-    TEMPLATE_LANGUAGES,
     TemplateProblem,
     check_template,
     example_context,
     tags_of,
     template_bases,
+    template_languages,
     template_path,
 )
 from server.documents.render import TemplateRenderError
@@ -90,9 +90,10 @@ def _require(actor: Actor) -> None:
 def _check_base(ctx: AppContext, base: str, language: str | None = None) -> None:
     if base not in template_bases(ctx.settings.templates_dir):
         raise NotFound("Шаблон %(base)s не найден", base=base)
-    if language is not None and language not in TEMPLATE_LANGUAGES:
+    known = template_languages(ctx.settings.templates_dir, base)
+    if language is not None and language not in known:
         raise Invalid("Неизвестный язык шаблона", {"language": tr("Допустимы: %(known)s",
-                                                                 known=", ".join(TEMPLATE_LANGUAGES))})
+                                                                 known=", ".join(known))})
 
 
 def list_bases(ctx: AppContext, actor: Actor) -> list[str]:
@@ -116,7 +117,7 @@ def list_versions(ctx: AppContext, actor: Actor, base: str) -> list[VersionView]
             .where(TemplateVersion.base == base)
             .order_by(TemplateVersion.language, TemplateVersion.version.desc())).all()
         views = []
-        for language in TEMPLATE_LANGUAGES:
+        for language in template_languages(ctx.settings.templates_dir, base):
             mine = [(r, name) for r, name in rows if r.language == language]
             views += [VersionView(r.id, base, language, r.faculty, r.level, r.version, r.filename,
                                   list(r.tags), r.active, False, r.note, name or "", r.created_at)

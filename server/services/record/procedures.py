@@ -15,6 +15,7 @@ and the service steps that write the record.
   (and the grade sheet when there is one).
 - A certificate for those who did not complete studies (`cert_incomplete`) starts with the
   disciplines and credits of the record (`disciplines`, the rows its transcript form opens with).
+- A transcript (`transcript`) needs at least one result of the student (transcripts.py).
 
 Refusals at entry are `Invalid` naming the application's field (`data.<name>`), raised before
 the case row is written: a refused application stores nothing.
@@ -38,6 +39,7 @@ from server.services.record.access import scale
 from server.services.record.difference import check_earlier
 from server.services.record.queries import record_of
 from server.services.record.results import append_attempt, correct_in_session
+from server.services.record.transcripts import TRANSCRIPT, check_transcript
 
 APPEAL = "grade_appeal"
 RETAKE = "retake"
@@ -158,7 +160,7 @@ def incomplete_disciplines(ctx: AppContext, session: Session, student: Student, 
 # technology).
 HOURS_PER_CREDIT = 30
 ENTRY_CHECKS: dict[str, EntryCheck] = {APPEAL: check_appeal, RETAKE: check_retake,
-                                       INCOMPLETE: incomplete_disciplines}
+                                       INCOMPLETE: incomplete_disciplines, TRANSCRIPT: check_transcript}
 
 
 def check_entry(ctx: AppContext, session: Session, process_id: str, student: Student | None,
