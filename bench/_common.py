@@ -165,6 +165,39 @@ def skipped_without_pg(args: argparse.Namespace) -> bool:
     return reason is not None
 
 
+def run_on_databases(args: argparse.Namespace, prefix: str,
+                     run: Callable[[str, argparse.Namespace], dict[str, Any]],
+                     show: Callable[[str, dict[str, Any]], None]) -> dict[str, Any]:
+    """Run a bench on a fresh SQLite file and/or a fresh PostgreSQL database (``args.db``: sqlite,
+    postgres or both; --pg-url, --keep and --json as `pg_arguments` adds them), print each
+    database's figures with `show` and write them all to --json."""
+    import tempfile
+
+    print(machine_line())
+    out: dict[str, Any] = {"machine": machine(), "args": {k: v for k, v in vars(args).items() if k != "json"}}
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            out["sqlite"] = run(f"sqlite:///{tmp}/{prefix}.db", args)
+            show("SQLite", out["sqlite"])
+    if args.db in ("postgres", "both"):
+        reason = pg_unreachable(args.pg_url)
+        if reason:
+            out["postgres"] = {"skipped": reason}
+            print(f"PostgreSQL skipped: {reason}")
+        else:
+            name, url = create_pg_database(args.pg_url, f"regoffice_bench_{prefix}_")
+            try:
+                out["postgres"] = run(url, args)
+                show("PostgreSQL", out["postgres"])
+            finally:
+                if args.keep:
+                    print(f"kept database {name}")
+                else:
+                    drop_pg_database(args.pg_url, name)
+    write_json(args.json, out)
+    return out
+
+
 def drop_pg_database(admin_url: str, name: str) -> None:
     import psycopg
 

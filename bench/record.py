@@ -34,7 +34,6 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -46,15 +45,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import (
-    create_pg_database,
-    drop_pg_database,
-    machine,
-    machine_line,
     percentiles,
     pg_admin_conninfo,
     pg_arguments,
-    pg_unreachable,
-    write_json,
+    run_on_databases,
 )
 from sqlalchemy import insert, select
 
@@ -361,28 +355,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     pg_arguments(parser)
     args = parser.parse_args()
-    print(machine_line())
-    out: dict[str, Any] = {"machine": machine(), "args": {k: v for k, v in vars(args).items() if k != "json"}}
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            out["sqlite"] = run(f"sqlite:///{tmp}/record.db", args)
-            _print("SQLite", out["sqlite"])
-    if args.db in ("postgres", "both"):
-        reason = pg_unreachable(args.pg_url)
-        if reason:
-            out["postgres"] = {"skipped": reason}
-            print(f"PostgreSQL skipped: {reason}")
-        else:
-            name, url = create_pg_database(args.pg_url, "regoffice_bench_record_")
-            try:
-                out["postgres"] = run(url, args)
-                _print("PostgreSQL", out["postgres"])
-            finally:
-                if args.keep:
-                    print(f"kept database {name}")
-                else:
-                    drop_pg_database(args.pg_url, name)
-    write_json(args.json, out)
+    run_on_databases(args, "record", run, _print)
 
 
 def _print(title: str, r: dict[str, Any]) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from datetime import date
@@ -33,14 +32,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import (
-    create_pg_database,
-    drop_pg_database,
-    machine,
-    machine_line,
     percentiles,
     pg_arguments,
-    pg_unreachable,
-    write_json,
+    run_on_databases,
 )
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
@@ -184,25 +178,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="sqlite")
     pg_arguments(parser)
     args = parser.parse_args()
-    print(machine_line())
-    out: dict[str, Any] = {"machine": machine(), "args": {k: v for k, v in vars(args).items() if k != "json"}}
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            out["sqlite"] = run(f"sqlite:///{tmp}/transcript.db", args)
-            _print("SQLite", out["sqlite"])
-    if args.db in ("postgres", "both"):
-        reason = pg_unreachable(args.pg_url)
-        if reason:
-            out["postgres"] = {"skipped": reason}
-            print(f"PostgreSQL skipped: {reason}")
-        else:
-            name, url = create_pg_database(args.pg_url, "regoffice_bench_transcript_")
-            try:
-                out["postgres"] = run(url, args)
-                _print("PostgreSQL", out["postgres"])
-            finally:
-                drop_pg_database(args.pg_url, name)
-    write_json(args.json, out)
+    run_on_databases(args, "transcript", run, _print)
 
 
 if __name__ == "__main__":
