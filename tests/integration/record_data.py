@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
+
 from server.auth import Actor
 from server.domain.iin import make_iin
+from server.models import Result
 from server.services.record import imports
 from server.services.record.access import academic_year_start
 from tests.integration.api import add_student
@@ -60,3 +63,16 @@ def seed(ctx: Any) -> dict[str, int]:
     imports.import_transcripts(ctx, Actor.system(), "t.csv", transcript_csv(GOOD), mapping=MAPPING,
                                dry_run=False)
     return ids
+
+
+def record_env(ctx: Any, people: Any, client: Any) -> dict[str, Any]:
+    """The seeded record, the demo people's API headers and the OpenAPI spec (the `env` fixture of
+    the record's API tests)."""
+    ids = seed(ctx)
+    spec = client.get("/api/v1/openapi.json").json
+    return {"h": people, "ids": ids, "spec": spec}
+
+
+def results_count(ctx: Any) -> int:
+    with ctx.db.read() as session:
+        return session.scalar(select(func.count(Result.id)))

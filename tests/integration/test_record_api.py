@@ -8,10 +8,17 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select
 
-from server.models import Result
-from tests.integration.record_data import FIRST_YEAR, GOOD, IIN_A, IIN_UNKNOWN, MAPPING, seed, transcript_csv
+from tests.integration.record_data import (
+    FIRST_YEAR,
+    GOOD,
+    IIN_A,
+    IIN_UNKNOWN,
+    MAPPING,
+    record_env,
+    results_count,
+    transcript_csv,
+)
 from tests.integration.test_openapi import _validate_response
 
 API = "/api/v1"
@@ -19,14 +26,7 @@ API = "/api/v1"
 
 @pytest.fixture
 def env(ctx, people, client):
-    ids = seed(ctx)
-    spec = client.get(f"{API}/openapi.json").json
-    return {"h": people, "ids": ids, "spec": spec}
-
-
-def _results(ctx) -> int:
-    with ctx.db.read() as session:
-        return session.scalar(select(func.count(Result.id)))
+    return record_env(ctx, people, client)
 
 
 def test_the_record_by_term(client, env):
@@ -48,7 +48,7 @@ def test_the_record_by_term(client, env):
 def test_entering_and_correcting_a_result(client, ctx, env):
     h, b = env["h"], env["ids"]["b"]
     path = f"{API}/students/{{student_id}}/results"
-    before = _results(ctx)
+    before = results_count(ctx)
     bad = client.post(f"{API}/students/{b}/results", headers={**h["registrar"], "Accept-Language": "kk"},
                       json={"discipline_code": "PHY102", "academic_year": FIRST_YEAR, "term": 1,
                             "points": 80, "letter": "A"})
@@ -56,7 +56,7 @@ def test_entering_and_correcting_a_result(client, ctx, env):
     _validate_response(env["spec"], "post", path, bad)
     assert bad.json["fields"]["letter"] == "A әріптік бағасы 80 балға сәйкес келмейді: шкала бойынша — B"
     assert "семестрде" in bad.json["fields"]["term"]
-    assert _results(ctx) == before
+    assert results_count(ctx) == before
     phy = {"discipline_code": "PHY102", "academic_year": FIRST_YEAR, "term": 2}
     denied = client.post(f"{API}/students/{b}/results", headers=h["dean_it"], json={**phy, "points": 80})
     assert denied.status_code == 403
@@ -70,7 +70,7 @@ def test_entering_and_correcting_a_result(client, ctx, env):
                           "Accept-Language": "en"}, json={"points": 90, "reason": "typo"})
     assert no_case.status_code == 422
     assert no_case.json["fields"]["case_id"] == "name the case that approved the correction"
-    assert _results(ctx) == before + 1
+    assert results_count(ctx) == before + 1
 
 
 def test_the_import_endpoint(client, ctx, env):
@@ -84,7 +84,7 @@ def test_the_import_endpoint(client, ctx, env):
             "mapping": mapping if isinstance(mapping, str) else json.dumps(mapping),
             "file": (io.BytesIO(content), "transcript.csv")})
 
-    before = _results(ctx)
+    before = results_count(ctx)
     r = upload(True, transcript_csv(rows))
     assert r.status_code == 200, r.json
     _validate_response(env["spec"], "post", path, r)
@@ -96,7 +96,7 @@ def test_the_import_endpoint(client, ctx, env):
     _validate_response(env["spec"], "post", path, refused)
     assert upload(True, transcript_csv(GOOD), mapping="[1, 2]").status_code == 422
     assert upload(True, transcript_csv(GOOD), user="dean_it").status_code == 403
-    assert _results(ctx) == before
+    assert results_count(ctx) == before
 
 
 def test_the_promotion_list(client, env):
@@ -109,9 +109,9 @@ def test_the_promotion_list(client, env):
 
 # --- the student's page --------------------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("ru", ["Учебные достижения", "Семестр 1", "GPA за семестр: 3.00", "Накопительный GPA: 2.32",
+    ("ru", ["Учебные достижения", "Семестр 1", "GPA за семестр: 3,00", "Накопительный GPA: 2,32",
             "Математический анализ", "FX (академическая задолженность)", "не переводится"]),
-    ("kk", ["Оқу жетістіктері", "1-семестр", "Семестрдегі GPA: 3.00", "Жинақталған GPA: 2.32",
+    ("kk", ["Оқу жетістіктері", "1-семестр", "Семестрдегі GPA: 3,00", "Жинақталған GPA: 2,32",
             "Математикалық талдау", "FX (академиялық қарыз)", "ауыстырылмайды"]),
     ("en", ["Academic record", "Term 1", "Term GPA: 3.00", "Cumulative GPA: 2.32", "Calculus",
             "FX (academic debt)", "stays: academic debt"]),
@@ -123,7 +123,7 @@ def test_the_student_page_shows_the_record_by_term(app, env, lang, expected):
     for fragment in expected:
         assert fragment in page, (fragment, page[:3000])
     empty = text(Staff(app, "registrar", lang=lang).get(f"/app/students/{env['ids']['b']}"))
-    assert "2.32" not in empty
+    assert "2,32" not in empty and "2.32" not in empty
 
 
 def test_a_student_without_results_says_so(app, ctx, env):

@@ -26,27 +26,22 @@ from tests.integration.record_data import (
     IIN_B,
     IIN_UNKNOWN,
     MAPPING,
+    record_env,
+    results_count,
     seed,
     transcript_csv,
 )
 from tests.integration.test_openapi import _validate_response
 
 API = "/api/v1"
-# Student B's first-year results the seed has not recorded (MAT101 is).
-MORE_B = [(IIN_B, "HIS101", FIRST_YEAR, 1, 1, 70, "C+"), (IIN_B, "PHY102", FIRST_YEAR, 2, 1, 55, "D+"),
-          (IIN_B, "ALG102", FIRST_YEAR, 2, 1, 90, "A-")]
 
 
 @pytest.fixture
 def env(ctx, people, client):
-    ids = seed(ctx)
-    spec = client.get(f"{API}/openapi.json").json
-    return {"h": people, "ids": ids, "spec": spec}
-
-
-def _results(ctx) -> int:
-    with ctx.db.read() as session:
-        return session.scalar(select(func.count(Result.id)))
+    return record_env(ctx, people, client)
+# Student B's first-year results the seed has not recorded (MAT101 is).
+MORE_B = [(IIN_B, "HIS101", FIRST_YEAR, 1, 1, 70, "C+"), (IIN_B, "PHY102", FIRST_YEAR, 2, 1, 55, "D+"),
+          (IIN_B, "ALG102", FIRST_YEAR, 2, 1, 90, "A-")]
 
 
 def _upload(client, h, rows: list[tuple[Any, ...]], *, dry_run: bool = False, run_async: str = "true"):
@@ -126,13 +121,13 @@ def test_a_large_file_is_queued_without_being_asked(client, ctx, env, monkeypatc
     drain(ctx)
     body = client.get(r.headers["Location"], headers=env["h"]["registrar"]).json
     assert body["status"] == "done" and body["dry_run"] and body["counts"]["new"] == 3
-    assert _results(ctx) == len(GOOD)  # a dry run writes nothing
+    assert results_count(ctx) == len(GOOD)  # a dry run writes nothing
     with ctx.db.read() as session:  # a dry run keeps its file for the real run that follows
         assert session.scalar(select(RecordImport.content).where(RecordImport.id == body["id"]))
     again = import_jobs.queue_again(ctx, Actor.system(), body["id"], mapping=MAPPING, dry_run=False)
     drain(ctx)
     assert import_jobs.get_import(ctx, Actor.system(), again).status == "done"
-    assert _results(ctx) == len(GOOD) + 3
+    assert results_count(ctx) == len(GOOD) + 3
 
 
 def test_any_refused_row_refuses_the_whole_file(client, ctx, env):
@@ -143,7 +138,7 @@ def test_any_refused_row_refuses_the_whole_file(client, ctx, env):
             MORE_B[2], MORE_B[2],  # the same attempt twice
             (IIN_B, "ALG102", FIRST_YEAR, 1, 2, 86, "B+"),  # ALG102 is not in semester 1
             (IIN_A, "MAT101", FIRST_YEAR, 1, 1, 50, "D")]  # recorded with other points
-    before = _results(ctx)
+    before = results_count(ctx)
     r = _upload(client, env["h"], rows)
     assert r.status_code == 202
     drain(ctx)
@@ -156,7 +151,7 @@ def test_any_refused_row_refuses_the_whole_file(client, ctx, env):
     assert "буква A не соответствует 80 баллам" in reasons[5]
     assert "повторяет строку 6" in reasons[7] and "в этом семестре нет" in reasons[8]
     assert "корректировкой" in reasons[9]
-    assert _results(ctx) == before and import_jobs.staged_rows(ctx, body["id"]) == 0
+    assert results_count(ctx) == before and import_jobs.staged_rows(ctx, body["id"]) == 0
     kk = client.get(r.headers["Location"], headers={**env["h"]["registrar"], "Accept-Language": "kk"}).json
     assert kk["status_display"] == "қабылданбады: жолдарда қате бар"
     assert "неизвестный" not in {row["row"]: row["reason"] for row in kk["rows"]}[3]
@@ -184,7 +179,7 @@ def test_an_import_stopped_while_writing_is_in_nobodys_record(ctx, env, monkeypa
     drain(ctx)
     failed = import_jobs.get_import(ctx, Actor.system(), import_id)
     assert failed.status == "failed" and "RuntimeError" in str(import_jobs.error_text(failed))
-    assert import_jobs.staged_rows(ctx, import_id) == 0 and _results(ctx) == len(GOOD)
+    assert import_jobs.staged_rows(ctx, import_id) == 0 and results_count(ctx) == len(GOOD)
     assert _terms_of_b(ctx, b) == ["MAT101"]
 
     # The worker killed after two chunks were staged: the import stays `writing`, its rows staged,
@@ -202,7 +197,7 @@ def test_an_import_stopped_while_writing_is_in_nobodys_record(ctx, env, monkeypa
         import_jobs.run_import(ctx, {"import_id": again})
     half = import_jobs.get_import(ctx, Actor.system(), again)
     assert half.status == "writing" and half.processed == 2 and import_jobs.staged_rows(ctx, again) == 2
-    assert _terms_of_b(ctx, b) == ["MAT101"] and _results(ctx) == len(GOOD)
+    assert _terms_of_b(ctx, b) == ["MAT101"] and results_count(ctx) == len(GOOD)
     after = {s.student_id: s for s in queries.university_standings(ctx)}
     assert after == standings_before
     with ctx.db.read() as session:
@@ -212,7 +207,7 @@ def test_an_import_stopped_while_writing_is_in_nobodys_record(ctx, env, monkeypa
     import_jobs.run_import(ctx, {"import_id": again})
     assert import_jobs.get_import(ctx, Actor.system(), again).status == "done"
     assert _terms_of_b(ctx, b) == ["ALG102", "HIS101", "MAT101", "PHY102"]
-    assert _results(ctx) == len(GOOD) + 3 and import_jobs.staged_rows(ctx, again) == 0
+    assert results_count(ctx) == len(GOOD) + 3 and import_jobs.staged_rows(ctx, again) == 0
 
 
 def test_an_attempt_recorded_meanwhile_refuses_the_import(ctx, env, monkeypatch):
@@ -233,7 +228,7 @@ def test_an_attempt_recorded_meanwhile_refuses_the_import(ctx, env, monkeypatch)
     drain(ctx)
     row = import_jobs.get_import(ctx, Actor.system(), import_id)
     assert row.status == "failed" and "за время импорта записаны 1" in str(import_jobs.error_text(row))
-    assert _results(ctx) == len(GOOD) + 1 and import_jobs.staged_rows(ctx, import_id) == 0
+    assert results_count(ctx) == len(GOOD) + 1 and import_jobs.staged_rows(ctx, import_id) == 0
 
 
 def test_a_file_that_cannot_be_read_fails_with_its_reason(client, ctx, env):
@@ -331,7 +326,7 @@ def test_the_web_page_uploads_reports_and_shows_the_bar(app, ctx, env, lang, wor
                                                                   for k, v in MAPPING.items()]])
     drain(ctx)
     assert "data-finished=\"1\"" in staff.get(again.headers["Location"])
-    assert _results(ctx) == len(GOOD)
+    assert results_count(ctx) == len(GOOD)
     bad = staff.post("/app/record/imports/", [("kind", "transcripts"), ("run", "dry"),
                                               ("file", (io.BytesIO(b""), ""))],
                      status=422, content_type="multipart/form-data")

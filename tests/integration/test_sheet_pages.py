@@ -53,7 +53,7 @@ def test_a_sheet_from_draft_to_locked_through_the_pages(app, ctx, ids):
                                      f"attempt-{b}": "1"})
     assert _count(ctx, GradeSheetLine, GradeSheetLine.sheet_id == sheet_id) == 1
     page = registrar.get(path)
-    assert 'value="77"' in page and "B-" in page and "2.67" in page  # the server's letter and grade points
+    assert 'value="77"' in page and "B-" in page and "2,67" in page  # the server's letter and grade points
     registrar.post(f"{path}/check", {})
     page = registrar.get(path)
     assert "проверена" in text(page) and f'name="points-{b}"' not in page
