@@ -33,6 +33,10 @@ class Field:
     attrs: dict[str, Any] = field(default_factory=dict)
     columns: list[Field] = field(default_factory=list)  # rows: the columns
     rows: list[list[Field]] = field(default_factory=list)  # rows: one list of cells per row
+    # rows that may be filled from a file (`x-fill-from`: "transcript"), and what the file gave
+    fill_from: str = ""
+    filled: int | None = None  # rows read from the file just now
+    fill_errors: list[str] = field(default_factory=list)  # why the file was refused
 
 
 def _label(schema: dict[str, Any], lang: str, fallback: str) -> str:
@@ -99,6 +103,7 @@ def _field(name: str, schema: dict[str, Any], value: Any, lang: str, required: b
         props = items.get("properties") or {}
         needed = set(items.get("required") or [])
         f.columns = [_field(col, sub, None, lang, col in needed, {}) for col, sub in props.items()]
+        f.fill_from = str(schema.get("x-fill-from") or "")
         rows = value if isinstance(value, list) else []
         for i in range(len(rows) + EXTRA_ROWS):
             row = rows[i] if i < len(rows) and isinstance(rows[i], dict) else {}

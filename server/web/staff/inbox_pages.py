@@ -17,7 +17,7 @@ from server.services.tasks import bulk, inbox
 from server.services.tasks import human_tasks as tasks
 from server.services.tasks import views as task_views
 from server.services.tasks.human_tasks import BulkResult
-from server.web import formfields
+from server.web import formfields, transcript_fill
 from server.web.i18n import lang, localized, localized_fields, localized_message
 from server.web.session import (
     actor,
@@ -130,13 +130,14 @@ def sign_selected():  # type: ignore[no-untyped-def]
 
 # --- tasks -------------------------------------------------------------------------------------
 def _task_page(task_id: str, *, data: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-               message: str | None = None, status: int = 200,
-               files_dropped: bool = False):  # type: ignore[no-untyped-def]
+               message: str | None = None, status: int = 200, files_dropped: bool = False,
+               filled: transcript_fill.Filled | None = None):  # type: ignore[no-untyped-def]
     view = tasks.get_task(ctx(), actor(), task_id, lang())
     schema = view.form or {}
     values = data if data is not None else view.data
     today = utcnow().astimezone(ctx().tz).date()
     fields = formfields.fields_for(schema, values, lang(), errors, today=today)
+    transcript_fill.show(fields, filled)
     found = view.material
     names = display_names(ctx(), {view.task.assignee_id} | {d.task.completed_by for d in found.decisions})
     sign = material.is_sign_step(view.task)
@@ -179,6 +180,11 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
     task, schema = tasks.task_form(ctx(), actor(), task_id)
     data = formfields.parse(schema or {}, request.form)
     uploads = _uploads("attachments")
+    table = transcript_fill.requested(schema)
+    if schema is not None and table is not None:  # the rows filled in, the step not done yet
+        filled = transcript_fill.read(schema, table, data)
+        return _task_page(task_id, data=data, status=422 if filled.reasons else 200,
+                          files_dropped=bool(uploads), filled=filled)
     try:  # the scans are stored with the step, or not at all
         step = tasks.complete_task(ctx(), actor(), task_id, data, uploads)
     except Invalid as exc:

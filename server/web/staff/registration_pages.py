@@ -14,7 +14,7 @@ from server.services.cases import lifecycle as cases
 from server.services.cases import views as case_views
 from server.services.documents import registers
 from server.services.errors import Invalid
-from server.web import formfields
+from server.web import formfields, transcript_fill
 from server.web.i18n import lang, localized_fields, localized_message
 from server.web.session import (
     actor,
@@ -58,6 +58,7 @@ def register():  # type: ignore[no-untyped-def]
     files_dropped = False
     applicant: dict[str, Any] = {}
     application: dict[str, Any] = {}
+    filled: transcript_fill.Filled | None = None
     if request.method == "GET" and app_schema is not None and any(
             k.startswith(APPLICATION_PREFIX) for k in request.args):
         # a link may fill in the application (a locked grade sheet's «register an appeal»)
@@ -73,31 +74,36 @@ def register():  # type: ignore[no-untyped-def]
             data["applicant"] = applicant
         uploads = _uploads(FILES)
         files_dropped = bool(uploads)
-        try:  # the case and its scans are registered together, or neither is
-            case_id = cases.start_case(ctx(), me, cases.StartRequest(
-                process_id=process_id, channel=channel,
-                student_id=whole_number(student_id, "student_id"), data=data, uploads=uploads))
-        except Invalid as exc:
-            message = localized_message(exc)
-            for name, reason in localized_fields(exc).items():
-                if name.startswith("data.applicant."):
-                    errors[name.removeprefix("data.applicant.")] = reason
-                elif app_schema is not None and name.removeprefix("data.") in app_schema["properties"]:
-                    app_errors[name.removeprefix("data.")] = reason
-                elif name == "student_id":
-                    continue  # the message asks for the student, whose list is the field
-                elif name == FILES:
-                    file_error = reason
-                else:
-                    errors[name] = reason
+        table = transcript_fill.requested(schema) if not student_id else None
+        if schema is not None and table is not None:  # the rows filled in, nothing registered yet
+            filled = transcript_fill.read(schema, table, applicant)
         else:
-            flash(_("The application is registered: case № %(id)d.", id=case_id), "info")
-            return redirect(url_for("staff.case_page", case_id=case_id))
+            try:  # the case and its scans are registered together, or neither is
+                case_id = cases.start_case(ctx(), me, cases.StartRequest(
+                    process_id=process_id, channel=channel,
+                    student_id=whole_number(student_id, "student_id"), data=data, uploads=uploads))
+            except Invalid as exc:
+                message = localized_message(exc)
+                for name, reason in localized_fields(exc).items():
+                    if name.startswith("data.applicant."):
+                        errors[name.removeprefix("data.applicant.")] = reason
+                    elif app_schema is not None and name.removeprefix("data.") in app_schema["properties"]:
+                        app_errors[name.removeprefix("data.")] = reason
+                    elif name == "student_id":
+                        continue  # the message asks for the student, whose list is the field
+                    elif name == FILES:
+                        file_error = reason
+                    else:
+                        errors[name] = reason
+            else:
+                flash(_("The application is registered: case № %(id)d.", id=case_id), "info")
+                return redirect(url_for("staff.case_page", case_id=case_id))
     fields = formfields.fields_for(schema, applicant, lang(), errors) if schema else []
+    transcript_fill.show(fields, filled)
     app_fields = formfields.fields_for(app_schema, application, lang(), app_errors) if app_schema else []
     for f in app_fields:
         f.name = APPLICATION_PREFIX + f.name
-    status = 422 if message else 200
+    status = 422 if message or (filled and filled.reasons) else 200
     return render_template("staff/register.html", processes=_process_choices(view.process_ids),
                            process_id=process_id, channel=channel, q=q, found=found, fields=fields,
                            app_fields=app_fields, needs_student=view.needs_student, message=message,
