@@ -45,6 +45,12 @@ def _label(schema: dict[str, Any], lang: str, fallback: str) -> str:
     return str(schema.get("title") or fallback)
 
 
+def _help(schema: dict[str, Any], lang: str) -> str:
+    if lang == "kk" and schema.get("x-description-kk"):
+        return str(schema["x-description-kk"])
+    return str(schema.get("description") or "")
+
+
 def _options(schema: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     values = [str(v) for v in schema.get("enum", [])]
     titles = (schema.get("x-enum-titles") or {})
@@ -96,7 +102,7 @@ def _field(name: str, schema: dict[str, Any], value: Any, lang: str, required: b
     widget = _widget(schema)
     f = Field(name=name, label=_label(schema, lang, name), widget=widget, value=value,
               required=required, options=_options(schema, lang), error=errors.get(name),
-              help=str(schema.get("description") or ""), attrs=_attrs(schema),
+              help=_help(schema, lang), attrs=_attrs(schema),
               suggestions=_suggestions(schema, lang) if widget == "text" else [])
     if widget == "rows":
         items = schema.get("items") or {}
@@ -161,9 +167,10 @@ def _convert(schema: dict[str, Any], raw: str) -> Any:
             return raw
     if kind == "number":
         try:
-            return float(raw.replace(",", "."))
+            value = float(raw.replace(",", "."))
         except ValueError:
             return raw
+        return int(value) if value.is_integer() else value  # «4» stays 4, not «4.0» on the page
     return raw
 
 
