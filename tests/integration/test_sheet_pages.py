@@ -38,7 +38,7 @@ def _open(staff: Staff, discipline: str = "PHY102", term: int = 2) -> int:
 
 def test_a_sheet_from_draft_to_locked_through_the_pages(app, ctx, ids):
     registrar = Staff(app, "registrar")
-    assert "Учебные достижения" in text(registrar.get("/app/"))  # the menu (sheets: its first tab)
+    assert "Успеваемость" in text(registrar.get("/app/"))  # the menu (sheets: its first tab)
     form = registrar.get(f"{SHEETS}/new")
     assert "ПИ-24-1" in form and "PHY102 Физика" in form
     sheet_id = _open(registrar)

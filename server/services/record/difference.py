@@ -236,6 +236,7 @@ class CaseProposal:
     proposal: Proposal
     has_curriculum: bool
     from_record: bool
+    has_earlier: bool  # any earlier result to compare (none typed yet: nothing is proposed)
 
 
 def case_proposal(ctx: AppContext, session: Session, case: Case, bundle: ProcessBundle,
@@ -258,7 +259,8 @@ def case_proposal(ctx: AppContext, session: Session, case: Case, bundle: Process
     earlier = _earlier(ctx, session, case, data) if curriculum else []
     proposal = propose(earlier, curriculum, subject.enrol_year, grades.debt_letters,
                        load_rule(ctx.settings.config_dir), limit)
-    return CaseProposal(subject, proposal, bool(curriculum), _own_student(session, case, data) is not None)
+    return CaseProposal(subject, proposal, bool(curriculum), _own_student(session, case, data) is not None,
+                        bool(earlier))
 
 
 def proposed_lines(found: CaseProposal) -> dict[str, Any]:
@@ -276,8 +278,10 @@ def proposed_lines(found: CaseProposal) -> dict[str, Any]:
 
 def prefilled(data: dict[str, Any], found: CaseProposal | None) -> dict[str, Any]:
     """The task's data with the proposal's difference lines and total when no one has
-    confirmed lines yet (the re-credit is shown beside the form, not typed in it)."""
-    if found is None or not found.has_curriculum or data.get("difference"):
+    confirmed lines yet (the re-credit is shown beside the form, not typed in it). With no earlier
+    result in the case (the transcript not entered) nothing is proposed: every discipline would
+    read as difference."""
+    if found is None or not found.has_curriculum or not found.has_earlier or data.get("difference"):
         return data
     lines = proposed_lines(found)
     return {**data, "difference": lines["difference"], "difference_credits": lines["difference_credits"]}
