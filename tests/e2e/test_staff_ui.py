@@ -108,13 +108,16 @@ def test_a_transfer_goes_from_registration_to_the_order(browser, live_server, sc
     _label(dean, "Согласовать").check()
     assert dean.locator("[data-field=dean_refusal_ground]").is_hidden()
     rows = dean.locator("table[data-rows=difference] tbody tr")
+    # the columns: discipline, its Kazakh name, code, credits, semester
     rows.nth(0).locator("input").nth(0).fill("Алгоритмы и структуры данных")
-    rows.nth(0).locator("input").nth(1).fill("6")
+    rows.nth(0).locator("input").nth(1).fill("Алгоритмдер және деректер құрылымдары")
+    rows.nth(0).locator("input").nth(3).fill("6")
     dean.get_by_role("button", name="Добавить строку").click()
     dean.get_by_role("button", name="Добавить строку").click()
     assert rows.count() == 4
     rows.nth(3).locator("input").nth(0).fill("Базы данных")
-    rows.nth(3).locator("input").nth(1).fill("5")
+    rows.nth(3).locator("input").nth(1).fill("Деректер қорлары")
+    rows.nth(3).locator("input").nth(3).fill("5")
     _label(dean, "Академическая разница, всего кредитов ECTS").fill("11")
     _label(dean, "Срок ликвидации академической разницы").fill("2026-12-25")
     dean.get_by_role("button", name="Выполнить").click()
