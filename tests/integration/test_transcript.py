@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from server.auth import Actor
 from server.db import utcnow
 from server.domain.grading import load_scale
+from server.domain.labels import decimal_text
 from server.jobs.inprocess import drain
 from server.models import Case, Discipline, OutboxJob, Result, Student
 from server.services.background.jobs import fire_due_timers
@@ -75,7 +76,7 @@ def _documents(client, env, cid: int) -> dict[str, tuple[str, list[list[str]]]]:
 
 
 def _comma(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    return decimal_text(value, "ru")
 
 
 def test_deadline_is_three_working_days(client, ctx, env):

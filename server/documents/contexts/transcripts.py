@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from server.documents.contexts.common import builder, person_names
-from server.domain.labels import label
+from server.domain.labels import decimal_text, label
 from server.domain.vocabulary import MissingName, faculty_name, programme_name
 
 NON_BREAKING_HYPHEN = "\u2011"
@@ -49,13 +49,9 @@ def latin(text: str) -> str:
 
 def number(value: Any, lang: str, digits: int = 2) -> str:
     """3.5 -> «3,50» (ru, kk) or «3.50» (en); a credit count as a whole number; «—» for none."""
-    if value is None or value == "":
-        return "—"
-    figure = float(value)
-    if digits == 0:
-        return str(round(figure))
-    text = f"{figure:.{digits}f}"
-    return text if lang == "en" else text.replace(".", ",")
+    if digits == 0 and value is not None and value != "":
+        return str(round(float(value)))
+    return decimal_text(value, lang, digits)
 
 
 def _unbroken(name: Any) -> str:
