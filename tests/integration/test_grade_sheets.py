@@ -54,6 +54,12 @@ def test_a_sheet_from_draft_to_locked_and_corrected(client, ctx, env):
                      data={"file": (io.BytesIO(f"iin,points\n{IIN_B},81\n".encode()), "sheet.csv")})
     assert up.status_code == 200, up.json
     assert [(x["iin"], x["points"], x["letter"]) for x in up.json["lines"]] == [(IIN_B, 81, "B")]
+    # the columns may be headed by their words, in Kazakh or Russian, as the page names them
+    kk = f"ЖСН;Балл;Талпыныс\n{IIN_B};83;1\n".encode()
+    up = client.post(f"{path}/upload", headers=h["registrar"], content_type="multipart/form-data",
+                     data={"file": (io.BytesIO(kk), "sheet.csv")})
+    assert up.status_code == 200, up.json
+    assert [(x["iin"], x["points"], x["letter"]) for x in up.json["lines"]] == [(IIN_B, 83, "B")]
     # locking needs a checked sheet; a checked sheet's lines are frozen
     assert client.post(f"{path}/lock", headers=h["registrar"]).status_code == 409
     checked = client.post(f"{path}/check", headers=h["registrar"])

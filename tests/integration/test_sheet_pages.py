@@ -46,6 +46,8 @@ def test_a_sheet_from_draft_to_locked_through_the_pages(app, ctx, ids):
     page = text(registrar.get(path))
     # the group's students are the rows, before any line is entered
     assert "Ахметов Ерлан" in page and "Серикова Айгерим" in page and IIN_A in page and IIN_B in page
+    # the file's columns named in words (the file may head them so)
+    assert "«ИИН», «баллы», «буквенная оценка», «попытка»" in page
     assert "черновик" in page and "Registrar" in page  # who opened it
     a, b = str(ids["a"]), str(ids["b"])
     # B's points only: A's row left empty is not entered

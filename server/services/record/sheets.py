@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from server.auth import Actor
 from server.db import utcnow
+from server.domain import labels
 from server.domain.iin import InvalidIIN, validate_iin
 from server.models import Discipline, GradeSheet, GradeSheetLine, Result, Student
 from server.services.context import AppContext
@@ -29,7 +30,7 @@ from server.services.record.access import (
     require_sheet_reader,
     scale,
 )
-from server.services.record.reasons import attempt_range, required, term_range
+from server.services.record.reasons import attempt_range, choice, required, term_range
 from server.services.record.results import (
     academic_year_problem,
     correct_result,
@@ -197,10 +198,18 @@ def enter_lines(ctx: AppContext, actor: Actor, sheet_id: int, lines: list[Mappin
 
 
 def upload_lines(ctx: AppContext, actor: Actor, sheet_id: int, filename: str, content: bytes) -> SheetView:
-    """A CSV/XLSX of the sheet's lines: columns iin, points, letter (optional), attempt (optional)."""
+    """A CSV/XLSX of the sheet's lines: columns ИИН, points, letter (optional), attempt (optional),
+    headed by their codes (iin, points, letter, attempt) or their words in any of the three
+    languages («ЖСН», «Балл»…)."""
     require_keeper(actor)
-    rows = read_table(filename, content, SHEET_LIMITS)
+    fields = {code: labels.IMPORT_FIELD[code] for code in SHEET_COLUMNS}
+    rows = [{choice(key, fields) or key: value for key, value in row.items()}
+            for row in read_table(filename, content, SHEET_LIMITS)]
     return enter_lines(ctx, actor, sheet_id, rows, first_line=2)  # line 1: the header
+
+
+# A sheet file's columns, in the order the page names them.
+SHEET_COLUMNS = ("iin", "points", "letter", "attempt")
 
 
 def _student(session: Session, line: Mapping[str, Any], reasons: list[Msg]) -> Student | None:
